@@ -1,0 +1,416 @@
+//! The checked, resolved intermediate representation: what the generators read.
+//!
+//! Everything here is owned, ordered as in the spec, and serialisable (this is what
+//! `sheplang model --format json|yaml` prints). Every reference in it has been resolved:
+//! a `ref[X]` names an existing model, an action's `show` names an existing view, and so on.
+
+use serde::{Deserialize, Serialize};
+
+/// One compiled spec (one file, one `app`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spec {
+    /// The app's name as written (`app TaskManager`).
+    pub app: String,
+    /// A stable hex digest of everything that shapes the wire protocol (models, fields, types,
+    /// optionality, states). Both sides of a connection can compare it.
+    pub fingerprint: String,
+    pub models: Vec<Model>,
+    pub views: Vec<View>,
+    pub actions: Vec<Action>,
+    pub flows: Vec<Flow>,
+    pub jobs: Vec<Job>,
+    pub workflows: Vec<Workflow>,
+}
+
+impl Spec {
+    pub fn model(&self, name: &str) -> Option<&Model> {
+        self.models.iter().find(|m| m.name == name)
+    }
+}
+
+/// A `data` model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// As written (`OrderItem`). Travels in this case on the wire.
+    pub name: String,
+    /// The lower-cased name (`orderitem`): the Socket.IO room.
+    pub channel: String,
+    /// The spec's fields in order. The id is not among them unless the spec declares a field
+    /// called `id`; see [`Model::id_declared`].
+    pub fields: Vec<Field>,
+    /// True when the spec declared a field named `id` itself.
+    pub id_declared: bool,
+    /// The lifecycle (`states: a -> b -> c`), if any.
+    pub states: Option<Lifecycle>,
+    /// `rules:` lines, verbatim.
+    pub rules: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    /// In declaration order; the first is the initial state.
+    pub states: Vec<String>,
+    /// Allowed transitions `(from, to)`: one per arrow.
+    pub transitions: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    /// The spec's name (`userId`): the JSON key on the wire.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// `[]` after the type.
+    pub list: bool,
+    /// `optional` was given: the value may be absent or null.
+    pub optional: bool,
+    pub required: bool,
+    pub unique: bool,
+    pub constraints: Constraints,
+    pub default: Option<DefaultValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    Number,
+    /// `yes/no`
+    Bool,
+    Id,
+    Date,
+    Datetime,
+    Email,
+    Money,
+    Image,
+    Richtext,
+    File,
+    /// `ref[Model]`: the id of a row of that model.
+    Ref {
+        model: String,
+    },
+    /// A bare model name used as a type: the related row itself.
+    Model {
+        model: String,
+    },
+}
+
+impl FieldType {
+    /// The spelling in the spec (`yes/no`, `ref[User]`).
+    pub fn spec_name(&self) -> String {
+        match self {
+            FieldType::Text => "text".into(),
+            FieldType::Number => "number".into(),
+            FieldType::Bool => "yes/no".into(),
+            FieldType::Id => "id".into(),
+            FieldType::Date => "date".into(),
+            FieldType::Datetime => "datetime".into(),
+            FieldType::Email => "email".into(),
+            FieldType::Money => "money".into(),
+            FieldType::Image => "image".into(),
+            FieldType::Richtext => "richtext".into(),
+            FieldType::File => "file".into(),
+            FieldType::Ref { model } => format!("ref[{model}]"),
+            FieldType::Model { model } => model.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Constraints {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub min_length: Option<f64>,
+    pub max_length: Option<f64>,
+    /// `email=true|false`
+    pub email: Option<bool>,
+    pub pattern: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum DefaultValue {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    /// A bare name (`default=pending`), typically a state.
+    Name(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct View {
+    pub name: String,
+    pub items: Vec<ViewItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ViewItem {
+    List { model: String },
+    Button { label: String, action: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    pub name: String,
+    pub params: Vec<Param>,
+    pub body: Vec<Stmt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Param {
+    pub name: String,
+    /// The declared type, if any (`body: text`).
+    #[serde(rename = "type")]
+    pub ty: Option<ParamType>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParamType {
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    pub list: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Stmt {
+    Add {
+        model: String,
+        values: Vec<FieldValue>,
+    },
+    Show {
+        view: String,
+    },
+    Call {
+        method: Method,
+        path: String,
+        args: Vec<Expr>,
+    },
+    Load {
+        method: Method,
+        path: String,
+        into: String,
+    },
+    Update {
+        model: String,
+        filter: Expr,
+        set: Vec<Assignment>,
+    },
+    Delete {
+        model: String,
+        filter: Expr,
+    },
+    If {
+        branches: Vec<Branch>,
+        otherwise: Option<Vec<Stmt>>,
+    },
+    ForIn {
+        var: String,
+        iter: Expr,
+        body: Vec<Stmt>,
+    },
+    ForRange {
+        var: String,
+        from: Expr,
+        to: Expr,
+        body: Vec<Stmt>,
+    },
+    Assign {
+        target: String,
+        value: Expr,
+    },
+    Steps {
+        steps: Vec<Step>,
+        on_error: Option<String>,
+    },
+    Note {
+        text: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Branch {
+    pub condition: Expr,
+    pub body: Vec<Stmt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldValue {
+    pub field: String,
+    /// `None` for the shorthand `add M with title` (the value is the variable `title`).
+    pub value: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub target: String,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub name: String,
+    pub body: Vec<Stmt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Expr {
+    Number {
+        value: f64,
+    },
+    Text {
+        value: String,
+    },
+    Bool {
+        value: bool,
+    },
+    Name {
+        name: String,
+    },
+    Field {
+        object: Box<Expr>,
+        field: String,
+    },
+    Call {
+        function: String,
+        args: Vec<Expr>,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnaryOp {
+    Not,
+    Neg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flow {
+    pub name: String,
+    pub from: String,
+    pub trigger: String,
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub name: String,
+    pub when: JobWhen,
+    pub delay: Option<Duration>,
+    pub body: Vec<Stmt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobWhen {
+    Schedule(Schedule),
+    Trigger(Trigger),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnit {
+    Minutes,
+    Hours,
+    Days,
+    Weeks,
+    Months,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Duration {
+    pub amount: f64,
+    pub unit: TimeUnit,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Schedule {
+    Cron { expression: String },
+    Daily { at: String },
+    Weekly { day: String, at: String },
+    Every { every: Duration, at: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Trigger {
+    /// `on Model.created|updated|deleted`
+    Lifecycle {
+        model: String,
+        event: LifecycleEvent,
+    },
+    /// `on Model.field -> value`
+    Change {
+        model: String,
+        field: String,
+        to: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleEvent {
+    Created,
+    Updated,
+    Deleted,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workflow {
+    pub name: String,
+    pub states: Vec<WorkflowState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowState {
+    pub name: String,
+    pub events: Vec<WorkflowEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowEvent {
+    pub name: String,
+    pub guard: Option<Expr>,
+    pub otherwise: Option<String>,
+    pub target: String,
+}

@@ -1,0 +1,2 @@
+//! The lexer: a hand-written scanner over bytes that produces tokens with spans and never
+//! allocates per token. (Being written.)
