@@ -6,3 +6,10 @@ pub struct Artifact {
     pub path: String,
     pub contents: String,
 }
+
+pub mod rust;
+pub mod typescript;
+
+/// The `@generated` marker every generated file starts with (tools such as GitHub and
+/// rust-analyzer recognise it).
+pub const GENERATED_MARKER: &str = "@generated";
