@@ -1,0 +1,163 @@
+//! Command-line parsing, by hand: four commands and a handful of flags need no framework.
+
+use std::path::PathBuf;
+
+pub const USAGE: &str = "\
+sheplang: compile-time-checked real-time apps from one spec
+
+Usage:
+  sheplang check FILE...                     check specs; warnings and errors on stderr
+  sheplang model FILE [--format json|yaml]   print the checked model (IR) on stdout
+  sheplang gen FILE... --out DIR             write the Rust and TypeScript artifacts into DIR
+  sheplang help | --help | --version
+
+Exit status: 0 ok, 1 a spec has errors, 2 usage or I/O error.";
+
+pub const USAGE_HINT: &str = "run `sheplang --help` for usage";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Version,
+    Check { files: Vec<PathBuf> },
+    Model { file: PathBuf, format: Format },
+    Gen { files: Vec<PathBuf>, out: PathBuf },
+}
+
+pub fn parse(argv: &[String]) -> Result<Command, String> {
+    let Some((first, rest)) = argv.split_first() else {
+        return Err("no command given".into());
+    };
+    match first.as_str() {
+        "help" | "--help" | "-h" => Ok(Command::Help),
+        "--version" | "-V" | "version" => Ok(Command::Version),
+        "check" => {
+            let (files, flags) = split(rest, &[])?;
+            if let Some((flag, _)) = flags.first() {
+                return Err(format!("unexpected flag `{flag}` for `check`"));
+            }
+            if files.is_empty() {
+                return Err("`check` needs at least one spec file".into());
+            }
+            Ok(Command::Check { files })
+        }
+        "model" => {
+            let (files, flags) = split(rest, &["--format"])?;
+            let [file] = <[PathBuf; 1]>::try_from(files).map_err(|files| {
+                format!("`model` takes exactly one spec file, got {}", files.len())
+            })?;
+            let mut format = Format::Json;
+            for (flag, value) in flags {
+                match (flag.as_str(), value.as_str()) {
+                    ("--format", "json") => format = Format::Json,
+                    ("--format", "yaml") => format = Format::Yaml,
+                    ("--format", other) => {
+                        return Err(format!("unknown format `{other}`: use `json` or `yaml`"));
+                    }
+                    (other, _) => return Err(format!("unexpected flag `{other}` for `model`")),
+                }
+            }
+            Ok(Command::Model { file, format })
+        }
+        "gen" => {
+            let (files, flags) = split(rest, &["--out"])?;
+            if files.is_empty() {
+                return Err("`gen` needs at least one spec file".into());
+            }
+            let mut out = None;
+            for (flag, value) in flags {
+                match flag.as_str() {
+                    "--out" => out = Some(PathBuf::from(value)),
+                    other => return Err(format!("unexpected flag `{other}` for `gen`")),
+                }
+            }
+            let out = out.ok_or("`gen` needs `--out DIR`")?;
+            Ok(Command::Gen { files, out })
+        }
+        other if other.starts_with('-') => Err(format!("unknown flag `{other}`")),
+        other => Err(format!(
+            "unknown command `{other}`: the commands are `check`, `model` and `gen`"
+        )),
+    }
+}
+
+/// `--flag value` pairs, in order.
+type Flags = Vec<(String, String)>;
+
+/// Splits arguments into positional paths and `--flag value` pairs (also `--flag=value`).
+/// `takes_value` lists the flags that take a value; any other flag is returned with an empty value
+/// for the caller to reject by name.
+fn split(args: &[String], takes_value: &[&str]) -> Result<(Vec<PathBuf>, Flags), String> {
+    let mut files = Vec::new();
+    let mut flags = Vec::new();
+    let mut iter = args.iter();
+    let mut only_files = false;
+    while let Some(arg) = iter.next() {
+        if only_files || !arg.starts_with("--") {
+            files.push(PathBuf::from(arg));
+        } else if arg == "--" {
+            only_files = true;
+        } else if let Some((flag, value)) = arg.split_once('=') {
+            flags.push((flag.to_owned(), value.to_owned()));
+        } else if takes_value.contains(&arg.as_str()) {
+            let value = iter
+                .next()
+                .ok_or_else(|| format!("`{arg}` needs a value"))?;
+            flags.push((arg.clone(), value.clone()));
+        } else {
+            flags.push((arg.clone(), String::new()));
+        }
+    }
+    Ok((files, flags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(
+            parse(&argv("check a.shep b.shep")),
+            Ok(Command::Check {
+                files: vec!["a.shep".into(), "b.shep".into()]
+            })
+        );
+        assert_eq!(
+            parse(&argv("model a.shep --format yaml")),
+            Ok(Command::Model {
+                file: "a.shep".into(),
+                format: Format::Yaml
+            })
+        );
+        assert_eq!(
+            parse(&argv("gen a.shep --out=dir")),
+            Ok(Command::Gen {
+                files: vec!["a.shep".into()],
+                out: "dir".into()
+            })
+        );
+    }
+
+    #[test]
+    fn rejects_bad_usage() {
+        assert!(parse(&argv("")).is_err());
+        assert!(parse(&argv("check")).is_err());
+        assert!(parse(&argv("check --fast a.shep")).is_err());
+        assert!(parse(&argv("model a.shep --format xml")).is_err());
+        assert!(parse(&argv("model a.shep b.shep")).is_err());
+        assert!(parse(&argv("gen a.shep")).is_err());
+        assert!(parse(&argv("gen a.shep --out")).is_err());
+        assert!(parse(&argv("frobnicate")).is_err());
+    }
+}

@@ -1,0 +1,122 @@
+//! The commands. Reading files and printing belong here; compiling belongs to the core.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use sheplang_core::{Compiled, SourceMap, codegen, compile, render_all};
+
+use crate::args::{Command, Format, USAGE};
+
+pub enum Outcome {
+    Success,
+    SpecErrors,
+}
+
+pub fn run(command: Command) -> Result<Outcome, String> {
+    match command {
+        Command::Help => {
+            println!("{USAGE}");
+            Ok(Outcome::Success)
+        }
+        Command::Version => {
+            println!("sheplang {}", env!("CARGO_PKG_VERSION"));
+            Ok(Outcome::Success)
+        }
+        Command::Check { files } => {
+            let mut failed = false;
+            for file in &files {
+                failed |= compile_file(file)?.is_none();
+            }
+            Ok(if failed {
+                Outcome::SpecErrors
+            } else {
+                Outcome::Success
+            })
+        }
+        Command::Model { file, format } => {
+            let Some(compiled) = compile_file(&file)? else {
+                return Ok(Outcome::SpecErrors);
+            };
+            let text = match format {
+                Format::Json => {
+                    serde_json::to_string_pretty(&compiled.spec).map_err(|e| e.to_string())? + "\n"
+                }
+                Format::Yaml => {
+                    serde_saphyr::to_string(&compiled.spec).map_err(|e| e.to_string())?
+                }
+            };
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = stdout.write_all(text.as_bytes());
+            Ok(Outcome::Success)
+        }
+        Command::Gen { files, out } => {
+            let mut failed = false;
+            for file in &files {
+                match compile_file(file)? {
+                    Some(compiled) => write_artifacts(file, &compiled, &out)?,
+                    None => failed = true,
+                }
+            }
+            Ok(if failed {
+                Outcome::SpecErrors
+            } else {
+                Outcome::Success
+            })
+        }
+    }
+}
+
+/// Reads and compiles one spec, printing its diagnostics on stderr. `Ok(None)` means the
+/// spec has errors (already printed); `Err` is an I/O problem.
+fn compile_file(path: &Path) -> Result<Option<Compiled>, String> {
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let mut sources = SourceMap::new();
+    let id = sources.add(path.display().to_string(), text);
+    match compile(&sources, id) {
+        Ok(compiled) => {
+            if !compiled.warnings.is_empty() {
+                eprint!("{}", render_all(&compiled.warnings, &sources));
+            }
+            Ok(Some(compiled))
+        }
+        Err(diagnostics) => {
+            eprint!("{}", render_all(&diagnostics, &sources));
+            Ok(None)
+        }
+    }
+}
+
+/// Writes `<out>/<stem>.rs` and `<out>/<stem>/ts/...`, each only when its bytes change.
+fn write_artifacts(spec_path: &Path, compiled: &Compiled, out: &Path) -> Result<(), String> {
+    let stem = spec_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .ok_or_else(|| format!("cannot name the output of `{}`", spec_path.display()))?;
+    let mut files: Vec<(PathBuf, String)> = vec![(
+        out.join(format!("{stem}.rs")),
+        codegen::rust::generate(&compiled.spec),
+    )];
+    let ts_root = out.join(stem).join("ts");
+    for artifact in codegen::typescript::generate(&compiled.spec) {
+        files.push((ts_root.join(&artifact.path), artifact.contents));
+    }
+    for (path, contents) in files {
+        write_if_changed(&path, contents.as_bytes())
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    if fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::write(path, bytes)?;
+    Ok(true)
+}

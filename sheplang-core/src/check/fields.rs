@@ -1,0 +1,396 @@
+//! Field checks: types (built-in, `ref[X]`, model names), the `id` field, duplicate fields and
+//! states, constraints that cannot apply, and defaults that do not fit.
+
+use std::collections::HashMap;
+
+use super::{Checker, suggest};
+use crate::ast::{self, BaseType, ConstraintKind, Decl, Literal};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::span::Span;
+
+/// The built-in type names, as written in a spec.
+const BUILTIN_TYPES: &[&str] = &[
+    "text", "number", "yes/no", "id", "date", "datetime", "email", "money", "image", "richtext",
+    "file",
+];
+
+/// Names users reach for from other languages, and the ShepLang type they mean.
+const TYPE_ALIASES: &[(&str, &str)] = &[
+    ("boolean", "yes/no"),
+    ("bool", "yes/no"),
+    ("string", "text"),
+    ("str", "text"),
+    ("int", "number"),
+    ("integer", "number"),
+    ("float", "number"),
+    ("double", "number"),
+    ("decimal", "money"),
+    ("timestamp", "datetime"),
+    ("uuid", "id"),
+    ("url", "text"),
+    ("json", "text"),
+];
+
+pub(super) fn check_models<'s, 'a>(cx: &mut Checker<'_, 's, 'a>, app: &'s ast::App<'a>) {
+    for decl in &app.decls {
+        if let Decl::Data(data) = decl {
+            check_model(cx, data);
+        }
+    }
+}
+
+fn check_model<'s, 'a>(cx: &mut Checker<'_, 's, 'a>, data: &'s ast::Data<'a>) {
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for field in &data.fields {
+        if let Some(&first) = seen.get(field.name.name) {
+            let d = Diagnostic::error(
+                Code::DUPLICATE_FIELD,
+                cx.file,
+                field.name.span,
+                format!(
+                    "the field `{}` is declared twice in `{}`",
+                    field.name.name, data.name.name
+                ),
+            )
+            .with_label("declared again here")
+            .with_secondary(first, "first declared here")
+            .with_help("remove one of the two fields or rename it");
+            cx.error(d);
+        } else {
+            seen.insert(field.name.name, field.name.span);
+        }
+        check_type(cx, &field.ty);
+        check_id_field(cx, field);
+        check_constraints(cx, data, field);
+    }
+    if let Some(states) = &data.states {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for state in &states.names {
+            if let Some(&first) = seen.get(state.name) {
+                let d = Diagnostic::error(
+                    Code::DUPLICATE_STATE,
+                    cx.file,
+                    state.span,
+                    format!("the state `{}` appears twice in the lifecycle of `{}`", state.name, data.name.name),
+                )
+                .with_label("repeated here")
+                .with_secondary(first, "first listed here")
+                .with_help("a lifecycle lists each state once; loops back to an earlier state are not expressible in `states:`");
+                cx.error(d);
+            } else {
+                seen.insert(state.name, state.span);
+            }
+        }
+    }
+}
+
+/// Checks a field or parameter type: bare names must be models, `ref[X]` must name a model.
+pub(super) fn check_type<'a>(cx: &mut Checker<'_, '_, 'a>, ty: &ast::TypeRef<'a>) {
+    match ty.base {
+        BaseType::Named(name) => {
+            if cx.symbols.models.contains_key(name.name) {
+                return;
+            }
+            let alias = TYPE_ALIASES
+                .iter()
+                .find(|(a, _)| a.eq_ignore_ascii_case(name.name))
+                .map(|(_, t)| *t);
+            let mut candidates: Vec<&str> = BUILTIN_TYPES.to_vec();
+            candidates.extend(cx.symbols.model_order.iter().copied());
+            let help =
+                match alias.or_else(|| suggest::closest(name.name, candidates.iter().copied())) {
+                    Some(t) => format!("did you mean `{t}`?"),
+                    None => format!(
+                        "use a built-in type ({}) or the name of a `data` model",
+                        BUILTIN_TYPES
+                            .iter()
+                            .map(|t| format!("`{t}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+            let d = Diagnostic::error(
+                Code::UNKNOWN_TYPE,
+                cx.file,
+                name.span,
+                format!("unknown type `{}`", name.name),
+            )
+            .with_label("not a built-in type or a data model")
+            .with_help(help);
+            cx.error(d);
+        }
+        BaseType::Ref(name) => {
+            if cx.symbols.models.contains_key(name.name) {
+                return;
+            }
+            let mut d = Diagnostic::error(
+                Code::REF_NOT_MODEL,
+                cx.file,
+                name.span,
+                format!(
+                    "`ref[{}]` refers to `{}`, which is not a data model",
+                    name.name, name.name
+                ),
+            )
+            .with_label("no data model of this name");
+            if let Some(help) = suggest::help_for(name.name, "data model", &cx.symbols.model_order)
+            {
+                d = d.with_help(help);
+            }
+            cx.error(d);
+        }
+        _ => {}
+    }
+}
+
+/// A field called `id` is the row's id: it must be a required scalar string.
+fn check_id_field(cx: &mut Checker<'_, '_, '_>, field: &ast::Field<'_>) {
+    if field.name.name != "id" {
+        return;
+    }
+    let optional = field
+        .constraints
+        .iter()
+        .any(|c| matches!(c.kind, ConstraintKind::Optional));
+    let scalar_string = !field.ty.list && matches!(field.ty.base, BaseType::Id | BaseType::Text);
+    if scalar_string && !optional {
+        return;
+    }
+    let d = Diagnostic::error(
+        Code::BAD_ID_FIELD,
+        cx.file,
+        field.ty.span,
+        "a field named `id` must be a required `id` or `text`",
+    )
+    .with_label("every row's `id` travels as a string in `model_deleted` and in every payload")
+    .with_help("write `id: id`, or drop the field: every model gets a string `id` anyway");
+    cx.error(d);
+}
+
+/// What a base type accepts, for constraint and default checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Number,
+    Bool,
+    Temporal,
+    Reference,
+}
+
+fn kind_of(base: &BaseType<'_>) -> Kind {
+    match base {
+        BaseType::Text
+        | BaseType::Email
+        | BaseType::Image
+        | BaseType::RichText
+        | BaseType::File
+        | BaseType::Id => Kind::Text,
+        BaseType::Number | BaseType::Money => Kind::Number,
+        BaseType::YesNo => Kind::Bool,
+        BaseType::Date | BaseType::DateTime => Kind::Temporal,
+        BaseType::Ref(_) | BaseType::Named(_) => Kind::Reference,
+    }
+}
+
+fn type_name(ty: &ast::TypeRef<'_>) -> String {
+    let base = match ty.base {
+        BaseType::Text => "text".to_owned(),
+        BaseType::Number => "number".to_owned(),
+        BaseType::YesNo => "yes/no".to_owned(),
+        BaseType::Id => "id".to_owned(),
+        BaseType::Date => "date".to_owned(),
+        BaseType::DateTime => "datetime".to_owned(),
+        BaseType::Email => "email".to_owned(),
+        BaseType::Money => "money".to_owned(),
+        BaseType::Image => "image".to_owned(),
+        BaseType::RichText => "richtext".to_owned(),
+        BaseType::File => "file".to_owned(),
+        BaseType::Ref(m) => format!("ref[{}]", m.name),
+        BaseType::Named(m) => m.name.to_owned(),
+    };
+    if ty.list { format!("{base}[]") } else { base }
+}
+
+fn check_constraints(cx: &mut Checker<'_, '_, '_>, data: &ast::Data<'_>, field: &ast::Field<'_>) {
+    let kind = kind_of(&field.ty.base);
+    let ty = type_name(&field.ty);
+    let mut min: Option<(f64, Span)> = None;
+    let mut max: Option<(f64, Span)> = None;
+    let mut min_len: Option<(f64, Span)> = None;
+    let mut max_len: Option<(f64, Span)> = None;
+    let mut required: Option<Span> = None;
+    let mut optional: Option<Span> = None;
+    for c in &field.constraints {
+        let not_for = |what: &str, applies_to: &str| {
+            Diagnostic::warning(
+                Code::CONSTRAINT_TYPE,
+                cx.file,
+                c.span,
+                format!(
+                    "`{what}` does not apply to the `{ty}` field `{}`",
+                    field.name.name
+                ),
+            )
+            .with_label(format!("ignored for `{ty}`"))
+            .with_help(format!("`{what}` applies to {applies_to}"))
+        };
+        match &c.kind {
+            ConstraintKind::Required => required = Some(c.span),
+            ConstraintKind::Optional => optional = Some(c.span),
+            ConstraintKind::Unique => {}
+            ConstraintKind::Min(n) | ConstraintKind::Max(n) => {
+                let what = if matches!(c.kind, ConstraintKind::Min(_)) {
+                    "min"
+                } else {
+                    "max"
+                };
+                if kind != Kind::Number || field.ty.list {
+                    let d = not_for(
+                        what,
+                        "`number` and `money` fields; use `minLength`/`maxLength` for text",
+                    );
+                    cx.error(d);
+                } else if what == "min" {
+                    min = Some((n.value, c.span));
+                } else {
+                    max = Some((n.value, c.span));
+                }
+            }
+            ConstraintKind::MinLength(n) | ConstraintKind::MaxLength(n) => {
+                let what = if matches!(c.kind, ConstraintKind::MinLength(_)) {
+                    "minLength"
+                } else {
+                    "maxLength"
+                };
+                if kind != Kind::Text && !field.ty.list {
+                    let d = not_for(
+                        what,
+                        "text-like fields and lists; use `min`/`max` for numbers",
+                    );
+                    cx.error(d);
+                } else if what == "minLength" {
+                    min_len = Some((n.value, c.span));
+                } else {
+                    max_len = Some((n.value, c.span));
+                }
+            }
+            ConstraintKind::Email(_) | ConstraintKind::Pattern(_) => {
+                let what = if matches!(c.kind, ConstraintKind::Email(_)) {
+                    "email"
+                } else {
+                    "pattern"
+                };
+                if kind != Kind::Text || field.ty.list {
+                    let d = not_for(what, "text-like fields");
+                    cx.error(d);
+                }
+            }
+            ConstraintKind::Default(lit) => check_default(cx, data, field, kind, &ty, lit),
+        }
+    }
+    for (lo, hi, names) in [
+        (min, max, ("min", "max")),
+        (min_len, max_len, ("minLength", "maxLength")),
+    ] {
+        if let (Some((lo, lo_span)), Some((hi, hi_span))) = (lo, hi)
+            && lo > hi
+        {
+            let d = Diagnostic::warning(
+                Code::MIN_GREATER_THAN_MAX,
+                cx.file,
+                lo_span,
+                format!(
+                    "`{}` is above `{}` on the field `{}`: no value can satisfy both",
+                    names.0, names.1, field.name.name
+                ),
+            )
+            .with_label(format!("{} = {lo}", names.0))
+            .with_secondary(hi_span, format!("{} = {hi}", names.1))
+            .with_help("swap the two bounds");
+            cx.error(d);
+        }
+    }
+    if let (Some(req), Some(opt)) = (required, optional) {
+        let d = Diagnostic::warning(
+            Code::CONFLICTING_CONSTRAINTS,
+            cx.file,
+            opt,
+            format!(
+                "the field `{}` is marked both `required` and `optional`",
+                field.name.name
+            ),
+        )
+        .with_label("`optional` wins: the field may be absent")
+        .with_secondary(req, "`required` here")
+        .with_help("keep one of the two");
+        cx.error(d);
+    }
+}
+
+fn check_default(
+    cx: &mut Checker<'_, '_, '_>,
+    data: &ast::Data<'_>,
+    field: &ast::Field<'_>,
+    kind: Kind,
+    ty: &str,
+    lit: &Literal<'_>,
+) {
+    let fits = !field.ty.list
+        && match (kind, lit) {
+            (Kind::Text | Kind::Temporal, Literal::Str(_)) => true,
+            (Kind::Number, Literal::Num(_)) => true,
+            (Kind::Number, Literal::Str(s)) => {
+                matches!(field.ty.base, BaseType::Money) && s.value.parse::<f64>().is_ok()
+            }
+            (Kind::Bool, Literal::Bool(..)) => true,
+            // A bare name fits a text field when it names one of the model's states
+            // (`status: text default=pending`), and a temporal field when it is `now`.
+            (Kind::Text, Literal::Name(n)) => data
+                .states
+                .as_ref()
+                .is_some_and(|s| s.names.iter().any(|st| st.name == n.name)),
+            (Kind::Temporal, Literal::Name(n)) => n.name == "now",
+            _ => false,
+        };
+    if fits {
+        return;
+    }
+    let (found, hint) = match lit {
+        Literal::Str(s) => (format!("the text \"{}\"", s.value), None),
+        Literal::Num(n) => (format!("the number {}", n.text), None),
+        Literal::Bool(b, _) => (format!("`{b}`"), None),
+        Literal::Name(n) => (
+            format!("the name `{}`", n.name),
+            Some(
+                "a bare name is only a default for a text field when it is one of the model's states",
+            ),
+        ),
+    };
+    let help = match (kind, lit) {
+        (_, _) if field.ty.list => "list fields take no default".to_owned(),
+        (Kind::Text, Literal::Bool(b, _)) => {
+            format!("write it as text: `default=\"{b}\"`, or make the field `yes/no`")
+        }
+        (Kind::Text, Literal::Num(n)) => format!(
+            "write it as text: `default=\"{}\"`, or make the field a `number`",
+            n.text
+        ),
+        (Kind::Bool, _) => "a `yes/no` field defaults to `true` or `false`".to_owned(),
+        (Kind::Number, _) => "a number field defaults to a number, such as `default=0`".to_owned(),
+        _ => hint
+            .unwrap_or("use a literal of the field's type")
+            .to_owned(),
+    };
+    let d = Diagnostic::warning(
+        Code::DEFAULT_TYPE,
+        cx.file,
+        lit.span(),
+        format!(
+            "the default of the `{ty}` field `{}` is {found}, which is not a `{ty}`",
+            field.name.name
+        ),
+    )
+    .with_label("does not fit the field's type")
+    .with_help(help);
+    cx.error(d);
+}

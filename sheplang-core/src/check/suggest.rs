@@ -1,0 +1,67 @@
+//! "Did you mean" suggestions by edit distance.
+
+/// Levenshtein distance over chars, case-insensitive, bounded by `limit` (returns `None` past it).
+pub fn distance(a: &str, b: &str, limit: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
+    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= limit).then_some(d)
+}
+
+/// The closest candidate to `name`, if one is close enough to be a likely typo.
+pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .filter_map(|c| distance(name, c, limit).map(|d| (d, c)))
+        .min_by_key(|&(d, c)| (d, c))
+        .map(|(_, c)| c)
+}
+
+/// A help line for an unresolved name: a suggestion when one is close, else the list of
+/// what exists (when short), else nothing.
+pub fn help_for(name: &str, what: &str, candidates: &[&str]) -> Option<String> {
+    if let Some(c) = closest(name, candidates.iter().copied()) {
+        return Some(format!("did you mean `{c}`?"));
+    }
+    match candidates.len() {
+        0 => Some(format!("this spec declares no {what}s")),
+        1..=6 => {
+            let list: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
+            Some(format!("the {what}s declared here are {}", list.join(", ")))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances() {
+        assert_eq!(distance("kitten", "sitting", 5), Some(3));
+        assert_eq!(distance("Task", "task", 0), Some(0));
+        assert_eq!(distance("abc", "abcdefgh", 2), None);
+    }
+
+    #[test]
+    fn closest_prefers_small_edits() {
+        assert_eq!(closest("Tsk", ["Task", "User"]), Some("Task"));
+        assert_eq!(closest("Order", ["Task", "User"]), None);
+    }
+}
