@@ -193,6 +193,12 @@ impl Layout<'_> {
             .get(..start)
             .and_then(|b| b.iter().rposition(|&c| c == b'\n'))
             .map_or(0, |i| i + 1);
+        // A byte order mark before the first line is no indentation.
+        let line_start = if line_start == 0 && self.text.starts_with('\u{feff}') {
+            3.min(start)
+        } else {
+            line_start
+        };
         let indent = bytes.get(line_start..start).unwrap_or(&[]);
         if let Some(tab) = indent.iter().position(|&c| c == b'\t') {
             self.tab_lines += 1;
@@ -517,6 +523,14 @@ mod tests {
         let (_, diags) = braces(text);
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].code, Code::BAD_INDENT);
+    }
+
+    #[test]
+    fn byte_order_mark() {
+        let text = "\u{feff}app A\nview V:\n  list P\n";
+        let (out, diags) = braces(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(out, "app A { view V { list P } }");
     }
 
     #[test]

@@ -229,7 +229,8 @@ impl<'a> Lexer<'a> {
         Lexer {
             src: text.as_bytes(),
             text,
-            pos: 0,
+            // A byte order mark is not part of the spec.
+            pos: if text.starts_with('\u{feff}') { 3 } else { 0 },
             file,
             at_start: true,
         }

@@ -16,10 +16,12 @@
 //! So each broken construct gets one error, and errors further down are still found.
 //!
 //! Module map: this file holds the cursor, the error and recovery helpers and the `app` level;
-//! [`decl`] the declarations, [`stmt`] actions and statements, [`expr`] expressions.
+//! [`decl`] `data` and `view`, [`job`] `flow`, `job` and `workflow`, [`stmt`] actions and
+//! statements, [`expr`] expressions.
 
 mod decl;
 mod expr;
+mod job;
 mod stmt;
 #[cfg(test)]
 mod tests;
