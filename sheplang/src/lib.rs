@@ -1,1 +1,150 @@
-//! Facade (being written).
+//! ShepLang for Rust hosts: compile-time-checked real-time apps from one `.shep` spec.
+//!
+//! A spec describes a product's data models. At build time `sheplang-build` compiles it into
+//! Rust types (one struct per model, a `Channel` enum, the Socket.IO event types) and the
+//! TypeScript client and server, so that a host whose code no longer matches the spec fails
+//! `cargo build`. This crate is what the generated code uses at run time: the traits it
+//! implements ([`Spec`], [`Channel`], [`Model`]), the wire types ([`Money`], [`Ref`]), the typed
+//! emit path ([`ModelEvent`], [`Emitter`]) and the errors.
+//!
+//! # Walkthrough
+//!
+//! **1. A spec**, `specs/tasks.shep` in the host crate:
+//!
+//! ```text
+//! app TaskManager {
+//!   data User {
+//!     fields: {
+//!       name: text required
+//!     }
+//!   }
+//!   data Task {
+//!     fields: {
+//!       title: text required
+//!       assignee: ref[User] optional
+//!       estimate: money
+//!     }
+//!     states: todo -> doing -> done
+//!   }
+//! }
+//! ```
+//!
+//! **2. `Cargo.toml`**: `sheplang` as a dependency and `sheplang-build` as a build dependency.
+//! Nothing else: generated code reaches serde through this crate.
+//!
+//! ```toml
+//! [dependencies]
+//! sheplang = "0.1"
+//!
+//! [build-dependencies]
+//! sheplang-build = "0.1"
+//! ```
+//!
+//! **3. `build.rs`** compiles the spec into `$OUT_DIR/sheplang/tasks.rs` (and the TypeScript
+//! under `$OUT_DIR/sheplang/tasks/ts/`). A spec error stops the build with rustc-style
+//! diagnostics, and Cargo reruns the script only when the spec changes:
+//!
+//! ```ignore
+//! fn main() {
+//!     sheplang_build::compile_or_exit("specs/tasks.shep");
+//! }
+//! ```
+//!
+//! **4. Include** the generated module with [`include_spec!`], named after the spec's file stem:
+//!
+//! ```ignore
+//! pub mod tasks {
+//!     sheplang::include_spec!("tasks");
+//! }
+//! ```
+//!
+//! **5. Use** it. Field names are snake_case in Rust and exactly the spec's names on the wire;
+//! the model type decides the room of its events:
+//!
+//! ```ignore
+//! use sheplang::Emitter;
+//! use tasks::{Channel, Task, TaskState};
+//!
+//! let task = Task {
+//!     id: "t-1".into(),
+//!     title: "Write docs".into(),
+//!     assignee: None,
+//!     estimate: "2.50".parse()?,
+//! };
+//! assert_eq!("task".parse::<Channel>()?, Channel::Task);
+//! assert!("tasks".parse::<Channel>().is_err());
+//! assert!(TaskState::Todo.can_transition_to(TaskState::Doing));
+//!
+//! let event = sheplang::created(&task);
+//! assert_eq!(event.room(), "task");
+//! assert_eq!(event.to_values()?[0], "Task");
+//! ```
+//!
+//! The example crate `examples/tasks-host` in the repository is this walkthrough as a building,
+//! tested crate; its documentation tests run against the real generated code.
+//!
+//! # What a spec generates
+//!
+//! For `include_spec!("app")` inside `mod app`:
+//!
+//! | item | what it is |
+//! |---|---|
+//! | `app::Task` (one per model) | the row: `id: String` first, then the spec's fields; implements [`Model`] |
+//! | `app::TaskState` (one per `states:`) | the lifecycle: `ALL`, `initial()`, `can_transition_to`, `next_states` |
+//! | `app::Channel` | one variant per model; parses from and prints as the lower-case string; implements [`Channel`] |
+//! | `app::ModelName` | one variant per model, in the spec's case |
+//! | `app::ServerToClient` | `TaskCreated`, `TaskUpdated`, `TaskDeleted`, ..., `Notification`, `Connected` |
+//! | `app::ClientToServer` | [`ClientEvent<Channel>`]: `Subscribe`, `Unsubscribe`, `Ping` |
+//! | `app::Spec` | a unit struct implementing [`Spec`] (`APP`, `FINGERPRINT`, `Channel`) |
+//!
+//! Type mapping (the wire contract): `text`, `richtext`, `image`, `file`, `email`, `id`, `date`
+//! and `datetime` are `String`; `number` is `f64`; `yes/no` is `bool`; `money` is [`Money`];
+//! `ref[X]` is [`Ref<X>`]; a bare model `X` is `Box<X>`; `T[]` is `Vec<T>`; an `optional` field
+//! is `Option<T>`, absent from the JSON when `None`.
+//!
+//! A model that collides with a generated name (a model called `Channel`, `Spec`, ...) keeps
+//! its name; the generated item is renamed instead (`<App>Channel`), and its documentation says
+//! so.
+
+mod error;
+mod event;
+mod money;
+mod reference;
+mod spec;
+pub mod testing;
+
+pub use error::{EventError, UnknownChannel, UnknownName};
+pub use event::{
+    ClientEvent, ConnectedInfo, Emitter, MAX_CHANNEL_LEN, ModelEvent, ModelEventArgs,
+    ModelEventKind, SubscribeResult, channel_arg, created, deleted, updated,
+};
+pub use money::{Money, ParseMoneyError};
+pub use reference::Ref;
+pub use spec::{Channel, DynSpec, Model, Spec};
+
+// The procedural macros (`sheplang!` for inline specs, the host-struct derive) live in
+// `sheplang-macros` and are re-exported here, so users depend on this crate only. The macros
+// crate exports nothing yet; when it does, re-export its items by name here, e.g.
+// `#[doc(inline)] pub use sheplang_macros::{sheplang, Model};` (a derive and the trait of the
+// same name live in different namespaces, as with serde).
+
+/// Includes the Rust module that `sheplang-build` generated for a spec, by the spec's file stem.
+///
+/// `include_spec!("app")` expands to `include!(concat!(env!("OUT_DIR"), "/sheplang/app.rs"))`;
+/// use it inside a module of its own:
+///
+/// ```ignore
+/// pub mod app {
+///     sheplang::include_spec!("app");
+/// }
+/// ```
+#[macro_export]
+macro_rules! include_spec {
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/sheplang/", $name, ".rs"));
+    };
+}
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;

@@ -1,0 +1,145 @@
+//! Documentation text for generated items, from the spec.
+//!
+//! Spec text (rules, defaults, patterns) goes inside code spans, so nothing in it can turn into
+//! a broken intra-doc link, an HTML tag or a bare URL under `rustdoc -D warnings`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir;
+
+/// A Markdown code span around arbitrary text: a fence of backticks longer than any run inside.
+pub(super) fn code(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') || text.is_empty() {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{}{pad}{fence}", one_line(text))
+}
+
+/// Control characters (a newline could end a `///` line) become spaces.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// A number as the spec would write it: `3`, not `3.0`.
+pub(super) fn number(n: f64) -> String {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        format!("{n}")
+    }
+}
+
+/// A string literal as the spec writes it: double quotes, or single quotes when it holds a
+/// double quote (the language has no escapes).
+fn string_literal(s: &str) -> String {
+    if s.contains('"') {
+        format!("'{s}'")
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
+/// The field's declaration, normalised: `title: text required minLength=3`.
+pub(super) fn field_declaration(field: &ir::Field) -> String {
+    let mut out = format!("{}: {}", field.name, field.ty.spec_name());
+    if field.list {
+        out.push_str("[]");
+    }
+    let mut push = |s: String| {
+        out.push(' ');
+        out.push_str(&s);
+    };
+    if field.required {
+        push("required".into());
+    }
+    if field.unique {
+        push("unique".into());
+    }
+    if field.optional {
+        push("optional".into());
+    }
+    let c = &field.constraints;
+    if let Some(n) = c.min {
+        push(format!("min={}", number(n)));
+    }
+    if let Some(n) = c.max {
+        push(format!("max={}", number(n)));
+    }
+    if let Some(n) = c.min_length {
+        push(format!("minLength={}", number(n)));
+    }
+    if let Some(n) = c.max_length {
+        push(format!("maxLength={}", number(n)));
+    }
+    if let Some(b) = c.email {
+        push(format!("email={b}"));
+    }
+    if let Some(p) = &c.pattern {
+        push(format!("pattern={}", string_literal(p)));
+    }
+    if let Some(d) = &field.default {
+        push(format!("default={}", default_value(d)));
+    }
+    out
+}
+
+/// A default as the spec writes it.
+pub(super) fn default_value(d: &ir::DefaultValue) -> String {
+    match d {
+        ir::DefaultValue::Text(s) => string_literal(s),
+        ir::DefaultValue::Number(n) => number(*n),
+        ir::DefaultValue::Bool(b) => b.to_string(),
+        ir::DefaultValue::Name(n) => n.clone(),
+    }
+}
+
+/// `#[doc = "..."]` attributes, one per line, each with the customary leading space.
+pub(super) fn attrs(lines: &[String]) -> TokenStream {
+    let docs = lines.iter().map(|l| {
+        let l = one_line(l);
+        let text = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#[doc = #text])
+    });
+    quote!(#(#docs)*)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_survive_backticks() {
+        assert_eq!(code("a"), "`a`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x`"), "`` `x` ``");
+        assert_eq!(code("line\nbreak"), "`line break`");
+    }
+
+    #[test]
+    fn numbers_read_like_the_spec() {
+        assert_eq!(number(3.0), "3");
+        assert_eq!(number(12.5), "12.5");
+        assert_eq!(number(-0.25), "-0.25");
+        assert_eq!(number(f64::NAN), "NaN");
+    }
+}

@@ -1,0 +1,115 @@
+//! The Rust generator: one module of Rust source per spec, read only from the [`ir`].
+//!
+//! The output is meant for `include!` at the top of a module of the host crate (what
+//! `sheplang::include_spec!` does), so it holds items only: no inner attributes, no `use`
+//! declarations. Every path outside the module is absolute and goes through `::sheplang`,
+//! `::core` or `::std`, so the host needs no dependency but `sheplang`, and no name in the
+//! host's module can shadow one the generated code relies on.
+//!
+//! Items, in this order (see [`names`] for how names are chosen and collisions resolved):
+//! - `Spec`, a unit struct implementing `sheplang::Spec`;
+//! - `Channel` (one variant per model, the lower-case channel string on the wire) and
+//!   `ModelName` (the model name in the spec's case);
+//! - per model, in spec order: the row struct (`id: String` first, then the spec's fields in
+//!   snake case with serde renames to the spec's names), its `sheplang::Model` impl and, when it
+//!   has `states:`, its lifecycle enum `<Model>State`. The state is not added to the row: the wire
+//!   row carries exactly the spec's fields;
+//! - `ServerToClient` (`<Model>Created`, `<Model>Updated`, `<Model>Deleted` per model, then
+//!   `Notification` and `Connected`) and `ClientToServer` (an alias of
+//!   `sheplang::ClientEvent<Channel>`).
+//!
+//! Formatting is `prettyplease`; the output is deterministic: the same IR gives the same bytes.
+
+mod docs;
+mod models;
+mod names;
+mod protocol;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir;
+use names::Names;
+
+/// Generates the Rust module for one spec: formatted source with an `@generated` header.
+pub fn generate(spec: &ir::Spec) -> String {
+    let tokens = tokens(spec);
+    let mut out = header(spec);
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        // One item at a time, so that a blank line separates items.
+        Ok(mut file) => {
+            for item in std::mem::take(&mut file.items) {
+                file.items = vec![item];
+                out.push('\n');
+                out.push_str(&prettyplease::unparse(&file));
+            }
+        }
+        // Not reachable for tokens built here; never panic, keep the code compilable.
+        Err(_) => {
+            out.push('\n');
+            out.push_str(&tokens.to_string());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The generated items as tokens, unformatted (for `sheplang!`, which expands inline).
+pub fn tokens(spec: &ir::Spec) -> TokenStream {
+    let generator = Gen {
+        spec,
+        names: Names::plan(spec),
+    };
+    generator.file()
+}
+
+/// The comment lines that open a generated file (prettyplease would drop comments).
+fn header(spec: &ir::Spec) -> String {
+    format!(
+        "// {} by sheplang from app `{}`. Do not edit: change the spec and rebuild.\n\
+         // Spec fingerprint: {}\n",
+        super::GENERATED_MARKER,
+        spec.app.escape_debug(),
+        spec.fingerprint.escape_debug(),
+    )
+}
+
+/// The generator of one spec: the IR and the names planned for it.
+struct Gen<'a> {
+    spec: &'a ir::Spec,
+    names: Names,
+}
+
+impl Gen<'_> {
+    fn file(&self) -> TokenStream {
+        let marker = self.spec_marker();
+        let channel = self.channel_enum();
+        let model_name = self.model_name_enum();
+        let models = (0..self.spec.models.len()).map(|i| self.model(i));
+        let events = self.events();
+        quote! {
+            #marker
+            #channel
+            #model_name
+            #(#models)*
+            #events
+        }
+    }
+
+    /// The Rust type name of a model, by its spec name.
+    fn model_type(&self, name: &str) -> Option<&str> {
+        self.spec
+            .models
+            .iter()
+            .position(|m| m.name == name)
+            .map(|i| self.names.models[i].ty.as_str())
+    }
+
+    /// Points serde's derives at the facade's re-export, so the host needs no `serde` dependency.
+    fn serde_crate(&self) -> TokenStream {
+        quote!(#[serde(crate = "::sheplang::__private::serde")])
+    }
+}
+
+#[cfg(test)]
+mod tests;
