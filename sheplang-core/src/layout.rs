@@ -71,8 +71,10 @@ enum Header {
 enum FrameKind {
     /// A block with a virtual `{` to close.
     Block,
-    /// Plain continuation lines (a flow body, or lines already reported as badly indented).
-    Plain,
+    /// The body of a `flow Name:`: plain continuation lines, any indentation, no headers.
+    Flow,
+    /// Lines already reported as badly indented: a level without braces.
+    Stray,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -85,8 +87,6 @@ struct Frame {
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     header: Header,
-    /// The header line's indentation.
-    indent: u32,
     /// The header's first token and its `:` (for messages).
     first: Span,
     colon: Span,
@@ -101,6 +101,10 @@ struct Layout<'t> {
     depth: u32,
     first_tab: Option<u32>,
     tab_lines: u32,
+    /// The `app Name` line was read; the next line may set the body's indentation.
+    app_body_unset: bool,
+    /// A line dedented past the app was reported (once a file).
+    dedent_reported: bool,
 }
 
 fn virtual_token(kind: TokenKind, at: u32) -> Token {
@@ -120,6 +124,8 @@ fn layout(tokens: &[Token], text: &str, file: FileId, diags: &mut Diagnostics) -
         depth: 0,
         first_tab: None,
         tab_lines: 0,
+        app_body_unset: false,
+        dedent_reported: false,
     };
     let eof = tokens
         .last()
@@ -223,7 +229,7 @@ impl Layout<'_> {
             Header::Plain => {
                 self.stack.push(Frame {
                     indent,
-                    kind: FrameKind::Plain,
+                    kind: FrameKind::Flow,
                 });
             }
             Header::DropColon | Header::KeepColon => {
@@ -297,17 +303,30 @@ impl Layout<'_> {
                 indent,
                 kind: FrameKind::Block,
             });
+            self.app_body_unset = true;
             return None;
         }
+        if self.app_body_unset {
+            // The app's body may itself be indented under `app Name`: its first line says.
+            self.app_body_unset = false;
+            if let [app] = self.stack.as_mut_slice()
+                && indent > app.indent
+            {
+                app.indent = indent;
+            }
+        }
 
-        let current = self.top().map_or(0, |f| f.indent);
+        let top = self.top().unwrap_or(Frame {
+            indent: 0,
+            kind: FrameKind::Block,
+        });
         if let Some(p) = pending {
-            if indent > p.indent && indent > current {
+            if indent > top.indent {
                 self.open(p, indent);
             } else {
                 self.no_body(p, diags);
             }
-        } else if indent > current && self.top().map(|f| f.kind) != Some(FrameKind::Plain) {
+        } else if indent > top.indent && top.kind != FrameKind::Flow {
             diags.push(
                 Diagnostic::error(
                     Code::BAD_INDENT,
@@ -324,11 +343,11 @@ impl Layout<'_> {
             );
             self.stack.push(Frame {
                 indent,
-                kind: FrameKind::Plain,
+                kind: FrameKind::Stray,
             });
         }
 
-        // Close every block the line dedents out of.
+        // Close every block the line dedents out of (the app's own block stays open).
         let end = self.end_of_output();
         while let Some(top) = self.top() {
             if indent >= top.indent || self.stack.len() == 1 {
@@ -339,48 +358,51 @@ impl Layout<'_> {
                 self.out.push(virtual_token(TokenKind::RBrace, end));
             }
         }
-        if let Some(top) = self.top()
-            && indent < top.indent
-        {
-            // Dedented past the app's own level.
-            diags.push(
-                Diagnostic::error(Code::BAD_INDENT, self.file, first.span, "unexpected dedent")
-                    .with_label("this line is indented less than the `app` line")
-                    .with_help("start the declarations of the app at the indentation of `app`"),
-            );
-            self.stack.push(Frame {
-                indent,
-                kind: FrameKind::Plain,
-            });
-        } else if let Some(top) = self.top()
-            && indent > top.indent
-            && top.kind == FrameKind::Block
-            && pending.is_none()
-        {
-            // Dedented to a level between two blocks.
-            diags.push(
-                Diagnostic::error(
-                    Code::BAD_INDENT,
-                    self.file,
-                    first.span,
-                    "this line's indentation matches no enclosing block",
-                )
-                .with_label("dedented to an unknown level")
-                .with_help("indent it exactly like the lines of the block it belongs to"),
-            );
-            self.stack.push(Frame {
-                indent,
-                kind: FrameKind::Plain,
-            });
+        if let Some(top) = self.top() {
+            if indent < top.indent {
+                // Dedented past the app's own level: reported once; this becomes the app level.
+                if let [app] = self.stack.as_mut_slice() {
+                    app.indent = indent;
+                }
+                if self.dedent_reported {
+                    return self.emit(line, first);
+                }
+                self.dedent_reported = true;
+                diags.push(
+                    Diagnostic::error(Code::BAD_INDENT, self.file, first.span, "unexpected dedent")
+                        .with_label("this line is indented less than the app's declarations")
+                        .with_help("indent the declarations of the app alike"),
+                );
+            } else if indent > top.indent && top.kind != FrameKind::Flow {
+                // Dedented to a level between two blocks.
+                diags.push(
+                    Diagnostic::error(
+                        Code::BAD_INDENT,
+                        self.file,
+                        first.span,
+                        "this line's indentation matches no enclosing block",
+                    )
+                    .with_label("dedented to an unknown level")
+                    .with_help("indent it exactly like the lines of the block it belongs to"),
+                );
+                self.stack.push(Frame {
+                    indent,
+                    kind: FrameKind::Stray,
+                });
+            }
         }
 
+        self.emit(line, first)
+    }
+
+    /// Emits the line's tokens; returns the header it opens, if any.
+    fn emit(&mut self, line: &[Token], first: Token) -> Option<Pending> {
         self.out.extend_from_slice(line);
-        if self.top().map(|f| f.kind) == Some(FrameKind::Plain) {
+        if self.top().map(|f| f.kind) == Some(FrameKind::Flow) {
             return None;
         }
         self.header(line).map(|(header, colon)| Pending {
             header,
-            indent,
             first: first.span,
             colon,
         })
@@ -531,6 +553,29 @@ mod tests {
         let (out, diags) = braces(text);
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(out, "app A { view V { list P } }");
+    }
+
+    #[test]
+    fn stray_lines_still_open_blocks() {
+        let text = "app A\naction X():\n  show V\n    if a:\n      show W\n  show V\n";
+        let (out, diags) = braces(text);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, Code::BAD_INDENT);
+        assert_eq!(
+            out,
+            "app A { action X ( ) { show V if a : { show W } show V } }"
+        );
+    }
+
+    #[test]
+    fn app_body_may_be_indented() {
+        let text = "app A\n  view V:\n    list P\n  view W:\n    list P\n";
+        let (out, diags) = braces(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(out, "app A { view V { list P } view W { list P } }");
+        let text = "app A\n  view V:\n    list P\nview W:\n  list P\nview X:\n  list P\n";
+        let (_, diags) = braces(text);
+        assert_eq!(diags.len(), 1, "{diags:?}");
     }
 
     #[test]

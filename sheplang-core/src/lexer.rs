@@ -120,9 +120,11 @@ impl TokenKind {
 /// One token: kind, flags and the byte span in the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
+    /// What the token is.
     pub kind: TokenKind,
     /// [`Token::NEWLINE_BEFORE`] and [`Token::VIRTUAL`].
     pub flags: u8,
+    /// Where it is: its bytes in the source (an empty span for a virtual token).
     pub span: Span,
 }
 

@@ -205,6 +205,23 @@ fn mutations() {
     assert!(diagnostics > 0);
 }
 
+/// Inputs that once broke an invariant (found by `cargo fuzz`), read as lossy UTF-8 like the
+/// fuzz target does.
+#[test]
+fn regressions() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let mut count = 0;
+    for entry in fs::read_dir(&dir).expect("the regressions folder") {
+        let path = entry.expect("a directory entry").path();
+        let bytes = fs::read(&path).expect("a readable file");
+        let text = String::from_utf8_lossy(&bytes);
+        let result = std::panic::catch_unwind(|| run(&text));
+        assert!(result.is_ok(), "panic on {}", path.display());
+        count += 1;
+    }
+    assert!(count > 0);
+}
+
 #[test]
 fn pathological_inputs() {
     let cases = [

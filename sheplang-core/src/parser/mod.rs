@@ -555,8 +555,13 @@ impl<'a, 'd> Parser<'a, 'd> {
             .with_label("this is outside the app")
             .with_help("move it inside the app's braces, or remove it")
         };
-        if let Some(app) = app {
-            let end = Span::new(app.end.saturating_sub(1).max(app.start), app.end);
+        // The token that ended the app: its `}` (an empty span for a virtual one).
+        let last = self
+            .pos
+            .checked_sub(1)
+            .and_then(|i| self.toks.get(i))
+            .map(|t| t.span);
+        if let (Some(_), Some(end)) = (app, last) {
             d = d.with_secondary(end, "the app ends here");
         }
         self.push(d);
