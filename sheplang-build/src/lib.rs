@@ -1,1 +1,555 @@
-//! Build-script helper (being written).
+//! Compile ShepLang specs from `build.rs`: Rust types, TypeScript artifacts and the IR, written
+//! into `OUT_DIR`, so that a host crate that no longer matches its spec fails `cargo build`.
+//!
+//! # Walkthrough
+//!
+//! `Cargo.toml` of the host crate:
+//!
+//! ```toml
+//! [dependencies]
+//! sheplang = "0.1"
+//!
+//! [build-dependencies]
+//! sheplang-build = "0.1"
+//! ```
+//!
+//! `build.rs`: one call. On a spec error it prints rustc-style diagnostics and stops the build
+//! (exit code 1, no panic backtrace); warnings become `cargo:warning=` lines:
+//!
+//! ```no_run
+//! fn main() {
+//!     sheplang_build::compile_or_exit("specs/app.shep");
+//! }
+//! ```
+//!
+//! The generated module is `$OUT_DIR/sheplang/app.rs`, named after the spec's file stem; include
+//! it with `sheplang::include_spec!`:
+//!
+//! ```ignore
+//! pub mod app {
+//!     sheplang::include_spec!("app");
+//! }
+//! ```
+//!
+//! Cargo reruns the build script only when a spec changes: each spec read is announced with
+//! `cargo:rerun-if-changed`, and a file is written only when its bytes change, so an unchanged
+//! spec never triggers a rebuild of the host crate.
+//!
+//! With options, the same in builder form (one setter style: each takes and returns the
+//! builder by value):
+//!
+//! ```no_run
+//! fn main() {
+//!     sheplang_build::configure()
+//!         .emit_typescript(false)
+//!         .compile_or_exit(&["specs/app.shep", "specs/admin.shep"]);
+//! }
+//! ```
+//!
+//! # Output layout
+//!
+//! For a spec `specs/app.shep`, in the output folder (`$OUT_DIR/sheplang` unless
+//! [`Builder::out_dir`] says otherwise):
+//!
+//! | file | what |
+//! |---|---|
+//! | `app.rs` | the Rust module, for `sheplang::include_spec!("app")` |
+//! | `app.ir.json` | the checked IR as JSON (what `sheplang-macros` reads to check host structs) |
+//! | `app/ts/...` | the TypeScript artifacts (`types.ts`, `api/realtime/server.ts`, ...) |
+//!
+//! [`write_artifacts`] writes that layout into any folder (the `sheplang gen --out` command
+//! uses it), and [`write_if_changed`] is the primitive under both.
+
+#![allow(
+    clippy::needless_doctest_main,
+    reason = "the examples are build scripts, shown whole with their `fn main`"
+)]
+
+use std::fmt;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use sheplang_core::{Compiled, SourceMap, codegen, ir};
+
+/// Compiles one spec with the default options: the shortcut for
+/// `configure().compile(&[spec])`.
+///
+/// A relative path is relative to the crate's root (`CARGO_MANIFEST_DIR`).
+///
+/// ```no_run
+/// fn main() {
+///     if let Err(e) = sheplang_build::compile("specs/app.shep") {
+///         eprintln!("{e}");
+///         std::process::exit(1);
+///     }
+/// }
+/// ```
+///
+/// [`compile_or_exit`] does exactly that.
+///
+/// # Errors
+/// See [`Builder::compile`].
+pub fn compile(spec: impl AsRef<Path>) -> Result<(), Error> {
+    configure().compile(&[spec])
+}
+
+/// Compiles one spec with the default options; on any error, prints it on stderr (the
+/// rustc-style diagnostics of the spec) and exits the build script with code 1.
+pub fn compile_or_exit(spec: impl AsRef<Path>) {
+    configure().compile_or_exit(&[spec]);
+}
+
+/// A [`Builder`] with the default options.
+pub fn configure() -> Builder {
+    Builder::default()
+}
+
+/// Options for compiling specs. Each setter takes the builder by value and returns it.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    out_dir: Option<PathBuf>,
+    emit_rust: bool,
+    emit_typescript: bool,
+    emit_ir: bool,
+    emit_rerun_if_changed: bool,
+    emit_warnings: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            out_dir: None,
+            emit_rust: true,
+            emit_typescript: true,
+            emit_ir: true,
+            emit_rerun_if_changed: true,
+            emit_warnings: true,
+        }
+    }
+}
+
+impl Builder {
+    /// The folder that receives `<stem>.rs`, `<stem>.ir.json` and `<stem>/ts/`. Default:
+    /// `$OUT_DIR/sheplang`, where `sheplang::include_spec!` looks. Nothing is ever written
+    /// outside it.
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// Whether to write the Rust module `<stem>.rs` (default `true`).
+    pub fn emit_rust(mut self, yes: bool) -> Self {
+        self.emit_rust = yes;
+        self
+    }
+
+    /// Whether to write the TypeScript artifacts under `<stem>/ts/` (default `true`).
+    pub fn emit_typescript(mut self, yes: bool) -> Self {
+        self.emit_typescript = yes;
+        self
+    }
+
+    /// Whether to write the IR as `<stem>.ir.json` (default `true`; the host-struct checks of
+    /// `sheplang-macros` read it).
+    pub fn emit_ir(mut self, yes: bool) -> Self {
+        self.emit_ir = yes;
+        self
+    }
+
+    /// Whether to print `cargo:rerun-if-changed=<spec>` for each spec read (default `true`).
+    /// Turn it off only outside a build script.
+    pub fn emit_rerun_if_changed(mut self, yes: bool) -> Self {
+        self.emit_rerun_if_changed = yes;
+        self
+    }
+
+    /// Whether to print the specs' warnings as `cargo:warning=` lines (default `true`).
+    pub fn emit_warnings(mut self, yes: bool) -> Self {
+        self.emit_warnings = yes;
+        self
+    }
+
+    fn outputs(&self) -> Outputs {
+        Outputs {
+            rust: self.emit_rust,
+            typescript: self.emit_typescript,
+            ir: self.emit_ir,
+        }
+    }
+
+    /// Compiles every spec and writes its artifacts (see the [crate] documentation for the
+    /// layout). All specs are read and checked before anything is written, and every error of
+    /// every spec is reported at once.
+    ///
+    /// A relative spec path is relative to `CARGO_MANIFEST_DIR` (the current folder when that
+    /// is not set).
+    ///
+    /// # Errors
+    /// - [`ErrorKind::Spec`] when a spec has errors; the [`Display`](fmt::Display) of the error
+    ///   is the rendered diagnostics;
+    /// - [`ErrorKind::Read`] or [`ErrorKind::Write`] for I/O failures;
+    /// - [`ErrorKind::Env`] when no output folder is given and `OUT_DIR` is not set;
+    /// - [`ErrorKind::Path`] for a spec path without a usable file name, or two specs whose file
+    ///   stems are equal (they would write the same files).
+    pub fn compile<P: AsRef<Path>>(&self, specs: &[P]) -> Result<(), Error> {
+        let out_dir = match &self.out_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(|d| PathBuf::from(d).join("sheplang"))
+                .ok_or(Error::new(ErrorKind::Env {
+                    var: "OUT_DIR".to_owned(),
+                }))?,
+        };
+        let root = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+
+        let mut errors = Vec::new();
+        let mut compiled: Vec<(String, Compiled)> = Vec::new();
+        let mut stems: Vec<(String, PathBuf)> = Vec::new();
+        for spec in specs {
+            let given = spec.as_ref();
+            let path = match &root {
+                Some(root) if given.is_relative() => root.join(given),
+                _ => given.to_path_buf(),
+            };
+            if self.emit_rerun_if_changed {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
+            let stem = match stem_of(given) {
+                Ok(stem) => stem,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            if let Some((_, first)) = stems.iter().find(|(s, _)| *s == stem) {
+                errors.push(Error::new(ErrorKind::Path {
+                    path: given.to_path_buf(),
+                    message: format!(
+                        "`{}` and `{}` have the same file stem `{stem}` and would write the same \
+                         files; rename one of them",
+                        first.display(),
+                        given.display()
+                    ),
+                }));
+                continue;
+            }
+            stems.push((stem.clone(), given.to_path_buf()));
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(source) => {
+                    errors.push(Error::new(ErrorKind::Read { path, source }));
+                    continue;
+                }
+            };
+            let mut sources = SourceMap::new();
+            // Diagnostics name the spec as the user wrote its path.
+            let file = sources.add(given.display().to_string(), text);
+            match sheplang_core::compile(&sources, file) {
+                Ok(result) => {
+                    if self.emit_warnings {
+                        for warning in &result.warnings {
+                            for line in warning.one_line(&sources).lines() {
+                                println!("cargo:warning={line}");
+                            }
+                        }
+                    }
+                    compiled.push((stem, result));
+                }
+                Err(diagnostics) => errors.push(Error::new(ErrorKind::Spec {
+                    path: given.to_path_buf(),
+                    rendered: sheplang_core::render_all(&diagnostics, &sources),
+                })),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::many(errors));
+        }
+        for (stem, result) in &compiled {
+            write_artifacts(&result.spec, stem, &out_dir, self.outputs())?;
+        }
+        Ok(())
+    }
+
+    /// [`Builder::compile`]; on any error, prints it on stderr and exits with code 1 (no panic,
+    /// so Cargo shows the diagnostics without a backtrace).
+    pub fn compile_or_exit<P: AsRef<Path>>(&self, specs: &[P]) {
+        if let Err(e) = self.compile(specs) {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Which artifacts [`write_artifacts`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outputs {
+    /// `<stem>.rs`
+    pub rust: bool,
+    /// `<stem>/ts/...`
+    pub typescript: bool,
+    /// `<stem>.ir.json`
+    pub ir: bool,
+}
+
+impl Default for Outputs {
+    fn default() -> Self {
+        Outputs {
+            rust: true,
+            typescript: true,
+            ir: true,
+        }
+    }
+}
+
+/// One file [`write_artifacts`] produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Where it is.
+    pub path: PathBuf,
+    /// False when the file already had these bytes and was left alone.
+    pub changed: bool,
+}
+
+/// Writes the artifacts of one compiled spec into `dir`, in the layout of the [crate]
+/// documentation (`<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/...`), each file only when its
+/// bytes change. Returns the files in a fixed order.
+///
+/// # Errors
+/// An [`ErrorKind::Path`] error when `stem` is not a plain file name or a generated artifact
+/// path would leave `dir` (nothing is written then); an [`ErrorKind::Write`] error when a file
+/// cannot be written.
+pub fn write_artifacts(
+    spec: &ir::Spec,
+    stem: &str,
+    dir: &Path,
+    outputs: Outputs,
+) -> Result<Vec<Written>, Error> {
+    if !is_plain_name(stem) {
+        return Err(Error::new(ErrorKind::Path {
+            path: PathBuf::from(stem),
+            message: format!(
+                "`{stem}` cannot name output files; use a plain file name without separators"
+            ),
+        }));
+    }
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    if outputs.rust {
+        files.push((
+            dir.join(format!("{stem}.rs")),
+            codegen::rust::generate(spec).into_bytes(),
+        ));
+    }
+    if outputs.ir {
+        let mut json = serde_json::to_string_pretty(spec).map_err(|e| {
+            Error::new(ErrorKind::Write {
+                path: dir.join(format!("{stem}.ir.json")),
+                source: io::Error::other(e),
+            })
+        })?;
+        json.push('\n');
+        files.push((dir.join(format!("{stem}.ir.json")), json.into_bytes()));
+    }
+    if outputs.typescript {
+        let ts = dir.join(stem).join("ts");
+        for artifact in codegen::typescript::generate(spec) {
+            let Some(relative) = safe_relative(&artifact.path) else {
+                return Err(Error::new(ErrorKind::Path {
+                    path: PathBuf::from(&artifact.path),
+                    message: format!(
+                        "the TypeScript generator produced the path `{}`, which would leave the \
+                         output folder; this is a bug in sheplang",
+                        artifact.path
+                    ),
+                }));
+            };
+            files.push((ts.join(relative), artifact.contents.into_bytes()));
+        }
+    }
+    files
+        .into_iter()
+        .map(|(path, bytes)| match write_if_changed(&path, &bytes) {
+            Ok(changed) => Ok(Written { path, changed }),
+            Err(source) => Err(Error::new(ErrorKind::Write { path, source })),
+        })
+        .collect()
+}
+
+/// Writes `bytes` to `path` unless the file already holds exactly these bytes; creates the
+/// parent folders. Returns whether it wrote.
+///
+/// The new contents go to a temporary file beside `path` that is then renamed over it, so a
+/// reader (an editor, rust-analyzer) never sees a half-written file. An unchanged file keeps its
+/// modification time, so Cargo does not rebuild what includes it.
+///
+/// # Errors
+/// Any I/O error creating the folders, writing or renaming.
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(false);
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent)?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = parent.join(tmp_name);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })?;
+    Ok(true)
+}
+
+/// The file stem of a spec path, which names its outputs.
+fn stem_of(path: &Path) -> Result<String, Error> {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| is_plain_name(s))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            Error::new(ErrorKind::Path {
+                path: path.to_path_buf(),
+                message: format!(
+                    "`{}` has no file name to name its outputs after; pass a path such as \
+                     `specs/app.shep`",
+                    path.display()
+                ),
+            })
+        })
+}
+
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\', '\0'])
+        && !name.contains(':')
+}
+
+/// A relative path made only of normal components, or `None`.
+fn safe_relative(path: &str) -> Option<PathBuf> {
+    let p = Path::new(path);
+    let ok = !path.is_empty()
+        && !path.contains('\\')
+        && p.components().all(|c| matches!(c, Component::Normal(_)));
+    ok.then(|| p.to_path_buf())
+}
+
+/// Why compiling specs failed. Its [`Display`](fmt::Display) is what a person should read: for
+/// spec errors, the rustc-style diagnostics with source lines and carets.
+#[derive(Debug)]
+pub struct Error {
+    kinds: Vec<ErrorKind>,
+}
+
+/// One failure; an [`Error`] holds one or more (all specs are checked before giving up).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A spec has errors.
+    Spec {
+        /// The spec, as given.
+        path: PathBuf,
+        /// Its diagnostics, rendered rustc-style (warnings included), ending with a summary.
+        rendered: String,
+    },
+    /// A spec could not be read.
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// An output file could not be written.
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// A required environment variable is missing.
+    Env {
+        /// Its name.
+        var: String,
+    },
+    /// A path that cannot be used.
+    Path {
+        /// The path.
+        path: PathBuf,
+        /// What is wrong with it, and what to do.
+        message: String,
+    },
+}
+
+impl Error {
+    fn new(kind: ErrorKind) -> Self {
+        Error { kinds: vec![kind] }
+    }
+
+    fn many(errors: Vec<Error>) -> Self {
+        Error {
+            kinds: errors.into_iter().flat_map(|e| e.kinds).collect(),
+        }
+    }
+
+    /// Every failure, in the order of the specs.
+    pub fn kinds(&self) -> &[ErrorKind] {
+        &self.kinds
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::Spec { rendered, .. } => f.write_str(rendered.trim_end()),
+            ErrorKind::Read { path, source } => write!(
+                f,
+                "error: cannot read the spec `{}`: {source}\n  = help: spec paths are relative to \
+                 the crate root (`CARGO_MANIFEST_DIR`)",
+                path.display()
+            ),
+            ErrorKind::Write { path, source } => {
+                write!(f, "error: cannot write `{}`: {source}", path.display())
+            }
+            ErrorKind::Env { var } => write!(
+                f,
+                "error: the environment variable `{var}` is not set\n  = help: call \
+                 `sheplang_build` from a build script, or give an output folder with \
+                 `configure().out_dir(..)`"
+            ),
+            ErrorKind::Path { message, .. } => write!(f, "error: {message}"),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, kind) in self.kinds.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n\n")?;
+            }
+            fmt::Display::fmt(kind, f)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.kinds.iter().find_map(|k| match k {
+            ErrorKind::Read { source, .. } | ErrorKind::Write { source, .. } => {
+                Some(source as &(dyn std::error::Error + 'static))
+            }
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,99 @@
+//! Golden snapshots of the generated Rust, one per spec of `shared/conformance/accept/`.
+//!
+//! Review a change with `cargo insta review`. The snapshots are also compiled, with
+//! `#![deny(warnings)]` and clippy, by `sheplang/tests/goldens.rs`, which first checks that each
+//! one still equals the generator's output, so a stale or broken golden cannot pass.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sheplang_core::{codegen, compile_str, render_all};
+
+fn accept_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/accept")
+}
+
+/// Every accepted spec, sorted by file name, as (file stem, text).
+fn specs() -> Vec<(String, String)> {
+    let dir = accept_dir();
+    let mut out: Vec<(String, String)> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "shep"))
+        .map(|p| {
+            let stem = p
+                .file_stem()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
+            let text = fs::read_to_string(&p).expect("a readable UTF-8 spec");
+            (stem, text)
+        })
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "no specs found in {}", dir.display());
+    out
+}
+
+/// The generated Rust of one spec.
+fn generate(stem: &str, text: &str) -> String {
+    let (sources, result) = compile_str(&format!("{stem}.shep"), text);
+    match result {
+        Ok(compiled) => codegen::rust::generate(&compiled.spec),
+        Err(diagnostics) => panic!(
+            "an accepted spec failed to compile:\n{}",
+            render_all(&diagnostics, &sources)
+        ),
+    }
+}
+
+#[test]
+fn rust_goldens() {
+    let mut failed = Vec::new();
+    for (stem, text) in specs() {
+        let code = generate(&stem, &text);
+        let outcome = std::panic::catch_unwind(|| {
+            let mut settings = insta::Settings::clone_current();
+            settings.set_omit_expression(true);
+            settings.bind(|| insta::assert_snapshot!(stem.clone(), code));
+        });
+        if outcome.is_err() {
+            failed.push(stem);
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "generated Rust differs from its snapshot for: {}\n(review with `cargo insta review`)",
+        failed.join(", ")
+    );
+}
+
+#[test]
+fn no_orphan_snapshots() {
+    let stems: Vec<String> = specs().into_iter().map(|(stem, _)| stem).collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries {
+        let name = entry.expect("a directory entry").file_name();
+        let name = name.to_string_lossy();
+        if let Some(stem) = name
+            .strip_prefix("rust_golden__")
+            .and_then(|n| n.strip_suffix(".snap"))
+        {
+            assert!(
+                stems.iter().any(|s| s == stem),
+                "snapshot `{name}` has no spec in {}; delete it",
+                accept_dir().display()
+            );
+        }
+    }
+}
+
+#[test]
+fn generation_is_deterministic() {
+    for (stem, text) in specs() {
+        assert_eq!(generate(&stem, &text), generate(&stem, &text), "{stem}");
+    }
+}
