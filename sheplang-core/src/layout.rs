@@ -90,6 +90,9 @@ struct Pending {
     /// The header's first token and its `:` (for messages).
     first: Span,
     colon: Span,
+    /// The line looks like a header but lacks its `:` (`if a > 1`); reported only if an
+    /// indented body follows.
+    missing_colon: bool,
 }
 
 struct Layout<'t> {
@@ -224,7 +227,23 @@ impl Layout<'_> {
     }
 
     /// Opens the pending header's block: drops the colon if needed and pushes `{`.
-    fn open(&mut self, p: Pending, indent: u32) {
+    fn open(&mut self, p: Pending, indent: u32, diags: &mut Diagnostics) {
+        if p.missing_colon {
+            let header_text = self.header_text(p);
+            diags.push(
+                Diagnostic::error(
+                    Code::EXPECTED,
+                    self.file,
+                    Span::empty(p.colon.end),
+                    format!("expected `:` at the end of `{header_text}`"),
+                )
+                .with_label("the indented block below needs a `:` here")
+                .with_help(format!("write `{header_text}:`")),
+            );
+            if p.header == Header::KeepColon {
+                self.out.push(virtual_token(TokenKind::Colon, p.colon.end));
+            }
+        }
         match p.header {
             Header::Plain => {
                 self.stack.push(Frame {
@@ -250,16 +269,12 @@ impl Layout<'_> {
 
     /// A header with no indented body: reported, and given an empty block so the parser goes on.
     fn no_body(&mut self, p: Pending, diags: &mut Diagnostics) {
-        if p.header == Header::Plain {
-            return; // `flow X:` with its fields on the header line is the parser's business.
+        if p.header == Header::Plain || p.missing_colon {
+            // `flow X:` with its fields on the header line is the parser's business; a line
+            // without `:` and without an indented body is no header at all.
+            return;
         }
-        let header_text = self
-            .text
-            .get(p.first.start as usize..p.colon.end as usize)
-            .unwrap_or("")
-            .lines()
-            .next()
-            .unwrap_or("");
+        let header_text = self.header_text(p);
         diags.push(
             Diagnostic::error(
                 Code::EXPECTED,
@@ -322,7 +337,7 @@ impl Layout<'_> {
         });
         if let Some(p) = pending {
             if indent > top.indent {
-                self.open(p, indent);
+                self.open(p, indent, diags);
             } else {
                 self.no_body(p, diags);
             }
@@ -401,33 +416,54 @@ impl Layout<'_> {
         if self.top().map(|f| f.kind) == Some(FrameKind::Flow) {
             return None;
         }
-        self.header(line).map(|(header, colon)| Pending {
-            header,
-            first: first.span,
-            colon,
-        })
+        self.header(line)
+            .map(|(header, colon, missing_colon)| Pending {
+                header,
+                first: first.span,
+                colon,
+                missing_colon,
+            })
     }
 
-    /// Whether the line is a block header: its kind and the `:` that ends it.
-    fn header(&self, line: &[Token]) -> Option<(Header, Span)> {
+    /// The header line's text, from its first token to its `:` (or its last token).
+    fn header_text(&self, p: Pending) -> &str {
+        self.text
+            .get(p.first.start as usize..p.colon.end as usize)
+            .unwrap_or("")
+            .lines()
+            .next()
+            .unwrap_or("")
+    }
+
+    /// Whether the line is a block header: its kind, the span of its `:` (of its last token when
+    /// the colon is missing) and whether the colon is missing.
+    fn header(&self, line: &[Token]) -> Option<(Header, Span, bool)> {
         let last = line.last()?;
-        if last.kind != TokenKind::Colon {
-            return None;
-        }
         let first = line.first()?;
         if first.kind != TokenKind::Ident {
             return None;
         }
-        let named = line.len() >= 3 && line.get(1).map(|t| t.kind) == Some(TokenKind::Ident);
+        let colon = last.kind == TokenKind::Colon;
+        // Without the colon, the words of the header still have to be there.
+        let len = if colon { line.len() } else { line.len() + 1 };
+        let second = line.get(1).map(|t| t.kind);
+        if second == Some(TokenKind::Eq) {
+            return None; // `if = 1` is an assignment
+        }
+        let named = len >= 3 && second == Some(TokenKind::Ident);
         let header = match first.text(self.text) {
             "data" | "view" | "action" if named => Header::DropColon,
-            "flow" if named => Header::Plain,
-            "fields" | "rules" if line.len() == 2 => Header::KeepColon,
-            "if" | "for" if line.len() >= 3 => Header::KeepColon,
-            "else" => Header::KeepColon,
+            "flow" if named && colon => Header::Plain,
+            "fields" | "rules" if len == 2 => Header::KeepColon,
+            "if" | "for" if len >= 3 => Header::KeepColon,
+            "else"
+                if colon || len == 2 || line.get(1).is_some_and(|t| t.text(self.text) == "if") =>
+            {
+                Header::KeepColon
+            }
             _ => return None,
         };
-        Some((header, last.span))
+        Some((header, last.span, !colon))
     }
 }
 
@@ -537,6 +573,32 @@ mod tests {
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].code, Code::EXPECTED);
         assert_eq!(out, "app A { data P { } view V { list P } }");
+    }
+
+    #[test]
+    fn header_without_colon() {
+        let text = "app A\ndata P\n  fields\n    a: text\naction X()\n  if a > 1\n    show V\n  else\n    show W\n  show V\n";
+        let (out, diags) = braces(text);
+        let codes: Vec<_> = diags.iter().map(|d| (d.code, d.span.start)).collect();
+        assert_eq!(
+            codes,
+            [
+                (Code::EXPECTED, 12),
+                (Code::EXPECTED, 21),
+                (Code::EXPECTED, 44),
+                (Code::EXPECTED, 55),
+                (Code::EXPECTED, 73),
+            ]
+        );
+        assert_eq!(
+            out,
+            "app A { data P { fields : { a : text } } action X ( ) { if a > 1 : { show V } \
+             else : { show W } show V } }"
+        );
+        // Not followed by an indented block: no header, nothing to report here.
+        let (out, diags) = braces("app A\naction X()\nview V:\n  list P\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(out, "app A { action X ( ) view V { list P } }");
     }
 
     #[test]

@@ -63,13 +63,18 @@ impl<'a> Parser<'a, '_> {
         let kw = self.bump();
         let name = self.name("a name for the data model")?;
         let what = format!("`data {}`", name.name);
-        let open = self.open_body(&what)?;
         let mut data = ast::Data {
             name,
             fields: Vec::new(),
             states: None,
             rules: Vec::new(),
             span: kw.span,
+        };
+        let Ok(open) = self.open_body(&what) else {
+            // Still declared, so references to it resolve.
+            self.recover(self.pos, |p| p.at_decl_start());
+            data.span = self.span_from(kw.span);
+            return Ok(data);
         };
         let mut phase = DataPhase::Start;
         let mut broken = false;
@@ -429,8 +434,16 @@ impl<'a> Parser<'a, '_> {
         let kw = self.bump();
         let name = self.name("a name for the view")?;
         let what = format!("`view {}`", name.name);
-        let open = self.open_body(&what)?;
         let mut items = Vec::new();
+        let Ok(open) = self.open_body(&what) else {
+            // Still declared, so references to it resolve.
+            self.recover(self.pos, |p| p.at_decl_start());
+            return Ok(ast::View {
+                name,
+                items,
+                span: self.span_from(kw.span),
+            });
+        };
         loop {
             if self.at(TokenKind::RBrace) || self.at(TokenKind::Eof) || self.at_new_decl_line() {
                 break;

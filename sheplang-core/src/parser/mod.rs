@@ -361,6 +361,23 @@ impl<'a, 'd> Parser<'a, 'd> {
         self.peek().starts_line() && self.at_decl_start()
     }
 
+    /// After an error in a declaration's header: skips the rest of the header line. Returns
+    /// whether the body's `{` is next.
+    fn skip_header_rest(&mut self) -> bool {
+        let start = self.pos;
+        loop {
+            let stop = matches!(
+                self.kind(),
+                TokenKind::Eof | TokenKind::LBrace | TokenKind::RBrace
+            ) || (self.pos > start && self.peek().starts_line());
+            if stop {
+                break;
+            }
+            self.bump();
+        }
+        self.at(TokenKind::LBrace)
+    }
+
     /// Skips the current token, or the whole `{ ... }` group it opens.
     fn skip_tree(&mut self) {
         match self.kind() {

@@ -26,6 +26,29 @@ impl<'a> Parser<'a, '_> {
     pub(super) fn action(&mut self) -> PResult<ast::Action<'a>> {
         let kw = self.bump();
         let name = self.name("a name for the action")?;
+        let what = format!("`action {}`", name.name);
+        let mut params = Vec::new();
+        // A broken header still declares the action (so references to it resolve): skip the
+        // rest of the header line and read the body if it opens there.
+        let body = match self.params(&name, &mut params) {
+            Ok(()) => self.block(&what),
+            Err(Bail) if self.skip_header_rest() => self.block(&what),
+            Err(Bail) => Err(Bail),
+        };
+        let body = body.unwrap_or_else(|Bail| {
+            self.recover(self.pos, |p| p.at_decl_start());
+            Vec::new()
+        });
+        Ok(ast::Action {
+            name,
+            params,
+            body,
+            span: self.span_from(kw.span),
+        })
+    }
+
+    /// `(name (: type)?, ...)`
+    fn params(&mut self, name: &ast::Ident<'a>, params: &mut Vec<ast::Param<'a>>) -> PResult<()> {
         if self.eat(TokenKind::LParen).is_none() {
             let help = format!(
                 "an action lists its parameters, even none: `action {}() {{ ... }}`",
@@ -33,34 +56,27 @@ impl<'a> Parser<'a, '_> {
             );
             return Err(self.expected("`(` and the parameters", Some(help)));
         }
-        let mut params = Vec::new();
-        if self.eat(TokenKind::RParen).is_none() {
-            loop {
-                let pname = self.name("a parameter name")?;
-                let ty = match self.eat(TokenKind::Colon) {
-                    Some(_) => Some(self.type_ref(pname)?),
-                    None => None,
-                };
-                params.push(ast::Param { name: pname, ty });
-                if self.eat(TokenKind::Comma).is_some() {
-                    continue;
-                }
-                if self.eat(TokenKind::RParen).is_some() {
-                    break;
-                }
-                let help = self
-                    .at(TokenKind::Ident)
-                    .then(|| "separate the parameters with commas".to_owned());
-                return Err(self.expected("`,` or `)`", help));
-            }
+        if self.eat(TokenKind::RParen).is_some() {
+            return Ok(());
         }
-        let body = self.block(&format!("`action {}`", name.name))?;
-        Ok(ast::Action {
-            name,
-            params,
-            body,
-            span: self.span_from(kw.span),
-        })
+        loop {
+            let pname = self.name("a parameter name")?;
+            let ty = match self.eat(TokenKind::Colon) {
+                Some(_) => Some(self.type_ref(pname)?),
+                None => None,
+            };
+            params.push(ast::Param { name: pname, ty });
+            if self.eat(TokenKind::Comma).is_some() {
+                continue;
+            }
+            if self.eat(TokenKind::RParen).is_some() {
+                return Ok(());
+            }
+            let help = self
+                .at(TokenKind::Ident)
+                .then(|| "separate the parameters with commas".to_owned());
+            return Err(self.expected("`,` or `)`", help));
+        }
     }
 
     /// `{ stmt* }`: a body of statements. Returns what it read even when the `}` is missing
@@ -326,11 +342,11 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// The `:` before a block. A missing one right before `{` is reported and skipped over.
-    fn block_colon(&mut self, what: &str) -> PResult<()> {
+    fn block_colon(&mut self, what: &str, example: &str) -> PResult<()> {
         if self.eat(TokenKind::Colon).is_some() {
             return Ok(());
         }
-        let help = format!("write `{what}: {{ ... }}`");
+        let help = format!("write `{example}`");
         let bail = self.expected(&format!("`:` after {what}"), Some(help));
         if self.at(TokenKind::LBrace) {
             return Ok(()); // reported; the block is still read
@@ -343,17 +359,17 @@ impl<'a> Parser<'a, '_> {
         self.bump();
         let mut branches = Vec::new();
         let cond = self.expr()?;
-        self.block_colon("the condition")?;
+        self.block_colon("the condition", "if condition: { ... }")?;
         branches.push((cond, self.block("the `if` block")?));
         let mut otherwise = None;
         while self.at_word("else") && !self.nth_is(1, TokenKind::Eq) {
             self.bump();
             if self.eat_word("if").is_some() {
                 let cond = self.expr()?;
-                self.block_colon("the condition")?;
+                self.block_colon("the condition", "else if condition: { ... }")?;
                 branches.push((cond, self.block("the `else if` block")?));
             } else {
-                self.block_colon("`else`")?;
+                self.block_colon("`else`", "else: { ... }")?;
                 otherwise = Some(self.block("the `else` block")?);
                 break;
             }
@@ -370,7 +386,7 @@ impl<'a> Parser<'a, '_> {
         let var = self.name("a loop variable after `for`")?;
         if self.eat_word("in").is_some() {
             let iter = self.expr()?;
-            self.block_colon("the loop header")?;
+            self.block_colon("the loop header", "for x in items: { ... }")?;
             let body = self.block("the `for` block")?;
             return Ok(StmtKind::ForIn { var, iter, body });
         }
@@ -378,7 +394,7 @@ impl<'a> Parser<'a, '_> {
             let from = self.expr()?;
             self.expect_word("to", "`to` and the end of the range")?;
             let to = self.expr()?;
-            self.block_colon("the loop header")?;
+            self.block_colon("the loop header", "for i from 1 to 10: { ... }")?;
             let body = self.block("the `for` block")?;
             return Ok(StmtKind::ForRange {
                 var,

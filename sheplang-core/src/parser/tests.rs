@@ -507,3 +507,30 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     indented.push_str("show V\n");
     assert_eq!(errors(&indented).len(), 1);
 }
+
+#[test]
+fn broken_headers_still_declare() {
+    // Each broken header is one error, and the declaration stays in the tree so references to
+    // it resolve.
+    let text = "app A {\n  action X(a b) { show V }\n  view V list P\n  data P fields: { a: text }\n  view W { button \"x\" -> X }\n}";
+    let (file, diags) = parse_str(text);
+    let src = SourceFile::new("t", text);
+    let lines: Vec<usize> = diags.iter().map(|d| src.line_col(d.span.start).0).collect();
+    assert_eq!(lines, [2, 3, 4], "{diags:#?}");
+    let app = file.app.expect("an app");
+    let names: Vec<&str> = app
+        .decls
+        .iter()
+        .map(|d| match d {
+            Decl::Action(a) => a.name.name,
+            Decl::View(v) => v.name.name,
+            Decl::Data(d) => d.name.name,
+            _ => "?",
+        })
+        .collect();
+    assert_eq!(names, ["X", "V", "P", "W"]);
+    let Decl::Action(a) = &app.decls[0] else {
+        panic!()
+    };
+    assert_eq!(a.body.len(), 1);
+}
