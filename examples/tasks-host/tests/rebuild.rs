@@ -1,5 +1,5 @@
-//! Cargo reruns the build script exactly when a spec changes, and a host that no longer
-//! matches its spec fails `cargo build`.
+//! Cargo reruns the build script exactly when a spec changes, a spec's warnings show up as
+//! Cargo warnings, and a host that no longer matches its spec fails `cargo build`.
 //!
 //! A copy of this crate is built by `cargo build -v` subprocesses (offline, in a shared scratch
 //! target folder). `-v` prints `Running `.../build-script-build`` when the build script runs and
@@ -85,7 +85,7 @@ fn build_script_reruns_only_when_a_spec_changes() {
     edit(&spec, |t| {
         t.replacen(
             "isAdmin: yes/no default=false",
-            "isAdmin: yes/no default=false\n      nickname: text optional",
+            "isAdmin: yes/no default=false\n      nickname: text optional min=3",
             1,
         )
     });
@@ -95,10 +95,18 @@ fn build_script_reruns_only_when_a_spec_changes() {
     let fourth = build(&dir);
     assert!(fourth.ok, "the new field is not there:\n{}", fourth.stderr);
     assert!(fourth.ran_build_script, "{}", fourth.stderr);
+    // The spec's warning (`min` on a text field) reaches Cargo's output as a warning.
+    assert!(
+        fourth
+            .stderr
+            .contains("warning[W0001]: `min` does not apply to the `text` field `nickname`"),
+        "{}",
+        fourth.stderr
+    );
 
     // The spec loses the field the host uses: `cargo build` fails on the host's code.
     edit(&spec, |t| {
-        t.replacen("\n      nickname: text optional", "", 1)
+        t.replacen("\n      nickname: text optional min=3", "", 1)
     });
     let fifth = build(&dir);
     assert!(!fifth.ok, "a host that no longer matches its spec built");
