@@ -1,0 +1,204 @@
+//! TypeScript spellings: string literals, property keys and the names of declarations.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ir;
+
+/// A single-quoted TypeScript string literal for `text`.
+pub(super) fn string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// True when `name` can be written bare as a property name or after a `.`. Reserved words
+/// qualify (`default`, `delete` and `type` are fine as property names).
+pub(super) fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    (first == '_' || first == '$' || first.is_alphabetic())
+        && chars.all(|c| c == '_' || c == '$' || c.is_alphanumeric())
+}
+
+/// A property key in an interface or type literal: bare when possible, else quoted.
+pub(super) fn key(name: &str) -> String {
+    if is_identifier(name) {
+        name.to_owned()
+    } else {
+        string(name)
+    }
+}
+
+/// A property key in an object literal. `__proto__` must be computed there: written bare or
+/// quoted it would set the prototype instead of a property.
+pub(super) fn literal_key(name: &str) -> String {
+    if name == "__proto__" {
+        format!("[{}]", string(name))
+    } else {
+        key(name)
+    }
+}
+
+/// Reads property `name` of the record expression `object` (`r['title']`). Bracket access
+/// keeps the code valid under `noPropertyAccessFromIndexSignature`.
+pub(super) fn index(object: &str, name: &str) -> String {
+    format!("{object}[{}]", string(name))
+}
+
+/// `OrderItem` -> `ORDER_ITEM`.
+pub(super) fn screaming(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        out.extend(c.to_uppercase());
+    }
+    out
+}
+
+/// Words that cannot name a type, plus what `types.ts` itself declares. (`types.ts` refers to
+/// no global type, so a model may be called `Record` or `Date`.)
+const TAKEN: &[&str] = &[
+    // Keywords and predefined types.
+    "any",
+    "bigint",
+    "boolean",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "debugger",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "function",
+    "if",
+    "import",
+    "in",
+    "instanceof",
+    "never",
+    "new",
+    "null",
+    "number",
+    "object",
+    "return",
+    "string",
+    "super",
+    "switch",
+    "symbol",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "typeof",
+    "undefined",
+    "unknown",
+    "var",
+    "void",
+    "while",
+    "with",
+    // What `types.ts` exports.
+    "APP_NAME",
+    "CHANNELS",
+    "CHANNEL_OF",
+    "Channel",
+    "ChannelOf",
+    "ClientToServerEvents",
+    "FINGERPRINT",
+    "InterServerEvents",
+    "MODEL_NAMES",
+    "ModelEventArgs",
+    "ModelName",
+    "Models",
+    "ServerInfo",
+    "ServerToClientEvents",
+    "SocketData",
+    "SubscribeResult",
+    "isChannel",
+    "isModelName",
+];
+
+/// The names `types.ts` declares for the spec's models, chosen once so that every file agrees
+/// and none collides with another or with the fixed exports.
+#[derive(Debug)]
+pub(super) struct Names {
+    /// Model name -> its interface (the model's own name unless that is taken).
+    interfaces: BTreeMap<String, String>,
+    /// Model name -> (state union type, state array constant), for models with `states:`.
+    states: BTreeMap<String, (String, String)>,
+}
+
+impl Names {
+    pub(super) fn new(spec: &ir::Spec) -> Self {
+        let mut taken: BTreeSet<String> = TAKEN.iter().map(|s| (*s).to_owned()).collect();
+        let mut interfaces = BTreeMap::new();
+        // Models keep their own names first, in spec order; only a clash is renamed.
+        for model in &spec.models {
+            let name = if taken.contains(&model.name) || !is_identifier(&model.name) {
+                unique(&mut taken, &format!("{}Row", model.name))
+            } else {
+                taken.insert(model.name.clone());
+                model.name.clone()
+            };
+            interfaces.insert(model.name.clone(), name);
+        }
+        let mut states = BTreeMap::new();
+        for model in spec.models.iter().filter(|m| m.states.is_some()) {
+            let ty = unique(&mut taken, &format!("{}State", model.name));
+            let constant = unique(&mut taken, &format!("{}_STATES", screaming(&model.name)));
+            states.insert(model.name.clone(), (ty, constant));
+        }
+        Names { interfaces, states }
+    }
+
+    /// The interface of a row of `model`.
+    pub(super) fn interface<'a>(&'a self, model: &'a str) -> &'a str {
+        self.interfaces.get(model).map_or(model, String::as_str)
+    }
+
+    /// The state union type and the state array constant of `model`, if it has states.
+    pub(super) fn states(&self, model: &str) -> Option<(&str, &str)> {
+        self.states
+            .get(model)
+            .map(|(ty, constant)| (ty.as_str(), constant.as_str()))
+    }
+}
+
+fn unique(taken: &mut BTreeSet<String>, wanted: &str) -> String {
+    let mut name = wanted.to_owned();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{wanted}{n}");
+        n += 1;
+    }
+    taken.insert(name.clone());
+    name
+}

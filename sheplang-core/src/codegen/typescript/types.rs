@@ -1,0 +1,298 @@
+//! `types.ts`: the model interfaces, the channels and the Socket.IO event maps, declared once.
+
+use super::names::{self, Names};
+use super::writer::Code;
+use crate::ir::{self, FieldType};
+
+pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
+    let mut c = Code::new();
+    c.line(super::header(spec));
+    c.blank();
+    c.doc(&format!(
+        "The wire types of app `{}`: one interface per data model (a row as JSON, keyed by\n\
+         the spec's field names), the channels, and the Socket.IO event maps that the server,\n\
+         the Prisma extension and the React client share. Declared here once; the other\n\
+         files import them.",
+        spec.app
+    ));
+    c.blank();
+    c.doc("The app's name, as written in the spec.");
+    c.line(format!(
+        "export const APP_NAME = {};",
+        names::string(&spec.app)
+    ));
+    c.blank();
+    c.doc(
+        "A digest of everything that shapes the wire (models, fields, types, optionality,\n\
+         states). The server sends it in `connected`; a client built from another version of\n\
+         the spec sees a different value.",
+    );
+    c.line(format!(
+        "export const FINGERPRINT = {};",
+        names::string(&spec.fingerprint)
+    ));
+
+    for model in &spec.models {
+        c.blank();
+        model_interface(&mut c, model, names);
+        if let (Some(lifecycle), Some((ty, constant))) = (&model.states, names.states(&model.name))
+        {
+            c.blank();
+            states(&mut c, model, lifecycle, ty, constant);
+        }
+    }
+
+    c.blank();
+    maps(&mut c, spec, names);
+    c.blank();
+    c.raw(EVENTS);
+    c.finish()
+}
+
+fn model_interface(c: &mut Code, model: &ir::Model, names: &Names) {
+    c.doc(&format!(
+        "A row of `{}`, as it travels on channel `{}`.",
+        model.name, model.channel
+    ));
+    c.block(
+        format!("export interface {} {{", names.interface(&model.name)),
+        "}",
+        |c| {
+            c.line("id: string;");
+            for field in model.fields.iter().filter(|f| f.name != "id") {
+                if let Some(doc) = field_doc(field) {
+                    c.doc(&doc);
+                }
+                let ty = field_type(field, names);
+                if field.optional {
+                    c.line(format!("{}?: {ty} | null;", names::key(&field.name)));
+                } else {
+                    c.line(format!("{}: {ty};", names::key(&field.name)));
+                }
+            }
+        },
+    );
+}
+
+/// The TypeScript type of a field's value (without the optional `| null`).
+pub(super) fn field_type(field: &ir::Field, names: &Names) -> String {
+    let base = match &field.ty {
+        FieldType::Number => "number",
+        FieldType::Bool => "boolean",
+        FieldType::Model { model } => names.interface(model),
+        FieldType::Text
+        | FieldType::Id
+        | FieldType::Date
+        | FieldType::Datetime
+        | FieldType::Email
+        | FieldType::Money
+        | FieldType::Image
+        | FieldType::Richtext
+        | FieldType::File
+        | FieldType::Ref { .. } => "string",
+    };
+    if field.list {
+        format!("{base}[]")
+    } else {
+        base.to_owned()
+    }
+}
+
+/// A JSDoc line for the fields whose TypeScript type does not say everything.
+fn field_doc(field: &ir::Field) -> Option<String> {
+    let what = match &field.ty {
+        FieldType::Money => "`money`: a decimal string such as `\"12.50\"`, never a float.".into(),
+        FieldType::Date => "`date`: an ISO 8601 date such as `\"2026-11-25\"`.".into(),
+        FieldType::Datetime => {
+            "`datetime`: an ISO 8601 timestamp such as `\"2026-11-25T09:00:00Z\"`.".into()
+        }
+        FieldType::Ref { model } => format!("`ref[{model}]`: the id of a `{model}`."),
+        FieldType::Email => "`email`: an e-mail address.".into(),
+        FieldType::Image => "`image`: an image URL or path.".into(),
+        FieldType::File => "`file`: a file URL or path.".into(),
+        FieldType::Richtext => "`richtext`: formatted text.".into(),
+        FieldType::Id => "`id`: an identifier.".into(),
+        FieldType::Text | FieldType::Number | FieldType::Bool | FieldType::Model { .. } => {
+            return None;
+        }
+    };
+    Some(if field.list {
+        format!("A list; each item is {what}")
+    } else {
+        what
+    })
+}
+
+fn states(c: &mut Code, model: &ir::Model, lifecycle: &ir::Lifecycle, ty: &str, constant: &str) {
+    let union = if lifecycle.states.is_empty() {
+        "never".to_owned()
+    } else {
+        lifecycle
+            .states
+            .iter()
+            .map(|s| names::string(s))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    c.doc(&format!(
+        "A lifecycle state of `{}` (`states: {}`).",
+        model.name,
+        lifecycle.states.join(" -> ")
+    ));
+    c.line(format!("export type {ty} = {union};"));
+    c.blank();
+    c.doc(&format!(
+        "The states of `{}` in declaration order; the first is the initial state.",
+        model.name
+    ));
+    let items = lifecycle
+        .states
+        .iter()
+        .map(|s| names::string(s))
+        .collect::<Vec<_>>()
+        .join(", ");
+    c.line(format!(
+        "export const {constant} = [{items}] as const satisfies readonly {ty}[];"
+    ));
+}
+
+fn maps(c: &mut Code, spec: &ir::Spec, names: &Names) {
+    c.doc("Every model by name: `Models['Task']` is a row of `Task`.");
+    if spec.models.is_empty() {
+        c.line("// This spec declares no data models.");
+        c.line("export interface Models {}");
+    } else {
+        c.block("export interface Models {", "}", |c| {
+            for model in &spec.models {
+                c.line(format!(
+                    "{}: {};",
+                    names::key(&model.name),
+                    names.interface(&model.name)
+                ));
+            }
+        });
+    }
+    c.blank();
+    c.doc("The name of a data model, as it travels on the wire (original case).");
+    c.line("export type ModelName = keyof Models;");
+    c.blank();
+    c.doc("The model names, in spec order.");
+    let model_names = spec
+        .models
+        .iter()
+        .map(|m| names::string(&m.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    c.line(format!(
+        "export const MODEL_NAMES = [{model_names}] as const satisfies readonly ModelName[];"
+    ));
+    c.blank();
+    c.doc("The channel (Socket.IO room) of each model: its name lower-cased.");
+    if spec.models.is_empty() {
+        c.line("export const CHANNEL_OF = {} as const satisfies { readonly [M in ModelName]: string };");
+    } else {
+        c.block(
+            "export const CHANNEL_OF = {",
+            "} as const satisfies { readonly [M in ModelName]: string };",
+            |c| {
+                for model in &spec.models {
+                    c.line(format!(
+                        "{}: {},",
+                        names::literal_key(&model.name),
+                        names::string(&model.channel)
+                    ));
+                }
+            },
+        );
+    }
+    c.blank();
+    c.doc("The channel of model `M`: `ChannelOf<'Task'>` is `'task'`.");
+    c.line("export type ChannelOf<M extends ModelName> = (typeof CHANNEL_OF)[M];");
+    c.blank();
+    c.doc("A channel a client may subscribe to: one per model, nothing else.");
+    let channels: Vec<String> = spec
+        .models
+        .iter()
+        .map(|m| names::string(&m.channel))
+        .collect();
+    if channels.is_empty() {
+        c.line("export type Channel = never;");
+    } else {
+        c.line(format!("export type Channel = {};", channels.join(" | ")));
+    }
+    c.blank();
+    c.doc("The channels, in spec order.");
+    c.line(format!(
+        "export const CHANNELS = [{}] as const satisfies readonly Channel[];",
+        channels.join(", ")
+    ));
+    c.blank();
+    c.raw(GUARDS);
+}
+
+const GUARDS: &str = r#"
+/** True when `value` names a data model of this spec. */
+export function isModelName(value: unknown): value is ModelName {
+  return MODEL_NAMES.some((name) => name === value);
+}
+
+/** True when `value` is a channel of this spec. */
+export function isChannel(value: unknown): value is Channel {
+  return CHANNELS.some((channel) => channel === value);
+}
+"#;
+
+const EVENTS: &str = r#"
+/** The answer to `subscribe` and `unsubscribe`. */
+export type SubscribeResult = { ok: true } | { ok: false; error: string };
+
+/** What the server sends in `connected`. */
+export interface ServerInfo {
+  app: string;
+  fingerprint: string;
+}
+
+/**
+ * The arguments of `model_created` and `model_updated`: a model name and a row of that model.
+ * Checking the name narrows the row:
+ *
+ * ```ts
+ * socket.on('model_created', (model, data) => {
+ *   if (model === 'Task') console.log(data.title); // `data` is a `Task` here
+ * });
+ * ```
+ */
+export type ModelEventArgs = { [M in ModelName]: [model: M, data: Models[M]] }[ModelName];
+
+/** Events the server sends. */
+export interface ServerToClientEvents {
+  /** A row was created; sent to the model's channel. */
+  model_created: (...args: ModelEventArgs) => void;
+  /** A row changed; sent to the model's channel. */
+  model_updated: (...args: ModelEventArgs) => void;
+  /** A row was deleted; sent to the model's channel. */
+  model_deleted: (model: ModelName, id: string) => void;
+  /** A message for everyone. */
+  notification: (message: string, data?: unknown) => void;
+  /** Sent once, right after the connection is accepted. */
+  connected: (info: ServerInfo) => void;
+}
+
+/** Events a client sends. */
+export interface ClientToServerEvents {
+  /** Joins a channel's room. */
+  subscribe: (channel: Channel, ack?: (result: SubscribeResult) => void) => void;
+  /** Leaves a channel's room. */
+  unsubscribe: (channel: Channel, ack?: (result: SubscribeResult) => void) => void;
+  /** Calls `ack` back: a round trip to measure latency or check liveness. */
+  ping: (ack: () => void) => void;
+}
+
+/** Events between servers of a cluster: none. */
+export interface InterServerEvents {}
+
+/** Per-connection data (`socket.data`): free for the host, e.g. the authenticated user. */
+export interface SocketData {
+  [key: string]: unknown;
+}
+"#;

@@ -1,0 +1,50 @@
+// `npm run gen`: generates, with the sheplang CLI, the TypeScript of every conformance spec
+// (../../shared/conformance/accept) into .generated/conformance/<stem>/ts/ and of this
+// package's own specs (specs/) into .generated/specs/<stem>/ts/, then the Prisma client of
+// prisma/schema.prisma into prisma/generated/.
+//
+// SHEPLANG_BIN=/path/to/sheplang uses a built binary instead of `cargo run`.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const workspace = resolve(root, '..');
+const conformance = resolve(root, '../../shared/conformance/accept');
+const out = join(root, '.generated');
+
+function specsIn(dir) {
+  if (!existsSync(dir)) {
+    throw new Error(`no spec folder at ${dir}`);
+  }
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.shep'))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+function sheplang(args) {
+  const bin = process.env.SHEPLANG_BIN;
+  const [command, commandArgs] = bin
+    ? [bin.includes('/') ? resolve(bin) : bin, args]
+    : ['cargo', ['run', '--quiet', '--locked', '-p', 'sheplang-cli', '--', ...args]];
+  execFileSync(command, commandArgs, { cwd: workspace, stdio: 'inherit' });
+}
+
+rmSync(out, { recursive: true, force: true });
+sheplang(['gen', ...specsIn(conformance), '--out', join(out, 'conformance')]);
+sheplang(['gen', ...specsIn(join(root, 'specs')), '--out', join(out, 'specs')]);
+
+// Prisma 7's client generator needs no engine; pointing the schema engine at /bin/true keeps
+// `prisma generate` from trying to download one (there is no network here).
+execFileSync(join(root, 'node_modules', '.bin', 'prisma'), ['generate', '--schema', 'prisma/schema.prisma'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    PRISMA_SCHEMA_ENGINE_BINARY: '/bin/true',
+    CHECKPOINT_DISABLE: '1',
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+  },
+});
