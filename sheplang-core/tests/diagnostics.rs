@@ -1,0 +1,76 @@
+//! Snapshot tests of rendered diagnostics: one case for each check and each kind of syntax
+//! error. The snapshots are the rustc-style text a user sees (`sheplang check`, build.rs).
+
+use sheplang_core::{compile_str, render_all};
+
+/// Compiles `source` and renders every diagnostic (errors or warnings) as the CLI prints them.
+fn render(name: &str, source: &str) -> String {
+    let (sources, result) = compile_str(&format!("{name}.shep"), source);
+    let diagnostics = match result {
+        Ok(compiled) => compiled.warnings,
+        Err(diagnostics) => diagnostics,
+    };
+    assert!(
+        !diagnostics.is_empty(),
+        "case `{name}` produced no diagnostic"
+    );
+    render_all(&diagnostics, &sources)
+}
+
+macro_rules! cases {
+    ($($name:ident => $source:expr;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                insta::assert_snapshot!(stringify!($name), render(stringify!($name), $source));
+            }
+        )*
+    };
+}
+
+cases! {
+    // ---- lexical ----
+    hash_comment => "app A {\n  # a comment\n  data T { fields: { a: text } }\n}\n";
+    unterminated_string => "app A {\n  view V { button \"Save -> Go }\n}\n";
+    unterminated_block_comment => "app A {\n  data T { fields: { a: text } }\n  /* never closed\n}\n";
+    tab_in_indentation => "app A\n\ndata T:\n  fields:\n\ttitle: text\n";
+    empty_file => "";
+    only_comments => "// nothing here\n/* still nothing */\n";
+    // ---- syntax ----
+    not_an_app => "component Broken {\n  state count = 1\n";
+    unknown_declaration => "app A {\n  statemachine S {\n    states: a -> b\n  }\n}\n";
+    status_instead_of_states => "app A {\n  data T {\n    fields: { a: text }\n    status: a -> b\n  }\n}\n";
+    unquoted_job_time => "app A {\n  job J {\n    schedule: daily at 9am\n    action { ~ \"x\" }\n  }\n}\n";
+    missing_field_type => "app A {\n  data T {\n    fields: {\n      title:\n      done: yes/no\n    }\n  }\n}\n";
+    unclosed_app => "app A {\n  data T { fields: { a: text } }\n";
+    bad_expression => "app A {\n  action Go(x) {\n    if x == : { show V }\n  }\n  view V { }\n}\n";
+    indentation_style_error => "app Shop\n\ndata Product:\n  fields:\n    title text\n    price: number\n";
+    indentation_style_column => "app Shop\n\nview Catalog:\n  list Product\n  button \"Add\" -> \n";
+    three_independent_errors => "app A {\n  data T {\n    fields: {\n      a: text\n      b: 12\n    }\n  }\n  view V {\n    list\n  }\n  job J {\n    schedule: daily at 9am\n    action { }\n  }\n}\n";
+    // ---- checks ----
+    unresolved_list_model => "app A {\n  data Task { fields: { title: text } }\n  view V { list Tsk }\n}\n";
+    unresolved_view => "app A {\n  view Home { }\n  action Go() { show Hme }\n}\n";
+    unresolved_action => "app A {\n  action Save() { }\n  view V { button \"Go\" -> Sav }\n}\n";
+    unresolved_on_error => "app A {\n  action Save() {\n    step a { ~ \"x\" }\n    on error -> Nope\n  }\n}\n";
+    unresolved_add_model => "app A {\n  action Go() { add Order with title }\n}\n";
+    duplicate_model => "app A {\n  data Task { fields: { a: text } }\n  data Task { fields: { b: text } }\n}\n";
+    duplicate_view => "app A {\n  view Home { }\n  view Home { }\n}\n";
+    duplicate_action => "app A {\n  action Go() { }\n  action Go() { }\n}\n";
+    duplicate_job => "app A {\n  job J { schedule: every 5 minutes action { } }\n  job J { schedule: every 5 minutes action { } }\n}\n";
+    duplicate_workflow => "app A {\n  workflow W { }\n  workflow W { }\n}\n";
+    duplicate_field => "app A {\n  data Task {\n    fields: {\n      title: text\n      title: number\n    }\n  }\n}\n";
+    duplicate_state => "app A {\n  data Task {\n    fields: { a: text }\n    states: open -> done -> open\n  }\n}\n";
+    unknown_type_boolean => "app A {\n  data Task { fields: { done: boolean } }\n}\n";
+    unknown_type_named => "app A {\n  data Task { fields: { priority: Priority } }\n}\n";
+    ref_to_non_model => "app A {\n  data Task { fields: { owner: ref[Usr] } }\n  data User { fields: { name: text } }\n}\n";
+    job_trigger_unknown_model => "app A {\n  job J {\n    trigger: on Order.created\n    action { }\n  }\n}\n";
+    job_trigger_unknown_field => "app A {\n  data Order { fields: { total: number } }\n  job J {\n    trigger: on Order.totl -> high\n    action { }\n  }\n}\n";
+    channel_collision => "app A {\n  data Task { fields: { a: text } }\n  data TASK { fields: { b: text } }\n}\n";
+    bad_id_field => "app A {\n  data Task { fields: { id: number } }\n}\n";
+    // ---- warnings ----
+    constraint_not_for_type => "app A {\n  data T { fields: { n: number minLength=3 } }\n}\n";
+    min_above_max => "app A {\n  data T { fields: { n: number min=10 max=5 } }\n}\n";
+    default_wrong_type => "app A\n\ndata User:\n  fields:\n    flag: text default = true\n";
+    unknown_field_in_add => "app A {\n  data Task { fields: { title: text } }\n  action Go(t) { add Task with titel = t }\n}\n";
+    required_and_optional => "app A {\n  data T { fields: { a: text required optional } }\n}\n";
+}
