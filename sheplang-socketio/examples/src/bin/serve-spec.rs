@@ -1,0 +1,264 @@
+//! `serve-spec`: the Rust realtime server of one example spec, on 127.0.0.1, with the HTTP
+//! control endpoint of [`sheplang_socketio_examples::control`].
+//!
+//! **Test and benchmark support**: the Node cross-language tests (`ts/test/rust-*.test.ts`)
+//! and `bench/fanout` start it; it is not an example of a production server.
+//!
+//! ```text
+//! serve-spec <tasks|alltypes|bench> [--port N] [--origin URL]... [--any-origin]
+//!            [--deny CHANNEL]... [--panic CHANNEL]... [--hang CHANNEL]... [--slow-ms N]
+//!            [--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS]
+//!            [--exit-on-stdin-eof]
+//! ```
+//!
+//! The port is `--port`, else `$PORT`, else 0 (any free port). Once listening it prints one
+//! JSON line on stdout, `{"port":N,"app":"...","fingerprint":"...","pid":N}`, and serves until
+//! killed (or, with `--exit-on-stdin-eof`, until its standard input closes, so that it never
+//! outlives the test that started it).
+//!
+//! The authorize flags install a hook only when one of them is given: `--deny c` answers
+//! `false` for channel `c`, `--panic c` panics, `--hang c` never answers (the timeout
+//! denies), `--slow-ms N` delays every answer.
+
+use std::collections::HashSet;
+use std::io::{Read as _, Write as _};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use sheplang::{Channel as _, Spec};
+use sheplang_socketio::{Origins, RealtimeServer, RealtimeServerBuilder};
+use sheplang_socketio_examples::control::{self, Controlled};
+use sheplang_socketio_examples::{alltypes, bench, tasks};
+use tokio::net::TcpListener;
+
+const USAGE: &str = "usage: serve-spec <tasks|alltypes|bench> [--port N] [--origin URL]... \
+[--any-origin] [--deny CHANNEL]... [--panic CHANNEL]... [--hang CHANNEL]... [--slow-ms N] \
+[--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS] [--exit-on-stdin-eof]";
+
+#[derive(Debug, Default)]
+struct Options {
+    spec: String,
+    port: u16,
+    origins: Vec<String>,
+    any_origin: bool,
+    deny: HashSet<String>,
+    panic: HashSet<String>,
+    hang: HashSet<String>,
+    slow_ms: u64,
+    authorize_timeout_ms: Option<u64>,
+    max_payload: Option<u64>,
+    max_buffer_size: Option<usize>,
+    exit_on_stdin_eof: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        port: match std::env::var("PORT") {
+            Ok(p) => p.parse().map_err(|_| format!("invalid $PORT `{p}`"))?,
+            Err(_) => 0,
+        },
+        ..Options::default()
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("`{name}` needs a value"));
+        match arg.as_str() {
+            "--port" => {
+                options.port = value("--port")?
+                    .parse()
+                    .map_err(|e| format!("--port: {e}"))?;
+            }
+            "--origin" => options.origins.push(value("--origin")?),
+            "--any-origin" => options.any_origin = true,
+            "--deny" => {
+                options.deny.insert(value("--deny")?);
+            }
+            "--panic" => {
+                options.panic.insert(value("--panic")?);
+            }
+            "--hang" => {
+                options.hang.insert(value("--hang")?);
+            }
+            "--slow-ms" => {
+                options.slow_ms = value("--slow-ms")?
+                    .parse()
+                    .map_err(|e| format!("--slow-ms: {e}"))?;
+            }
+            "--authorize-timeout-ms" => {
+                options.authorize_timeout_ms = Some(
+                    value("--authorize-timeout-ms")?
+                        .parse()
+                        .map_err(|e| format!("--authorize-timeout-ms: {e}"))?,
+                );
+            }
+            "--max-payload" => {
+                options.max_payload = Some(
+                    value("--max-payload")?
+                        .parse()
+                        .map_err(|e| format!("--max-payload: {e}"))?,
+                );
+            }
+            "--max-buffer-size" => {
+                options.max_buffer_size = Some(
+                    value("--max-buffer-size")?
+                        .parse()
+                        .map_err(|e| format!("--max-buffer-size: {e}"))?,
+                );
+            }
+            "--exit-on-stdin-eof" => options.exit_on_stdin_eof = true,
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other if other.starts_with('-') => return Err(format!("unknown option `{other}`")),
+            spec if options.spec.is_empty() => options.spec = spec.to_owned(),
+            extra => return Err(format!("unexpected argument `{extra}`")),
+        }
+    }
+    if options.spec.is_empty() {
+        return Err(USAGE.to_owned());
+    }
+    Ok(options)
+}
+
+/// The builder of spec `S` with the options' origins, hook and limits.
+fn configure<S: Spec + Send + Sync>(options: &Options) -> RealtimeServerBuilder<S> {
+    let mut builder = RealtimeServer::<S>::builder().allowed_origins(if options.any_origin {
+        Origins::any()
+    } else {
+        Origins::list(&options.origins)
+    });
+    if !(options.deny.is_empty()
+        && options.panic.is_empty()
+        && options.hang.is_empty()
+        && options.slow_ms == 0)
+    {
+        let deny = Arc::new(options.deny.clone());
+        let panic = Arc::new(options.panic.clone());
+        let hang = Arc::new(options.hang.clone());
+        let slow = Duration::from_millis(options.slow_ms);
+        builder = builder.authorize(move |_socket, channel: S::Channel| {
+            let name = channel.as_str();
+            let (deny, panic, hang) = (deny.clone(), panic.clone(), hang.clone());
+            async move {
+                if !slow.is_zero() {
+                    tokio::time::sleep(slow).await;
+                }
+                if hang.contains(name) {
+                    std::future::pending::<()>().await;
+                }
+                assert!(
+                    !panic.contains(name),
+                    "serve-spec: authorize hook told to panic on `{name}`"
+                );
+                !deny.contains(name)
+            }
+        });
+    }
+    if let Some(ms) = options.authorize_timeout_ms {
+        builder = builder.authorize_timeout(Duration::from_millis(ms));
+    }
+    if let Some(bytes) = options.max_payload {
+        builder = builder.max_payload(bytes);
+    }
+    if let Some(packets) = options.max_buffer_size {
+        builder = builder.max_buffer_size(packets);
+    }
+    builder
+}
+
+/// The realtime layer and the control routes of spec `S`.
+fn app<S: Controlled>(options: &Options, control: fn(RealtimeServer<S>) -> Router) -> Router {
+    let (server, layer) = configure::<S>(options).build();
+    control(server).layer(layer)
+}
+
+async fn serve(options: Options) -> Result<(), String> {
+    let (router, app_name, fingerprint) = match options.spec.as_str() {
+        "tasks" => (
+            app::<tasks::Spec>(&options, control::router),
+            tasks::Spec::APP,
+            tasks::Spec::FINGERPRINT,
+        ),
+        "alltypes" => (
+            app::<alltypes::Spec>(&options, control::router),
+            alltypes::Spec::APP,
+            alltypes::Spec::FINGERPRINT,
+        ),
+        "bench" => (
+            app::<bench::Spec>(&options, control::bench_router),
+            bench::Spec::APP,
+            bench::Spec::FINGERPRINT,
+        ),
+        other => {
+            return Err(format!(
+                "unknown spec `{other}`; expected tasks, alltypes or bench"
+            ));
+        }
+    };
+    let listener = TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| format!("no local address: {e}"))?
+        .port();
+    let ready = serde_json::json!({
+        "port": port,
+        "app": app_name,
+        "fingerprint": fingerprint,
+        "pid": std::process::id(),
+    });
+    {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{ready}");
+        let _ = stdout.flush();
+    }
+    let shutdown = async move {
+        if options.exit_on_stdin_eof {
+            // A blocking read on a thread of its own: EOF (or an error) means the parent is gone.
+            let _ = tokio::task::spawn_blocking(|| {
+                let mut sink = [0u8; 256];
+                let mut stdin = std::io::stdin();
+                while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
+            })
+            .await;
+        } else {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    };
+    // No graceful shutdown: realtime clients may stay connected; the test is over.
+    tokio::select! {
+        served = axum::serve(listener, router) => served.map_err(|e| format!("server error: {e}")),
+        () = shutdown => Ok(()),
+    }
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(e) => {
+            eprintln!("serve-spec: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("serve-spec: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(options)) {
+        Ok(()) => {
+            runtime.shutdown_timeout(Duration::from_millis(100));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("serve-spec: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

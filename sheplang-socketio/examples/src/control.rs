@@ -1,0 +1,201 @@
+//! The HTTP control endpoint of `serve-spec`: lets a test or benchmark in another process
+//! (the Node cross-language tests, `bench/fanout`) make the Rust server emit.
+//!
+//! **Test and benchmark support only.** Anyone who can reach these routes can make the server
+//! send anything the spec allows; never mount them in a real server.
+//!
+//! | route | body | does |
+//! |---|---|---|
+//! | `POST /control/emit` | `{"event": "model_created", "args": ["Task", {...}]}` | parses the event with the generated `ServerToClient::parse` (so the row must match the spec) and sends it through the typed API (`emit_created`, ...) |
+//! | `GET /control/stats` | | `{"connected": n, "subscribers": {"task": n, ...}}` |
+//! | `POST /control/burst?count=K&batch=B&payload=N` | | bench spec only: emits `K` `Tick` rows, yielding every `B`, each with `sentAt` = now (ms since the epoch) and a text of `N` bytes |
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use sheplang::{Channel as _, Spec};
+use sheplang_socketio::{EmitError, RealtimeServer};
+
+use crate::{alltypes, bench, tasks};
+
+/// A spec the control endpoint can drive: emits one parsed event through the typed API.
+pub trait Controlled: Spec + Send + Sync + Sized {
+    /// Parses `(event, args)` with the spec's generated `ServerToClient::parse` and sends it
+    /// with the matching typed method.
+    ///
+    /// # Errors
+    /// The parse error (as text) for an event that does not fit the spec, or the emit error.
+    fn emit(server: &RealtimeServer<Self>, event: &str, args: &[Value]) -> Result<(), String>;
+}
+
+fn sent(result: Result<(), EmitError>) -> Result<(), String> {
+    result.map_err(|e| e.to_string())
+}
+
+fn notify<S: Spec>(
+    server: &RealtimeServer<S>,
+    message: &str,
+    data: Option<&Value>,
+) -> Result<(), String> {
+    sent(server.notify(message, data))
+}
+
+const NOT_SENT_BY_HOSTS: &str = "`connected` is sent by the server on its own";
+
+impl Controlled for tasks::Spec {
+    fn emit(server: &RealtimeServer<Self>, event: &str, args: &[Value]) -> Result<(), String> {
+        use tasks::ServerToClient as E;
+        match E::parse(event, args).map_err(|e| e.to_string())? {
+            E::UserCreated(row) => sent(server.emit_created(&*row)),
+            E::UserUpdated(row) => sent(server.emit_updated(&*row)),
+            E::UserDeleted(id) => sent(server.emit_deleted(id)),
+            E::TaskCreated(row) => sent(server.emit_created(&*row)),
+            E::TaskUpdated(row) => sent(server.emit_updated(&*row)),
+            E::TaskDeleted(id) => sent(server.emit_deleted(id)),
+            E::Notification { message, data } => notify(server, &message, data.as_ref()),
+            E::Connected(_) => Err(NOT_SENT_BY_HOSTS.to_owned()),
+        }
+    }
+}
+
+impl Controlled for alltypes::Spec {
+    fn emit(server: &RealtimeServer<Self>, event: &str, args: &[Value]) -> Result<(), String> {
+        use alltypes::ServerToClient as E;
+        match E::parse(event, args).map_err(|e| e.to_string())? {
+            E::OwnerCreated(row) => sent(server.emit_created(&*row)),
+            E::OwnerUpdated(row) => sent(server.emit_updated(&*row)),
+            E::OwnerDeleted(id) => sent(server.emit_deleted(id)),
+            E::OrderItemCreated(row) => sent(server.emit_created(&*row)),
+            E::OrderItemUpdated(row) => sent(server.emit_updated(&*row)),
+            E::OrderItemDeleted(id) => sent(server.emit_deleted(id)),
+            E::EverythingCreated(row) => sent(server.emit_created(&*row)),
+            E::EverythingUpdated(row) => sent(server.emit_updated(&*row)),
+            E::EverythingDeleted(id) => sent(server.emit_deleted(id)),
+            E::Notification { message, data } => notify(server, &message, data.as_ref()),
+            E::Connected(_) => Err(NOT_SENT_BY_HOSTS.to_owned()),
+        }
+    }
+}
+
+impl Controlled for bench::Spec {
+    fn emit(server: &RealtimeServer<Self>, event: &str, args: &[Value]) -> Result<(), String> {
+        use bench::ServerToClient as E;
+        match E::parse(event, args).map_err(|e| e.to_string())? {
+            E::TickCreated(row) => sent(server.emit_created(&*row)),
+            E::TickUpdated(row) => sent(server.emit_updated(&*row)),
+            E::TickDeleted(id) => sent(server.emit_deleted(id)),
+            E::Notification { message, data } => notify(server, &message, data.as_ref()),
+            E::Connected(_) => Err(NOT_SENT_BY_HOSTS.to_owned()),
+        }
+    }
+}
+
+/// The control routes for `server` (see the [module documentation](self)).
+pub fn router<S: Controlled>(server: RealtimeServer<S>) -> Router {
+    Router::new()
+        .route("/control/emit", post(emit::<S>))
+        .route("/control/stats", get(stats::<S>))
+        .with_state(server)
+}
+
+/// [`router`] plus `POST /control/burst`, for the benchmark spec.
+pub fn bench_router(server: RealtimeServer<bench::Spec>) -> Router {
+    router(server.clone()).merge(
+        Router::new()
+            .route("/control/burst", post(burst))
+            .with_state(server),
+    )
+}
+
+async fn emit<S: Controlled>(
+    State(server): State<RealtimeServer<S>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let request: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("invalid JSON: {e}")).into_response(),
+    };
+    let (Some(event), Some(args)) = (
+        request.get("event").and_then(Value::as_str),
+        request.get("args").and_then(Value::as_array),
+    ) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "expected {\"event\": string, \"args\": [...]}",
+        )
+            .into_response();
+    };
+    match S::emit(&server, event, args) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
+    }
+}
+
+async fn stats<S: Controlled>(State(server): State<RealtimeServer<S>>) -> Response {
+    let subscribers: serde_json::Map<String, Value> = S::channels()
+        .iter()
+        .map(|c| (c.as_str().to_owned(), json!(server.subscriber_count(*c))))
+        .collect();
+    axum::Json(json!({
+        "connected": server.connected_count(),
+        "subscribers": subscribers,
+    }))
+    .into_response()
+}
+
+/// The query of `POST /control/burst`.
+#[derive(Debug, serde::Deserialize)]
+struct Burst {
+    count: u32,
+    #[serde(default = "default_batch")]
+    batch: u32,
+    #[serde(default)]
+    payload: usize,
+}
+
+fn default_batch() -> u32 {
+    50
+}
+
+/// Milliseconds since the Unix epoch, with sub-millisecond precision (the clients compare it
+/// with `performance.timeOrigin + performance.now()`).
+pub fn now_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+async fn burst(
+    State(server): State<RealtimeServer<bench::Spec>>,
+    Query(burst): Query<Burst>,
+) -> Response {
+    let payload = "x".repeat(burst.payload.min(1 << 20));
+    let batch = burst.batch.max(1);
+    let started = Instant::now();
+    let mut failed = 0usize;
+    for seq in 0..burst.count {
+        let tick = bench::Tick {
+            id: seq.to_string(),
+            seq: f64::from(seq),
+            sent_at: now_ms(),
+            payload: payload.clone(),
+        };
+        if let Err(e) = server.emit_created(&tick) {
+            failed += e.failed_subscribers().max(1);
+        }
+        if (seq + 1) % batch == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+    axum::Json(json!({
+        "emitted": burst.count,
+        "failedDeliveries": failed,
+        "elapsedMs": started.elapsed().as_secs_f64() * 1000.0,
+    }))
+    .into_response()
+}

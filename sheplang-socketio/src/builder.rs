@@ -1,0 +1,220 @@
+//! [`RealtimeServerBuilder`]: the settings of a [`RealtimeServer`], and the tower layer it builds.
+
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+
+use sheplang::Spec;
+use socketioxide::SocketIo;
+use socketioxide::extract::SocketRef;
+use socketioxide::layer::SocketIoLayer;
+use socketioxide::service::SocketIoService;
+use tower_layer::Layer;
+
+use crate::origin::{GuardConfig, OriginGuard, OriginLayer};
+use crate::protocol::{self, AuthorizeFn, Shared};
+use crate::{Origins, RealtimeServer};
+
+/// The default largest incoming message, in bytes: 1 MB, as Node's Socket.IO
+/// (`maxHttpBufferSize`).
+pub const DEFAULT_MAX_PAYLOAD: u64 = 1_000_000;
+
+/// The default number of packets that may wait for one slow client before further events to it
+/// are dropped (socketioxide's own default is 128).
+pub const DEFAULT_MAX_BUFFER_SIZE: usize = 1024;
+
+/// The default time an authorize hook may take before the subscription is denied.
+pub const DEFAULT_AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Settings of a [`RealtimeServer`]; made by [`RealtimeServer::builder`].
+///
+/// Every setting has a safe default: no cross-origin page may connect, every channel of the
+/// spec may be subscribed to, messages are capped at [`DEFAULT_MAX_PAYLOAD`] bytes.
+///
+/// ```ignore
+/// let (realtime, layer) = RealtimeServer::<app::Spec>::builder()
+///     .allowed_origins(["http://localhost:5173"])
+///     .authorize(|socket, channel| async move { can_read(&socket, channel).await })
+///     .max_payload(64 * 1024)
+///     .build();
+/// let app = axum::Router::new().layer(layer);
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct RealtimeServerBuilder<S: Spec> {
+    origins: Origins,
+    authorize: Option<AuthorizeFn<S>>,
+    authorize_timeout: Duration,
+    max_payload: u64,
+    max_buffer_size: usize,
+    ping_interval: Option<Duration>,
+    ping_timeout: Option<Duration>,
+    req_path: String,
+    spec: PhantomData<fn() -> S>,
+}
+
+impl<S: Spec> RealtimeServerBuilder<S> {
+    pub(crate) fn new() -> Self {
+        RealtimeServerBuilder {
+            origins: Origins::none(),
+            authorize: None,
+            authorize_timeout: DEFAULT_AUTHORIZE_TIMEOUT,
+            max_payload: DEFAULT_MAX_PAYLOAD,
+            max_buffer_size: DEFAULT_MAX_BUFFER_SIZE,
+            ping_interval: None,
+            ping_timeout: None,
+            req_path: "/socket.io".to_owned(),
+            spec: PhantomData,
+        }
+    }
+
+    /// The web origins whose pages may connect, besides same-origin pages and non-browser
+    /// clients: a list (`["https://app.example.com"]`), or [`Origins::any`] to allow every site.
+    /// The default is none. See [`crate::origin`] for the exact rule.
+    pub fn allowed_origins(mut self, origins: impl Into<Origins>) -> Self {
+        self.origins = origins.into();
+        self
+    }
+
+    /// The host's decision on each subscription to a known channel: `true` joins the room,
+    /// `false` answers `{ ok: false, error: "not authorized" }`.
+    ///
+    /// The hook gets the socket (its handshake headers, query and extensions are there:
+    /// [`SocketRef::req_parts`]) and the parsed channel. It may be slow: a client's
+    /// subscribes and unsubscribes are still handled one after the other, in the order they
+    /// were sent. A hook that panics, or takes longer than the
+    /// [`authorize_timeout`](Self::authorize_timeout), denies.
+    ///
+    /// ```ignore
+    /// .authorize(|socket, channel| async move {
+    ///     channel != app::Channel::User || is_admin(socket.req_parts()).await
+    /// })
+    /// ```
+    pub fn authorize<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(SocketRef, S::Channel) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        self.authorize = Some(Arc::new(move |socket, channel| {
+            Box::pin(hook(socket, channel))
+        }));
+        self
+    }
+
+    /// How long the authorize hook may take before the subscription is denied
+    /// (default [`DEFAULT_AUTHORIZE_TIMEOUT`]).
+    pub fn authorize_timeout(mut self, timeout: Duration) -> Self {
+        self.authorize_timeout = timeout;
+        self
+    }
+
+    /// The largest incoming message in bytes, on every transport (default
+    /// [`DEFAULT_MAX_PAYLOAD`]). A client that sends more is disconnected, as Node's Socket.IO
+    /// does. Sets socketioxide's `max_payload` (polling) and its WebSocket message and frame
+    /// limits, whose own default is 64 MiB.
+    pub fn max_payload(mut self, bytes: u64) -> Self {
+        self.max_payload = bytes;
+        self
+    }
+
+    /// How many packets may wait for one slow client (default [`DEFAULT_MAX_BUFFER_SIZE`]);
+    /// past that, further events to that client are dropped and the emit reports it in its
+    /// [`EmitError`](crate::EmitError).
+    pub fn max_buffer_size(mut self, packets: usize) -> Self {
+        self.max_buffer_size = packets.max(1);
+        self
+    }
+
+    /// The Engine.IO heartbeat interval (socketioxide's default: 25 s, as Node's).
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.ping_interval = Some(interval);
+        self
+    }
+
+    /// How long a client may stay silent after a heartbeat (socketioxide's default: 20 s).
+    pub fn ping_timeout(mut self, timeout: Duration) -> Self {
+        self.ping_timeout = Some(timeout);
+        self
+    }
+
+    /// The HTTP path of the Socket.IO endpoint (default `/socket.io`, the client's default).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.req_path = path.into();
+        self
+    }
+
+    /// Builds the server handle and the tower layer that serves it.
+    ///
+    /// Put the layer on an axum `Router` (or any tower stack): requests under the Socket.IO
+    /// path are answered by the realtime server, everything else reaches the inner service.
+    pub fn build(self) -> (RealtimeServer<S>, RealtimeLayer) {
+        let mut io = SocketIo::builder()
+            .max_payload(self.max_payload)
+            .ws_max_message_size(usize::try_from(self.max_payload).unwrap_or(usize::MAX))
+            .ws_max_frame_size(usize::try_from(self.max_payload).unwrap_or(usize::MAX))
+            .max_buffer_size(self.max_buffer_size)
+            .req_path(self.req_path.clone());
+        if let Some(interval) = self.ping_interval {
+            io = io.ping_interval(interval);
+        }
+        if let Some(timeout) = self.ping_timeout {
+            io = io.ping_timeout(timeout);
+        }
+        let (socketio, io) = io.build_layer();
+        let shared = Arc::new(Shared {
+            io,
+            authorize: self.authorize,
+            authorize_timeout: self.authorize_timeout,
+            connected: AtomicUsize::new(0),
+        });
+        protocol::register(&shared);
+        let guard = OriginLayer::new(Arc::new(GuardConfig {
+            origins: self.origins,
+            req_path: self.req_path,
+        }));
+        (
+            RealtimeServer::from_shared(shared),
+            RealtimeLayer { guard, socketio },
+        )
+    }
+}
+
+impl<S: Spec> fmt::Debug for RealtimeServerBuilder<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RealtimeServerBuilder")
+            .field("spec", &S::APP)
+            .field("origins", &self.origins)
+            .field("authorize", &self.authorize.is_some())
+            .field("authorize_timeout", &self.authorize_timeout)
+            .field("max_payload", &self.max_payload)
+            .field("max_buffer_size", &self.max_buffer_size)
+            .field("path", &self.req_path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The tower layer of a [`RealtimeServer`]: the origin guard in front of socketioxide's
+/// Socket.IO service. Made by [`RealtimeServerBuilder::build`].
+#[derive(Clone)]
+pub struct RealtimeLayer {
+    guard: OriginLayer,
+    socketio: SocketIoLayer,
+}
+
+impl fmt::Debug for RealtimeLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RealtimeLayer")
+            .field("guard", &self.guard)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<Svc: Clone> Layer<Svc> for RealtimeLayer {
+    type Service = OriginGuard<SocketIoService<Svc>>;
+
+    fn layer(&self, inner: Svc) -> Self::Service {
+        self.guard.layer(self.socketio.layer(inner))
+    }
+}
