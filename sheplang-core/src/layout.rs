@@ -28,18 +28,36 @@ use crate::lexer::{Token, TokenKind};
 use crate::span::{FileId, Span};
 
 /// Decides the style from the first tokens: `app Name` not followed by `{` is indentation.
+///
+/// One exception: a file with a `}` that closes nothing is a brace-style file that lost the
+/// `{` after `app Name` (an indented file has balanced braces); the parser reports it there.
 pub fn detect_style(tokens: &[Token], text: &str) -> Style {
     match tokens {
         [app, name, third, ..]
             if app.kind == TokenKind::Ident
                 && app.text(text) == "app"
                 && name.kind == TokenKind::Ident
-                && third.kind != TokenKind::LBrace =>
+                && third.kind != TokenKind::LBrace
+                && !has_unmatched_close(tokens) =>
         {
             Style::Indentation
         }
         _ => Style::Braces,
     }
+}
+
+/// Whether some `}` closes no `{`.
+fn has_unmatched_close(tokens: &[Token]) -> bool {
+    let mut depth = 0u32;
+    for t in tokens {
+        match t.kind {
+            TokenKind::LBrace => depth += 1,
+            TokenKind::RBrace if depth == 0 => return true,
+            TokenKind::RBrace => depth -= 1,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Applies the layout when the file is in the indentation style; otherwise returns the tokens
@@ -65,6 +83,9 @@ enum Header {
     KeepColon,
     /// `flow Name:` — the indented lines are plain tokens, no braces.
     Plain,
+    /// Any other line ending in `:`: read like `KeepColon` when a body follows, so a broken
+    /// header costs one error; no header at all (and nothing to report) when none follows.
+    Generic,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,7 +272,7 @@ impl Layout<'_> {
                     kind: FrameKind::Flow,
                 });
             }
-            Header::DropColon | Header::KeepColon => {
+            Header::DropColon | Header::KeepColon | Header::Generic => {
                 if p.header == Header::DropColon
                     && self.out.last().map(|t| t.kind) == Some(TokenKind::Colon)
                 {
@@ -269,7 +290,7 @@ impl Layout<'_> {
 
     /// A header with no indented body: reported, and given an empty block so the parser goes on.
     fn no_body(&mut self, p: Pending, diags: &mut Diagnostics) {
-        if p.header == Header::Plain || p.missing_colon {
+        if matches!(p.header, Header::Plain | Header::Generic) || p.missing_colon {
             // `flow X:` with its fields on the header line is the parser's business; a line
             // without `:` and without an indented body is no header at all.
             return;
@@ -351,9 +372,9 @@ impl Layout<'_> {
                 )
                 .with_label("this line is indented, but no block was opened above it")
                 .with_help(
-                    "only `data`, `view`, `action`, `fields:`, `rules:`, `if`, `else`, `for` and \
-                     `flow` lines open an indented block; align this line with the one above \
-                     (`job`, `workflow` and `step` take braces: `job Name { ... }`)",
+                    "only a line ending in `:` (`data Name:`, `fields:`, `if ...:`) opens an \
+                     indented block; align this line with the one above (`job`, `workflow` and \
+                     `step` take braces: `job Name { ... }`)",
                 ),
             );
             self.stack.push(Frame {
@@ -440,10 +461,12 @@ impl Layout<'_> {
     fn header(&self, line: &[Token]) -> Option<(Header, Span, bool)> {
         let last = line.last()?;
         let first = line.first()?;
-        if first.kind != TokenKind::Ident {
-            return None;
-        }
         let colon = last.kind == TokenKind::Colon;
+        if first.kind != TokenKind::Ident {
+            // Any other line ending in `:` with an indented body is read as a block too, so a
+            // broken header (`Product:` without `data`) costs one error, not one a line.
+            return colon.then_some((Header::Generic, last.span, false));
+        }
         // Without the colon, the words of the header still have to be there.
         let len = if colon { line.len() } else { line.len() + 1 };
         let second = line.get(1).map(|t| t.kind);
@@ -461,6 +484,7 @@ impl Layout<'_> {
             {
                 Header::KeepColon
             }
+            _ if colon => Header::Generic,
             _ => return None,
         };
         Some((header, last.span, !colon))
@@ -599,6 +623,25 @@ mod tests {
         let (out, diags) = braces("app A\naction X()\nview V:\n  list P\n");
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(out, "app A { action X ( ) view V { list P } }");
+    }
+
+    #[test]
+    fn any_colon_line_with_a_body_is_a_block() {
+        let text = "app A\nProduct:\n  fields:\n    a: text\nview V:\n  list P\n";
+        let (out, diags) = braces(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            out,
+            "app A { Product : { fields : { a : text } } view V { list P } }"
+        );
+    }
+
+    #[test]
+    fn a_brace_file_missing_the_app_brace_stays_braces() {
+        let text = "app A\n  data P { fields: { a: text } }\n}\n";
+        let mut diags = Diagnostics::new();
+        let toks = tokenize(text, FileId(0), &mut diags);
+        assert_eq!(detect_style(&toks, text), Style::Braces);
     }
 
     #[test]

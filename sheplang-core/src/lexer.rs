@@ -133,6 +133,10 @@ impl Token {
     pub const NEWLINE_BEFORE: u8 = 1;
     /// Inserted by the indentation layout; no source text behind it.
     pub const VIRTUAL: u8 = 2;
+    /// The lexer reported an error that swallowed text up to this token: an unterminated
+    /// string (on the string) or an unterminated block comment (on the `Eof` after it). The
+    /// parser stays quiet about what follows from it (a missing `}`, a missing `->`).
+    pub const BROKEN: u8 = 4;
 
     /// A token with no flags.
     pub const fn new(kind: TokenKind, span: Span) -> Self {
@@ -146,6 +150,11 @@ impl Token {
     /// Whether the token starts a line.
     pub fn starts_line(&self) -> bool {
         self.flags & Token::NEWLINE_BEFORE != 0
+    }
+
+    /// Whether a lexical error swallowed text up to here (see [`Token::BROKEN`]).
+    pub fn is_broken(&self) -> bool {
+        self.flags & Token::BROKEN != 0
     }
 
     /// Whether the layout inserted this token.
@@ -211,6 +220,8 @@ pub struct Lexer<'a> {
     file: FileId,
     /// No token was produced yet: the first token counts as starting a line.
     at_start: bool,
+    /// The token being scanned swallowed text after an error (see [`Token::BROKEN`]).
+    broken: bool,
 }
 
 #[inline]
@@ -235,6 +246,7 @@ impl<'a> Lexer<'a> {
             pos: if text.starts_with('\u{feff}') { 3 } else { 0 },
             file,
             at_start: true,
+            broken: false,
         }
     }
 
@@ -288,6 +300,7 @@ impl<'a> Lexer<'a> {
                                 .with_help("close the comment with `*/`"),
                             );
                             self.pos = self.src.len();
+                            self.broken = true;
                         }
                     }
                 }
@@ -317,9 +330,13 @@ impl<'a> Lexer<'a> {
         self.at_start = false;
         let start = self.pos;
         let kind = self.scan(start, diags);
+        let mut flags = if newline { Token::NEWLINE_BEFORE } else { 0 };
+        if std::mem::take(&mut self.broken) {
+            flags |= Token::BROKEN;
+        }
         Token {
             kind,
-            flags: if newline { Token::NEWLINE_BEFORE } else { 0 },
+            flags,
             span: self.span(start, self.pos),
         }
     }
@@ -427,6 +444,7 @@ impl<'a> Lexer<'a> {
             )),
         );
         self.pos = stop;
+        self.broken = true;
         TokenKind::Str
     }
 

@@ -53,7 +53,7 @@ impl<'a> Parser<'a, '_> {
         } else {
             None
         };
-        Err(self.expected(&format!("`{{` to open the body of {what}"), help))
+        self.missing_open(&format!("`{{` to open the body of {what}"), help)
     }
 
     // ----- data -------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ impl<'a> Parser<'a, '_> {
         let duplicate = match word {
             "schedule" | "trigger" if colon => when.is_some(),
             "delay" if colon => delay.is_some(),
-            "action" if self.nth_is(1, TokenKind::LBrace) => body.is_some(),
+            "action" if !colon => body.is_some(),
             _ => {
                 let help = match closest(word, &["schedule", "trigger", "delay", "action"]) {
                     Some(c) => format!("did you mean `{c}`?"),
@@ -233,7 +233,7 @@ impl<'a> Parser<'a, '_> {
             return Ok(self.str_of(t));
         }
         let first = self.peek();
-        if !matches!(first.kind, TokenKind::Number | TokenKind::Ident) {
+        if !matches!(first.kind, TokenKind::Number | TokenKind::Ident) || first.starts_line() {
             return Err(self.expected(
                 "a quoted time",
                 Some("write the time as a string, e.g. `\"9am\"`".to_owned()),
@@ -398,6 +398,11 @@ impl<'a> Parser<'a, '_> {
         loop {
             if self.at(TokenKind::RBrace) || self.at(TokenKind::Eof) || self.at_new_decl_line() {
                 break;
+            }
+            if self.at_word("on") && self.nth_is(2, TokenKind::LBrace) {
+                // The next state starts: this one lacks its `}`.
+                self.unclosed(open, &what);
+                return Ok(ast::WorkflowState { name, events });
             }
             let start = self.pos;
             match self.workflow_event() {

@@ -74,6 +74,11 @@ struct Parser<'a, 'd> {
     unclosed_at: Option<usize>,
     block_depth: u32,
     expr_nodes: u32,
+    /// An unterminated string or comment swallowed text, so braces may not match.
+    broken_text: bool,
+    /// For each token position: the brace depth before it, and the number of unmatched `}`
+    /// from it to the end. Computed on the first missing `{`.
+    braces: Option<(Vec<i32>, Vec<u32>)>,
 }
 
 impl<'a, 'd> Parser<'a, 'd> {
@@ -84,6 +89,7 @@ impl<'a, 'd> Parser<'a, 'd> {
             .copied()
             .filter(|t| t.kind == TokenKind::Eof)
             .unwrap_or(Token::new(TokenKind::Eof, Span::empty(end)));
+        let broken_text = toks.iter().any(Token::is_broken);
         Parser {
             text,
             toks,
@@ -95,6 +101,8 @@ impl<'a, 'd> Parser<'a, 'd> {
             unclosed_at: None,
             block_depth: 0,
             expr_nodes: 0,
+            broken_text,
+            braces: None,
         }
     }
 
@@ -220,6 +228,14 @@ impl<'a, 'd> Parser<'a, 'd> {
     /// Pushes `d` unless it would repeat an error already reported: at a token the lexer
     /// rejected, or at the end of the file a second time.
     fn push(&mut self, d: Diagnostic) -> Bail {
+        let after_broken = self
+            .pos
+            .checked_sub(1)
+            .and_then(|i| self.toks.get(i))
+            .is_some_and(Token::is_broken);
+        if after_broken || self.peek().is_broken() {
+            return Bail; // a consequence of the lexical error already reported
+        }
         match self.kind() {
             TokenKind::Unknown => {}
             TokenKind::Eof if self.eof_reported => {}
@@ -306,8 +322,8 @@ impl<'a, 'd> Parser<'a, 'd> {
     }
 
     fn unclosed(&mut self, open: Token, what: &str) {
-        if self.unclosed_at == Some(self.pos) {
-            return;
+        if self.unclosed_at == Some(self.pos) || self.broken_text {
+            return; // said once, or explained by an unterminated string or comment
         }
         self.unclosed_at = Some(self.pos);
         let tok = self.peek();
@@ -339,8 +355,8 @@ impl<'a, 'd> Parser<'a, 'd> {
                 tok.span,
                 format!("expected `}}` to close {what}, found {found}"),
             )
-            .with_label("a new declaration starts here")
-            .with_help("add the missing `}` before this line");
+            .with_label("the block must be closed before this")
+            .with_help("add the missing `}`");
             if !open.is_virtual() {
                 d = d.with_secondary(open.span, "this `{` is not closed");
             }
@@ -351,9 +367,55 @@ impl<'a, 'd> Parser<'a, 'd> {
 
     // ----- recovery ---------------------------------------------------------------------------
 
+    /// Whether a `{` is missing right here: more unmatched `}` follow than blocks are open, so
+    /// the `}` of the block that should start here is still to come.
+    fn missing_open_here(&mut self) -> bool {
+        let (depth, unmatched) = self.braces.get_or_insert_with(|| {
+            let delta = |t: &Token| match t.kind {
+                TokenKind::LBrace => 1i32,
+                TokenKind::RBrace => -1,
+                _ => 0,
+            };
+            let mut depth = Vec::with_capacity(self.toks.len() + 1);
+            let mut d = 0i32;
+            for t in &self.toks {
+                depth.push(d);
+                d = d.saturating_add(delta(t));
+            }
+            depth.push(d);
+            let mut unmatched = vec![0u32; self.toks.len() + 1];
+            for (i, t) in self.toks.iter().enumerate().rev() {
+                let after = i64::from(unmatched[i + 1]);
+                unmatched[i] = u32::try_from((after - i64::from(delta(t))).max(0)).unwrap_or(0);
+            }
+            (depth, unmatched)
+        });
+        let here = self.pos;
+        match (depth.get(here), unmatched.get(here)) {
+            (Some(&d), Some(&u)) => i64::from(u) > i64::from(d),
+            _ => false,
+        }
+    }
+
+    /// Reports a missing `{` (`expected`) and, when the block's `}` is still to come, goes on
+    /// as if it were there.
+    fn missing_open(&mut self, expected: &str, help: Option<String>) -> PResult<Token> {
+        let bail = self.expected(expected, help);
+        if self.missing_open_here() {
+            return Ok(Token {
+                kind: TokenKind::LBrace,
+                flags: Token::VIRTUAL,
+                span: Span::empty(self.prev_end()),
+            });
+        }
+        Err(bail)
+    }
+
     /// `data Name`, `view Name`, ... : a declaration starts here.
     fn at_decl_start(&self) -> bool {
-        self.word().is_some_and(|w| DECL_KEYWORDS.contains(&w)) && self.nth_is(1, TokenKind::Ident)
+        self.word().is_some_and(|w| DECL_KEYWORDS.contains(&w))
+            && self.nth_is(1, TokenKind::Ident)
+            && !self.nth(1).starts_line()
     }
 
     /// A declaration starts on a new line: inside a declaration this means its `}` is missing.
@@ -500,15 +562,19 @@ impl<'a, 'd> Parser<'a, 'd> {
                 } else {
                     "the app's declarations go between braces: `app Name { ... }`"
                 };
-                self.expected("`{` after the app's name", Some(help.to_owned()));
-                // Go on inside the app anyway, after the rest of this line.
-                while !self.at(TokenKind::Eof) && !self.peek().starts_line() {
-                    if self.eat(TokenKind::LBrace).is_some() {
-                        break;
+                match self.missing_open("`{` after the app's name", Some(help.to_owned())) {
+                    Ok(open) => Some(open),
+                    Err(Bail) => {
+                        // Go on inside the app anyway, after the rest of this line.
+                        while !self.at(TokenKind::Eof) && !self.peek().starts_line() {
+                            if self.eat(TokenKind::LBrace).is_some() {
+                                break;
+                            }
+                            self.bump();
+                        }
+                        None
                     }
-                    self.bump();
                 }
-                None
             }
         };
         let mut decls = Vec::new();

@@ -18,6 +18,17 @@ const METHODS: [(&str, Method); 5] = [
     ("DELETE", Method::Delete),
 ];
 
+/// What else than `}` may show that a block of statements ended (its `}` missing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BlockEnd {
+    /// Only `}`.
+    Brace,
+    /// An `if` branch: an `else` too.
+    Else,
+    /// A step: `-> step` and `on error` too.
+    Step,
+}
+
 const STMT_LIST: &str = "a statement is `add`, `show`, `call`, `load`, `update`, `delete`, \
                          `if`, `for`, `step`, `~ \"note\"` or `name = value`";
 
@@ -82,6 +93,23 @@ impl<'a> Parser<'a, '_> {
     /// `{ stmt* }`: a body of statements. Returns what it read even when the `}` is missing
     /// (reported); fails only when there is no `{`.
     pub(super) fn block(&mut self, what: &str) -> PResult<Vec<Stmt<'a>>> {
+        self.block_of(what, BlockEnd::Brace)
+    }
+
+    /// Whether the current token shows that a block of kind `end` lacks its `}`: an `else` in
+    /// an `if` branch, `-> step` or `on error` in a step.
+    fn closes_early(&self, end: BlockEnd) -> bool {
+        match end {
+            BlockEnd::Brace => false,
+            BlockEnd::Else => self.at_word("else") && !self.nth_is(1, TokenKind::Eq),
+            BlockEnd::Step => {
+                (self.at(TokenKind::Arrow) && self.nth_word(1, "step"))
+                    || (self.at_word("on") && self.nth_word(1, "error"))
+            }
+        }
+    }
+
+    fn block_of(&mut self, what: &str, end: BlockEnd) -> PResult<Vec<Stmt<'a>>> {
         if self.block_depth >= MAX_BLOCK_DEPTH && self.at(TokenKind::LBrace) {
             let d = Diagnostic::error(
                 Code::EXPECTED,
@@ -95,26 +123,51 @@ impl<'a> Parser<'a, '_> {
             self.skip_tree();
             return Ok(Vec::new());
         }
-        let Some(open) = self.eat(TokenKind::LBrace) else {
-            let help = self.at(TokenKind::Colon).then(|| {
-                format!("in the brace style the body of {what} goes between `{{` and `}}`")
-            });
-            return Err(self.expected(&format!("`{{` to open {what}"), help));
+        let open = match self.eat(TokenKind::LBrace) {
+            Some(open) => open,
+            None => {
+                let help = self.at(TokenKind::Colon).then(|| {
+                    format!("in the brace style the body of {what} goes between `{{` and `}}`")
+                });
+                self.missing_open(&format!("`{{` to open {what}"), help)?
+            }
         };
         self.block_depth += 1;
         let mut body = Vec::new();
+        let mut failed = false;
+        let mut closed_early = false;
         loop {
             if self.at(TokenKind::RBrace) || self.at(TokenKind::Eof) || self.at_new_decl_line() {
                 break;
             }
+            if !failed && self.closes_early(end) {
+                self.unclosed(open, what);
+                closed_early = true;
+                break;
+            }
             let start = self.pos;
-            match self.stmt() {
-                Ok(s) => body.push(s),
-                Err(Bail) => self.recover(start, Parser::at_stmt_sync),
+            let result = if failed && self.at_word("else") && !self.nth_is(1, TokenKind::Eq) {
+                // The `if` this `else` belongs to was broken (and reported): read the branch
+                // quietly, reporting only what is wrong inside it.
+                self.orphan_else().map(|()| None)
+            } else {
+                self.stmt().map(Some)
+            };
+            match result {
+                Ok(s) => {
+                    body.extend(s);
+                    failed = false;
+                }
+                Err(Bail) => {
+                    self.recover(start, Parser::at_stmt_sync);
+                    failed = true;
+                }
             }
         }
         self.block_depth -= 1;
-        self.close(open, what);
+        if !closed_early {
+            self.close(open, what);
+        }
         Ok(body)
     }
 
@@ -360,14 +413,14 @@ impl<'a> Parser<'a, '_> {
         let mut branches = Vec::new();
         let cond = self.expr()?;
         self.block_colon("the condition", "if condition: { ... }")?;
-        branches.push((cond, self.block("the `if` block")?));
+        branches.push((cond, self.block_of("the `if` block", BlockEnd::Else)?));
         let mut otherwise = None;
         while self.at_word("else") && !self.nth_is(1, TokenKind::Eq) {
             self.bump();
             if self.eat_word("if").is_some() {
                 let cond = self.expr()?;
                 self.block_colon("the condition", "else if condition: { ... }")?;
-                branches.push((cond, self.block("the `else if` block")?));
+                branches.push((cond, self.block_of("the `else if` block", BlockEnd::Else)?));
             } else {
                 self.block_colon("`else`", "else: { ... }")?;
                 otherwise = Some(self.block("the `else` block")?);
@@ -378,6 +431,19 @@ impl<'a> Parser<'a, '_> {
             branches,
             otherwise,
         })
+    }
+
+    /// `else if c: { }` or `else: { }` after a broken `if`; the tree drops it.
+    fn orphan_else(&mut self) -> PResult<()> {
+        self.bump();
+        if self.eat_word("if").is_some() {
+            self.expr()?;
+            self.block_colon("the condition", "else if condition: { ... }")?;
+        } else {
+            self.block_colon("`else`", "else: { ... }")?;
+        }
+        self.block("the `else` block")?;
+        Ok(())
     }
 
     /// `for x in expr: { }` or `for i from a to b: { }`
@@ -415,7 +481,7 @@ impl<'a> Parser<'a, '_> {
         loop {
             self.expect_word("step", "`step` after `->`")?;
             let name = self.name("a name for the step")?;
-            let body = self.block(&format!("`step {}`", name.name))?;
+            let body = self.block_of(&format!("`step {}`", name.name), BlockEnd::Step)?;
             steps.push(ast::Step { name, body });
             if self.at(TokenKind::Arrow) && self.nth_word(1, "step") {
                 self.bump();

@@ -534,3 +534,74 @@ fn broken_headers_still_declare() {
     };
     assert_eq!(a.body.len(), 1);
 }
+
+#[test]
+fn unterminated_strings_and_comments_cause_no_cascade() {
+    assert_eq!(
+        errors("app A {\n  view V { button \"Save -> Go }\n}\n"),
+        [(2, 19, "E0002")]
+    );
+    assert_eq!(
+        errors("app A {\n  data T { fields: { a: text } }\n  /* never closed\n}\n"),
+        [(3, 3, "E0003")]
+    );
+}
+
+#[test]
+fn a_missing_open_brace_is_one_error() {
+    // The `}` of the fields is still there: read on as if the `{` were.
+    let text = "app A {\n  data P {\n    fields:\n      a: text\n    }\n    states: x -> y\n  }\n  view V { list P }\n}\n";
+    let (file, diags) = parse_str(text);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(file.app.map(|a| a.decls.len()), Some(2));
+    // An action body without its `{`.
+    let text = "app A {\n  action X()\n    show V\n  }\n  view V { list P }\n}\n";
+    assert_eq!(errors(text), [(3, 5, "E0101")]);
+    // A one-line `if` without braces: nothing to read on with, one error.
+    let text = "app A {\n  action X() {\n    if a: show V\n  }\n  view V { list P }\n}\n";
+    assert_eq!(errors(text), [(3, 11, "E0101")]);
+}
+
+#[test]
+fn else_after_a_broken_if_is_no_second_error() {
+    let text = "app A {\n  action X() {\n    if > 1: {\n      show V\n    } else if b: {\n      show W\n    } else: {\n      show ?\n    }\n  }\n}\n";
+    assert_eq!(errors(text), [(3, 8, "E0101"), (8, 12, "E0001")]);
+    let text = "app A\naction X():\n  if > 1:\n    show V\n  else:\n    show W\n";
+    assert_eq!(errors(text), [(3, 6, "E0101")]);
+}
+
+#[test]
+fn more_single_mistakes_are_single_errors() {
+    // A brace-style file that lost the `{` after `app Name`.
+    assert_eq!(
+        errors("app A\n  data P { fields: { a: text } }\n  view V { list P }\n}\n"),
+        [(2, 3, "E0101")]
+    );
+    // A job whose time is missing, and one whose `action` lost its `{`.
+    assert_eq!(
+        errors("app A {\n  job J {\n    schedule: daily at\n    action { ~ \"x\" }\n  }\n}\n"),
+        [(4, 5, "E0101")]
+    );
+    assert_eq!(
+        errors(
+            "app A {\n  job J {\n    schedule: every 5 minutes\n    action\n      ~ \"x\"\n    }\n  }\n}\n"
+        ),
+        [(5, 7, "E0101")]
+    );
+    // An indented header that lost its keyword or its name.
+    assert_eq!(
+        errors("app A\nProduct:\n  fields:\n    a: text\n"),
+        [(2, 1, "E0104")]
+    );
+    assert_eq!(errors("app A\naction (t):\n  show V\n"), [(2, 8, "E0101")]);
+}
+
+#[test]
+fn a_missing_close_brace_inside_an_action_is_one_error() {
+    let text = "app A {\n  action X() {\n    if a: {\n      show V\n    else: {\n      show W\n    }\n    show V\n  }\n  view V { list P }\n}\n";
+    assert_eq!(errors(text), [(5, 5, "E0105")]);
+    let text = "app A {\n  action X() {\n    step s {\n      show V\n    -> step t {\n      show W\n    }\n    on error -> X\n  }\n}\n";
+    assert_eq!(errors(text), [(5, 5, "E0105")]);
+    let text = "app A {\n  workflow W {\n    on a {\n      event e -> b\n    on b {\n      event f -> a\n    }\n  }\n}\n";
+    assert_eq!(errors(text), [(5, 5, "E0105")]);
+}
