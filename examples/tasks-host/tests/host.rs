@@ -364,3 +364,66 @@ fn each_spec_has_its_own_emitter() {
     assert_eq!(sent[0].room, "invoice");
     assert_eq!(sent[0].args[1]["total"], "120.50");
 }
+
+/// The keys of `export interface <name> { ... }` in a generated `types.ts`, each with whether it
+/// is optional (`key?:`).
+fn ts_interface_keys(types_ts: &str, name: &str) -> Vec<(String, bool)> {
+    let start = types_ts
+        .find(&format!("export interface {name} {{"))
+        .unwrap_or_else(|| panic!("no interface `{name}` in types.ts"));
+    let body = &types_ts[start..];
+    let body = &body[body.find('{').unwrap() + 1..body.find("\n}").unwrap()];
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("/*") && !l.starts_with('*') && !l.starts_with("//"))
+        .filter_map(|l| {
+            let (key, _) = l.split_once(':')?;
+            let optional = key.ends_with('?');
+            Some((key.trim_end_matches('?').to_owned(), optional))
+        })
+        .collect()
+}
+
+/// The keys of a row as Rust serialises it, in order, each with whether it can be absent.
+fn rust_keys(full: &impl serde::Serialize, sparse: &impl serde::Serialize) -> Vec<(String, bool)> {
+    let text = serde_json::to_string(full).unwrap();
+    let sparse = serde_json::to_value(sparse).unwrap();
+    // `serde_json::Map` sorts its keys: read the order from the text instead.
+    let mut keys: Vec<(usize, String)> =
+        serde_json::from_str::<serde_json::Map<String, Value>>(&text)
+            .unwrap()
+            .keys()
+            .map(|k| (text.find(&format!("\"{k}\":")).unwrap(), k.clone()))
+            .collect();
+    keys.sort();
+    keys.into_iter()
+        .map(|(_, k)| {
+            let optional = sparse.get(&k).is_none();
+            (k, optional)
+        })
+        .collect()
+}
+
+#[test]
+fn rust_rows_and_typescript_interfaces_agree() {
+    let types_ts = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/sheplang/tasks/ts/types.ts"))
+        .expect("the TypeScript artifacts are written next to the Rust module");
+    let mut full = task("t-1");
+    full.due_date = Some("2026-12-01".into());
+    let mut sparse = task("t-1");
+    sparse.assignee = None;
+    assert_eq!(
+        rust_keys(&full, &sparse),
+        ts_interface_keys(&types_ts, "Task")
+    );
+    let user = User {
+        id: "u-1".into(),
+        name: "Ada".into(),
+        email: "ada@example.com".into(),
+        is_admin: false,
+    };
+    assert_eq!(
+        rust_keys(&user, &user),
+        ts_interface_keys(&types_ts, "User")
+    );
+}
