@@ -125,6 +125,8 @@ struct Layout<'t> {
     depth: u32,
     first_tab: Option<u32>,
     tab_lines: u32,
+    /// The current line is indented with a tab (already reported): no E0005 for it.
+    line_has_tab: bool,
     /// The `app Name` line was read; the next line may set the body's indentation.
     app_body_unset: bool,
     /// A line dedented past the app was reported (once a file).
@@ -148,6 +150,7 @@ fn layout(tokens: &[Token], text: &str, file: FileId, diags: &mut Diagnostics) -
         depth: 0,
         first_tab: None,
         tab_lines: 0,
+        line_has_tab: false,
         app_body_unset: false,
         dedent_reported: false,
     };
@@ -230,6 +233,7 @@ impl Layout<'_> {
             line_start
         };
         let indent = bytes.get(line_start..start).unwrap_or(&[]);
+        self.line_has_tab = indent.contains(&b'\t');
         if let Some(tab) = indent.iter().position(|&c| c == b'\t') {
             self.tab_lines += 1;
             if self.first_tab.is_none() {
@@ -237,6 +241,13 @@ impl Layout<'_> {
             }
         }
         (start - line_start.min(start)) as u32
+    }
+
+    /// Reports an E0005, unless the line's indentation has a tab (reported once already).
+    fn bad_indent(&self, diags: &mut Diagnostics, d: Diagnostic) {
+        if !self.line_has_tab {
+            diags.push(d);
+        }
     }
 
     fn top(&self) -> Option<Frame> {
@@ -363,7 +374,8 @@ impl Layout<'_> {
                 self.no_body(p, diags);
             }
         } else if indent > top.indent && top.kind != FrameKind::Flow {
-            diags.push(
+            self.bad_indent(
+                diags,
                 Diagnostic::error(
                     Code::BAD_INDENT,
                     self.file,
@@ -404,14 +416,16 @@ impl Layout<'_> {
                     return self.emit(line, first);
                 }
                 self.dedent_reported = true;
-                diags.push(
+                self.bad_indent(
+                    diags,
                     Diagnostic::error(Code::BAD_INDENT, self.file, first.span, "unexpected dedent")
                         .with_label("this line is indented less than the app's declarations")
                         .with_help("indent the declarations of the app alike"),
                 );
             } else if indent > top.indent && top.kind != FrameKind::Flow {
                 // Dedented to a level between two blocks.
-                diags.push(
+                self.bad_indent(
+                    diags,
                     Diagnostic::error(
                         Code::BAD_INDENT,
                         self.file,

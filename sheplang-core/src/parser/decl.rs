@@ -91,8 +91,11 @@ impl<'a> Parser<'a, '_> {
                 });
             }
         }
+        let close = self.peek();
         self.close(open, &what);
-        if phase == DataPhase::Start && !broken {
+        // `data P:` with no indented body was reported by the layout already.
+        let no_body = open.is_virtual() && close.is_virtual() && close.span == open.span;
+        if phase == DataPhase::Start && !broken && !no_body {
             let d = Diagnostic::error(
                 Code::EXPECTED,
                 self.file,

@@ -5,7 +5,7 @@
 //! is a keyword only where the grammar expects that keyword, and a plain name everywhere else.
 //!
 //! Errors are reported into [`Diagnostics`] as they are found and the parser goes on. A parse
-//! function that cannot continue returns [`Bail`] (meaning "reported, recover"); the loop of the
+//! function that cannot continue returns `Bail` (meaning "reported, recover"); the loop of the
 //! enclosing block catches it and synchronises:
 //! - the app body at the next declaration keyword (`data Name`, `view Name`, ...);
 //! - a declaration body at its next item (`fields:`, `states:`, `list`, `schedule:`, ...);
@@ -16,12 +16,13 @@
 //! So each broken construct gets one error, and errors further down are still found.
 //!
 //! Module map: this file holds the cursor, the error and recovery helpers and the `app` level;
-//! [`decl`] `data` and `view`, [`job`] `flow`, `job` and `workflow`, [`stmt`] actions and
-//! statements, [`expr`] expressions.
+//! `decl` `data` and `view`, `job` `flow`, `job` and `workflow`, `stmt` actions and
+//! statements, `expr` expressions, `recover` the recovery helpers.
 
 mod decl;
 mod expr;
 mod job;
+mod recover;
 mod stmt;
 #[cfg(test)]
 mod tests;
@@ -31,6 +32,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::layout;
 use crate::lexer::{self, Token, TokenKind};
 use crate::span::{FileId, Span};
+use recover::{closest, truncate};
 
 /// Parses one file. Every syntax error goes to `diags`; the tree holds what could be read.
 pub fn parse<'a>(text: &'a str, file: FileId, diags: &mut Diagnostics) -> ast::File<'a> {
@@ -365,128 +367,6 @@ impl<'a, 'd> Parser<'a, 'd> {
         self.push(d);
     }
 
-    // ----- recovery ---------------------------------------------------------------------------
-
-    /// Whether a `{` is missing right here: more unmatched `}` follow than blocks are open, so
-    /// the `}` of the block that should start here is still to come.
-    fn missing_open_here(&mut self) -> bool {
-        let (depth, unmatched) = self.braces.get_or_insert_with(|| {
-            let delta = |t: &Token| match t.kind {
-                TokenKind::LBrace => 1i32,
-                TokenKind::RBrace => -1,
-                _ => 0,
-            };
-            let mut depth = Vec::with_capacity(self.toks.len() + 1);
-            let mut d = 0i32;
-            for t in &self.toks {
-                depth.push(d);
-                d = d.saturating_add(delta(t));
-            }
-            depth.push(d);
-            let mut unmatched = vec![0u32; self.toks.len() + 1];
-            for (i, t) in self.toks.iter().enumerate().rev() {
-                let after = i64::from(unmatched[i + 1]);
-                unmatched[i] = u32::try_from((after - i64::from(delta(t))).max(0)).unwrap_or(0);
-            }
-            (depth, unmatched)
-        });
-        let here = self.pos;
-        match (depth.get(here), unmatched.get(here)) {
-            (Some(&d), Some(&u)) => i64::from(u) > i64::from(d),
-            _ => false,
-        }
-    }
-
-    /// Reports a missing `{` (`expected`) and, when the block's `}` is still to come, goes on
-    /// as if it were there.
-    fn missing_open(&mut self, expected: &str, help: Option<String>) -> PResult<Token> {
-        let bail = self.expected(expected, help);
-        if self.missing_open_here() {
-            return Ok(Token {
-                kind: TokenKind::LBrace,
-                flags: Token::VIRTUAL,
-                span: Span::empty(self.prev_end()),
-            });
-        }
-        Err(bail)
-    }
-
-    /// `data Name`, `view Name`, ... : a declaration starts here.
-    fn at_decl_start(&self) -> bool {
-        self.word().is_some_and(|w| DECL_KEYWORDS.contains(&w))
-            && self.nth_is(1, TokenKind::Ident)
-            && !self.nth(1).starts_line()
-    }
-
-    /// A declaration starts on a new line: inside a declaration this means its `}` is missing.
-    fn at_new_decl_line(&self) -> bool {
-        self.peek().starts_line() && self.at_decl_start()
-    }
-
-    /// After an error in a declaration's header: skips the rest of the header line. Returns
-    /// whether the body's `{` is next.
-    fn skip_header_rest(&mut self) -> bool {
-        let start = self.pos;
-        loop {
-            let stop = matches!(
-                self.kind(),
-                TokenKind::Eof | TokenKind::LBrace | TokenKind::RBrace
-            ) || (self.pos > start && self.peek().starts_line());
-            if stop {
-                break;
-            }
-            self.bump();
-        }
-        self.at(TokenKind::LBrace)
-    }
-
-    /// Skips the current token, or the whole `{ ... }` group it opens.
-    fn skip_tree(&mut self) {
-        match self.kind() {
-            TokenKind::Eof | TokenKind::RBrace => {}
-            TokenKind::LBrace => {
-                self.bump();
-                let mut depth = 1u32;
-                while depth > 0 {
-                    match self.bump().kind {
-                        TokenKind::Eof => return,
-                        TokenKind::LBrace => depth += 1,
-                        TokenKind::RBrace => depth -= 1,
-                        _ => {}
-                    }
-                }
-            }
-            _ => {
-                self.bump();
-            }
-        }
-    }
-
-    /// After a [`Bail`] in an item that began at token `start`: skips to the next place where
-    /// `stop` holds (outside nested braces), to the `}` that closes the current block, to a
-    /// new declaration line, or to the end. Always makes progress.
-    fn recover(&mut self, start: usize, stop: fn(&Self) -> bool) {
-        if self.pos == start {
-            self.skip_tree();
-        }
-        let mut depth = 0u32;
-        loop {
-            let kind = self.kind();
-            if kind == TokenKind::Eof {
-                return;
-            }
-            if depth == 0 && (kind == TokenKind::RBrace || stop(self) || self.at_new_decl_line()) {
-                return;
-            }
-            match kind {
-                TokenKind::LBrace => depth += 1,
-                TokenKind::RBrace => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-            self.bump();
-        }
-    }
-
     // ----- the app ----------------------------------------------------------------------------
 
     fn file(&mut self) -> Option<ast::App<'a>> {
@@ -709,6 +589,19 @@ impl<'a, 'd> Parser<'a, 'd> {
             "schedule" | "cron" | "task" => {
                 Some("background work is a `job Name { schedule: ... action { ... } }`")
             }
+            "fields" | "rules" => Some(
+                "this belongs inside a `data` block: `data Name { fields: { ... } }` (in the \
+                 indentation style, indent it under `data Name:`)",
+            ),
+            "list" | "button" => Some(
+                "this belongs inside a `view` block (in the indentation style, indent it under \
+                 `view Name:`)",
+            ),
+            "add" | "show" | "call" | "load" | "update" | "delete" | "if" | "else" | "for"
+            | "step" => Some(
+                "statements belong inside an `action Name() { ... }` (in the indentation style, \
+                 indent them under `action Name():`)",
+            ),
             _ => None,
         };
         let help = match (specific, closest(word, &DECL_KEYWORDS)) {
@@ -727,52 +620,4 @@ impl<'a, 'd> Parser<'a, 'd> {
         .with_help(help);
         self.push(d)
     }
-}
-
-/// At most 40 characters of `s`, with `...` when cut.
-fn truncate(s: &str) -> String {
-    match s.char_indices().nth(40) {
-        Some((i, _)) => format!("{}...", s.get(..i).unwrap_or("")),
-        None => s.to_owned(),
-    }
-}
-
-/// The candidate closest to `word` (case-insensitive edit distance at most 2, and less than half
-/// the word), for "did you mean" hints.
-fn closest<'k>(word: &str, candidates: &[&'k str]) -> Option<&'k str> {
-    if word.len() > 64 {
-        return None;
-    }
-    let lower = word.to_ascii_lowercase();
-    let mut best: Option<(usize, &'k str)> = None;
-    for &c in candidates {
-        if c == word {
-            continue;
-        }
-        let limit = 2.min(word.len().max(c.len()) / 2);
-        if lower.len().abs_diff(c.len()) > limit {
-            continue;
-        }
-        let d = edit_distance(&lower, &c.to_ascii_lowercase());
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
-        }
-    }
-    best.map(|(_, c)| c)
-}
-
-/// Levenshtein distance over bytes.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b = b.as_bytes();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, &ca) in a.as_bytes().iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
