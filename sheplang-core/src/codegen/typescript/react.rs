@@ -360,7 +360,8 @@ export function useModelRealtime<M extends ModelName>(
     let connectedBefore = socket.connected;
     const onConnect = (): void => {
       if (connectedBefore) {
-        latest.current.onReconnect?.(socket.recovered);
+        // socket.io-client leaves `recovered` undefined when the server offers no recovery.
+        latest.current.onReconnect?.(socket.recovered === true);
       }
       connectedBefore = true;
     };

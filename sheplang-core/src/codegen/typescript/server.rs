@@ -168,13 +168,13 @@ export class RealtimeServer {
     this.io.to(CHANNEL_OF[model]).emit('model_deleted', model, id);
   }
 
-  /** Sends `notification` to every connected client. */
+  /**
+   * Sends `notification` to every connected client. Without `data`, `null` goes in its place:
+   * with connection state recovery on, Socket.IO appends an offset after the arguments, and a
+   * listener `(message, data) => ...` must not mistake it for data.
+   */
   broadcastNotification(message: string, data?: unknown): void {
-    if (data === undefined) {
-      this.io.emit('notification', message);
-    } else {
-      this.io.emit('notification', message, data);
-    }
+    this.io.emit('notification', message, data ?? null);
   }
 
   /** The number of open connections. */

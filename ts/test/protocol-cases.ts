@@ -1,0 +1,376 @@
+// The wire protocol (docs/wire.md) as a list of cases, each run against a fresh server from a
+// factory. The same cases run against every server implementation: today the generated
+// TypeScript `RealtimeServer` (server.test.ts), later the Rust socketioxide server (a factory
+// that starts the Rust binary built from specs/tasks.shep). So the expectations are only
+// what a client sees on the wire: events, their arguments, acks, disconnections.
+import assert from 'node:assert/strict';
+
+import {
+  APP_NAME,
+  FINGERPRINT,
+  type Channel,
+  type ModelName,
+  type Models,
+  type Task,
+  type User,
+} from '../.generated/specs/tasks/ts/types.js';
+import { TestClient, within, type ClientOptions, type Received } from './client.js';
+
+/** A running server of specs/tasks.shep, with the host-side actions the cases need. */
+export interface ServerUnderTest {
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  emitCreated<M extends ModelName>(model: M, row: Models[M]): Promise<void>;
+  emitUpdated<M extends ModelName>(model: M, row: Models[M]): Promise<void>;
+  emitDeleted(model: ModelName, id: string): Promise<void>;
+  notify(message: string, data?: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How the host configures the server for a case. */
+export interface ServerConfig {
+  /** Channels the host's authorize hook refuses. */
+  deny?: readonly Channel[];
+}
+
+export type StartServer = (config: ServerConfig) => Promise<ServerUnderTest>;
+
+export interface CaseContext {
+  server: ServerUnderTest;
+  /** Connects a client that is closed when the case ends. */
+  connect(options?: ClientOptions): Promise<TestClient>;
+}
+
+export interface ProtocolCase {
+  name: string;
+  config?: ServerConfig;
+  /** Needs Socket.IO connection state recovery on the server. */
+  needsRecovery?: boolean;
+  run(context: CaseContext): Promise<void>;
+}
+
+/** Runs one case against a fresh server and closes everything, whatever happens. */
+export async function runCase(start: StartServer, protocolCase: ProtocolCase): Promise<void> {
+  const server = await start(protocolCase.config ?? {});
+  const clients: TestClient[] = [];
+  try {
+    await protocolCase.run({
+      server,
+      async connect(options = {}) {
+        const client = await TestClient.connect(server.url, options);
+        clients.push(client);
+        return client;
+      },
+    });
+  } finally {
+    for (const client of clients) client.close();
+    await within(server.close(), 5_000, 'the server did not close');
+  }
+}
+
+const task: Task = {
+  id: 'task-1',
+  title: 'Write the spec',
+  done: false,
+  owner: 'user-1',
+  priority: 2,
+  due: '2026-11-25',
+  createdAt: '2026-11-25T09:00:00.000Z',
+  price: '12.50',
+  tags: ['docs', 'wire'],
+  type: 'chore',
+};
+
+const user: User = { id: 'user-1', name: 'Ada', email: 'ada@example.com' };
+
+const OK = [{ ok: true }];
+const refused = (error: string): unknown[] => [{ ok: false, error }];
+
+async function subscribe(client: TestClient, channel: unknown): Promise<unknown[]> {
+  return client.request('subscribe', [channel]);
+}
+
+/**
+ * Broadcasts a marker notification and waits until `clients` saw it. Everything the server
+ * sent a client before the marker has then arrived, so a missing event is really missing.
+ */
+async function barrier(server: ServerUnderTest, ...clients: TestClient[]): Promise<void> {
+  const marker = `barrier-${Math.random().toString(36).slice(2)}`;
+  await server.notify(marker);
+  await Promise.all(clients.map((c) => c.waitFor('notification', (args) => args[0] === marker)));
+}
+
+/** The `id` of a row received as JSON. */
+function idOf(row: unknown): unknown {
+  return typeof row === 'object' && row !== null && 'id' in row ? row.id : undefined;
+}
+
+const modelEvents = (client: TestClient): Received[] =>
+  client.received.filter((r) => r.event.startsWith('model_'));
+
+/** The server still serves: the client answers pings and a fresh client can subscribe. */
+async function stillServing(context: CaseContext, client?: TestClient): Promise<void> {
+  if (client?.socket.connected) {
+    assert.deepEqual(await client.request('ping', []), []);
+  }
+  const fresh = await context.connect();
+  assert.deepEqual(await subscribe(fresh, 'task'), OK);
+  await context.server.emitCreated('Task', task);
+  const got = await fresh.waitFor('model_created');
+  assert.deepEqual(got.args, ['Task', task]);
+}
+
+export const PROTOCOL_CASES: readonly ProtocolCase[] = [
+  {
+    name: 'sends `connected` with the app and the schema fingerprint',
+    async run({ connect }) {
+      const client = await connect();
+      const got = await client.waitFor('connected');
+      assert.deepEqual(got.args, [{ app: APP_NAME, fingerprint: FINGERPRINT }]);
+      assert.equal(client.all('connected').length, 1);
+    },
+  },
+  {
+    name: 'delivers created, updated and deleted to the subscribers of the model channel only',
+    async run({ server, connect }) {
+      const tasks = await connect();
+      const users = await connect();
+      const nobody = await connect();
+      assert.deepEqual(await subscribe(tasks, 'task'), OK);
+      assert.deepEqual(await subscribe(users, 'user'), OK);
+
+      await server.emitCreated('Task', task);
+      await server.emitUpdated('Task', { ...task, done: true });
+      await server.emitDeleted('Task', task.id);
+      await server.emitCreated('User', user);
+      await barrier(server, tasks, users, nobody);
+
+      assert.deepEqual(
+        modelEvents(tasks).map((r) => [r.event, ...r.args]),
+        [
+          ['model_created', 'Task', task],
+          ['model_updated', 'Task', { ...task, done: true }],
+          ['model_deleted', 'Task', 'task-1'],
+        ],
+      );
+      assert.deepEqual(
+        modelEvents(users).map((r) => [r.event, ...r.args]),
+        [['model_created', 'User', user]],
+      );
+      assert.deepEqual(modelEvents(nobody), []);
+    },
+  },
+  {
+    name: 'a row keeps its optional fields absent or null as given',
+    async run({ server, connect }) {
+      const client = await connect();
+      assert.deepEqual(await subscribe(client, 'task'), OK);
+      const bare: Task = { id: 'task-2', title: 'Bare', done: true, createdAt: '2026-11-25T10:00:00Z', tags: [] };
+      await server.emitCreated('Task', bare);
+      await server.emitUpdated('Task', { ...bare, owner: null });
+      const created = await client.waitFor('model_created');
+      const updated = await client.waitFor('model_updated');
+      assert.deepEqual(created.args, ['Task', bare]);
+      assert.deepEqual(updated.args, ['Task', { ...bare, owner: null }]);
+    },
+  },
+  {
+    name: 'unsubscribe stops the events and subscribing twice delivers once',
+    async run({ server, connect }) {
+      const client = await connect();
+      assert.deepEqual(await subscribe(client, 'task'), OK);
+      assert.deepEqual(await subscribe(client, 'task'), OK);
+      await server.emitCreated('Task', task);
+      await barrier(server, client);
+      assert.equal(client.all('model_created').length, 1);
+
+      assert.deepEqual(await client.request('unsubscribe', ['task']), OK);
+      // Leaving a channel one is not in is fine too.
+      assert.deepEqual(await client.request('unsubscribe', ['user']), OK);
+      await server.emitCreated('Task', { ...task, id: 'task-3' });
+      await barrier(server, client);
+      assert.equal(client.all('model_created').length, 1);
+    },
+  },
+  {
+    name: 'refuses unknown channels with the exact error',
+    async run({ server, connect }) {
+      const client = await connect();
+      assert.deepEqual(await subscribe(client, 'tasks'), refused('unknown channel "tasks"'));
+      assert.deepEqual(await subscribe(client, 'Task'), refused('unknown channel "Task"'));
+      assert.deepEqual(await subscribe(client, ''), refused('unknown channel ""'));
+      assert.deepEqual(await client.request('unsubscribe', ['orders']), refused('unknown channel "orders"'));
+      const long = 'x'.repeat(256);
+      assert.deepEqual(await subscribe(client, long), refused(`unknown channel "${long}"`));
+      await server.emitCreated('Task', task);
+      await barrier(server, client);
+      assert.deepEqual(modelEvents(client), []);
+    },
+  },
+  {
+    name: 'refuses channels that are not strings, or longer than 256 bytes, as `invalid channel`',
+    async run(context) {
+      const client = await context.connect();
+      for (const channel of [42, { channel: 'task' }, ['task'], null, true, 'x'.repeat(257), '€'.repeat(86)]) {
+        assert.deepEqual(await subscribe(client, channel), refused('invalid channel'), JSON.stringify(channel));
+        assert.deepEqual(await client.request('unsubscribe', [channel]), refused('invalid channel'));
+      }
+      await stillServing(context, client);
+    },
+  },
+  {
+    name: 'respects the host refusing a subscription',
+    config: { deny: ['user'] },
+    async run({ server, connect }) {
+      const client = await connect();
+      assert.deepEqual(await subscribe(client, 'user'), refused('not authorized'));
+      assert.deepEqual(await subscribe(client, 'task'), OK);
+      await server.emitCreated('User', user);
+      await server.emitCreated('Task', task);
+      await barrier(server, client);
+      assert.deepEqual(
+        modelEvents(client).map((r) => r.args[0]),
+        ['Task'],
+      );
+    },
+  },
+  {
+    name: 'answers ping and ignores a ping without a function',
+    async run(context) {
+      const client = await context.connect();
+      assert.deepEqual(await client.request('ping', []), []);
+      client.send('ping');
+      client.send('ping', 'not a function');
+      client.send('ping', { ack: true }, 42);
+      assert.deepEqual(await client.request('ping', []), []);
+      await stillServing(context, client);
+    },
+  },
+  {
+    name: 'subscribes without an ack, and ignores an ack that is not a function',
+    async run({ server, connect }) {
+      const client = await connect();
+      client.send('subscribe', 'task');
+      client.send('subscribe', 'user', 'not a function');
+      client.send('subscribe', 42);
+      client.send('subscribe');
+      // The requests are handled in order: once this one is answered, the others are done.
+      assert.deepEqual(await client.request('ping', []), []);
+      assert.deepEqual(await subscribe(client, 'task'), OK);
+      await server.emitCreated('Task', task);
+      await server.emitCreated('User', user);
+      await barrier(server, client);
+      assert.deepEqual(
+        modelEvents(client).map((r) => r.args[0]),
+        ['Task', 'User'],
+      );
+    },
+  },
+  {
+    name: 'ignores unknown events and server-to-client events sent by a client',
+    async run(context) {
+      const client = await context.connect();
+      const other = await context.connect();
+      assert.deepEqual(await subscribe(other, 'task'), OK);
+      client.send('hello', 'world');
+      client.send('subscribe_all');
+      client.send('model_created', 'Task', task);
+      client.send('model_deleted', 'Task', 'task-1');
+      client.send('notification', 'spoofed');
+      client.send('connected', { app: 'evil', fingerprint: '0' });
+      await client.request('no_such_event', [1, 2, 3], 300).then(
+        () => assert.fail('an unknown event was acknowledged'),
+        () => {},
+      );
+      await barrier(context.server, other);
+      assert.deepEqual(modelEvents(other), []);
+      assert.equal(other.all('notification').length, 1);
+      await stillServing(context, client);
+    },
+  },
+  {
+    name: 'survives a 1 MB channel name',
+    async run(context) {
+      const client = await context.connect();
+      const huge = 't'.repeat(1024 * 1024);
+      // Either the server refuses the channel, or its payload limit closes the connection.
+      const outcome = await Promise.race([
+        subscribe(client, huge).then((reply) => ({ reply })),
+        client.disconnected(5_000).then((reason) => ({ reason })),
+      ]);
+      if ('reply' in outcome) {
+        assert.deepEqual(outcome.reply, refused('invalid channel'));
+      }
+      await stillServing(context, client);
+    },
+  },
+  {
+    name: 'survives 10,000 rapid subscribes and keeps serving',
+    async run(context) {
+      const client = await context.connect();
+      const hostile: unknown[] = ['task', 42, 'nope', { a: 1 }, 'user', null];
+      for (let i = 0; i < 10_000; i += 1) {
+        client.send('subscribe', hostile[i % hostile.length]);
+      }
+      assert.deepEqual(await client.request('subscribe', ['task'], 20_000), OK);
+      assert.deepEqual(await client.request('ping', [], 10_000), []);
+      await context.server.emitCreated('Task', task);
+      const got = await client.waitFor('model_created');
+      assert.deepEqual(got.args, ['Task', task]);
+      await barrier(context.server, client);
+      assert.equal(client.all('model_created').length, 1);
+      await stillServing(context, client);
+    },
+  },
+  {
+    name: 'broadcasts notifications to every client, with or without data',
+    async run({ server, connect }) {
+      const a = await connect();
+      const b = await connect();
+      await server.notify('maintenance at noon');
+      await server.notify('deployed', { version: 3 });
+      for (const client of [a, b]) {
+        const plain = await client.waitFor('notification', (args) => args[0] === 'maintenance at noon');
+        // No data: absent, or null (which keeps `data` in its place for any trailing argument).
+        assert.ok(
+          plain.args.length === 1 || (plain.args.length === 2 && plain.args[1] === null),
+          JSON.stringify(plain.args),
+        );
+        assert.equal(plain.args[0], 'maintenance at noon');
+        const withData = await client.waitFor('notification', (args) => args[0] === 'deployed');
+        assert.deepEqual(withData.args, ['deployed', { version: 3 }]);
+      }
+    },
+  },
+  {
+    name: 'a client back from a short outage gets the events it missed',
+    needsRecovery: true,
+    async run({ server, connect }) {
+      const client = await connect({ reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
+      assert.deepEqual(await subscribe(client, 'task'), OK);
+      await server.emitCreated('Task', task);
+      await client.waitFor('model_created');
+
+      // Cut the transport under the socket, as a network drop would.
+      const down = client.disconnected();
+      client.socket.io.engine.close();
+      await down;
+      await server.emitUpdated('Task', { ...task, done: true });
+      await server.emitDeleted('Task', task.id);
+
+      await within(
+        new Promise<void>((resolve) => client.socket.once('connect', () => resolve())),
+        5_000,
+        'no reconnection',
+      );
+      assert.equal(client.socket.recovered, true, 'the session was not recovered');
+      const updated = await client.waitFor('model_updated');
+      const deleted = await client.waitFor('model_deleted');
+      assert.deepEqual(updated.args, ['Task', { ...task, done: true }]);
+      assert.deepEqual(deleted.args, ['Task', 'task-1']);
+      // Still subscribed without asking again.
+      await server.emitCreated('Task', { ...task, id: 'task-4' });
+      await client.waitFor('model_created', (args) => idOf(args[1]) === 'task-4');
+    },
+  },
+];

@@ -1,0 +1,189 @@
+// The generated TypeScript server's own options (not part of the shared protocol cases):
+// origins, authorize failures, the logger, recovery, payload limit, counting and closing.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import type { RealtimeLogger } from '../.generated/specs/tasks/ts/api/realtime/server.js';
+import type { Task } from '../.generated/specs/tasks/ts/types.js';
+import { sleep, TestClient, within } from './client.js';
+import { startTsServer, type StartedTsServer } from './ts-server.js';
+
+const task: Task = { id: 'task-1', title: 'Write', done: false, createdAt: '2026-11-25T09:00:00Z', tags: [] };
+
+/** Runs `body` with a server and closes the server and every client it opened. */
+async function withServer(
+  options: Parameters<typeof startTsServer>[1],
+  body: (server: StartedTsServer, connect: typeof TestClient.connect) => Promise<void>,
+): Promise<void> {
+  const server = await startTsServer({}, options);
+  const clients: TestClient[] = [];
+  try {
+    await body(server, async (url, clientOptions, timeoutMs) => {
+      const client = await TestClient.connect(url, clientOptions, timeoutMs);
+      clients.push(client);
+      return client;
+    });
+  } finally {
+    for (const client of clients) client.close();
+    await within(server.close(), 5_000, 'the server did not close');
+  }
+}
+
+const fromOrigin = (origin: string) => ({ extraHeaders: { origin } });
+
+test('origins: by default only same-origin pages and non-browser clients get in', { timeout: 30_000 }, async () => {
+  await withServer({}, async (server, connect) => {
+    await assert.rejects(connect(server.url, fromOrigin('https://evil.example'), 2_000));
+    await assert.rejects(connect(server.url, { ...fromOrigin('https://evil.example'), transports: ['polling'] }, 2_000));
+    await connect(server.url, fromOrigin(server.url));
+    await connect(server.url);
+  });
+});
+
+test('origins: a configured list lets those in and sends CORS headers for polling', { timeout: 30_000 }, async () => {
+  await withServer({ origins: ['https://app.example'] }, async (server, connect) => {
+    await connect(server.url, fromOrigin('https://app.example'));
+    await connect(server.url, { ...fromOrigin('https://app.example'), transports: ['polling'] });
+    await assert.rejects(connect(server.url, fromOrigin('https://evil.example'), 2_000));
+    const response = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`, {
+      headers: { origin: 'https://app.example' },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('access-control-allow-origin'), 'https://app.example');
+    await response.body?.cancel();
+  });
+});
+
+test("origins: '*' lets everyone in", { timeout: 30_000 }, async () => {
+  await withServer({ origins: '*' }, async (server, connect) => {
+    await connect(server.url, fromOrigin('https://anyone.example'));
+  });
+});
+
+test('authorize: a throw, a rejection, a non-true answer or no answer in time deny', { timeout: 30_000 }, async () => {
+  await withServer(
+    {
+      authorizeTimeoutMs: 200,
+      authorize: (_socket, channel) => {
+        if (channel === 'task') throw new Error('boom');
+        return new Promise<boolean>(() => {});
+      },
+    },
+    async (server, connect) => {
+      const client = await connect(server.url);
+      assert.deepEqual(await client.request('subscribe', ['task']), [{ ok: false, error: 'not authorized' }]);
+      assert.deepEqual(await client.request('subscribe', ['user']), [{ ok: false, error: 'not authorized' }]);
+      assert.deepEqual(await client.request('ping', []), []);
+    },
+  );
+  for (const authorize of [async () => Promise.reject(new Error('no')), () => 'yes' as unknown as boolean]) {
+    await withServer({ authorize }, async (server, connect) => {
+      const client = await connect(server.url);
+      assert.deepEqual(await client.request('subscribe', ['task']), [{ ok: false, error: 'not authorized' }]);
+    });
+  }
+});
+
+test('authorize sees the socket, and data a middleware put on it', { timeout: 30_000 }, async () => {
+  await withServer({ authorize: (socket) => socket.data['userId'] === 'ada' }, async (server, connect) => {
+    server.realtime.io.use((socket, next) => {
+      const auth: unknown = socket.handshake.auth;
+      socket.data['userId'] = typeof auth === 'object' && auth !== null && 'user' in auth ? auth.user : undefined;
+      next();
+    });
+    const ada = await connect(server.url, { auth: { user: 'ada' } });
+    const bob = await connect(server.url, { auth: { user: 'bob' } });
+    assert.deepEqual(await ada.request('subscribe', ['task']), [{ ok: true }]);
+    assert.deepEqual(await bob.request('subscribe', ['task']), [{ ok: false, error: 'not authorized' }]);
+  });
+});
+
+test('logger: quiet by default, and told what happens when given', { timeout: 30_000 }, async () => {
+  const methods = ['log', 'debug', 'info', 'warn', 'error'] as const;
+  const originals = methods.map((m) => console[m]);
+  let consoleCalls = 0;
+  for (const m of methods) console[m] = () => void (consoleCalls += 1);
+  try {
+    await withServer({ authorize: () => false }, async (server, connect) => {
+      const client = await connect(server.url);
+      await client.request('subscribe', ['task']);
+      await client.request('subscribe', [42]);
+    });
+  } finally {
+    methods.forEach((m, i) => {
+      const original = originals[i];
+      if (original !== undefined) console[m] = original;
+    });
+  }
+  assert.equal(consoleCalls, 0);
+
+  const lines: string[] = [];
+  const logger: RealtimeLogger = {
+    debug: (message) => lines.push(`debug ${message}`),
+    info: (message) => lines.push(`info ${message}`),
+    warn: () => {
+      throw new Error('a broken logger must not break the server');
+    },
+  };
+  await withServer({ logger, authorize: (_s, channel) => channel === 'task' }, async (server, connect) => {
+    const client = await connect(server.url);
+    assert.deepEqual(await client.request('subscribe', ['task']), [{ ok: true }]);
+    assert.deepEqual(await client.request('subscribe', ['user']), [{ ok: false, error: 'not authorized' }]);
+  });
+  assert.ok(lines.includes('debug client connected'), lines.join('\n'));
+  assert.ok(lines.includes('debug subscribed'), lines.join('\n'));
+  assert.ok(lines.includes('info subscription denied'), lines.join('\n'));
+});
+
+test('recoveryMs: false turns recovery off: a reconnected client starts afresh', { timeout: 30_000 }, async () => {
+  await withServer({ recoveryMs: false }, async (server, connect) => {
+    const client = await connect(server.url, { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 100 });
+    assert.deepEqual(await client.request('subscribe', ['task']), [{ ok: true }]);
+    const down = client.disconnected();
+    client.socket.io.engine.close();
+    await down;
+    server.realtime.emitModelCreated('Task', task);
+    await within(new Promise<void>((resolve) => client.socket.once('connect', () => resolve())), 5_000, 'no reconnection');
+    // socket.io-client leaves `recovered` undefined when the server offers no recovery.
+    assert.notEqual(client.socket.recovered, true);
+    await sleep(100);
+    assert.equal(client.all('model_created').length, 0);
+  });
+});
+
+test('maxPayloadBytes: a larger message closes that connection only', { timeout: 30_000 }, async () => {
+  await withServer({ maxPayloadBytes: 1_000 }, async (server, connect) => {
+    const client = await connect(server.url);
+    const down = client.disconnected();
+    client.send('subscribe', 'x'.repeat(2_000));
+    await down;
+    const fresh = await connect(server.url);
+    assert.deepEqual(await fresh.request('subscribe', ['task']), [{ ok: true }]);
+  });
+});
+
+test('getConnectedCount and close', { timeout: 30_000 }, async () => {
+  const server = await startTsServer();
+  const a = await TestClient.connect(server.url);
+  const b = await TestClient.connect(server.url);
+  try {
+    assert.equal(server.realtime.getConnectedCount(), 2);
+    const gone = b.disconnected();
+    b.close();
+    await gone;
+    await within(
+      (async () => {
+        while (server.realtime.getConnectedCount() !== 1) await sleep(10);
+      })(),
+      2_000,
+      'the count did not drop',
+    );
+    const closed = a.disconnected();
+    await within(server.close(), 5_000, 'close did not resolve');
+    await closed;
+    assert.equal(a.socket.connected, false);
+  } finally {
+    a.close();
+    b.close();
+  }
+});

@@ -1,0 +1,49 @@
+// Starts the generated TypeScript `RealtimeServer` of specs/tasks.shep on 127.0.0.1, port 0.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import {
+  RealtimeServer,
+  type RealtimeServerOptions,
+} from '../.generated/specs/tasks/ts/api/realtime/server.js';
+import type { ServerConfig, ServerUnderTest } from './protocol-cases.js';
+
+export interface StartedTsServer extends ServerUnderTest {
+  realtime: RealtimeServer;
+}
+
+export async function startTsServer(
+  config: ServerConfig = {},
+  options: RealtimeServerOptions = {},
+): Promise<StartedTsServer> {
+  const httpServer = createServer();
+  const deny = new Set(config.deny ?? []);
+  const realtime = new RealtimeServer(httpServer, {
+    ...(deny.size > 0 ? { authorize: (_socket, channel) => !deny.has(channel) } : {}),
+    ...options,
+  });
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    realtime,
+    url: `http://127.0.0.1:${port}`,
+    async emitCreated(model, row) {
+      realtime.emitModelCreated(model, row);
+    },
+    async emitUpdated(model, row) {
+      realtime.emitModelUpdated(model, row);
+    },
+    async emitDeleted(model, id) {
+      realtime.emitModelDeleted(model, id);
+    },
+    async notify(message, data) {
+      realtime.broadcastNotification(message, data);
+    },
+    async close() {
+      await realtime.close();
+    },
+  };
+}
