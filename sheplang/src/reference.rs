@@ -55,7 +55,7 @@ impl<M: ?Sized> Ref<M> {
 
 impl<M: Model> Ref<M> {
     /// A reference to `row` (its [`Model::id`]).
-    pub fn to(row: &M) -> Self {
+    pub fn of(row: &M) -> Self {
         Ref::new(row.id())
     }
 }

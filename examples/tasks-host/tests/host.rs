@@ -194,6 +194,7 @@ fn model_events_go_to_the_model_room() {
     );
     let id: Ref<Task> = Ref::new("t-9");
     let by_id = sheplang::ModelEvent::deleted_id(&id);
+    assert_eq!(Ref::of(&t), Ref::<Task>::new("t-1"));
     assert_eq!(
         by_id.to_values().unwrap(),
         vec![json!("Task"), json!("t-9")]

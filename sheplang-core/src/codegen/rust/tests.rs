@@ -366,6 +366,60 @@ fn hand_made_ir_never_panics() {
 }
 
 #[test]
+fn only_facade_core_and_std_paths() {
+    let code = generate(&task_manager());
+    let bytes = code.as_bytes();
+    let mut roots = std::collections::BTreeSet::new();
+    for (i, _) in code.match_indices("::") {
+        // An absolute path: `::` not preceded by an identifier character or `>`.
+        let before = i.checked_sub(1).map(|j| bytes[j] as char);
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '>') {
+            continue;
+        }
+        let root: String = code[i + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        roots.insert(root);
+    }
+    assert_eq!(
+        roots.into_iter().collect::<Vec<_>>(),
+        ["core", "sheplang", "std"]
+    );
+    assert!(
+        code.contains("::sheplang::__private::serde::Serialize"),
+        "serde is reached through the facade"
+    );
+    assert!(
+        !code.lines().any(|l| l.starts_with("use ")),
+        "no `use` items"
+    );
+    assert!(
+        !code.contains("#!["),
+        "no inner attributes: the file is `include!`d"
+    );
+}
+
+#[test]
+fn every_allow_has_a_reason() {
+    let s = spec(
+        "A",
+        vec![
+            model("URL", vec![]),
+            model("UserA", vec![]),
+            model("UserB", vec![]),
+            model("UserC", vec![]),
+        ],
+    );
+    let code = generate(&s);
+    let allows: Vec<&str> = code.lines().filter(|l| l.contains("#[allow(")).collect();
+    assert!(!allows.is_empty());
+    for line in allows {
+        assert!(line.contains("reason = "), "{line}");
+    }
+}
+
+#[test]
 #[ignore = "prints the generated code of the sample spec"]
 fn print_sample() {
     println!("{}", generate(&task_manager()));
