@@ -90,7 +90,7 @@
 //! | item | what it is |
 //! |---|---|
 //! | `app::Task` (one per model) | the row: `id: String` first, then the spec's fields; implements [`Model`] |
-//! | `app::TaskState` (one per `states:`) | the lifecycle: `ALL`, `initial()`, `can_transition_to`, `next_states` |
+//! | `app::TaskState` (one per `states:`) | the lifecycle: `ALL`, `initial()`, `can_transition_to`, `next_states`; not a field of the row (a row carries exactly the spec's fields; declare one to store the state) |
 //! | `app::Channel` | one variant per model; parses from and prints as the lower-case string; implements [`Channel`] |
 //! | `app::ModelName` | one variant per model, in the spec's case |
 //! | `app::ServerToClient` | `TaskCreated`, `TaskUpdated`, `TaskDeleted`, ..., `Notification`, `Connected` |
@@ -101,6 +101,8 @@
 //! and `datetime` are `String`; `number` is `f64`; `yes/no` is `bool`; `money` is [`Money`];
 //! `ref[X]` is [`Ref<X>`]; a bare model `X` is `Box<X>`; `T[]` is `Vec<T>`; an `optional` field
 //! is `Option<T>`, absent from the JSON when `None`.
+//!
+//! For tests, [`testing::Recorder`] is an [`Emitter`] that keeps what it would have sent.
 //!
 //! A model that collides with a generated name (a model called `Channel`, `Spec`, ...) keeps
 //! its name; the generated item is renamed instead (`<App>Channel`), and its documentation says
