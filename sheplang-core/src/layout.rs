@@ -217,8 +217,7 @@ fn layout(tokens: &[Token], text: &str, file: FileId, diags: &mut Diagnostics) -
 }
 
 impl Layout<'_> {
-    /// The indentation of the line that `tok` starts: its byte distance from the line start.
-    /// Notes the first tab in it.
+    /// The indentation of the line that `tok` starts, in columns. Notes the first tab in it.
     fn indent_of(&mut self, tok: Token) -> u32 {
         let start = tok.span.start as usize;
         let bytes = self.text.as_bytes();
@@ -240,7 +239,15 @@ impl Layout<'_> {
                 self.first_tab = Some((line_start + tab) as u32);
             }
         }
-        (start - line_start.min(start)) as u32
+        // Columns: a tab advances to the next multiple of 8 (as in Python), so a tab-indented
+        // line still nests the way it looks; the tab itself is reported once.
+        indent.iter().fold(0u32, |col, &c| {
+            if c == b'\t' {
+                (col / 8 + 1).saturating_mul(8)
+            } else {
+                col.saturating_add(1)
+            }
+        })
     }
 
     /// Reports an E0005, unless the line's indentation has a tab (reported once already).
@@ -592,6 +599,15 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].code, Code::TAB_INDENT);
         assert_eq!(diags[0].span, Span::new(14, 15));
+    }
+
+    #[test]
+    fn a_tab_after_spaces_nests_as_it_looks() {
+        let text = "app A\n\ndata T:\n  fields:\n\ttitle: text\n";
+        let (out, diags) = braces(text);
+        assert_eq!(out, "app A { data T { fields : { title : text } } }");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, Code::TAB_INDENT);
     }
 
     #[test]
