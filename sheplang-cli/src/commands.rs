@@ -2,9 +2,10 @@
 
 use std::fs;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use sheplang_core::{Compiled, SourceMap, codegen, compile, render_all};
+use sheplang_build::Outputs;
+use sheplang_core::{Compiled, SourceMap, compile, render_all};
 
 use crate::args::{Command, Format, USAGE};
 
@@ -89,34 +90,21 @@ fn compile_file(path: &Path) -> Result<Option<Compiled>, String> {
     }
 }
 
-/// Writes `<out>/<stem>.rs` and `<out>/<stem>/ts/...`, each only when its bytes change.
+/// Writes `<out>/<stem>.rs`, `<out>/<stem>.ir.json` and `<out>/<stem>/ts/...`, the layout of
+/// `OUT_DIR/sheplang` under build.rs, each file only when its bytes change.
 fn write_artifacts(spec_path: &Path, compiled: &Compiled, out: &Path) -> Result<(), String> {
     let stem = spec_path
         .file_stem()
         .and_then(|s| s.to_str())
         .ok_or_else(|| format!("cannot name the output of `{}`", spec_path.display()))?;
-    let mut files: Vec<(PathBuf, String)> = vec![(
-        out.join(format!("{stem}.rs")),
-        codegen::rust::generate(&compiled.spec),
-    )];
-    let ts_root = out.join(stem).join("ts");
-    for artifact in codegen::typescript::generate(&compiled.spec) {
-        files.push((ts_root.join(&artifact.path), artifact.contents));
-    }
-    for (path, contents) in files {
-        write_if_changed(&path, contents.as_bytes())
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-    }
+    let written = sheplang_build::write_artifacts(&compiled.spec, stem, out, Outputs::default())
+        .map_err(|e| e.to_string())?;
+    let changed = written.iter().filter(|w| w.changed).count();
+    eprintln!(
+        "{}: {changed} of {} files written to `{}`",
+        spec_path.display(),
+        written.len(),
+        out.display()
+    );
     Ok(())
-}
-
-fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    if fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(false);
-    }
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    fs::write(path, bytes)?;
-    Ok(true)
 }
