@@ -18,9 +18,9 @@ use crate::origin::{GuardConfig, OriginGuard, OriginLayer};
 use crate::protocol::{self, AuthorizeFn, Shared};
 use crate::{Origins, RealtimeServer};
 
-/// The default largest incoming message, in bytes: 1 MB, as Node's Socket.IO
-/// (`maxHttpBufferSize`).
-pub const DEFAULT_MAX_PAYLOAD: u64 = 1_000_000;
+/// The default largest incoming message, in bytes: 100 kB, as the generated Node server
+/// (`maxPayloadBytes`) and socketioxide's polling transport.
+pub const DEFAULT_MAX_PAYLOAD: u64 = 100_000;
 
 /// The default number of packets that may wait for one slow client before further events to it
 /// are dropped (socketioxide's own default is 128).
@@ -112,7 +112,7 @@ impl<S: Spec> RealtimeServerBuilder<S> {
 
     /// The largest incoming message in bytes, on every transport (default
     /// [`DEFAULT_MAX_PAYLOAD`]). A client that sends more is disconnected, as Node's Socket.IO
-    /// does. Sets socketioxide's `max_payload` (polling) and its WebSocket message and frame
+    /// does with `maxHttpBufferSize`. Sets socketioxide's `max_payload` (polling) and its WebSocket message and frame
     /// limits, whose own default is 64 MiB.
     pub fn max_payload(mut self, bytes: u64) -> Self {
         self.max_payload = bytes;

@@ -3,29 +3,39 @@
 //!
 //! Every handler is written so that no client input can panic or wedge the server:
 //! arguments are read as untyped JSON and checked with [`sheplang::channel_arg`]; an
-//! acknowledgement is sent only when the client asked for one (socketioxide's [`AckSender`]
-//! does nothing without an ack id); events the protocol does not have are ignored (no handler
-//! is registered for them).
+//! acknowledgement is sent only when the client asked for one; events the protocol does not
+//! have are ignored (no handler is registered for them).
 //!
-//! Without an authorize hook, subscribe and unsubscribe are answered synchronously, in the
-//! order the packets arrived. With a hook, each socket gets a small queue and one task that
-//! handles its subscribes and unsubscribes one after the other, so that a slow hook cannot
-//! reorder `subscribe x` / `unsubscribe x`. The queue is bounded: a client that floods it is
-//! answered `not authorized` for the overflow.
+//! **Order.** Without an authorize hook, subscribe and unsubscribe are handled synchronously,
+//! in the order the packets arrived. With a hook, each connection gets a queue and one task
+//! that handles its subscribes and unsubscribes one after the other, so that a slow hook cannot
+//! reorder `subscribe x` / `unsubscribe x`. The queue holds [`MAX_QUEUED`] requests; a client
+//! that floods past it is answered `not authorized` for the overflow.
+//!
+//! **Acknowledgements are never dropped.** socketioxide's per-connection send queue is bounded
+//! (`max_buffer_size`) and drops what does not fit; a client that sends thousands of requests
+//! before reading a single answer (as `for (...) socket.emit('subscribe', c, ack)` does) would
+//! lose answers. An answer that does not fit waits in a per-connection outbox, retried in
+//! order as the queue drains. A client with more than [`MAX_PENDING_ACKS`] answers waiting is
+//! not reading at all and is disconnected.
 
 use core::future::Future;
 use core::pin::Pin;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use core::task::{Context, Poll};
 use core::time::Duration;
+use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use serde::ser::{Serialize, SerializeTuple, Serializer};
 use serde_json::Value;
 use sheplang::{Channel, EventError, Spec, SubscribeResult, channel_arg};
-use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, SocketRef, TryData};
+use socketioxide::handler::{FromMessageParts, Value as RawValue};
+use socketioxide::socket::Socket;
+use socketioxide::{SendError, SocketError, SocketIo};
 use tokio::sync::mpsc;
 
 /// The boxed future of an authorize hook.
@@ -35,8 +45,12 @@ pub(crate) type AuthorizeFuture = Pin<Box<dyn Future<Output = bool> + Send>>;
 pub(crate) type AuthorizeFn<S> =
     Arc<dyn Fn(SocketRef, <S as Spec>::Channel) -> AuthorizeFuture + Send + Sync>;
 
-/// How many subscribes/unsubscribes may wait for the authorize hook, per socket.
-pub(crate) const QUEUE_LEN: usize = 256;
+/// How many subscribes/unsubscribes may wait for the authorize hook, per connection.
+pub const MAX_QUEUED: usize = 16_384;
+
+/// How many acknowledgements may wait for room in one connection's send queue before the
+/// connection is closed as not reading.
+pub const MAX_PENDING_ACKS: usize = 16_384;
 
 /// What the server handle and the handlers share.
 pub(crate) struct Shared<S: Spec> {
@@ -44,22 +58,6 @@ pub(crate) struct Shared<S: Spec> {
     pub(crate) authorize: Option<AuthorizeFn<S>>,
     pub(crate) authorize_timeout: Duration,
     pub(crate) connected: AtomicUsize,
-}
-
-/// A subscribe or unsubscribe waiting for its turn behind the authorize hook.
-enum Command<C> {
-    Subscribe(SocketRef, C, AckSender),
-    Unsubscribe(SocketRef, C, AckSender),
-}
-
-/// The empty argument list of an acknowledgement (`ack()` in JavaScript): socketioxide sends a
-/// tuple as the argument list, and this is the tuple of none.
-struct NoArgs;
-
-impl Serialize for NoArgs {
-    fn serialize<Se: Serializer>(&self, serializer: Se) -> Result<Se::Ok, Se::Error> {
-        serializer.serialize_tuple(0)?.end()
-    }
 }
 
 /// Registers the default namespace with its connect handler.
@@ -74,6 +72,68 @@ pub(crate) fn register<S: Spec>(shared: &Arc<Shared<S>>) {
     shared.io.ns("/", on_connect);
 }
 
+/// The socket and acknowledgement id of a message: an extractor, so that an answer can be
+/// sent (and retried) after the handler returned.
+struct Reply {
+    socket: Arc<Socket>,
+    id: Option<i64>,
+}
+
+impl FromMessageParts<socketioxide::adapter::LocalAdapter> for Reply {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        socket: &Arc<Socket>,
+        _: &mut RawValue,
+        id: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        Ok(Reply {
+            socket: socket.clone(),
+            id: *id,
+        })
+    }
+}
+
+/// The answer of one request.
+#[derive(Debug, Clone)]
+enum Answer {
+    /// The empty argument list of `ping`'s acknowledgement (`ack()` in JavaScript).
+    Empty,
+    /// A `SubscribeResult`.
+    Subscribe(SubscribeResult),
+}
+
+impl Serialize for Answer {
+    fn serialize<Se: Serializer>(&self, serializer: Se) -> Result<Se::Ok, Se::Error> {
+        match self {
+            // socketioxide sends a tuple as the argument list; this is the tuple of none.
+            Answer::Empty => serializer.serialize_tuple(0)?.end(),
+            Answer::Subscribe(result) => result.serialize(serializer),
+        }
+    }
+}
+
+/// A subscribe or unsubscribe waiting for its turn behind the authorize hook.
+enum Command<C> {
+    Subscribe(Reply, C),
+    Unsubscribe(Reply, C),
+}
+
+/// The state of one connection, captured by its handlers (and dropped with them).
+struct Connection<S: Spec> {
+    shared: Arc<Shared<S>>,
+    /// The authorize queue, when there is a hook.
+    queue: Option<mpsc::Sender<Command<S::Channel>>>,
+    outbox: Mutex<Outbox>,
+}
+
+/// Answers waiting for room in the connection's send queue, in order.
+#[derive(Default)]
+struct Outbox {
+    pending: VecDeque<(i64, Answer)>,
+    draining: bool,
+}
+
 fn on_connect<S: Spec>(shared: &Arc<Shared<S>>, socket: &SocketRef) {
     shared.connected.fetch_add(1, Ordering::Relaxed);
     {
@@ -84,50 +144,40 @@ fn on_connect<S: Spec>(shared: &Arc<Shared<S>>, socket: &SocketRef) {
         });
     }
 
-    // The queue exists only when there is a hook to wait for.
-    let queue = shared.authorize.as_ref().map(|_| {
-        let (tx, rx) = mpsc::channel(QUEUE_LEN);
-        tokio::spawn(run_queue(shared.clone(), rx));
-        tx
+    // The queue exists only when there is a hook to wait for. Its task holds the connection
+    // weakly: the connection lives as long as its handlers, which live with the socket.
+    let connection = Arc::new_cyclic(|weak| Connection {
+        shared: shared.clone(),
+        queue: shared.authorize.as_ref().map(|_| {
+            let (tx, rx) = mpsc::channel(MAX_QUEUED);
+            tokio::spawn(run_queue(weak.clone(), rx));
+            tx
+        }),
+        outbox: Mutex::new(Outbox::default()),
     });
 
     {
-        let queue = queue.clone();
+        let connection = connection.clone();
         socket.on(
             "subscribe",
-            move |socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender| {
-                match parse_channel::<S>(data.ok().as_ref()) {
-                    Err(e) => answer(ack, &SubscribeResult::Err(e.to_string())),
-                    Ok(channel) => match &queue {
-                        None => {
-                            socket.join(channel.as_str());
-                            answer(ack, &SubscribeResult::Ok);
-                        }
-                        Some(queue) => enqueue(queue, Command::Subscribe(socket, channel, ack)),
-                    },
-                }
+            move |TryData(data): TryData<Value>, reply: Reply| {
+                connection.request(reply, data.ok().as_ref(), true);
                 core::future::ready(())
             },
         );
     }
-    socket.on(
-        "unsubscribe",
-        move |socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender| {
-            match parse_channel::<S>(data.ok().as_ref()) {
-                Err(e) => answer(ack, &SubscribeResult::Err(e.to_string())),
-                Ok(channel) => match &queue {
-                    None => {
-                        socket.leave(channel.as_str());
-                        answer(ack, &SubscribeResult::Ok);
-                    }
-                    Some(queue) => enqueue(queue, Command::Unsubscribe(socket, channel, ack)),
-                },
-            }
-            core::future::ready(())
-        },
-    );
-    socket.on("ping", |ack: AckSender| {
-        answer(ack, &NoArgs);
+    {
+        let connection = connection.clone();
+        socket.on(
+            "unsubscribe",
+            move |TryData(data): TryData<Value>, reply: Reply| {
+                connection.request(reply, data.ok().as_ref(), false);
+                core::future::ready(())
+            },
+        );
+    }
+    socket.on("ping", move |reply: Reply| {
+        connection.answer(reply, Answer::Empty);
         core::future::ready(())
     });
 
@@ -138,66 +188,182 @@ fn on_connect<S: Spec>(shared: &Arc<Shared<S>>, socket: &SocketRef) {
     }
 }
 
-/// The channel argument of `subscribe` / `unsubscribe`, checked as the protocol says.
-fn parse_channel<S: Spec>(arg: Option<&Value>) -> Result<S::Channel, EventError> {
-    channel_arg::<S::Channel>(arg)
-}
-
-/// Sends an acknowledgement if the client asked for one; a closed socket is not an error.
-fn answer<T: Serialize + ?Sized>(ack: AckSender, result: &T) {
-    if let Err(_e) = ack.send(result) {
-        #[cfg(feature = "tracing")]
-        tracing::trace!("acknowledgement not sent: {_e}");
-    }
-}
-
-/// Queues a command for the socket's authorize task; a full queue denies at once.
-fn enqueue<C>(queue: &mpsc::Sender<Command<C>>, command: Command<C>) {
-    if let Err(e) = queue.try_send(command) {
-        let command = match e {
-            mpsc::error::TrySendError::Full(c) | mpsc::error::TrySendError::Closed(c) => c,
-        };
-        let ack = match command {
-            Command::Subscribe(_, _, ack) | Command::Unsubscribe(_, _, ack) => ack,
-        };
-        answer(ack, &SubscribeResult::not_authorized());
-    }
-}
-
-/// One socket's authorize task: handles its subscribes and unsubscribes in order. It ends when
-/// the socket is gone (its handlers, which hold the senders, are dropped with it).
-async fn run_queue<S: Spec>(shared: Arc<Shared<S>>, mut rx: mpsc::Receiver<Command<S::Channel>>) {
-    while let Some(command) = rx.recv().await {
-        match command {
-            Command::Subscribe(socket, channel, ack) => {
-                if !socket.connected() {
-                    continue;
-                }
-                let allowed = authorize(&shared, socket.clone(), channel).await;
-                let result = if allowed && socket.connected() {
-                    socket.join(channel.as_str());
-                    SubscribeResult::Ok
-                } else {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!(socket = %socket.id, %channel, "subscription not authorized");
-                    SubscribeResult::not_authorized()
-                };
-                answer(ack, &result);
+impl<S: Spec> Connection<S> {
+    /// A subscribe (`join`) or unsubscribe request, as it arrived.
+    fn request(self: &Arc<Self>, reply: Reply, arg: Option<&Value>, join: bool) {
+        let channel = match parse_channel::<S>(arg) {
+            Ok(channel) => channel,
+            Err(e) => {
+                self.answer(
+                    reply,
+                    Answer::Subscribe(SubscribeResult::Err(e.to_string())),
+                );
+                return;
             }
-            Command::Unsubscribe(socket, channel, ack) => {
-                socket.leave(channel.as_str());
-                answer(ack, &SubscribeResult::Ok);
+        };
+        match &self.queue {
+            None => {
+                if join {
+                    reply.socket.join(channel.as_str());
+                } else {
+                    reply.socket.leave(channel.as_str());
+                }
+                self.answer(reply, Answer::Subscribe(SubscribeResult::Ok));
+            }
+            Some(queue) => {
+                let command = if join {
+                    Command::Subscribe(reply, channel)
+                } else {
+                    Command::Unsubscribe(reply, channel)
+                };
+                if let Err(e) = queue.try_send(command) {
+                    let (mpsc::error::TrySendError::Full(command)
+                    | mpsc::error::TrySendError::Closed(command)) = e;
+                    let (Command::Subscribe(reply, _) | Command::Unsubscribe(reply, _)) = command;
+                    self.answer(reply, Answer::Subscribe(SubscribeResult::not_authorized()));
+                }
+            }
+        }
+    }
+
+    /// Sends `answer` if the client asked for one; keeps it in the outbox while the
+    /// connection's send queue is full.
+    fn answer(self: &Arc<Self>, reply: Reply, answer: Answer) {
+        let Some(id) = reply.id else {
+            return;
+        };
+        {
+            let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+            if outbox.draining {
+                self.keep(&mut outbox, &reply.socket, id, answer);
+                return;
+            }
+        }
+        match try_answer(&reply.socket, id, &answer) {
+            Sent::Done => {}
+            Sent::Full => {
+                let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+                self.keep(&mut outbox, &reply.socket, id, answer);
+                if !outbox.draining {
+                    outbox.draining = true;
+                    tokio::spawn(self.clone().drain(reply.socket));
+                }
+            }
+        }
+    }
+
+    /// Puts an answer in the outbox, or closes a connection that stopped reading.
+    fn keep(&self, outbox: &mut Outbox, socket: &Arc<Socket>, id: i64, answer: Answer) {
+        if outbox.pending.len() >= MAX_PENDING_ACKS {
+            #[cfg(feature = "tracing")]
+            tracing::debug!(socket = %socket.id, "closing a connection that does not read its acknowledgements");
+            outbox.pending.clear();
+            let _ = socket.clone().disconnect();
+            return;
+        }
+        outbox.pending.push_back((id, answer));
+    }
+
+    /// Sends the outbox in order as room appears; ends when it is empty or the connection is
+    /// gone.
+    async fn drain(self: Arc<Self>, socket: Arc<Socket>) {
+        let mut backoff = Duration::from_millis(1);
+        loop {
+            let next = {
+                let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+                match outbox.pending.pop_front() {
+                    Some(next) => next,
+                    None => {
+                        outbox.draining = false;
+                        return;
+                    }
+                }
+            };
+            match try_answer(&socket, next.0, &next.1) {
+                Sent::Done => backoff = Duration::from_millis(1),
+                Sent::Full if socket.connected() => {
+                    self.outbox
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .pending
+                        .push_front(next);
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(20));
+                }
+                Sent::Full => {
+                    let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+                    outbox.pending.clear();
+                    outbox.draining = false;
+                    return;
+                }
             }
         }
     }
 }
 
+/// The outcome of one attempt to send an acknowledgement.
+enum Sent {
+    /// Sent, or not sendable at all (closed connection, encoding failure): nothing to retry.
+    Done,
+    /// The connection's send queue is full: try again later.
+    Full,
+}
+
+fn try_answer(socket: &Arc<Socket>, id: i64, answer: &Answer) -> Sent {
+    let mut none = RawValue::Bytes(Default::default());
+    let Ok(ack) = AckSender::from_message_parts(socket, &mut none, &Some(id));
+    match ack.send(answer) {
+        Err(SendError::Socket(SocketError::InternalChannelFull)) => Sent::Full,
+        Ok(()) | Err(_) => Sent::Done,
+    }
+}
+
+/// The channel argument of `subscribe` / `unsubscribe`, checked as the protocol says.
+fn parse_channel<S: Spec>(arg: Option<&Value>) -> Result<S::Channel, EventError> {
+    channel_arg::<S::Channel>(arg)
+}
+
+/// One connection's authorize task: handles its subscribes and unsubscribes in order. It ends
+/// when the connection is gone (its handlers, which hold the sender, are dropped with it).
+async fn run_queue<S: Spec>(
+    connection: Weak<Connection<S>>,
+    mut rx: mpsc::Receiver<Command<S::Channel>>,
+) {
+    while let Some(command) = rx.recv().await {
+        let Some(connection) = connection.upgrade() else {
+            return;
+        };
+        let (reply, channel, join) = match command {
+            Command::Subscribe(reply, channel) => (reply, channel, true),
+            Command::Unsubscribe(reply, channel) => (reply, channel, false),
+        };
+        let socket = reply.socket.clone();
+        if !socket.connected() {
+            continue;
+        }
+        let result = if !join {
+            socket.leave(channel.as_str());
+            SubscribeResult::Ok
+        } else if authorize(&connection.shared, &socket, channel).await && socket.connected() {
+            socket.join(channel.as_str());
+            SubscribeResult::Ok
+        } else {
+            #[cfg(feature = "tracing")]
+            tracing::debug!(socket = %socket.id, %channel, "subscription not authorized");
+            SubscribeResult::not_authorized()
+        };
+        connection.answer(reply, Answer::Subscribe(result));
+    }
+}
+
 /// Runs the host's hook: a panic (while making or polling the future), a timeout or `false`
 /// all deny.
-async fn authorize<S: Spec>(shared: &Shared<S>, socket: SocketRef, channel: S::Channel) -> bool {
+async fn authorize<S: Spec>(shared: &Shared<S>, socket: &Arc<Socket>, channel: S::Channel) -> bool {
     let Some(hook) = &shared.authorize else {
         return true;
     };
+    let mut none = RawValue::Bytes(Default::default());
+    let Ok(socket) = SocketRef::from_message_parts(socket, &mut none, &None);
     let Ok(future) = catch_unwind(AssertUnwindSafe(|| hook(socket, channel))) else {
         #[cfg(feature = "tracing")]
         tracing::warn!(%channel, "the authorize hook panicked; subscription denied");
