@@ -134,12 +134,18 @@ fn fields_table(c: &mut Code, spec: &ir::Spec) {
                         _ => scalars.push(names::string(&field.name)),
                     }
                 }
-                c.line(format!(
-                    "{}: {{ scalars: [{}], relations: [{}] }},",
-                    names::literal_key(&model.name),
-                    scalars.join(", "),
-                    relations.join(", ")
-                ));
+                let key = names::literal_key(&model.name);
+                let (scalars, relations) = (scalars.join(", "), relations.join(", "));
+                let one_line =
+                    format!("{key}: {{ scalars: [{scalars}], relations: [{relations}] }},");
+                if one_line.len() <= 96 {
+                    c.line(one_line);
+                } else {
+                    c.block(format!("{key}: {{"), "},", |c| {
+                        c.line(format!("scalars: [{scalars}],"));
+                        c.line(format!("relations: [{relations}],"));
+                    });
+                }
             }
         },
     );
@@ -194,7 +200,10 @@ fn read_field(
     let item = match &field.ty {
         FieldType::Model { model } => {
             readers.insert("asRow");
-            format!("(value, at) => asRow({}, value, at)", names::string(model))
+            if field.list || field.optional {
+                readers.insert("rowOf");
+            }
+            format!("rowOf({})", names::string(model))
         }
         other => {
             let name = scalar_reader(other);
@@ -203,13 +212,12 @@ fn read_field(
         }
     };
     match (field.list, field.optional) {
-        (false, false) => {
-            if let FieldType::Model { model } = &field.ty {
+        (false, false) => match &field.ty {
+            FieldType::Model { model } => {
                 format!("asRow({}, {value}, {path})", names::string(model))
-            } else {
-                format!("{item}({value}, {path})")
             }
-        }
+            _ => format!("{item}({value}, {path})"),
+        },
         (true, false) => {
             readers.insert("asList");
             format!("asList({value}, {path}, {item})")
@@ -220,8 +228,9 @@ fn read_field(
         }
         (true, true) => {
             readers.insert("asList");
+            readers.insert("listOf");
             readers.insert("asOptional");
-            format!("asOptional({value}, {path}, (value, at) => asList(value, at, {item}))")
+            format!("asOptional({value}, {path}, listOf({item}))")
         }
     }
 }
@@ -267,7 +276,7 @@ interface BaseClient {
   $transaction<T>(run: (tx: unknown) => Promise<T>): Promise<T>;
 }
 
-/** A model's delegate (`prisma.task`), as far as it is used here. */
+/** A model's delegate (`prisma.someModel`), as far as it is used here. */
 interface Delegate {
   findUnique(args: PrismaRecord): Promise<unknown>;
   findMany(args: PrismaRecord): Promise<unknown>;
@@ -549,7 +558,8 @@ function countOf(result: unknown): number {
 
 function delegateOf(client: unknown, model: ModelName): Delegate {
   // Prisma names a model's delegate with a lower-case first letter (`OrderItem` -> `orderItem`).
-  const key = model.charAt(0).toLowerCase() + model.slice(1);
+  const name: string = model;
+  const key = name.charAt(0).toLowerCase() + name.slice(1);
   const delegate: unknown = typeof client === 'object' && client !== null ? Reflect.get(client, key) : undefined;
   if (isDelegate(delegate)) {
     return delegate;
@@ -758,6 +768,24 @@ function asRow<M extends ModelName>(model: M, value: unknown, path: string): Mod
     throw new WireError(path, `a \`${model}\` row`, value);
   }
   return TO_WIRE[model](value);
+}
+"##,
+    ),
+    (
+        "rowOf",
+        r##"
+/** The reader of a related row of `model`, for lists and optional fields. */
+function rowOf<M extends ModelName>(model: M): (value: unknown, path: string) => Models[M] {
+  return (value, path) => asRow(model, value, path);
+}
+"##,
+    ),
+    (
+        "listOf",
+        r##"
+/** The reader of a list of `item`s, for optional lists. */
+function listOf<T>(item: (value: unknown, path: string) => T): (value: unknown, path: string) => T[] {
+  return (value, path) => asList(value, path, item);
 }
 "##,
     ),

@@ -33,8 +33,8 @@ const CONTEXT_DOC: &str = r##"
 ```
 
 - One socket, created by the provider; hooks never open their own.
-- Channels are reference-counted: two components on `task` subscribe once, and the last one
-  to let go unsubscribes.
+- Channels are reference-counted: two components on the same channel subscribe once, and the
+  last one to let go unsubscribes.
 - Every held channel is subscribed again on each `connect`, so a reconnection keeps receiving
   events even when the server lost the session; the server's connection state recovery also
   replays what a short outage missed.
@@ -314,7 +314,7 @@ interface LiveRows<M extends ModelName> {
   lastChange: ModelChange<M> | null;
 }
 
-/** The generic hook behind `useTaskRealtime` and the others. Throws outside the provider. */
+/** The generic hook behind the `use{Model}Realtime` hooks. Throws outside the provider. */
 export function useModelRealtime<M extends ModelName>(
   model: M,
   options: ModelRealtimeOptions<M> = {},

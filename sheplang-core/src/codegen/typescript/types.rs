@@ -45,8 +45,39 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
     c.blank();
     maps(&mut c, spec, names);
     c.blank();
+    c.raw(RESULTS);
+    c.blank();
+    c.doc(&model_event_args_doc(spec));
     c.raw(EVENTS);
     c.finish()
+}
+
+/// The doc of `ModelEventArgs`, with an example from the spec's first model.
+fn model_event_args_doc(spec: &ir::Spec) -> String {
+    let mut doc = String::from(
+        "The arguments of `model_created` and `model_updated`: a model name and a row of that\n\
+         model.",
+    );
+    if let Some(model) = spec.models.first() {
+        let field = model
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .find(|name| *name != "id" && names::is_identifier(name))
+            .unwrap_or("id");
+        doc.push_str(&format!(
+            " Checking the name narrows the row:\n\
+             \n\
+             ```ts\n\
+             socket.on('model_created', (model, data) => {{\n\
+             \x20 if (model === {name}) console.log(data.{field}); // `data` is a `{model}` here\n\
+             }});\n\
+             ```",
+            name = names::string(&model.name),
+            model = model.name,
+        ));
+    }
+    doc
 }
 
 fn model_interface(c: &mut Code, model: &ir::Model, names: &Names) {
@@ -157,9 +188,15 @@ fn states(c: &mut Code, model: &ir::Model, lifecycle: &ir::Lifecycle, ty: &str, 
 }
 
 fn maps(c: &mut Code, spec: &ir::Spec, names: &Names) {
-    c.doc("Every model by name: `Models['Task']` is a row of `Task`.");
+    let example = spec.models.first();
+    if let Some(model) = example {
+        c.doc(&format!(
+            "Every model by name: `Models['{0}']` is a row of `{0}`.",
+            model.name
+        ));
+    }
     if spec.models.is_empty() {
-        c.line("// This spec declares no data models.");
+        c.doc("Every model by name. This spec declares none.");
         c.line("export interface Models {}");
     } else {
         c.block("export interface Models {", "}", |c| {
@@ -206,7 +243,13 @@ fn maps(c: &mut Code, spec: &ir::Spec, names: &Names) {
         );
     }
     c.blank();
-    c.doc("The channel of model `M`: `ChannelOf<'Task'>` is `'task'`.");
+    match example {
+        Some(model) => c.doc(&format!(
+            "The channel of model `M`: `ChannelOf<'{}'>` is `'{}'`.",
+            model.name, model.channel
+        )),
+        None => c.doc("The channel of model `M`."),
+    }
     c.line("export type ChannelOf<M extends ModelName> = (typeof CHANNEL_OF)[M];");
     c.blank();
     c.doc("A channel a client may subscribe to: one per model, nothing else.");
@@ -242,7 +285,7 @@ export function isChannel(value: unknown): value is Channel {
 }
 "#;
 
-const EVENTS: &str = r#"
+const RESULTS: &str = r#"
 /** The answer to `subscribe` and `unsubscribe`. */
 export type SubscribeResult = { ok: true } | { ok: false; error: string };
 
@@ -252,16 +295,9 @@ export interface ServerInfo {
   fingerprint: string;
 }
 
-/**
- * The arguments of `model_created` and `model_updated`: a model name and a row of that model.
- * Checking the name narrows the row:
- *
- * ```ts
- * socket.on('model_created', (model, data) => {
- *   if (model === 'Task') console.log(data.title); // `data` is a `Task` here
- * });
- * ```
- */
+"#;
+
+const EVENTS: &str = r#"
 export type ModelEventArgs = { [M in ModelName]: [model: M, data: Models[M]] }[ModelName];
 
 /** Events the server sends. */

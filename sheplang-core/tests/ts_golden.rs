@@ -1,0 +1,156 @@
+//! Golden snapshots of the generated TypeScript, one per spec of `shared/conformance/accept/`.
+//!
+//! A spec's snapshot holds its spec-specific files (`types.ts`, the Prisma extension, the
+//! hooks). The server and the React context are the same for every spec but for the app's
+//! name: that is checked here, and they are snapshotted once (`fixed_server`,
+//! `fixed_context`). Review a change with `cargo insta review`. `ts/` (npm) type-checks the
+//! same output with `tsc` and runs it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sheplang_core::codegen::{Artifact, typescript};
+use sheplang_core::{compile_str, render_all};
+
+fn accept_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/accept")
+}
+
+/// Every accepted spec, sorted by file name, as (file stem, text).
+fn specs() -> Vec<(String, String)> {
+    let dir = accept_dir();
+    let mut out: Vec<(String, String)> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "shep"))
+        .map(|p| {
+            let stem = p
+                .file_stem()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
+            let text = fs::read_to_string(&p).expect("a readable UTF-8 spec");
+            (stem, text)
+        })
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "no specs found in {}", dir.display());
+    out
+}
+
+/// The app's name and the generated TypeScript of one spec.
+fn generate(stem: &str, text: &str) -> (String, Vec<Artifact>) {
+    let (sources, result) = compile_str(&format!("{stem}.shep"), text);
+    match result {
+        Ok(compiled) => (
+            compiled.spec.app.clone(),
+            typescript::generate(&compiled.spec),
+        ),
+        Err(diagnostics) => panic!(
+            "an accepted spec failed to compile:\n{}",
+            render_all(&diagnostics, &sources)
+        ),
+    }
+}
+
+/// The files that do not depend on the spec beyond the app's name.
+const FIXED: &[(&str, &str)] = &[
+    ("api/realtime/server.ts", "fixed_server"),
+    ("contexts/RealtimeContext.tsx", "fixed_context"),
+];
+
+/// One snapshot text of several files, each under a `// ==== path ====` line.
+fn bundle<'a>(artifacts: impl IntoIterator<Item = &'a Artifact>) -> String {
+    let mut out = String::new();
+    for artifact in artifacts {
+        out.push_str(&format!("// ==== {} ====\n", artifact.path));
+        out.push_str(&artifact.contents);
+        out.push('\n');
+    }
+    out
+}
+
+fn snapshot(name: &str, text: &str) -> bool {
+    std::panic::catch_unwind(|| {
+        let mut settings = insta::Settings::clone_current();
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!(name.to_owned(), text));
+    })
+    .is_ok()
+}
+
+/// `text` with the app's name replaced, so that fixed files of different specs compare equal.
+fn without_app(text: &str, app: &str) -> String {
+    text.replace(&format!("`{app}`"), "`App`")
+}
+
+#[test]
+fn typescript_goldens() {
+    let mut failed = Vec::new();
+    let mut fixed: Vec<Option<(String, String)>> = vec![None; FIXED.len()];
+    for (stem, text) in specs() {
+        let (app, artifacts) = generate(&stem, &text);
+        let specific = artifacts
+            .iter()
+            .filter(|a| FIXED.iter().all(|(path, _)| a.path != *path));
+        if !snapshot(&stem, &bundle(specific)) {
+            failed.push(stem.clone());
+        }
+        for (i, (path, _)) in FIXED.iter().enumerate() {
+            let artifact = artifacts
+                .iter()
+                .find(|a| a.path == *path)
+                .unwrap_or_else(|| panic!("{stem}: no `{path}`"));
+            let normalized = without_app(&artifact.contents, &app);
+            match &fixed[i] {
+                None => fixed[i] = Some((stem.clone(), normalized)),
+                Some((first, expected)) => assert!(
+                    *expected == normalized,
+                    "`{path}` of {stem} differs from that of {first} beyond the app's name"
+                ),
+            }
+        }
+    }
+    for ((_, name), seen) in FIXED.iter().zip(fixed) {
+        let (_, text) = seen.expect("at least one spec");
+        if !snapshot(name, &text) {
+            failed.push((*name).to_owned());
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "generated TypeScript differs from its snapshot for: {}\n(review with `cargo insta review`)",
+        failed.join(", ")
+    );
+}
+
+#[test]
+fn no_orphan_snapshots() {
+    let mut names: Vec<String> = specs().into_iter().map(|(stem, _)| stem).collect();
+    names.extend(FIXED.iter().map(|(_, name)| (*name).to_owned()));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries {
+        let file = entry.expect("a directory entry").file_name();
+        let file = file.to_string_lossy();
+        if let Some(name) = file
+            .strip_prefix("ts_golden__")
+            .and_then(|n| n.strip_suffix(".snap"))
+        {
+            assert!(
+                names.iter().any(|n| n == name),
+                "snapshot `{file}` has no spec in {}; delete it",
+                accept_dir().display()
+            );
+        }
+    }
+}
+
+#[test]
+fn generation_is_deterministic() {
+    for (stem, text) in specs() {
+        assert_eq!(generate(&stem, &text), generate(&stem, &text), "{stem}");
+    }
+}
