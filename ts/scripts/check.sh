@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Every TypeScript check, for scripts/test.sh and CI: installs the pinned packages (only when
+# package-lock.json changed since the last install), generates, type-checks and tests.
+# Usage: bash ts/scripts/check.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp=node_modules/.installed-package-lock.json
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  npm ci --no-audit --no-fund
+  cp package-lock.json "$stamp"
+fi
+npm run gen
+npm run typecheck
+npm test
