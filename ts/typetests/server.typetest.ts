@@ -1,5 +1,6 @@
 // Type-level tests of api/realtime/server.ts: the model decides the payload and the channel.
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 
 import { RealtimeServer, type RealtimeSocket } from '../.generated/specs/tasks/ts/api/realtime/server.js';
 import type { Channel, Task, User } from '../.generated/specs/tasks/ts/types.js';
@@ -38,6 +39,10 @@ export function options(): RealtimeServer {
     maxPayloadBytes: 10_000,
     logger: console,
   });
+}
+
+export function https(): RealtimeServer {
+  return new RealtimeServer(createHttpsServer({}), { origins: ['https://app.example.com'] });
 }
 
 export function wildcard(): RealtimeServer {

@@ -15,6 +15,7 @@ pub(super) fn generate(spec: &ir::Spec) -> String {
     c.line(super::header(spec));
     c.blank();
     c.doc(&format!("{}{DOC}", intro(&spec.app)));
+    c.blank();
     c.raw(IMPORTS);
     c.blank();
     c.raw(OPTIONS);

@@ -20,6 +20,7 @@ pub(super) fn context(spec: &ir::Spec) -> String {
          `<RealtimeProvider>` and shared by every hook.{CONTEXT_DOC}",
         spec.app
     ));
+    c.blank();
     c.raw(CONTEXT);
     c.finish()
 }

@@ -30,6 +30,7 @@ pub(super) fn generate(spec: &ir::Spec) -> String {
          ack function, `ping` calls its ack when it is a function, anything else is ignored.",
         spec.app
     ));
+    c.blank();
     c.raw(BODY);
     c.finish()
 }
