@@ -4,7 +4,10 @@
 
 fn main() {
     sheplang_build::configure().compile_or_exit(&[
-        "specs/tasks.shep",
+        // The spec of the shared protocol cases (ts/test/protocol-cases.ts): both servers serve it.
+        "../../ts/specs/tasks.shep",
+        // Reserved words as field names, a declared id, every field type: for the row checks.
+        "../../ts/specs/edge.shep",
         "specs/alltypes.shep",
         "specs/bench.shep",
     ]);

@@ -82,7 +82,7 @@ impl<S: Spec> RealtimeServerBuilder<S> {
     /// `false` answers `{ ok: false, error: "not authorized" }`.
     ///
     /// The hook gets the socket (its handshake headers, query and extensions are there:
-    /// [`SocketRef::req_parts`]) and the parsed channel. It may be slow: a client's
+    /// `socket.req_parts()`) and the parsed channel. It may be slow: a client's
     /// subscribes and unsubscribes are still handled one after the other, in the order they
     /// were sent. A hook that panics, or takes longer than the
     /// [`authorize_timeout`](Self::authorize_timeout), denies.

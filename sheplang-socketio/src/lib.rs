@@ -1,8 +1,141 @@
-//! A Socket.IO realtime server for a ShepLang spec, in Rust, on [socketioxide]: the same
-//! protocol as the generated Node `RealtimeServer` (`docs/wire.md`), so the generated
-//! TypeScript client and React hooks talk to either.
+//! A Socket.IO realtime server for a ShepLang spec, in Rust, on [socketioxide]: the protocol
+//! of the generated Node `RealtimeServer` (`docs/wire.md`), so the generated TypeScript client
+//! and React hooks talk to either, and the same spec decides what both may send.
 //!
-//! TODO(docs): walkthrough.
+//! What a client gets is exactly the wire contract: `connected({ app, fingerprint })` on
+//! connect; `subscribe` / `unsubscribe` answered `{ ok: true }` or `{ ok: false, error }` with
+//! the contract's three error strings; `ping` acknowledged; `model_created`, `model_updated`,
+//! `model_deleted` on the model's channel and `notification` to everyone. What a host gets is
+//! a typed handle: [`RealtimeServer::emit_created`] takes a row of one of the spec's models,
+//! and the model's type decides the room. There is no API that takes a channel string and a
+//! row, so a `Task` cannot go to the `user` room.
+//!
+//! # Walkthrough
+//!
+//! **1. The spec** (`specs/tasks.shep`), compiled by `build.rs` with `sheplang-build` (see the
+//! `sheplang` crate for that part):
+//!
+//! ```text
+//! app Tasks {
+//!   data Task {
+//!     fields: {
+//!       title: text required
+//!       done: yes/no default=false
+//!       owner: ref[User] optional
+//!       createdAt: datetime
+//!       tags: text[]
+//!     }
+//!     states: open -> doing -> done
+//!   }
+//!   data User {
+//!     fields: {
+//!       name: text required
+//!       email: email unique
+//!     }
+//!   }
+//! }
+//! ```
+//!
+//! **2. `Cargo.toml`**: this crate next to `sheplang`, plus the web framework (axum here) and
+//! Tokio. socketioxide is re-exported ([`socketioxide`]), so it needs no line of its own.
+//!
+//! ```toml
+//! [dependencies]
+//! sheplang = "0.1"
+//! sheplang-socketio = "0.1"
+//! axum = "0.8"
+//! tokio = { version = "1", features = ["rt-multi-thread", "macros", "net"] }
+//!
+//! [build-dependencies]
+//! sheplang-build = "0.1"
+//! ```
+//!
+//! **3. Build the server** and put its layer on the router. The builder's defaults are the
+//! safe ones: no foreign origin, every channel of the spec, 100 kB messages.
+//!
+//! ```ignore
+//! use axum::{Router, extract::{Json, State}, http::StatusCode, routing::post};
+//! use sheplang_socketio::RealtimeServer;
+//!
+//! pub mod tasks {
+//!     sheplang::include_spec!("tasks");
+//! }
+//!
+//! type Realtime = RealtimeServer<tasks::Spec>;
+//!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let (realtime, layer) = Realtime::builder()
+//!         .allowed_origins(["http://localhost:5173"])          // the front end's dev server
+//!         .authorize(|socket, channel| async move {            // who may see what
+//!             channel != tasks::Channel::User || is_admin(socket.req_parts()).await
+//!         })
+//!         .build();
+//!     let app = Router::new()
+//!         .route("/tasks", post(create_task))
+//!         .with_state(realtime)
+//!         .layer(layer);                                       // serves /socket.io/
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//!     axum::serve(listener, app).await
+//! }
+//! ```
+//!
+//! **4. Emit** where the data changes. Emits are synchronous, as in the Node server: the event
+//! is encoded once and queued on every subscriber before the call returns.
+//!
+//! ```ignore
+//! async fn create_task(State(realtime): State<Realtime>, Json(task): Json<tasks::Task>) -> StatusCode {
+//!     // store it, then:
+//!     realtime.emit_created(&task).ok();                       // model_created("Task", {...}) to "task"
+//!     StatusCode::CREATED
+//! }
+//!
+//! realtime.emit_updated(&task)?;
+//! realtime.emit_deleted::<tasks::Task>("t-1")?;
+//! realtime.notify("maintenance at 18:00", None)?;
+//! // realtime.emit_created(&not_a_model)                     // does not compile
+//! ```
+//!
+//! The repository's `sheplang-socketio/examples` crate is this walkthrough as a building,
+//! tested host (`cargo run -p sheplang-socketio-examples --bin axum`), on the very spec the
+//! TypeScript tests use (`ts/specs/tasks.shep`).
+//!
+//! # Security defaults
+//!
+//! - **Origins** ([`origin`]): a browser page from another origin is refused (HTTP 403 on the
+//!   polling and WebSocket handshakes alike) unless listed with
+//!   [`allowed_origins`](RealtimeServerBuilder::allowed_origins); the wildcard is
+//!   [`Origins::any`], never the default. Same-origin pages and non-browser clients (no
+//!   `Origin` header) are let in.
+//! - **Channels**: only the spec's channels exist; anything else is answered
+//!   `unknown channel "x"` (a string) or `invalid channel` (anything else, or over 256 bytes).
+//! - **Authorization**: an async hook per subscription; `false`, a panic or a timeout answers
+//!   `not authorized`.
+//! - **Input size**: messages over [`max_payload`](RealtimeServerBuilder::max_payload) bytes
+//!   close the connection, on every transport (socketioxide's own WebSocket default is 64 MiB).
+//! - **Hostile input**: anything malformed is answered with an error acknowledgement when the
+//!   client asked for one, and ignored otherwise. A flood of requests is answered in full
+//!   (acknowledgements that do not fit the send queue wait in an outbox); a client that stops
+//!   reading its answers altogether is disconnected.
+//! - **Logging**: none unless the `tracing` feature is on and a subscriber is installed.
+//!
+//! # Differences from the Node server
+//!
+//! - **No connection state recovery.** socketioxide 0.18 does not implement Socket.IO's
+//!   connection state recovery (the Node server enables it for two minutes by default). A
+//!   client that reconnects gets a new session: the generated React context re-subscribes its
+//!   channels on every `connect`, but events sent while it was away are not replayed.
+//! - **Slow clients.** Node buffers without limit for a client that does not keep up; here a
+//!   client's send queue holds [`max_buffer_size`](RealtimeServerBuilder::max_buffer_size)
+//!   packets, and an emit reports the subscribers it could not reach in its [`EmitError`]
+//!   instead of growing memory without bound.
+//! - **A refused origin** gets an empty 403, where Node's engine.io sends a small JSON body;
+//!   browsers report both as a failed handshake.
+//!
+//! # Features
+//!
+//! - `tracing`: logs refused origins, denied subscriptions and hook failures (and socketioxide's
+//!   own events) through [`tracing`](https://docs.rs/tracing).
 
 mod builder;
 mod error;
@@ -16,12 +149,13 @@ pub use builder::{
 };
 pub use error::EmitError;
 pub use origin::Origins;
+pub use protocol::{MAX_PENDING_ACKS, MAX_QUEUED};
 pub use server::RealtimeServer;
 
-/// The socketioxide version this crate is built on, re-exported so hosts name its types
-/// (`SocketRef` in an authorize hook, [`SocketIo`](socketioxide::SocketIo)) without a
-/// dependency of their own.
+/// The socketioxide this crate is built on, re-exported so hosts name its types
+/// ([`SocketIo`](socketioxide::SocketIo), the socket's request parts) without a dependency of
+/// their own.
 pub use socketioxide;
-/// The socket handed to an authorize hook: its handshake request is
-/// [`SocketRef::req_parts`](socketioxide::socket::Socket::req_parts).
+/// The socket handed to an authorize hook; its handshake request (headers, URI, extensions
+/// set by earlier tower layers) is `socket.req_parts()`.
 pub use socketioxide::extract::SocketRef;

@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | `POST /control/emit` | `{"event": "model_created", "args": ["Task", {...}]}` | parses the event with the generated `ServerToClient::parse` (so the row must match the spec) and sends it through the typed API (`emit_created`, ...) |
 //! | `GET /control/stats` | | `{"connected": n, "subscribers": {"task": n, ...}}` |
+//! | `POST /control/samples` | | all-types spec only: emits the Rust-made rows of [`rows`](crate::rows) |
 //! | `POST /control/burst?count=K&batch=B&payload=N` | | bench spec only: emits `K` `Tick` rows, yielding every `B`, each with `sentAt` = now (ms since the epoch) and a text of `N` bytes |
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -21,7 +22,7 @@ use serde_json::{Value, json};
 use sheplang::{Channel as _, Spec};
 use sheplang_socketio::{EmitError, RealtimeServer};
 
-use crate::{alltypes, bench, tasks};
+use crate::{alltypes, bench, edge, rows, tasks};
 
 /// A spec the control endpoint can drive: emits one parsed event through the typed API.
 pub trait Controlled: Spec + Send + Sync + Sized {
@@ -82,6 +83,22 @@ impl Controlled for alltypes::Spec {
     }
 }
 
+impl Controlled for edge::Spec {
+    fn emit(server: &RealtimeServer<Self>, event: &str, args: &[Value]) -> Result<(), String> {
+        use edge::ServerToClient as E;
+        match E::parse(event, args).map_err(|e| e.to_string())? {
+            E::CustomerCreated(row) => sent(server.emit_created(&*row)),
+            E::CustomerUpdated(row) => sent(server.emit_updated(&*row)),
+            E::CustomerDeleted(id) => sent(server.emit_deleted(id)),
+            E::OrderItemCreated(row) => sent(server.emit_created(&*row)),
+            E::OrderItemUpdated(row) => sent(server.emit_updated(&*row)),
+            E::OrderItemDeleted(id) => sent(server.emit_deleted(id)),
+            E::Notification { message, data } => notify(server, &message, data.as_ref()),
+            E::Connected(_) => Err(NOT_SENT_BY_HOSTS.to_owned()),
+        }
+    }
+}
+
 impl Controlled for bench::Spec {
     fn emit(server: &RealtimeServer<Self>, event: &str, args: &[Value]) -> Result<(), String> {
         use bench::ServerToClient as E;
@@ -101,6 +118,29 @@ pub fn router<S: Controlled>(server: RealtimeServer<S>) -> Router {
         .route("/control/emit", post(emit::<S>))
         .route("/control/stats", get(stats::<S>))
         .with_state(server)
+}
+
+/// [`router`] plus `POST /control/samples`, for the all-types spec: emits `model_created` with
+/// the Rust-made sample rows of [`rows`] (every field set, then every optional field absent).
+pub fn alltypes_router(server: RealtimeServer<alltypes::Spec>) -> Router {
+    router(server.clone()).merge(
+        Router::new()
+            .route("/control/samples", post(samples))
+            .with_state(server),
+    )
+}
+
+async fn samples(State(server): State<RealtimeServer<alltypes::Spec>>) -> Response {
+    let sent = [
+        server.emit_created(&rows::everything_full("e-full")),
+        server.emit_created(&rows::everything_minimal("e-minimal")),
+        server.emit_created(&rows::owner("o-sample")),
+        server.emit_created(&rows::order_item("i-sample")),
+    ];
+    match sent.into_iter().find_map(Result::err) {
+        None => axum::Json(json!({"emitted": 4})).into_response(),
+        Some(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
 }
 
 /// [`router`] plus `POST /control/burst`, for the benchmark spec.

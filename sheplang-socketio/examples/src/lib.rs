@@ -1,9 +1,14 @@
 //! A host crate for `sheplang-socketio`: three specs compiled by `build.rs`, the generated
 //! modules, and the test/bench support shared by the binaries and the tests.
 //!
-//! - [`tasks`]: the spec of the axum example (`src/bin/axum.rs`);
-//! - [`alltypes`]: every field type of the language, for the cross-language row test;
+//! - [`tasks`]: `ts/specs/tasks.shep`, the spec of the shared protocol cases
+//!   (`ts/test/protocol-cases.ts`) and of the axum example (`src/bin/axum.rs`);
+//! - [`edge`]: `ts/specs/edge.shep`, reserved words as field names and a declared id;
+//! - [`alltypes`]: every field type of the language, optional and in lists;
 //! - [`bench`]: the fan-out benchmark's one model.
+//!
+//! The specs under `ts/specs/` are shared with the TypeScript tests on purpose: the Node and
+//! the Rust server are built from the same file, so they cannot drift apart.
 //!
 //! [`control`] is the HTTP control endpoint of `serve-spec`: **test and benchmark support
 //! only**, never mount it in a real server (anyone who can reach it can make the server emit).
@@ -11,9 +16,14 @@
 pub mod control;
 pub mod rows;
 
-/// `specs/tasks.shep`: the axum example's spec.
+/// `ts/specs/tasks.shep`: the protocol cases' spec, also the axum example's.
 pub mod tasks {
     sheplang::include_spec!("tasks");
+}
+
+/// `ts/specs/edge.shep`: awkward but valid names and every field type.
+pub mod edge {
+    sheplang::include_spec!("edge");
 }
 
 /// `specs/alltypes.shep`: every field type, optional fields and lists.

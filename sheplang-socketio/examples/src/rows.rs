@@ -99,21 +99,27 @@ pub fn everything_minimal(id: &str) -> Everything {
     }
 }
 
-/// A `Task` of the axum example's spec.
+/// A `Task` of `ts/specs/tasks.shep` with every field set.
 pub fn task(id: &str, title: &str) -> Task {
     Task {
         id: id.to_owned(),
         title: title.to_owned(),
-        assignee: Some(Ref::new("u-1")),
-        estimate: Money::from_minor_units(250, 2),
         done: false,
+        owner: Some(Ref::new("u-1")),
+        priority: Some(2.0),
+        due: Some("2026-11-25".to_owned()),
+        created_at: "2026-11-25T09:00:00Z".to_owned(),
+        price: Some(Money::from_minor_units(1250, 2)),
+        tags: vec!["docs".to_owned()],
+        r#type: Some("chore".to_owned()),
     }
 }
 
-/// A `User` of the axum example's spec.
+/// A `User` of `ts/specs/tasks.shep`.
 pub fn user(id: &str) -> User {
     User {
         id: id.to_owned(),
         name: format!("User {id}"),
+        email: format!("{id}@example.com"),
     }
 }

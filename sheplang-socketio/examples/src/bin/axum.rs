@@ -1,9 +1,9 @@
-//! The axum example: the realtime server of `specs/tasks.shep` next to a small REST API.
+//! The axum example: the realtime server of `ts/specs/tasks.shep` next to a small REST API.
 //!
 //! ```text
 //! cargo run -p sheplang-socketio-examples --bin axum
 //! curl -X POST localhost:3000/tasks -H 'content-type: application/json' \
-//!      -d '{"id":"t-1","title":"Write docs","estimate":"2.50","done":false}'
+//!      -d '{"id":"t-1","title":"Write docs","done":false,"createdAt":"2026-11-25T09:00:00Z","tags":[]}'
 //! ```
 //!
 //! A client subscribed to `task` (the generated React hooks, or any Socket.IO client) gets

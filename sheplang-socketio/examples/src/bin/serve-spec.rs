@@ -5,14 +5,16 @@
 //! and `bench/fanout` start it; it is not an example of a production server.
 //!
 //! ```text
-//! serve-spec <tasks|alltypes|bench> [--port N] [--origin URL]... [--any-origin]
+//! serve-spec <tasks|edge|alltypes|bench> [--port N] [--origin URL]... [--any-origin]
 //!            [--deny CHANNEL]... [--panic CHANNEL]... [--hang CHANNEL]... [--slow-ms N]
 //!            [--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS]
 //!            [--exit-on-stdin-eof]
 //! ```
 //!
 //! The port is `--port`, else `$PORT`, else 0 (any free port). Once listening it prints one
-//! JSON line on stdout, `{"port":N,"app":"...","fingerprint":"...","pid":N}`, and serves until
+//! JSON line on stdout, `{"port":N,"app":"...","fingerprint":"...","pid":N,"generated":"..."}`
+//! (`generated`: the folder with this build's generated Rust, TypeScript and IR of every
+//! example spec, so a test compares the halves of one build), and serves until
 //! killed (or, with `--exit-on-stdin-eof`, until its standard input closes, so that it never
 //! outlives the test that started it).
 //!
@@ -30,10 +32,10 @@ use axum::Router;
 use sheplang::{Channel as _, Spec};
 use sheplang_socketio::{Origins, RealtimeServer, RealtimeServerBuilder};
 use sheplang_socketio_examples::control::{self, Controlled};
-use sheplang_socketio_examples::{alltypes, bench, tasks};
+use sheplang_socketio_examples::{GENERATED_DIR, alltypes, bench, edge, tasks};
 use tokio::net::TcpListener;
 
-const USAGE: &str = "usage: serve-spec <tasks|alltypes|bench> [--port N] [--origin URL]... \
+const USAGE: &str = "usage: serve-spec <tasks|edge|alltypes|bench> [--port N] [--origin URL]... \
 [--any-origin] [--deny CHANNEL]... [--panic CHANNEL]... [--hang CHANNEL]... [--slow-ms N] \
 [--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS] [--exit-on-stdin-eof]";
 
@@ -179,8 +181,13 @@ async fn serve(options: Options) -> Result<(), String> {
             tasks::Spec::APP,
             tasks::Spec::FINGERPRINT,
         ),
+        "edge" => (
+            app::<edge::Spec>(&options, control::router),
+            edge::Spec::APP,
+            edge::Spec::FINGERPRINT,
+        ),
         "alltypes" => (
-            app::<alltypes::Spec>(&options, control::router),
+            app::<alltypes::Spec>(&options, control::alltypes_router),
             alltypes::Spec::APP,
             alltypes::Spec::FINGERPRINT,
         ),
@@ -191,7 +198,7 @@ async fn serve(options: Options) -> Result<(), String> {
         ),
         other => {
             return Err(format!(
-                "unknown spec `{other}`; expected tasks, alltypes or bench"
+                "unknown spec `{other}`; expected tasks, edge, alltypes or bench"
             ));
         }
     };
@@ -207,6 +214,7 @@ async fn serve(options: Options) -> Result<(), String> {
         "app": app_name,
         "fingerprint": fingerprint,
         "pid": std::process::id(),
+        "generated": GENERATED_DIR,
     });
     {
         let mut stdout = std::io::stdout().lock();
