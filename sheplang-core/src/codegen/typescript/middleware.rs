@@ -79,7 +79,7 @@ extension and are not broadcast.
 
 Inside the caller's own `$transaction`, events go out when each write returns, before the
 transaction commits. There an extension cannot read within the caller's transaction
-(prisma/prisma#20678), so `upsert`, `createMany`, `updateMany` and `deleteMany` run unchanged
+(Prisma issue #20678), so `upsert`, `createMany`, `updateMany` and `deleteMany` run unchanged
 and are reported to `onUntracked` instead of being broadcast; the other writes are tracked.
 
 The Prisma schema is expected to mirror the spec: the same model names, an `id` primary key,
