@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test the project has, on a fresh machine: installs what it needs first.
 #   Rust:       cargo fmt --check, clippy -D warnings, cargo test (unit, goldens, ui, e2e crates)
+#   TypeScript: ts/scripts/check.sh (npm ci, generate, tsc, node:test against real packages)
 # Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,3 +17,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test"
 cargo test --workspace --locked
+
+step "TypeScript: npm ci (from the lockfile), generate, tsc --strict, node tests (real socket.io, Prisma 7, React)"
+bash ts/scripts/check.sh
