@@ -125,10 +125,10 @@ pub use reference::Ref;
 pub use spec::{Channel, DynSpec, Model, Spec};
 
 // The procedural macros (`sheplang!` for inline specs, the host-struct derive) live in
-// `sheplang-macros` and are re-exported here, so users depend on this crate only. The macros
-// crate exports nothing yet; when it does, re-export its items by name here, e.g.
-// `#[doc(inline)] pub use sheplang_macros::{sheplang, Model};` (a derive and the trait of the
-// same name live in different namespaces, as with serde).
+// `sheplang-macros`; re-exported here so users depend on this crate only. The derive `Model`
+// and the trait `Model` live in different namespaces, as with serde.
+#[doc(inline)]
+pub use sheplang_macros::{Model, sheplang};
 
 /// Includes the Rust module that `sheplang-build` generated for a spec, by the spec's file stem.
 ///

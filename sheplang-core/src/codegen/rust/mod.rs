@@ -63,6 +63,66 @@ pub fn tokens(spec: &ir::Spec) -> TokenStream {
     generator.file()
 }
 
+/// The row struct the generator makes for one model, as names and types.
+///
+/// For code that checks a host's own struct against the spec (the `#[derive(sheplang::Model)]`
+/// of `sheplang-macros`): the same names and types as [`generate`] and [`tokens`] produce.
+#[derive(Debug, Clone)]
+pub struct RowLayout {
+    /// The struct's name in the generated module (`Task`).
+    pub ty: String,
+    /// Its fields in declaration order: `id` first, then the spec's fields.
+    pub fields: Vec<RowField>,
+}
+
+/// One field of a [`RowLayout`].
+#[derive(Debug, Clone)]
+pub struct RowField {
+    /// The Rust field name as written in code (`due_date`, `r#type`).
+    pub name: String,
+    /// The key on the wire: the spec's field name (`dueDate`).
+    pub wire: String,
+    /// The field's index in [`ir::Model::fields`]; `None` for an `id` the spec does not declare.
+    pub spec_index: Option<usize>,
+    /// The Rust type. Other models are named as inside the generated module (`::sheplang::Ref<User>`).
+    pub ty: TokenStream,
+    /// The field is `optional`: absent from the JSON when `None`.
+    pub optional: bool,
+}
+
+/// The [`RowLayout`] of the model named `model` (its spec name), if the spec has it.
+pub fn row_layout(spec: &ir::Spec, model: &str) -> Option<RowLayout> {
+    let index = spec.models.iter().position(|m| m.name == model)?;
+    let generator = Gen {
+        spec,
+        names: Names::plan(spec),
+    };
+    let ir_model = &spec.models[index];
+    let names = &generator.names.models[index];
+    let mut fields = vec![RowField {
+        name: "id".to_owned(),
+        wire: "id".to_owned(),
+        spec_index: ir_model.fields.iter().position(|f| f.name == "id"),
+        ty: quote!(::std::string::String),
+        optional: false,
+    }];
+    for (i, (field, name)) in ir_model.fields.iter().zip(&names.fields).enumerate() {
+        if let Some(name) = name {
+            fields.push(RowField {
+                name: names::ident(name).to_string(),
+                wire: field.name.clone(),
+                spec_index: Some(i),
+                ty: generator.field_type(field),
+                optional: field.optional,
+            });
+        }
+    }
+    Some(RowLayout {
+        ty: names.ty.clone(),
+        fields,
+    })
+}
+
 /// The comment lines that open a generated file (prettyplease would drop comments).
 fn header(spec: &ir::Spec) -> String {
     format!(

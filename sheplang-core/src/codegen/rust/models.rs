@@ -187,7 +187,7 @@ impl Gen<'_> {
     }
 
     /// The Rust type of a field, per the type table of `docs/wire.md`.
-    fn field_type(&self, field: &ir::Field) -> TokenStream {
+    pub(super) fn field_type(&self, field: &ir::Field) -> TokenStream {
         let string = quote!(::std::string::String);
         let base = match &field.ty {
             ir::FieldType::Text

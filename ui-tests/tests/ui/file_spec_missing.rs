@@ -1,0 +1,7 @@
+// A spec file that does not exist: the error is on the path.
+
+mod app {
+    sheplang::sheplang! { file = "specs/missing.shep" }
+}
+
+fn main() {}
