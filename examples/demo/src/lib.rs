@@ -1,0 +1,178 @@
+//! The power demo: one spec (`specs/tasks.shep`) drives a Rust server and a React page, and a
+//! task changed in one browser changes in every other one.
+//!
+//! - `build.rs` compiles the spec into the [`tasks`] module (`Task`, `Channel`, `Spec`, ...);
+//! - [`store`] keeps the tasks in SQLite (a file by default, or memory);
+//! - [`api`] is the JSON API; each write is broadcast with `sheplang::created(&task)` and its
+//!   siblings, so the `Task` type, not a string, decides the Socket.IO room;
+//! - the [`sheplang_socketio`] realtime server serves the protocol beside the API, on the same
+//!   port, for the generated `RealtimeProvider` and `useTaskRealtime` hook of the page;
+//! - [`web`] serves the built page (`web/dist`).
+//!
+//! Run it with `bash scripts/demo.sh` from the repository root (builds the page first), or
+//! `cargo run -p sheplang-demo -- --help`.
+
+pub mod api;
+pub mod store;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axum::Router;
+use sheplang_socketio::RealtimeServer;
+
+pub use store::{Location, Store, StoreError, TaskPatch};
+
+/// The generated module of `specs/tasks.shep` (app `TaskList`).
+pub mod tasks {
+    sheplang::include_spec!("tasks");
+}
+
+/// The realtime server of the demo's spec.
+pub type Realtime = RealtimeServer<tasks::Spec>;
+
+/// The whole app on one router: the realtime server (`/socket.io/`), the JSON API (`/api/...`)
+/// and the page (everything else, from `web_dir`).
+///
+/// Only pages served by this server (same origin) may open a realtime connection; the API and
+/// the page need nothing else.
+pub fn app(store: Store, web_dir: PathBuf) -> (Router, Realtime) {
+    let (realtime, layer) = Realtime::builder().build();
+    let router = Router::new()
+        .merge(api::routes(store, realtime.clone()))
+        .merge(Router::new().fallback(web::serve).with_state(web_dir))
+        .layer(layer);
+    (router, realtime)
+}
+
+/// How to run the demo server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Where the tasks are kept.
+    pub db: Location,
+    /// The built page.
+    pub web_dir: PathBuf,
+}
+
+impl Config {
+    /// The default port.
+    pub const DEFAULT_PORT: u16 = 3000;
+
+    /// The default database file: `sheplang-demo/tasks.sqlite3` in the system's temporary
+    /// folder, so that a restart keeps the tasks and a fresh machine needs no setup.
+    pub fn default_db() -> PathBuf {
+        std::env::temp_dir()
+            .join("sheplang-demo")
+            .join("tasks.sqlite3")
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: Config::DEFAULT_PORT,
+            db: Location::File(Config::default_db()),
+            web_dir: web::default_dir(),
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The database could not be opened.
+    Store(StoreError),
+    /// The port could not be bound.
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the system said.
+        error: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Store(e) => write!(f, "cannot open the task store: {e}"),
+            StartError::Bind { addr, error } => write!(
+                f,
+                "cannot listen on {addr}: {error}\n  = help: another program uses the port; \
+                 pick another with `--port N` (or `PORT=N`), or `--port 0` for any free port"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// A demo server bound to its port, not yet serving.
+#[derive(Debug)]
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    realtime: Realtime,
+    seeded: usize,
+}
+
+impl Server {
+    /// Opens the store (adding the welcome tasks to a new database) and binds the port.
+    ///
+    /// # Errors
+    /// When the store cannot be opened or the port cannot be bound.
+    pub async fn bind(config: &Config) -> Result<Server, StartError> {
+        let mut store = Store::open(&config.db).map_err(StartError::Store)?;
+        let seeded = if store.is_fresh() {
+            store.seed_examples().map_err(StartError::Store)?.len()
+        } else {
+            0
+        };
+        let addr = SocketAddr::from(([127, 0, 0, 1], config.port));
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|error| StartError::Bind { addr, error })?;
+        let (router, realtime) = app(store, config.web_dir.clone());
+        Ok(Server {
+            listener,
+            router,
+            realtime,
+            seeded,
+        })
+    }
+
+    /// The address it listens on (the real port when 0 was asked for).
+    ///
+    /// # Errors
+    /// When the system cannot tell.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// How many welcome tasks this start added (only a new database gets them).
+    pub fn seeded(&self) -> usize {
+        self.seeded
+    }
+
+    /// The realtime server, to emit from elsewhere.
+    pub fn realtime(&self) -> &Realtime {
+        &self.realtime
+    }
+
+    /// Serves until `shutdown` completes. Open connections are dropped then, not closed with
+    /// a Socket.IO disconnect, so pages reconnect by themselves when the server is back.
+    ///
+    /// # Errors
+    /// When accepting connections fails.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) -> std::io::Result<()> {
+        tokio::select! {
+            served = axum::serve(self.listener, self.router) => served,
+            () = shutdown => Ok(()),
+        }
+    }
+}

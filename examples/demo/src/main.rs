@@ -1,0 +1,161 @@
+//! `sheplang-demo`: the demo server. `--help` lists the options.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use sheplang_demo::{Config, Location, Server, tasks};
+
+const USAGE: &str = "\
+sheplang-demo: a live task list; open it in two browser windows and change it in one.
+
+usage: sheplang-demo [--port N] [--db FILE | --memory] [--web DIR]
+
+options:
+  --port N     port on 127.0.0.1 (default 3000, or $PORT); 0 picks a free port
+  --db FILE    SQLite file of the tasks (default $SHEPLANG_DEMO_DB, or
+               sheplang-demo/tasks.sqlite3 in the temporary folder)
+  --memory     keep the tasks in memory only (gone when the server stops)
+  --web DIR    the built page (default $SHEPLANG_DEMO_WEB, or examples/demo/web/dist)
+  -h, --help   this help
+
+The first line on stdout that starts with `http://` is the page's address.";
+
+fn main() -> ExitCode {
+    let config = match parse(std::env::args().skip(1)) {
+        Ok(Some(config)) => config,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("error: {message}\n  = help: `sheplang-demo --help` lists the options");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(config))
+}
+
+async fn run(config: Config) -> ExitCode {
+    let server = match Server::bind(&config).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = match server.local_addr() {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!("error: cannot read the bound address: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "sheplang demo: app `{}` (spec fingerprint {})",
+        tasks::Spec::APP,
+        tasks::Spec::FINGERPRINT
+    );
+    println!("  tasks:    {}", config.db);
+    if server.seeded() > 0 {
+        println!(
+            "            (new database: added {} welcome tasks)",
+            server.seeded()
+        );
+    }
+    println!("  page:     {}", config.web_dir.display());
+    if !config.web_dir.join("index.html").is_file() {
+        println!(
+            "            (not built: run `bash scripts/demo.sh`, or `npm run build` in examples/demo/web)"
+        );
+    }
+    println!("  realtime: ws://{addr}/socket.io/");
+    println!("open this in two browser windows (Ctrl-C stops):");
+    println!("http://{addr}/");
+
+    match server.serve(shutdown_signal()).await {
+        Ok(()) => {
+            println!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: the server failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// The configuration from the arguments and the environment; `None` for `--help`.
+fn parse(args: impl Iterator<Item = String>) -> Result<Option<Config>, String> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let mut config = Config::default();
+    if let Some(port) = env("PORT") {
+        config.port = parse_port(&port).map_err(|e| format!("$PORT: {e}"))?;
+    }
+    if let Some(db) = env("SHEPLANG_DEMO_DB") {
+        config.db = Location::File(PathBuf::from(db));
+    }
+    if let Some(web) = env("SHEPLANG_DEMO_WEB") {
+        config.web_dir = PathBuf::from(web);
+    }
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        let mut value = |what: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("`{flag}` needs {what}"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--port" => config.port = parse_port(&value("a port number")?)?,
+            "--db" => config.db = Location::File(PathBuf::from(value("a file path")?)),
+            "--memory" => config.db = Location::Memory,
+            "--web" => config.web_dir = PathBuf::from(value("a folder")?),
+            _ => return Err(format!("unknown argument `{arg}`")),
+        }
+    }
+    Ok(Some(config))
+}
+
+fn parse_port(text: &str) -> Result<u16, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a port number (0 to 65535)"))
+}

@@ -1,0 +1,339 @@
+//! The demo's HTTP API on 127.0.0.1: each write answers with the row and broadcasts the
+//! matching typed event; the whole app (realtime server, API, page) on one port.
+
+mod support;
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use sheplang::testing::Recorder;
+use sheplang::{Emitter, Model, ModelEvent};
+use sheplang_demo::{Location, Store, api, tasks};
+use support::{PollingClient, http};
+
+/// A recorder the test keeps a handle to while the router owns a clone.
+#[derive(Clone, Default)]
+struct Shared(Arc<Recorder<tasks::Spec>>);
+
+impl Emitter for Shared {
+    type Spec = tasks::Spec;
+    type Error = serde_json::Error;
+
+    fn emit<M: Model<Spec = tasks::Spec>>(
+        &self,
+        event: ModelEvent<'_, M>,
+    ) -> Result<(), Self::Error> {
+        self.0.emit(event)
+    }
+}
+
+fn memory_store() -> Store {
+    Store::open(&Location::Memory).expect("in-memory store")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_update_delete_round_trip_emits_typed_events() {
+    let recorder = Shared::default();
+    let addr = support::serve(api::routes(memory_store(), recorder.clone())).await;
+
+    let empty = http(addr, "GET", "/api/tasks", None).await;
+    assert_eq!((empty.status, empty.json()), (200, json!([])));
+
+    let created = support::json(addr, "POST", "/api/tasks", &json!({"title": "  Ship it "})).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let task = created.json();
+    assert_eq!(task["title"], "Ship it");
+    assert_eq!(task["done"], false);
+    let id = task["id"].as_str().expect("a string id").to_owned();
+    // On the wire: the spec's field names, `id` first.
+    let at = |key: &str| created.body.find(&format!("\"{key}\":")).expect(key);
+    assert!(at("id") < at("title") && at("title") < at("done") && at("done") < at("createdAt"));
+    assert_eq!(task.as_object().unwrap().len(), 4);
+
+    let sent = recorder.0.take();
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0].room, sent[0].event), ("task", "model_created"));
+    assert_eq!(sent[0].args, vec![json!("Task"), task.clone()]);
+
+    let path = format!("/api/tasks/{id}");
+    let renamed = support::json(addr, "PATCH", &path, &json!({"title": "Ship it today"})).await;
+    assert_eq!(renamed.status, 200, "{renamed:?}");
+    let completed = support::json(addr, "PATCH", &path, &json!({"done": true})).await;
+    assert_eq!(completed.status, 200, "{completed:?}");
+    let row = completed.json();
+    assert_eq!(
+        (row["title"].clone(), row["done"].clone()),
+        (json!("Ship it today"), json!(true))
+    );
+    assert_eq!(row["createdAt"], task["createdAt"]);
+
+    let sent = recorder.0.take();
+    let events: Vec<_> = sent.iter().map(|s| (s.room, s.event)).collect();
+    assert_eq!(
+        events,
+        [("task", "model_updated"), ("task", "model_updated")]
+    );
+    assert_eq!(sent[0].args[1], renamed.json());
+    assert_eq!(sent[1].args, vec![json!("Task"), row.clone()]);
+
+    let listed = http(addr, "GET", "/api/tasks", None).await;
+    assert_eq!(listed.json(), json!([row]));
+
+    let deleted = http(addr, "DELETE", &path, None).await;
+    assert_eq!((deleted.status, deleted.body.as_str()), (204, ""));
+    let sent = recorder.0.take();
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0].room, sent[0].event), ("task", "model_deleted"));
+    assert_eq!(sent[0].args, vec![json!("Task"), json!(id)]);
+
+    let gone = http(addr, "GET", &path, None).await;
+    assert_eq!(gone.status, 404);
+    assert_eq!(
+        http(addr, "GET", "/api/tasks", None).await.json(),
+        json!([])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_json_errors_and_emit_nothing() {
+    let recorder = Shared::default();
+    let addr = support::serve(api::routes(memory_store(), recorder.clone())).await;
+    let task = support::json(addr, "POST", "/api/tasks", &json!({"title": "one"}))
+        .await
+        .json();
+    recorder.0.take();
+    let path = format!("/api/tasks/{}", task["id"].as_str().unwrap());
+
+    let cases: Vec<(&str, String, Option<Value>, u16, &str)> = vec![
+        (
+            "POST",
+            "/api/tasks".into(),
+            Some(json!({"title": "   "})),
+            422,
+            "a task needs a title",
+        ),
+        (
+            "POST",
+            "/api/tasks".into(),
+            Some(json!({"title": "x".repeat(201)})),
+            422,
+            "at most 200",
+        ),
+        (
+            "POST",
+            "/api/tasks".into(),
+            Some(json!({"titel": "typo"})),
+            422,
+            "unknown field `titel`",
+        ),
+        (
+            "POST",
+            "/api/tasks".into(),
+            Some(json!([1, 2])),
+            422,
+            "invalid type",
+        ),
+        (
+            "PATCH",
+            path.clone(),
+            Some(json!({})),
+            422,
+            "nothing to change",
+        ),
+        (
+            "PATCH",
+            path.clone(),
+            Some(json!({"done": "yes"})),
+            422,
+            "invalid type",
+        ),
+        (
+            "PATCH",
+            "/api/tasks/999".into(),
+            Some(json!({"done": true})),
+            404,
+            "no task has the id `999`",
+        ),
+        (
+            "PATCH",
+            "/api/tasks/abc".into(),
+            Some(json!({"done": true})),
+            404,
+            "no task",
+        ),
+        ("DELETE", "/api/tasks/999".into(), None, 404, "no task"),
+    ];
+    for (method, path, body, status, message) in cases {
+        let response = match &body {
+            Some(body) => support::json(addr, method, &path, body).await,
+            None => http(addr, method, &path, None).await,
+        };
+        assert_eq!(
+            response.status, status,
+            "{method} {path} {body:?}: {response:?}"
+        );
+        let error = response.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            error.contains(message),
+            "{method} {path}: {error:?} lacks {message:?}"
+        );
+    }
+
+    // Not JSON at all.
+    let plain = http(addr, "POST", "/api/tasks", Some(("text/plain", "title=x"))).await;
+    assert_eq!(plain.status, 415, "{plain:?}");
+    assert!(plain.json()["error"].is_string());
+    let broken = http(
+        addr,
+        "POST",
+        "/api/tasks",
+        Some(("application/json", "{\"title\":")),
+    )
+    .await;
+    assert_eq!(broken.status, 400, "{broken:?}");
+
+    assert!(
+        recorder.0.take().is_empty(),
+        "a refused write broadcasts nothing"
+    );
+    assert_eq!(
+        http(addr, "GET", "/api/tasks", None).await.json(),
+        json!([task])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_of_the_real_server_sees_every_write() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::write(
+        web.path().join("index.html"),
+        "<!doctype html><title>demo</title>",
+    )
+    .unwrap();
+    std::fs::write(web.path().join("app.js"), "console.log(1)").unwrap();
+    let (router, realtime) = sheplang_demo::app(memory_store(), web.path().to_path_buf());
+    let addr = support::serve(router).await;
+
+    let (mut client, connected) = PollingClient::connect(addr).await;
+    assert_eq!(
+        connected,
+        vec![
+            json!({"app": "TaskList", "fingerprint": <tasks::Spec as sheplang::Spec>::FINGERPRINT})
+        ]
+    );
+    assert_eq!(client.subscribe("task").await, json!({"ok": true}));
+    assert_eq!(
+        client.subscribe("tasks").await,
+        json!({"ok": false, "error": "unknown channel \"tasks\""})
+    );
+    assert_eq!(realtime.subscriber_count(tasks::Channel::Task), 1);
+
+    let task = support::json(addr, "POST", "/api/tasks", &json!({"title": "Live"}))
+        .await
+        .json();
+    assert_eq!(
+        client.next_event().await,
+        ("model_created".into(), vec![json!("Task"), task.clone()])
+    );
+
+    let path = format!("/api/tasks/{}", task["id"].as_str().unwrap());
+    let done = support::json(addr, "PATCH", &path, &json!({"done": true}))
+        .await
+        .json();
+    assert_eq!(
+        client.next_event().await,
+        ("model_updated".into(), vec![json!("Task"), done])
+    );
+
+    assert_eq!(http(addr, "DELETE", &path, None).await.status, 204);
+    assert_eq!(
+        client.next_event().await,
+        (
+            "model_deleted".into(),
+            vec![json!("Task"), task["id"].clone()]
+        )
+    );
+
+    // The page, beside the API and the realtime server.
+    let index = http(addr, "GET", "/", None).await;
+    assert_eq!(index.status, 200);
+    assert!(
+        index
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(index.body.contains("<title>demo</title>"));
+    let script = http(addr, "GET", "/app.js", None).await;
+    assert!(
+        script
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    for path in [
+        "/missing.js",
+        "/../Cargo.toml",
+        "/%2e%2e/Cargo.toml",
+        "/.hidden",
+        "/a/b.js",
+    ] {
+        assert_eq!(http(addr, "GET", path, None).await.status, 404, "{path}");
+    }
+    assert_eq!(
+        http(addr, "POST", "/", Some(("text/plain", "x")))
+            .await
+            .status,
+        405
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unbuilt_page_explains_how_to_build_it() {
+    let web = tempfile::tempdir().unwrap();
+    let (router, _realtime) = sheplang_demo::app(memory_store(), web.path().join("dist"));
+    let addr = support::serve(router).await;
+    let page = http(addr, "GET", "/", None).await;
+    assert_eq!(page.status, 503);
+    assert!(page.body.contains("scripts/demo.sh"), "{}", page.body);
+    assert_eq!(http(addr, "GET", "/api/tasks", None).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_keeps_the_tasks_and_seeds_only_a_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = sheplang_demo::Config {
+        port: 0,
+        db: Location::File(dir.path().join("tasks.sqlite3")),
+        web_dir: dir.path().join("dist"),
+    };
+    let first = sheplang_demo::Server::bind(&config)
+        .await
+        .expect("first start");
+    assert_eq!(first.seeded(), 3);
+    let addr = first.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(first.serve(async {
+        let _ = stopped.await;
+    }));
+    let added = support::json(addr, "POST", "/api/tasks", &json!({"title": "kept"})).await;
+    assert_eq!(added.status, 201);
+    let before = http(addr, "GET", "/api/tasks", None).await.json();
+    assert_eq!(before.as_array().unwrap().len(), 4);
+    stop.send(()).unwrap();
+    serving.await.unwrap().unwrap();
+
+    let again = sheplang_demo::Server::bind(&sheplang_demo::Config {
+        port: addr.port(),
+        ..config
+    })
+    .await
+    .expect("second start on the same port and file");
+    assert_eq!(again.seeded(), 0);
+    assert_eq!(again.local_addr().unwrap(), addr);
+    tokio::spawn(again.serve(std::future::pending()));
+    assert_eq!(http(addr, "GET", "/api/tasks", None).await.json(), before);
+}
