@@ -9,7 +9,7 @@
 //! | `POST /control/emit` | `{"event": "model_created", "args": ["Task", {...}]}` | parses the event with the generated `ServerToClient::parse` (so the row must match the spec) and sends it through the typed API (`emit_created`, ...) |
 //! | `GET /control/stats` | | `{"connected": n, "subscribers": {"task": n, ...}}` |
 //! | `POST /control/samples` | | all-types spec only: emits the Rust-made rows of [`rows`](crate::rows) |
-//! | `POST /control/burst?count=K&batch=B&payload=N` | | bench spec only: emits `K` `Tick` rows, yielding every `B`, each with `sentAt` = now (ms since the epoch) and a text of `N` bytes |
+//! | `POST /control/burst?count=K&batch=B&payload=N&rate=R` | | bench spec only: emits `K` `Tick` rows, each with `sentAt` = now (ms since the epoch) and a text of `N` bytes; as fast as possible, yielding every `B` (`rate` 0), or paced at `R` events per second, `B` at a time |
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -196,6 +196,8 @@ struct Burst {
     batch: u32,
     #[serde(default)]
     payload: usize,
+    #[serde(default)]
+    rate: f64,
 }
 
 fn default_batch() -> u32 {
@@ -216,6 +218,9 @@ async fn burst(
 ) -> Response {
     let payload = "x".repeat(burst.payload.min(1 << 20));
     let batch = burst.batch.max(1);
+    // Paced: batch `i` (from 0) is due at `i * batch / rate` seconds.
+    let pace = (burst.rate.is_finite() && burst.rate > 0.0)
+        .then(|| std::time::Duration::from_secs_f64(f64::from(batch) / burst.rate));
     let started = Instant::now();
     let mut failed = 0usize;
     for seq in 0..burst.count {
@@ -229,7 +234,13 @@ async fn burst(
             failed += e.failed_subscribers().max(1);
         }
         if (seq + 1) % batch == 0 {
-            tokio::task::yield_now().await;
+            match pace {
+                Some(interval) => {
+                    let due = started + interval * ((seq + 1) / batch);
+                    tokio::time::sleep_until(due.into()).await;
+                }
+                None => tokio::task::yield_now().await,
+            }
         }
     }
     axum::Json(json!({

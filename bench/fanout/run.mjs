@@ -1,0 +1,351 @@
+#!/usr/bin/env node
+// Fan-out benchmark: the generated Node `RealtimeServer` against the Rust one
+// (sheplang-socketio), same spec (sheplang-socketio/examples/specs/bench.shep), same clients.
+//
+// For each subscriber count N and each server, in turn: start the server (a fresh process),
+// connect N socket.io-client subscribers to channel `tick` (spread over worker threads), warm
+// up, then measure at the clients, in two ways:
+//   - saturated: the server emits K `model_created("Tick", row)` events as fast as it accepts
+//     them (yielding to its event loop every B events). Delivered events per second = N*K
+//     deliveries / (first emit -> last arrival). Latencies here are mostly queueing.
+//   - paced: the server emits at a fixed rate that every server sustains (`--rate`, events/s,
+//     10 at a time), so p50/p99 latency compare at equal load.
+// Latency is the row's `sentAt` (server clock at emit) to its arrival. Also: the server
+// process's peak RSS (VmHWM) and its CPU time per 1,000 deliveries during the saturated runs,
+// and lost events (N*K minus what arrived: must be 0). Then the Rust/Node ratios.
+//
+//   node bench/fanout/run.mjs                     # N = 100 and 1000
+//   node bench/fanout/run.mjs --subscribers 100 --events 500 --runs 1
+//
+// Options: --subscribers 100,1000  --events 2000,400 (K per N)  --rate 500,100 (paced
+//          events/s per N, for 2 s)  --batch 50  --payload 64  --workers 2  --runs 3 (median)
+//          --servers node,node-norecovery,rust
+// Needs: cargo (builds serve-spec in release), and ts/node_modules (socket.io, socket.io-client,
+// typescript), installed by `npm ci` in ts/. Only 127.0.0.1 is used.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const workspace = resolve(here, '..', '..');
+const tsDir = join(workspace, 'ts');
+const work = join(here, '.work');
+
+// ---------------------------------------------------------------- options
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
+const subscribers = list(option('subscribers', '100,1000')).map(Number);
+const eventsPerN = list(option('events', '2000,400')).map(Number);
+const ratePerN = list(option('rate', '500,100')).map(Number);
+const batch = Number(option('batch', '50'));
+const payload = Number(option('payload', '64'));
+const workers = Number(option('workers', '2'));
+const runs = Number(option('runs', '3'));
+const servers = list(option('servers', 'node,node-norecovery,rust'));
+
+if (!existsSync(join(tsDir, 'node_modules', 'socket.io-client'))) {
+  console.error('bench: ts/node_modules is missing; run `npm ci` in ts/ first');
+  process.exit(2);
+}
+const tsRequire = createRequire(join(tsDir, 'package.json'));
+const ioClientPath = pathToFileURL(tsRequire.resolve('socket.io-client')).href;
+
+// ---------------------------------------------------------------- build
+/** Builds serve-spec in release; returns the executable and the generated-code folder. */
+function buildRust() {
+  console.error('bench: cargo build --release -p sheplang-socketio-examples --bin serve-spec');
+  const output = execFileSync(
+    'cargo',
+    ['build', '--release', '-p', 'sheplang-socketio-examples', '--bin', 'serve-spec', '--message-format=json'],
+    { cwd: workspace, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 },
+  );
+  let executable;
+  let generated;
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const m = JSON.parse(line);
+    if (m.reason === 'compiler-artifact' && m.executable?.endsWith('serve-spec')) executable = m.executable;
+    if (m.reason === 'build-script-executed' && m.package_id.includes('sheplang-socketio')) {
+      generated = join(m.out_dir, 'sheplang');
+    }
+  }
+  if (!executable || !generated) throw new Error('cargo did not report serve-spec and its OUT_DIR');
+  return { executable, generated };
+}
+
+/** Transpiles the generated TypeScript of bench.shep to JavaScript under .work/. */
+function prepareNode(generated) {
+  const ts = tsRequire('typescript');
+  const source = join(generated, 'bench', 'ts');
+  rmSync(work, { recursive: true, force: true });
+  const walk = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
+  for (const file of walk(source)) {
+    const out = join(work, 'ts', relative(source, file)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(out), { recursive: true });
+    const js = ts.transpileModule(readFileSync(file, 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    writeFileSync(out, js);
+  }
+  writeFileSync(join(work, 'package.json'), '{"type":"module"}\n');
+  // The generated server imports `socket.io`: resolve it from ts/node_modules.
+  symlinkSync(join(tsDir, 'node_modules'), join(work, 'node_modules'), 'dir');
+  return join(work, 'ts', 'api', 'realtime', 'server.js');
+}
+
+// ---------------------------------------------------------------- processes
+async function startProcess(command, args) {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => child.once('exit', r));
+  const ready = await new Promise((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} did not start`)), 30_000);
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      resolveReady(JSON.parse(line));
+    });
+    exited.then((code) => reject(new Error(`${command} exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${ready.port}`,
+    pid: child.pid,
+    async stop() {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Peak RSS (MiB) and CPU seconds (user + system) so far of a process, from /proc. */
+function processStats(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 'NaN') / 1024;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+    return { peakRssMiB: hwm, cpuSeconds: ticks / 100 };
+  } catch {
+    return { peakRssMiB: NaN, cpuSeconds: NaN };
+  }
+}
+
+// ---------------------------------------------------------------- clients
+function ask(worker, message, answerType) {
+  return new Promise((resolveAnswer) => {
+    const onMessage = (m) => {
+      if (m.type === answerType) {
+        worker.off('message', onMessage);
+        resolveAnswer(m);
+      }
+    };
+    worker.on('message', onMessage);
+    worker.postMessage(message);
+  });
+}
+
+async function startClients(url, n) {
+  const per = Array.from({ length: workers }, (_, i) => Math.floor(n / workers) + (i < n % workers ? 1 : 0));
+  const pool = per
+    .filter((count) => count > 0)
+    .map((count) => new Worker(join(here, 'client-worker.mjs'), { workerData: { url, count, ioClientPath } }));
+  await Promise.all(
+    pool.map(
+      (w) =>
+        new Promise((resolveReady, reject) => {
+          w.on('error', reject);
+          w.once('message', (m) => (m.type === 'ready' ? resolveReady() : reject(new Error(String(m.type)))));
+        }),
+    ),
+  );
+  return {
+    reset: () => Promise.all(pool.map((w) => ask(w, { type: 'reset' }, 'reset'))),
+    report: () => Promise.all(pool.map((w) => ask(w, { type: 'report' }, 'report'))),
+    async close() {
+      await Promise.all(pool.map((w) => ask(w, { type: 'close' }, 'closed')));
+      await Promise.all(pool.map((w) => w.terminate()));
+    },
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function burst(server, count, rate = 0) {
+  const b = rate > 0 ? 10 : batch;
+  const response = await fetch(
+    `${server.url}/control/burst?count=${count}&batch=${b}&payload=${payload}&rate=${rate}`,
+    { method: 'POST' },
+  );
+  if (!response.ok) throw new Error(`burst: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** Waits until `expected` deliveries arrived, or nothing new arrived for 3 s. */
+async function drain(clients, expected) {
+  let last = -1;
+  let quietSince = Date.now();
+  for (;;) {
+    const reports = await clients.report();
+    const received = reports.reduce((sum, r) => sum + r.received, 0);
+    if (received >= expected) return reports;
+    if (received !== last) {
+      last = received;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince > 3_000) {
+      return reports;
+    }
+    await sleep(20);
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** One measured burst (or paced run) against a running server with N connected clients. */
+async function measure(server, clients, n, k, rate = 0) {
+  await clients.reset();
+  const t0 = performance.timeOrigin + performance.now();
+  const emitted = await burst(server, k, rate);
+  const reports = await drain(clients, n * k);
+  const received = reports.reduce((sum, r) => sum + r.received, 0);
+  const latencies = new Float64Array(received);
+  let offset = 0;
+  for (const r of reports) {
+    latencies.set(r.latencies, offset);
+    offset += r.latencies.length;
+  }
+  latencies.sort();
+  // From just before the burst was requested to the last arrival at any client.
+  const t1 = Math.max(...reports.map((r) => r.lastArrival));
+  return {
+    deliveries: received,
+    lost: n * k - received,
+    failedDeliveries: emitted.failedDeliveries ?? 0,
+    seconds: (t1 - t0) / 1000,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    disconnects: reports.reduce((sum, r) => sum + r.disconnects, 0),
+  };
+}
+
+// ---------------------------------------------------------------- main
+const { executable, generated } = buildRust();
+const nodeServerJs = prepareNode(generated);
+const commands = {
+  node: () => startProcess(process.execPath, [join(here, 'node-server.mjs'), nodeServerJs]),
+  'node-norecovery': () =>
+    startProcess(process.execPath, [join(here, 'node-server.mjs'), nodeServerJs, '--no-recovery']),
+  rust: () =>
+    // The per-client send queue holds a whole burst: Node buffers without limit, and a burst
+    // that overflows socketioxide's queue would be dropped (and counted as lost).
+    startProcess(executable, ['bench', '--port', '0', '--exit-on-stdin-eof', '--max-buffer-size', '8192']),
+};
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const results = [];
+for (const [i, n] of subscribers.entries()) {
+  const k = eventsPerN[i] ?? eventsPerN.at(-1);
+  const rate = ratePerN[i] ?? ratePerN.at(-1);
+  for (const name of servers) {
+    const server = await commands[name]();
+    const clients = await startClients(server.url, n);
+    // Warm-up: JIT, buffers, the first connections' upgrade.
+    await measure(server, clients, n, Math.min(200, k));
+    const before = processStats(server.pid);
+    const saturated = [];
+    for (let r = 0; r < runs; r += 1) {
+      saturated.push(await measure(server, clients, n, k));
+      await sleep(200);
+    }
+    const after = processStats(server.pid);
+    const paced = [];
+    for (let r = 0; r < runs; r += 1) {
+      paced.push(await measure(server, clients, n, Math.round(rate * 2), rate));
+      await sleep(200);
+    }
+    const stats = processStats(server.pid);
+    await clients.close();
+    await server.stop();
+    const deliveries = saturated.reduce((sum, m) => sum + m.deliveries, 0);
+    const row = {
+      server: name,
+      subscribers: n,
+      eventsPerRun: k,
+      rate,
+      deliveredPerSecond: median(saturated.map((m) => m.deliveries / m.seconds)),
+      p50Ms: median(saturated.map((m) => m.p50)),
+      p99Ms: median(saturated.map((m) => m.p99)),
+      pacedP50Ms: median(paced.map((m) => m.p50)),
+      pacedP99Ms: median(paced.map((m) => m.p99)),
+      lost: [...saturated, ...paced].reduce((sum, m) => sum + m.lost, 0),
+      disconnects: [...saturated, ...paced].reduce((sum, m) => sum + m.disconnects, 0),
+      peakRssMiB: stats.peakRssMiB,
+      cpuMsPer1k: ((after.cpuSeconds - before.cpuSeconds) * 1000 * 1000) / Math.max(1, deliveries),
+    };
+    results.push(row);
+    console.error(
+      `bench: ${name.padEnd(16)} N=${String(n).padStart(5)}: ` +
+        `${Math.round(row.deliveredPerSecond).toLocaleString('en-US')} deliveries/s saturated ` +
+        `(p50 ${row.p50Ms.toFixed(1)} ms, p99 ${row.p99Ms.toFixed(1)} ms); paced at ${rate}/s: ` +
+        `p50 ${row.pacedP50Ms.toFixed(2)} ms, p99 ${row.pacedP99Ms.toFixed(2)} ms; ` +
+        `peak RSS ${row.peakRssMiB.toFixed(1)} MiB; lost ${row.lost}`,
+    );
+    await sleep(500);
+  }
+}
+
+// ---------------------------------------------------------------- report
+const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+const lines = [];
+lines.push(
+  `fan-out: ${batch}-event batches, ${payload}-byte payload, ${workers} client worker(s), median of ${runs} run(s), loopback`,
+);
+lines.push('');
+lines.push(
+  '| server | N | saturated: delivered/s | p50 ms | p99 ms | paced: events/s | p50 ms | p99 ms | peak RSS MiB | CPU ms / 1k deliveries | lost |',
+);
+lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of results) {
+  lines.push(
+    `| ${r.server} | ${r.subscribers} | ${Math.round(r.deliveredPerSecond).toLocaleString('en-US')} | ` +
+      `${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${r.rate} | ${fmt(r.pacedP50Ms, 2)} | ${fmt(r.pacedP99Ms, 2)} | ` +
+      `${fmt(r.peakRssMiB)} | ${fmt(r.cpuMsPer1k, 2)} | ${r.lost} |`,
+  );
+}
+const rust = results.filter((r) => r.server === 'rust');
+for (const baseline of ['node', 'node-norecovery']) {
+  const rows = rust
+    .map((r) => [r, results.find((b) => b.server === baseline && b.subscribers === r.subscribers)])
+    .filter(([, b]) => b !== undefined);
+  if (rows.length === 0) continue;
+  lines.push('');
+  lines.push(`Rust / ${baseline} (delivered/s: higher is better; the rest: lower is better):`);
+  lines.push('');
+  lines.push('| N | delivered/s | saturated p99 | paced p50 | paced p99 | peak RSS | CPU per delivery |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [r, b] of rows) {
+    lines.push(
+      `| ${r.subscribers} | ${fmt(r.deliveredPerSecond / b.deliveredPerSecond, 2)}x | ${fmt(r.p99Ms / b.p99Ms, 2)}x | ` +
+        `${fmt(r.pacedP50Ms / b.pacedP50Ms, 2)}x | ${fmt(r.pacedP99Ms / b.pacedP99Ms, 2)}x | ` +
+        `${fmt(r.peakRssMiB / b.peakRssMiB, 2)}x | ${fmt(r.cpuMsPer1k / b.cpuMsPer1k, 2)}x |`,
+    );
+  }
+}
+const lost = results.reduce((sum, r) => sum + r.lost, 0);
+lines.push('');
+lines.push(lost === 0 ? 'lost events: 0' : `LOST EVENTS: ${lost}`);
+console.log(lines.join('\n'));
+process.exit(lost === 0 ? 0 : 1);
