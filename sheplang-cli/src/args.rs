@@ -9,6 +9,9 @@ Usage:
   sheplang check FILE...                     check specs; warnings and errors on stderr
   sheplang model FILE [--format json|yaml]   print the checked model (IR) on stdout
   sheplang gen FILE... --out DIR             write the Rust and TypeScript artifacts into DIR
+  sheplang export [--manifest-path PATH] [--package NAME]...
+                                             write the TypeScript of the workspace's packages
+                                             that have [package.metadata.sheplang]
   sheplang help | --help | --version
 
 Exit status: 0 ok, 1 a spec has errors, 2 usage or I/O error.";
@@ -25,9 +28,21 @@ pub enum Format {
 pub enum Command {
     Help,
     Version,
-    Check { files: Vec<PathBuf> },
-    Model { file: PathBuf, format: Format },
-    Gen { files: Vec<PathBuf>, out: PathBuf },
+    Check {
+        files: Vec<PathBuf>,
+    },
+    Model {
+        file: PathBuf,
+        format: Format,
+    },
+    Gen {
+        files: Vec<PathBuf>,
+        out: PathBuf,
+    },
+    Export {
+        manifest_path: Option<PathBuf>,
+        packages: Vec<String>,
+    },
 }
 
 pub fn parse(argv: &[String]) -> Result<Command, String> {
@@ -80,9 +95,32 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             let out = out.ok_or("`gen` needs `--out DIR`")?;
             Ok(Command::Gen { files, out })
         }
+        "export" => {
+            let (files, flags) = split(rest, &["--manifest-path", "--package"])?;
+            if let Some(file) = files.first() {
+                return Err(format!(
+                    "`export` takes no files, got `{}`: the specs are listed in each package's \
+                     `[package.metadata.sheplang]`",
+                    file.display()
+                ));
+            }
+            let mut manifest_path = None;
+            let mut packages = Vec::new();
+            for (flag, value) in flags {
+                match flag.as_str() {
+                    "--manifest-path" => manifest_path = Some(PathBuf::from(value)),
+                    "--package" => packages.push(value),
+                    other => return Err(format!("unexpected flag `{other}` for `export`")),
+                }
+            }
+            Ok(Command::Export {
+                manifest_path,
+                packages,
+            })
+        }
         other if other.starts_with('-') => Err(format!("unknown flag `{other}`")),
         other => Err(format!(
-            "unknown command `{other}`: the commands are `check`, `model` and `gen`"
+            "unknown command `{other}`: the commands are `check`, `model`, `gen` and `export`"
         )),
     }
 }
@@ -150,6 +188,19 @@ mod tests {
     }
 
     #[test]
+    fn parses_export() {
+        assert_eq!(
+            parse(&argv(
+                "export --manifest-path ws/Cargo.toml --package a --package=b"
+            )),
+            Ok(Command::Export {
+                manifest_path: Some("ws/Cargo.toml".into()),
+                packages: vec!["a".into(), "b".into()],
+            })
+        );
+    }
+
+    #[test]
     fn rejects_bad_usage() {
         assert!(parse(&argv("")).is_err());
         assert!(parse(&argv("check")).is_err());
@@ -159,5 +210,7 @@ mod tests {
         assert!(parse(&argv("gen a.shep")).is_err());
         assert!(parse(&argv("gen a.shep --out")).is_err());
         assert!(parse(&argv("frobnicate")).is_err());
+        assert!(parse(&argv("export a.shep")).is_err());
+        assert!(parse(&argv("export --out dir")).is_err());
     }
 }

@@ -52,6 +52,10 @@ pub fn run(command: Command) -> Result<Outcome, String> {
             let _ = stdout.write_all(text.as_bytes());
             Ok(Outcome::Success)
         }
+        Command::Export {
+            manifest_path,
+            packages,
+        } => crate::export::run(manifest_path.as_deref(), &packages),
         Command::Gen { files, out } => {
             let mut failed = false;
             for file in &files {
