@@ -25,8 +25,10 @@ function sheplang(args) {
     ? [resolve(bin), args]
     : ['cargo', ['run', '--quiet', '-p', 'sheplang-cli', '--', ...args]];
   try {
-    execFileSync(command, commandArgs, { cwd: workspace, stdio: ['ignore', 'ignore', 'inherit'] });
+    // Quiet when it works; cargo's and the compiler's messages are shown when it does not.
+    execFileSync(command, commandArgs, { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
+    process.stderr.write(String(error.stderr ?? ''));
     const hint = bin
       ? `SHEPLANG_BIN=${bin} did not run`
       : 'needs cargo (https://rustup.rs) to build the sheplang CLI, or SHEPLANG_BIN=/path/to/sheplang';

@@ -36,13 +36,18 @@ export function App(): ReactNode {
   // while it was in flight (the fetched rows may predate them).
   const received = useRef<{ seq: number; change: Change }[]>([]);
   const seq = useRef(0);
-  const titles = useRef(new Map<string, string>());
+  // The last row seen of each id, to tell a rename from a completion in the activity list.
+  const known = useRef(new Map<string, Task>());
+  const described = useRef(new WeakMap<Change, string>());
   const onChange = useCallback((change: Change): void => {
     seq.current += 1;
     received.current.push({ seq: seq.current, change });
     received.current.splice(0, Math.max(0, received.current.length - 500));
-    if (change.kind !== 'deleted') {
-      titles.current.set(change.data.id, change.data.title);
+    described.current.set(change, describe(change, known.current));
+    if (change.kind === 'deleted') {
+      known.current.delete(change.id);
+    } else {
+      known.current.set(change.data.id, change.data);
     }
   }, []);
 
@@ -64,9 +69,7 @@ export function App(): ReactNode {
           byId.set(change.data.id, change.data);
         }
       }
-      for (const row of byId.values()) {
-        titles.current.set(row.id, row.title);
-      }
+      known.current = new Map(byId);
       reset([...byId.values()]);
       setLoaded(true);
       setLoadError(null);
@@ -167,7 +170,7 @@ export function App(): ReactNode {
         </footer>
       </section>
 
-      <Activity history={history} titles={titles.current} />
+      <Activity history={history} described={described.current} />
 
       <footer className="foot">
         Socket.IO, app <code>{APP_NAME}</code>, spec <code>{FINGERPRINT}</code>
@@ -353,10 +356,10 @@ function useFlashOnChange(value: string): boolean {
 
 function Activity({
   history,
-  titles,
+  described,
 }: {
   history: readonly Change[];
-  titles: ReadonlyMap<string, string>;
+  described: WeakMap<Change, string>;
 }): ReactNode {
   return (
     <section className="activity" aria-label="Live events">
@@ -367,21 +370,41 @@ function Activity({
         </p>
       ) : (
         <ol data-testid="activity">
-          {history.map((change, index) => ({ change, index })).reverse().map(({ change, index }) => {
-            const id = change.kind === 'deleted' ? change.id : change.data.id;
-            const title = change.kind === 'deleted' ? titles.get(id) : change.data.title;
-            return (
-              <li key={`${change.receivedAt}-${change.kind}-${id}-${index}`}>
+          {history
+            .map((change, index) => ({ change, index }))
+            .reverse()
+            .map(({ change, index }) => (
+              <li key={`${change.receivedAt}-${index}`}>
                 <time>{new Date(change.receivedAt).toLocaleTimeString()}</time>
                 <span className={`kind ${change.kind}`}>{change.kind}</span>
-                <span className="what">{title ?? `task ${id}`}</span>
+                <span className="what">{described.get(change) ?? change.kind}</span>
               </li>
-            );
-          })}
+            ))}
         </ol>
       )}
     </section>
   );
+}
+
+/** A change in words, from the row as it was before. */
+function describe(change: Change, known: ReadonlyMap<string, Task>): string {
+  if (change.kind === 'deleted') {
+    const before = known.get(change.id);
+    return before === undefined ? `task ${change.id}` : `“${before.title}”`;
+  }
+  const after = change.data;
+  const before = known.get(after.id);
+  if (change.kind === 'created' || before === undefined) {
+    return `“${after.title}”`;
+  }
+  const parts: string[] = [];
+  if (before.title !== after.title) {
+    parts.push(`renamed “${before.title}” to “${after.title}”`);
+  }
+  if (before.done !== after.done) {
+    parts.push(`${after.done ? 'completed' : 'reopened'} “${after.title}”`);
+  }
+  return parts.length > 0 ? parts.join(', ') : `“${after.title}”`;
 }
 
 function messageOf(error: unknown): string {

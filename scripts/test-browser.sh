@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The demo's browser test, end to end, on a fresh machine: installs Chromium (Debian's, with
+# apt-get, only when /usr/bin/chromium is missing), builds everything with scripts/demo.sh
+# --build-only (npm ci, generated TypeScript, bundled page, server binary), then runs
+# examples/demo/web/e2e/ with node's test runner: two browsers, one live task list, a server
+# restart. Screenshots go to examples/demo/web/e2e/screenshots/.
+#
+# Usage: bash scripts/test-browser.sh
+#        DEMO_SCREENSHOT=update bash scripts/test-browser.sh   also refreshes docs/demo.png
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+[[ $target == /* ]] || target=$root/$target
+chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
+
+step() { printf '==> %s\n' "$*" >&2; }
+die() {
+  printf 'error: %s\n' "$1" >&2
+  shift
+  for hint in "$@"; do printf '  = help: %s\n' "$hint" >&2; done
+  exit 1
+}
+
+if [[ ! -x $chromium ]]; then
+  if [[ -n ${CHROMIUM_PATH:-} ]]; then
+    die "CHROMIUM_PATH=$chromium is not an executable"
+  fi
+  if [[ $(id -u) -ne 0 ]]; then
+    die "Chromium is missing ($chromium) and installing it needs root" "sudo apt-get install -y chromium, or CHROMIUM_PATH=/path/to/chromium"
+  fi
+  command -v apt-get >/dev/null 2>&1 ||
+    die "Chromium is missing ($chromium) and there is no apt-get to install it" "install Chromium, then CHROMIUM_PATH=/path/to/chromium"
+  step "installing Chromium (apt-get install chromium)"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } >&2 ||
+    die "apt-get could not install chromium (see above)" "are Debian's package servers reachable?"
+  [[ -x $chromium ]] || die "apt-get installed chromium, but $chromium is still missing" "set CHROMIUM_PATH"
+fi
+step "browser: $("$chromium" --version 2>/dev/null | head -n 1)"
+
+bash scripts/demo.sh --build-only
+
+step "browser test (examples/demo/web/e2e/)"
+cd examples/demo/web
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHROMIUM_PATH="$chromium" SHEPLANG_DEMO_BIN="$target/debug/sheplang-demo"
+node --test --test-timeout=300000 e2e/
