@@ -284,6 +284,8 @@ fn unknown_model(spec: &ir::Spec, stem: &str, model: &LitStr) -> syn::Error {
 struct Matched<'a> {
     host: &'a syn::Field,
     layout: &'a RowField,
+    /// The index of `layout` in the row: the order of the wire row.
+    index: usize,
 }
 
 impl Matched<'_> {
@@ -322,6 +324,7 @@ fn check_fields<'a>(
                 matched.push(Matched {
                     host: field,
                     layout: &layout.fields[i],
+                    index: i,
                 });
             }
             None => unknown.push(ident),
@@ -514,7 +517,10 @@ fn serialize_impl(host: &Ident, model: &ir::Model, matched: &[Matched<'_>]) -> T
     let serde = quote!(::sheplang::__private::serde);
     let name = &model.name;
     let len = matched.len();
-    let fields = matched.iter().filter_map(|m| {
+    // In the row's order (`id` first, then the spec's), whatever the host struct's order.
+    let mut ordered: Vec<&Matched<'_>> = matched.iter().collect();
+    ordered.sort_by_key(|m| m.index);
+    let fields = ordered.into_iter().filter_map(|m| {
         let ident = m.ident()?;
         let wire = &m.layout.wire;
         let span = m.host.ty.span();
@@ -562,5 +568,23 @@ fn serialize_impl(host: &Ident, model: &ir::Model, matched: &[Matched<'_>]) -> T
                 #serde::ser::SerializeStruct::end(row)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_field_names_are_identifiers() {
+        // `conversion` rebuilds the row's field names; a raw one must parse too.
+        assert!(syn::parse_str::<Ident>("r#type").is_ok());
+        assert!(syn::parse_str::<Ident>("due_date").is_ok());
+    }
+
+    #[test]
+    fn shows_types_as_written() {
+        let ty = quote!(::core::option::Option<::std::vec::Vec<::sheplang::Ref<User>>>);
+        assert_eq!(type_display(&ty), "Option<Vec<Ref<User>>>");
     }
 }

@@ -16,7 +16,8 @@
 //!   not followed by brackets; `# [x]` reaches the spec and is reported there;
 //! - tokens whose positions are unknown or out of order (made by another macro) are separated
 //!   by one space, joining only what the ShepLang lexer reads as one token: `-` `>` with joint
-//!   spacing, `==`, `!=`, `<=`, `>=`, `yes` `/` `no`, and `[...]` right after a word.
+//!   spacing, `==`, `!=`, `<=`, `>=`, `yes` `/` `no`, and brackets with what they follow and
+//!   hold (`text[]`, `ref[User]`).
 
 use proc_macro2::{Delimiter, Literal, Spacing, Span, TokenStream, TokenTree};
 use quote::quote;
@@ -64,6 +65,8 @@ enum Prev {
     YesSlash,
     /// A punctuation char with joint spacing.
     Joint(char),
+    /// An opening `[`: the next token is glued to it.
+    Open,
     Other,
 }
 
@@ -161,21 +164,25 @@ impl Writer {
                         return;
                     }
                 };
-                let glue = g.delimiter() == Delimiter::Bracket && self.prev == Prev::Word;
-                self.piece(open, g.span_open(), glue, Prev::Other);
+                // `text[]`, `ref[User]`: brackets hug what they follow and what they hold.
+                let bracket = g.delimiter() == Delimiter::Bracket;
+                let glue = bracket && self.prev == Prev::Word;
+                let after_open = if bracket { Prev::Open } else { Prev::Other };
+                self.piece(open, g.span_open(), glue, after_open);
                 self.stream(g.stream());
-                self.piece(close, g.span_close(), false, Prev::Word);
+                self.piece(close, g.span_close(), bracket, Prev::Word);
             }
             TokenTree::Ident(ident) => {
                 let name = ident.to_string();
                 let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
-                let glue = self.prev == Prev::YesSlash && name == "no";
+                let glue = (self.prev == Prev::YesSlash && name == "no") || self.prev == Prev::Open;
                 let next = if name == "yes" { Prev::Yes } else { Prev::Word };
                 self.piece(&name, ident.span(), glue, next);
             }
             TokenTree::Punct(p) => {
                 let c = p.as_char();
                 let glue = match self.prev {
+                    Prev::Open => true,
                     Prev::Joint('-') => c == '>',
                     Prev::Joint('=' | '!' | '<' | '>') => c == '=',
                     Prev::Yes => c == '/',
@@ -194,7 +201,7 @@ impl Writer {
             TokenTree::Literal(lit) => {
                 let span = lit.span();
                 match spec_literal(&lit) {
-                    Ok(text) => self.piece(&text, span, false, Prev::Word),
+                    Ok(text) => self.piece(&text, span, self.prev == Prev::Open, Prev::Word),
                     Err(message) => self.errors.at(span, message),
                 }
             }
@@ -206,8 +213,10 @@ impl Writer {
     fn piece(&mut self, text: &str, span: Span, glue: bool, next: Prev) {
         let start = start_of(span);
         let end = end_of(span);
+        // A real token has a width; a zero-width span was made by a macro, not read from source.
+        let known = start.0 > 0 && end > start;
         let placed = match self.cursor {
-            Some(cursor) if start >= cursor && end >= start && start.0 > 0 => {
+            Some(cursor) if known && start >= cursor => {
                 if start.0 > cursor.0 {
                     for _ in cursor.0..start.0 {
                         self.text.push('\n');
@@ -219,7 +228,7 @@ impl Writer {
                 }
                 true
             }
-            None if start.0 > 0 && end >= start => {
+            None if known => {
                 // The first token starts the text.
                 true
             }
@@ -228,7 +237,7 @@ impl Writer {
         if !placed && !glue && !self.text.is_empty() {
             self.text.push(' ');
         }
-        self.cursor = (placed && end >= start).then_some(end);
+        self.cursor = placed.then_some(end);
         let from = self.text.len();
         self.text.push_str(text);
         self.pieces.push(Piece {
@@ -333,6 +342,23 @@ mod tests {
     fn keeps_spaced_tokens_apart() {
         assert_eq!(text("x = yes / no"), "x = yes / no");
         assert_eq!(text("a - > b"), "a - > b");
+    }
+
+    #[test]
+    fn spaces_tokens_without_positions() {
+        // Tokens made by a macro have no source positions: one space apart, joined where the
+        // ShepLang lexer reads one token.
+        let tokens = quote! {
+            app A { data T { fields: { ok: yes/no tags: text[] owner: ref[T] } states: a -> b } }
+        };
+        let text = SpecText::from_tokens(tokens).expect("a spec text").text;
+        assert_eq!(
+            text,
+            "app A { data T { fields : { ok : yes/no tags : text[] owner : ref[T] } \
+             states : a -> b } }"
+        );
+        let (_, result) = compile_str("inline spec", &text);
+        assert!(result.is_ok(), "{text}");
     }
 
     #[test]

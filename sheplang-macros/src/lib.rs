@@ -19,7 +19,7 @@ use proc_macro::TokenStream;
 ///
 /// Inline, in brace style; an error lands on the offending token:
 ///
-/// ```ignore
+/// ```
 /// mod tasks {
 ///     sheplang::sheplang! {
 ///         app Tasks {
@@ -34,6 +34,15 @@ use proc_macro::TokenStream;
 ///         }
 ///     }
 /// }
+///
+/// let task = tasks::Task {
+///     id: "t-1".into(),
+///     title: "Write the docs".into(),
+///     done: false,
+///     tags: vec![],
+/// };
+/// assert_eq!(sheplang::created(&task).room(), "task");
+/// assert!(tasks::TaskState::Todo.can_transition_to(tasks::TaskState::Doing));
 /// ```
 ///
 /// Or from a file, relative to the crate root (`CARGO_MANIFEST_DIR`); Cargo rebuilds when the
@@ -64,6 +73,9 @@ pub fn sheplang(input: TokenStream) -> TokenStream {
 
 /// Checks a host's own struct against a model of a spec at compile time, and makes it a row of
 /// that model: it can be emitted on the model's channel and converted into the generated row.
+///
+/// (Not compiled here, for want of a build script: `ui-tests/tests/pass/host_struct.rs` is this
+/// example in full, and `ui-tests/tests/ui/host_struct_*` show each error.)
 ///
 /// ```ignore
 /// // build.rs: sheplang_build::compile_or_exit("specs/tasks.shep");

@@ -6,6 +6,6 @@ mod tasks {
 
 fn main() {
     assert_eq!(<tasks::Spec as sheplang::Spec>::APP, "TaskManager");
-    assert_eq!(tasks::Channel::NAMES, &["user", "task"]);
+    assert_eq!(tasks::Channel::NAMES, &["user", "task", "note"]);
     assert_eq!(tasks::TaskState::initial(), tasks::TaskState::Todo);
 }

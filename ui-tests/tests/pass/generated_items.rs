@@ -51,7 +51,7 @@ fn main() {
         r#"unknown channel "tasks""#
     );
     assert_eq!(Channel::User.to_string(), "user");
-    assert_eq!(Channel::NAMES, &["user", "task"]);
+    assert_eq!(Channel::NAMES, &["user", "task", "note"]);
     assert_eq!(Channel::Task.model(), ModelName::Task);
     assert_eq!(sheplang::Channel::model_name(Channel::Task), "Task");
     assert_eq!(tasks::Spec::parse_channel("user").unwrap(), Channel::User);

@@ -29,6 +29,15 @@ struct UserRow {
     email: String,
 }
 
+/// Fields in any order, a keyword as a field name: serialised in the row's order all the same.
+#[derive(Debug, Clone, sheplang::Model)]
+#[sheplang(spec = "tasks", model = "Note")]
+struct NoteRow {
+    body: Option<String>,
+    r#type: String,
+    id: String,
+}
+
 fn main() {
     let user = UserRow {
         id: "u-1".into(),
@@ -71,4 +80,14 @@ fn main() {
 
     let generated: tasks::User = user.into();
     assert_eq!(generated.name, "Ada");
+
+    let note = NoteRow {
+        body: None,
+        r#type: "memo".into(),
+        id: "n-1".into(),
+    };
+    let json = serde_json::to_string(&note).unwrap();
+    assert_eq!(json, r#"{"id":"n-1","type":"memo"}"#);
+    let generated: tasks::Note = note.into();
+    assert_eq!(serde_json::to_string(&generated).unwrap(), json);
 }
