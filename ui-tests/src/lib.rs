@@ -1,4 +1,4 @@
-//! trybuild cases for ShepLang: `tests/ui/` holds one compile-fail case a file, named after the
+//! `trybuild` cases for ShepLang: `tests/ui/` holds one compile-fail case a file, named after the
 //! failure it shows, with the expected compiler output beside it (`.stderr`); `tests/pass/`
 //! holds programs that use every generated item and must build and run.
 //!
@@ -13,4 +13,25 @@
 /// The generated module of `specs/tasks.shep`, as a host crate includes it.
 pub mod tasks {
     sheplang::include_spec!("tasks");
+}
+
+/// A host's own row of the spec's `Task`, checked against it by the derive. Here rather than
+/// only in a case so that the workspace's clippy and `deny(warnings)` builds see the expansion.
+#[derive(Debug, Clone, PartialEq, sheplang::Model)]
+#[sheplang(spec = "tasks", model = "Task")]
+pub struct TaskRow {
+    /// The row's id.
+    pub id: String,
+    /// `title: text required`
+    pub title: String,
+    /// `assignee: ref[User] optional`
+    pub assignee: Option<sheplang::Ref<tasks::User>>,
+    /// `estimate: money`
+    pub estimate: sheplang::Money,
+    /// `dueDate: date optional`
+    pub due_date: Option<String>,
+    /// `tags: text[]`
+    pub tags: Vec<String>,
+    /// `priority: number min=1 max=5`
+    pub priority: f64,
 }
