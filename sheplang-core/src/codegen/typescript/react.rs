@@ -35,10 +35,11 @@ const CONTEXT_DOC: &str = r##"
 
 - One socket, created by the provider; hooks never open their own.
 - Channels are reference-counted: two components on the same channel subscribe once, and the
-  last one to let go unsubscribes.
+  last one to let go unsubscribes. Requests go out once the current burst of renders is over,
+  so `<StrictMode>`'s extra effect run costs nothing on the wire.
 - Every held channel is subscribed again on each `connect`, so a reconnection keeps receiving
   events even when the server lost the session; the server's connection state recovery also
-  replays what a short outage missed.
+  replays what a short outage missed, and a channel released during the outage is left then.
 - Safe under `<StrictMode>` and server rendering: the socket is created in an effect."##;
 
 const CONTEXT: &str = r##"
@@ -127,6 +128,10 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
   const socketRef = useRef<RealtimeClientSocket | null>(null);
   /** Channel -> how many holders. Outlives sockets: a new socket subscribes them all. */
   const held = useRef(new Map<Channel, number>());
+  /** The channels the current socket has asked the server for and not left since. */
+  const joined = useRef(new Set<Channel>());
+  /** Whether a `syncChannels` is queued. */
+  const queued = useRef(false);
   const optionsRef = useRef(options);
 
   useEffect(() => {
@@ -135,12 +140,21 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
 
   useEffect(() => {
     const next: RealtimeClientSocket = io(url, { ...optionsRef.current, autoConnect: false });
+    joined.current.clear();
     const onConnect = (): void => {
       setStatus('connected');
       setError(null);
-      for (const channel of held.current.keys()) {
-        requestSubscribe(next, channel, setError);
+      if (next.recovered === true) {
+        // The server gave the session its rooms back, also those released during the outage.
+        for (const channel of joined.current) {
+          if (!held.current.has(channel)) {
+            next.emit('unsubscribe', channel);
+          }
+        }
       }
+      // Every held channel again: the server may have lost the session, or a request in flight.
+      joined.current.clear();
+      syncChannels(next, held.current, joined.current, setError);
     };
     const onDisconnect = (): void => {
       setStatus(next.active ? 'connecting' : 'disconnected');
@@ -176,11 +190,25 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
   }, [url]);
 
   const subscribe = useCallback((channel: Channel): (() => void) => {
+    // After the current burst of changes: `<StrictMode>` runs an effect, its cleanup and the
+    // effect again in one go, and that should not cost an unsubscribe and a subscribe.
+    const sync = (): void => {
+      if (queued.current) {
+        return;
+      }
+      queued.current = true;
+      queueMicrotask(() => {
+        queued.current = false;
+        const current = socketRef.current;
+        if (current?.connected === true) {
+          syncChannels(current, held.current, joined.current, setError);
+        }
+      });
+    };
     const count = held.current.get(channel) ?? 0;
     held.current.set(channel, count + 1);
-    const current = socketRef.current;
-    if (count === 0 && current?.connected === true) {
-      requestSubscribe(current, channel, setError);
+    if (count === 0) {
+      sync();
     }
     let released = false;
     return () => {
@@ -194,10 +222,7 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
         return;
       }
       held.current.delete(channel);
-      const live = socketRef.current;
-      if (live?.connected === true) {
-        live.emit('unsubscribe', channel);
-      }
+      sync();
     };
   }, []);
 
@@ -248,6 +273,27 @@ export function useRealtime(): RealtimeContextValue {
     );
   }
   return value;
+}
+
+/** Leaves what nobody holds any more and asks for what is held and not asked for yet. */
+function syncChannels(
+  socket: RealtimeClientSocket,
+  held: ReadonlyMap<Channel, number>,
+  joined: Set<Channel>,
+  onError: (error: Error) => void,
+): void {
+  for (const channel of joined) {
+    if (!held.has(channel)) {
+      joined.delete(channel);
+      socket.emit('unsubscribe', channel);
+    }
+  }
+  for (const channel of held.keys()) {
+    if (!joined.has(channel)) {
+      joined.add(channel);
+      requestSubscribe(socket, channel, onError);
+    }
+  }
 }
 
 function requestSubscribe(
