@@ -1,0 +1,211 @@
+// What the React tests need: the generated `RealtimeServer` of specs/tasks.shep on 127.0.0.1
+// with a record of what reached it, probe components around the generated hooks, and bounded
+// waits. Import it before React (it installs the DOM first).
+import './react-env.js';
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { cleanup } from '@testing-library/react';
+import type { ReactNode } from 'react';
+
+import {
+  RealtimeServer,
+  type RealtimeServerOptions,
+  type RealtimeSocket,
+} from '../.generated/specs/tasks/ts/api/realtime/server.js';
+import type { ModelRealtime, ModelRealtimeOptions } from '../.generated/specs/tasks/ts/contexts/RealtimeContext.js';
+import { useTaskRealtime } from '../.generated/specs/tasks/ts/hooks/useTaskRealtime.js';
+import { useUserRealtime } from '../.generated/specs/tasks/ts/hooks/useUserRealtime.js';
+import type { Channel, Task } from '../.generated/specs/tasks/ts/types.js';
+import { sleep, within } from './client.js';
+
+export { sleep, within };
+
+/** One request a client sent, as the server received it. */
+export interface Request {
+  event: 'subscribe' | 'unsubscribe';
+  channel: unknown;
+  socketId: string;
+}
+
+/** The generated server, listening, with what reached it. */
+export interface ObservedServer {
+  readonly realtime: RealtimeServer;
+  readonly port: number;
+  readonly url: string;
+  /** Every `subscribe`/`unsubscribe` received, in order, from every connection. */
+  readonly requests: Request[];
+  /** Every Socket.IO connection accepted so far (`connection` events). */
+  readonly connections: RealtimeSocket[];
+  /** The `subscribe` requests for `channel`. */
+  subscribes(channel: Channel): number;
+  /** The `unsubscribe` requests for `channel`. */
+  unsubscribes(channel: Channel): number;
+  /** How many connections are in the room `channel` now. */
+  members(channel: Channel): number;
+  /** Open Socket.IO connections now. */
+  openConnections(): number;
+  /** Open Engine.IO connections now (also counts a transport that never reached Socket.IO). */
+  openTransports(): number;
+  close(): Promise<void>;
+}
+
+/** Starts the generated server on 127.0.0.1:`port` (0: any free port). */
+export async function startServer(port = 0, options: RealtimeServerOptions = {}): Promise<ObservedServer> {
+  const httpServer = createServer();
+  const realtime = new RealtimeServer(httpServer, options);
+  const requests: Request[] = [];
+  const connections: RealtimeSocket[] = [];
+  // Registered after the server's own handler: both see every connection and every request.
+  realtime.io.on('connection', (socket) => {
+    connections.push(socket);
+    socket.on('subscribe', (channel: unknown) => {
+      requests.push({ event: 'subscribe', channel, socketId: socket.id });
+    });
+    socket.on('unsubscribe', (channel: unknown) => {
+      requests.push({ event: 'unsubscribe', channel, socketId: socket.id });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, '127.0.0.1', () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (httpServer.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  const count = (event: Request['event'], channel: Channel): number =>
+    requests.filter((r) => r.event === event && r.channel === channel).length;
+  return {
+    realtime,
+    port: bound,
+    url: `http://127.0.0.1:${bound}`,
+    requests,
+    connections,
+    subscribes: (channel) => count('subscribe', channel),
+    unsubscribes: (channel) => count('unsubscribe', channel),
+    members: (channel) => realtime.io.of('/').adapter.rooms.get(channel)?.size ?? 0,
+    openConnections: () => realtime.getConnectedCount(),
+    openTransports: () => realtime.io.engine.clientsCount,
+    close() {
+      closing ??= within(realtime.close(), 5_000, 'the server did not close');
+      return closing;
+    },
+  };
+}
+
+/**
+ * Polls `check` (a function that throws, an `assert`) every 10 ms until it passes; after
+ * `timeoutMs` it fails with the last assertion error.
+ */
+export async function eventually(check: () => void, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(`${what}: still failing after ${timeoutMs} ms: ${reason}`, { cause: error });
+      }
+    }
+    await sleep(10);
+  }
+}
+
+/** Every value a hook returned, one per render, newest last. */
+export class Recorder<T> {
+  readonly values: T[] = [];
+
+  get latest(): T {
+    const value = this.values.at(-1);
+    if (value === undefined) {
+      throw new Error('the component has not rendered yet');
+    }
+    return value;
+  }
+
+  /** `pick` of every render, with consecutive repeats dropped: `[false, true, false, true]`. */
+  transitions<V>(pick: (value: T) => V): V[] {
+    const out: V[] = [];
+    for (const value of this.values) {
+      const next = pick(value);
+      if (out.length === 0 || out.at(-1) !== next) {
+        out.push(next);
+      }
+    }
+    return out;
+  }
+}
+
+export interface TaskProbeProps {
+  recorder?: Recorder<ModelRealtime<'Task'>>;
+  options?: ModelRealtimeOptions<'Task'>;
+  /** `data-testid` of the rendered list. */
+  testId?: string;
+}
+
+/** `useTaskRealtime`, rendered as a user sees it: a status line and the live rows. */
+export function TaskProbe({ recorder, options, testId = 'tasks' }: TaskProbeProps): ReactNode {
+  const live = useTaskRealtime(options);
+  recorder?.values.push(live);
+  return (
+    <section data-testid={testId}>
+      <p data-testid={`${testId}-status`}>{live.isConnected ? 'online' : 'offline'}</p>
+      <ul>
+        {live.items.map((task) => (
+          <li key={task.id}>{rowText(task)}</li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** `useUserRealtime`, holding the `user` channel on the same connection. */
+export function UserProbe({ recorder }: { recorder?: Recorder<ModelRealtime<'User'>> }): ReactNode {
+  const live = useUserRealtime();
+  recorder?.values.push(live);
+  return <p data-testid="users">{live.items.length}</p>;
+}
+
+/** How `TaskProbe` shows a row. */
+export function rowText(task: Task): string {
+  return `${task.id}: ${task.title}${task.done ? ' (done)' : ''}`;
+}
+
+/** The rows a `TaskProbe` shows, top to bottom. */
+export function shownRows(container: HTMLElement, testId = 'tasks'): string[] {
+  const list = container.querySelector(`[data-testid="${testId}"] ul`);
+  return list === null ? [] : [...list.querySelectorAll('li')].map((li) => li.textContent ?? '');
+}
+
+/** A `Task` row; `createdAt` and `tags` are required by the spec. */
+export function task(id: string, title: string, extra: Partial<Task> = {}): Task {
+  return { id, title, done: false, createdAt: '2026-11-25T09:00:00Z', tags: [], ...extra };
+}
+
+/**
+ * Runs `body` with a fresh server; whatever happens, unmounts everything rendered (closing the
+ * provider's socket) and closes every server it started.
+ */
+export async function withServer(
+  body: (server: ObservedServer, started: ObservedServer[]) => Promise<void>,
+  options: RealtimeServerOptions = {},
+): Promise<void> {
+  const started: ObservedServer[] = [await startServer(0, options)];
+  try {
+    const first = started[0];
+    if (first === undefined) {
+      throw new Error('no server');
+    }
+    await body(first, started);
+  } finally {
+    cleanup();
+    for (const server of started) {
+      await server.close();
+    }
+  }
+}
