@@ -551,7 +551,7 @@ function trackTimers(delay: number): { created: number; cleared: number; restore
   return tracker;
 }
 
-test('ping() resolves against the real server and clears its timer; it rejects offline or unanswered', TIMEOUT, async () => {
+test('ping() resolves against the real server and clears its timer; it rejects offline or unanswered; the schema matches', TIMEOUT, async () => {
   const PING_TIMEOUT_MS = 43_210;
   // Installed before the provider creates its socket: socket.io-client takes its timer functions then.
   const timers = trackTimers(PING_TIMEOUT_MS);
@@ -571,15 +571,18 @@ test('ping() resolves against the real server and clears its timer; it rejects o
       );
       await eventually(() => {
         assert.equal(tasks.latest.isConnected, true);
+        // The server said who it is in `connected`: the same spec, so the same fingerprint.
+        assert.equal((context as RealtimeContextValue | null)?.schemaMatches, true);
       });
+      assert.equal((context as RealtimeContextValue | null)?.server?.app, 'Tasks');
 
       const latency = await within(tasks.latest.ping(PING_TIMEOUT_MS), 3_000, 'no pong');
       assert.ok(Number.isFinite(latency) && latency >= 0, `latency ${latency}`);
       assert.equal(timers.created, 1, 'one timer for the ping');
       assert.equal(timers.cleared, 1, 'and it is cleared once the answer came');
-      const viaContext = (context as RealtimeContextValue | null)?.ping;
-      assert.ok(viaContext);
-      await within(viaContext(PING_TIMEOUT_MS), 3_000, 'no pong');
+      const shared = context as RealtimeContextValue | null;
+      assert.ok(shared);
+      await within(shared.ping(PING_TIMEOUT_MS), 3_000, 'no pong');
       assert.deepEqual([timers.created, timers.cleared], [2, 2]);
 
       // A server that does not answer: the ping fails after its timeout, and its ack is dropped.
