@@ -111,8 +111,12 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let mut errors = Errors::new();
     let fields = named_fields(&input, &mut errors);
     if !input.generics.params.is_empty() {
-        errors.at(
-            input.generics.span(),
+        let (lt, gt) = (input.generics.lt_token, input.generics.gt_token);
+        let first = lt.map_or_else(|| input.generics.span(), |t| t.span);
+        let last = gt.map_or(first, |t| t.span);
+        errors.between(
+            first,
+            last,
             "`#[derive(sheplang::Model)]` does not take generic structs\nhelp: a model row has \
              fixed field types; remove the generic parameters",
         );
@@ -188,11 +192,16 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Err(_) => {
             errors.at(
                 model.span(),
-                "the generated name of this model is not an identifier",
+                "the generated name of this model is not an identifier\nhelp: this is a bug in \
+                 sheplang; please report it with the spec",
             );
             return errors.into_tokens();
         }
     };
+    if !input.generics.params.is_empty() {
+        // Reported above; impls without the parameters would only add errors.
+        return errors.into_tokens();
+    }
     let row = quote_spanned!(model.span()=> #module::#row_ident);
     let host = &input.ident;
     let complete = errors.is_empty();

@@ -118,3 +118,39 @@ fn track(path: &Path, span: Span) -> TokenStream {
         None => TokenStream::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(name: &str) -> String {
+        match load(&LitStr::new(name, Span::call_site())) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn without_a_build_script_says_what_to_add() {
+        // Unit tests run without `OUT_DIR` (this crate has no build script).
+        if std::env::var_os("OUT_DIR").is_some() {
+            return;
+        }
+        let m = message("tasks");
+        assert!(m.contains("the spec `tasks` is not registered"), "{m}");
+        assert!(
+            m.contains("sheplang_build::compile_or_exit(\"specs/tasks.shep\");"),
+            "{m}"
+        );
+        assert!(
+            m.contains("`sheplang-build` under `[build-dependencies]`"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn a_path_is_not_a_spec_name() {
+        let m = message("specs/tasks.shep");
+        assert!(m.contains("write `spec = \"tasks\"`"), "{m}");
+    }
+}
