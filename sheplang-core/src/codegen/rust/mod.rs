@@ -91,6 +91,20 @@ pub struct RowField {
 }
 
 /// The [`RowLayout`] of the model named `model` (its spec name), if the spec has it.
+///
+/// ```
+/// use sheplang_core::codegen::rust::row_layout;
+///
+/// let spec = "app A { data Task { fields: { dueDate: date optional } } }";
+/// let (_, result) = sheplang_core::compile_str("app.shep", spec);
+/// let spec = result.expect("a valid spec").spec;
+/// let row = row_layout(&spec, "Task").expect("the model");
+/// let names: Vec<_> = row.fields.iter().map(|f| (f.name.as_str(), f.wire.as_str())).collect();
+/// assert_eq!(names, [("id", "id"), ("due_date", "dueDate")]);
+/// assert!(row.fields[1].optional);
+/// let ty = row.fields[1].ty.to_string().replace(' ', "");
+/// assert_eq!(ty, "::core::option::Option<::std::string::String>");
+/// ```
 pub fn row_layout(spec: &ir::Spec, model: &str) -> Option<RowLayout> {
     let index = spec.models.iter().position(|m| m.name == model)?;
     let generator = Gen {
