@@ -70,17 +70,25 @@ How each write is observed:
 - `createMany` and `updateMany` run as `createManyAndReturn` and `updateManyAndReturn`: one
   statement that returns exactly the rows it wrote; the caller still gets `{ count }`. This
   needs a database with `RETURNING` (PostgreSQL, CockroachDB, SQLite).
-- `deleteMany` reads the matching ids and deletes those rows in one transaction.
-- `upsert` looks up its `where` and upserts in one transaction, so the event says `created`
-  or `updated` truthfully.
-A write that fails broadcasts nothing. Models outside the spec pass through untouched, and so
-do reads. Nested writes (rows created inside another model's `data`) are not seen by a query
-extension and are not broadcast.
+- `deleteMany` reads the matching ids, then deletes those rows; `upsert` looks up its `where`,
+  then upserts, so that the event says `created` or `updated` truthfully. The two statements
+  run in the caller's interactive transaction, or else in a new one.
+A write that fails broadcasts nothing, and the caller gets Prisma's error about its own call,
+unchanged. Models outside the spec pass through untouched, and so do reads. Nested writes (rows
+created inside another model's `data`) and raw SQL are not seen by a query extension and are not
+broadcast.
 
-Inside the caller's own `$transaction`, events go out when each write returns, before the
-transaction commits. There an extension cannot read within the caller's transaction
-(Prisma issue #20678), so `upsert`, `createMany`, `updateMany` and `deleteMany` run unchanged
-and are reported to `onUntracked` instead of being broadcast; the other writes are tracked.
+`$transaction` of the extended client (interactive, batch or nested) holds the events of its
+writes back until it commits, and drops them if it fails. A batch `$transaction([...])` has no
+room for a second statement: an `upsert` or `deleteMany` there runs unchanged and goes to
+`onUntracked` instead of being broadcast. Use the extended client's `$transaction`: the base
+client's does not hold events back.
+
+This relies on two details of Prisma 7 that are not public API: the request Prisma passes a
+query extension besides its arguments (`__internalParams`: action, call site, transaction) and
+the second argument of `query`, which runs another request in the write's place. Both are
+checked: without them, `createMany`, `updateMany`, `upsert` and `deleteMany` run unchanged and
+go to `onUntracked`, and events are sent as soon as each write returns.
 
 The Prisma schema is expected to mirror the spec: the same model names, an `id` primary key,
 and a field named after each spec field (a `ref[X]` as the scalar id, a bare model-typed field
@@ -88,6 +96,8 @@ as a relation). A row whose values do not fit the spec is not broadcast; the ser
 says why."##;
 
 const IMPORTS: &str = r##"
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 import { Prisma } from '@prisma/client/extension';
 
 import { isModelName, type ModelName, type Models } from '../../types.js';
@@ -97,9 +107,9 @@ import type { RealtimeServer } from './server.js';
 const OPTIONS: &str = r##"
 export interface RealtimeExtensionOptions {
   /**
-   * Called for an `upsert`, `createMany`, `updateMany` or `deleteMany` inside the caller's own
-   * `$transaction`, which runs unchanged and is not broadcast (see above). Default: a warning
-   * through the server's logger.
+   * Called for a write that runs unchanged and is not broadcast: an `upsert` or `deleteMany`
+   * inside a batch `$transaction([...])` (see above). Default: a warning through the server's
+   * logger.
    */
   onUntracked?: (model: ModelName, operation: string) => void;
 }
@@ -272,30 +282,40 @@ const WRITES = [
 
 type Write = (typeof WRITES)[number];
 
-/** The Prisma client the extension was applied to, as far as it is used here. */
-interface BaseClient {
-  $transaction<T>(run: (tx: unknown) => Promise<T>): Promise<T>;
+/**
+ * The events of the writes made inside one `$transaction` of the extended client: sent once it
+ * commits (for a nested transaction: handed to the enclosing one), dropped if it fails.
+ */
+interface Outbox {
+  readonly sends: (() => void)[];
 }
 
-/** A model's delegate (`prisma.someModel`), as far as it is used here. */
-interface Delegate {
-  findUnique(args: PrismaRecord): Promise<unknown>;
-  findMany(args: PrismaRecord): Promise<unknown>;
-  upsert(args: PrismaRecord): Promise<unknown>;
-  deleteMany(args: PrismaRecord): Promise<unknown>;
-  createManyAndReturn(args: PrismaRecord): Promise<unknown>;
-  updateManyAndReturn(args: PrismaRecord): Promise<unknown>;
+/** Where a write runs. */
+type Context = 'none' | 'interactive' | 'batch';
+
+/** A client with `$transaction(callback)`, as far as it is used here. */
+interface TransactionClient {
+  $transaction(run: (tx: unknown) => Promise<unknown>): Promise<unknown>;
 }
 
 /** One intercepted write. */
 interface WriteCall<M extends ModelName> {
   realtime: RealtimeServer;
-  client: BaseClient;
   model: M;
   operation: Write;
   args: unknown;
+  /** Runs the write with these arguments, as Prisma's `query` does. */
   query: (args: unknown) => Promise<unknown>;
-  inTransaction: boolean;
+  /**
+   * Runs `action` of the same model in the write's place: in its transaction, reported at its
+   * call site. Undefined when this Prisma client does not offer it (see `requestOf`).
+   */
+  run: ((action: string, args: PrismaRecord) => Promise<unknown>) | undefined;
+  context: Context;
+  /** Sends an event: now, or once the write's transaction has committed. */
+  send: (event: () => void) => void;
+  /** Runs this same write again, inside a new transaction of the extended client. */
+  inTransaction: () => Promise<unknown>;
   onUntracked: (model: ModelName, operation: string) => void;
 }
 
@@ -304,132 +324,240 @@ export function realtimeExtension(realtime: RealtimeServer, options: RealtimeExt
   const onUntracked =
     options.onUntracked ??
     ((model: ModelName, operation: string): void => {
-      report(realtime, 'warn', `\`${model}.${operation}\` inside a transaction is not broadcast`, {
-        model,
-        operation,
-      });
+      report(realtime, 'warn', `\`${model}.${operation}\` is not broadcast`, { model, operation });
     });
-  return Prisma.defineExtension((client) =>
-    client.$extends({
+  /** The outbox of the `$transaction` the current code runs in. */
+  const outboxes = new AsyncLocalStorage<Outbox>();
+  /** The outbox of each transaction client, for the transactions nested in it. */
+  const outboxOf = new WeakMap<object, Outbox>();
+  /** The request of a write this extension runs again in its own transaction (`inTransaction`). */
+  const origins = new AsyncLocalStorage<PrismaRecord>();
+  return Prisma.defineExtension((client) => {
+    const begin: unknown = Reflect.get(client, '$transaction');
+    let extended: unknown;
+    const methods = {
+      /** Prisma's own `$transaction`, with an outbox per transaction. */
+      $transaction(this: unknown, ...args: unknown[]): Promise<unknown> {
+        if (typeof begin !== 'function') {
+          return Promise.reject(new Error('the Prisma client has no `$transaction`'));
+        }
+        const parent = isObject(this) ? outboxOf.get(this) : undefined;
+        const outbox: Outbox = { sends: [] };
+        const [first, ...rest] = args;
+        const forward =
+          typeof first === 'function'
+            ? [
+                (tx: unknown): unknown => {
+                  if (isObject(tx)) {
+                    outboxOf.set(tx, outbox);
+                  }
+                  return Reflect.apply(first, undefined, [tx]);
+                },
+                ...rest,
+              ]
+            : args;
+        const result: unknown = outboxes.run(outbox, () => Reflect.apply(begin, this, forward));
+        return Promise.resolve(result).then((value) => {
+          if (parent !== undefined) {
+            parent.sends.push(...outbox.sends);
+          } else {
+            for (const send of outbox.sends) {
+              send();
+            }
+          }
+          return value;
+        });
+      },
+    };
+    const result = client.$extends({
       name: 'sheplang-realtime',
+      // Typed as nothing new, so that `$transaction` keeps Prisma's own types.
+      client: methods as Record<never, never>,
       query: {
         $allModels: {
           async $allOperations(params) {
             const { model, operation } = params;
             const args: unknown = params.args;
-            // Prisma validates the arguments at run time; the extension only adds fields.
-            const query = (next: unknown): Promise<unknown> =>
-              params.query(next as typeof params.args);
             if (!isModelName(model) || !isWrite(operation)) {
-              return query(args);
+              return params.query(params.args);
             }
+            const request = requestOf(params);
+            const origin = origins.getStore();
+            const reissued =
+              request !== undefined &&
+              origin !== undefined &&
+              origin['model'] === model &&
+              origin['action'] === operation;
+            const run =
+              request === undefined
+                ? undefined
+                : (action: string, next: PrismaRecord): Promise<unknown> =>
+                    rerun(params, next, {
+                      ...request,
+                      ...(reissued ? { callsite: origin['callsite'], clientMethod: origin['clientMethod'] } : {}),
+                      action,
+                    });
+            const context = contextOf(request);
+            const outbox = context === 'none' ? undefined : outboxes.getStore();
             return observe({
               realtime,
-              client,
               model,
               operation,
               args,
-              query,
-              inTransaction: isInTransaction(params),
+              // Prisma validates the arguments at run time; the extension only adds fields.
+              query: (next) =>
+                reissued && run !== undefined && isRecord(next)
+                  ? run(operation, next)
+                  : params.query(next as typeof params.args),
+              run,
+              context,
+              send: (event) => {
+                if (outbox === undefined) {
+                  sendNow(realtime, event);
+                } else {
+                  outbox.sends.push(() => sendNow(realtime, event));
+                }
+              },
+              inTransaction: () =>
+                origins.run(request ?? {}, () =>
+                  transactionClient(extended).$transaction(async (tx) => {
+                    const delegate: unknown = delegateOf(tx, model)[operation];
+                    if (typeof delegate !== 'function') {
+                      throw new Error(`the Prisma client has no \`${model}.${operation}\``);
+                    }
+                    return Reflect.apply(delegate, undefined, [args]);
+                  }),
+                ),
               onUntracked,
             });
           },
         },
       },
-    }),
-  );
+    });
+    extended = result;
+    return result;
+  });
+}
+
+/** Thrown when Prisma rejects arguments as this extension changed them. */
+class ArgumentsRejected {
+  constructor(readonly error: unknown) {}
 }
 
 /** Runs one write and broadcasts what it did. */
 async function observe<M extends ModelName>(call: WriteCall<M>): Promise<unknown> {
-  const { realtime, client, model, operation, args, query } = call;
+  try {
+    return await track(call);
+  } catch (error) {
+    if (!(error instanceof ArgumentsRejected)) {
+      throw error;
+    }
+    // Run the caller's own arguments: it gets Prisma's error about its own call (or, should
+    // they pass, its result, not broadcast).
+    const result = await call.query(call.args);
+    report(call.realtime, 'error', `\`${call.model}.${call.operation}\` is not broadcast`, {
+      model: call.model,
+      operation: call.operation,
+      error: error.error,
+    });
+    return result;
+  }
+}
+
+async function track<M extends ModelName>(call: WriteCall<M>): Promise<unknown> {
+  const { model, operation, args, run } = call;
   switch (operation) {
     case 'create':
-    case 'update': {
-      const request = withFields(args, FIELDS[model]);
-      const row = await query(request.args);
-      broadcastRows(realtime, operation === 'create' ? 'created' : 'updated', model, [row]);
-      return request.strip(row);
-    }
+    case 'update':
     case 'createManyAndReturn':
     case 'updateManyAndReturn': {
       const request = withFields(args, FIELDS[model]);
-      const rows = await query(request.args);
-      const kind = operation === 'createManyAndReturn' ? 'created' : 'updated';
-      broadcastRows(realtime, kind, model, asArray(rows));
-      return request.strip(rows);
+      const result = await changed(call.query(request.args), request.changed);
+      const kind = operation === 'create' || operation === 'createManyAndReturn' ? 'created' : 'updated';
+      broadcastRows(call, kind, Array.isArray(result) ? result : [result]);
+      return request.strip(result);
     }
     case 'delete': {
       const request = withFields(args, ID_ONLY);
-      const row = await query(request.args);
-      broadcastDeleted(realtime, model, idsOf([row]));
+      const row = await changed(call.query(request.args), request.changed);
+      broadcastDeleted(call, idsOf([row]));
       return request.strip(row);
     }
     case 'createMany':
     case 'updateMany': {
-      if (call.inTransaction) {
+      if (run === undefined) {
         return untracked(call);
       }
+      // The same statement, returning the rows it wrote.
       const request = withFields(args, FIELDS[model]);
-      const delegate = delegateOf(client, model);
-      const rows = asArray(
-        operation === 'createMany'
-          ? await delegate.createManyAndReturn(request.args)
-          : await delegate.updateManyAndReturn(request.args),
-      );
-      broadcastRows(realtime, operation === 'createMany' ? 'created' : 'updated', model, rows);
+      const rows = asArray(await changed(run(`${operation}AndReturn`, request.args), true));
+      broadcastRows(call, operation === 'createMany' ? 'created' : 'updated', rows);
       return { count: rows.length };
     }
-    case 'upsert': {
-      if (call.inTransaction) {
-        return untracked(call);
-      }
-      const request = withFields(args, FIELDS[model]);
-      const { row, existed } = await client.$transaction(async (tx) => {
-        const delegate = delegateOf(tx, model);
-        const existing = await delegate.findUnique({
-          where: recordAt(args, 'where'),
-          select: { id: true },
-        });
-        return { row: await delegate.upsert(request.args), existed: existing !== null };
-      });
-      broadcastRows(realtime, existed ? 'updated' : 'created', model, [row]);
-      return request.strip(row);
-    }
+    case 'upsert':
     case 'deleteMany': {
-      if (call.inTransaction) {
+      // Two statements, which must see the same rows: in the caller's interactive transaction,
+      // or a new one. A batch `$transaction([...])` has no room for a second statement.
+      if (run === undefined || call.context === 'batch') {
         return untracked(call);
       }
-      const where = recordAt(args, 'where');
-      const limit = isRecord(args) ? args['limit'] : undefined;
-      const { ids, count } = await client.$transaction(async (tx) => {
-        const delegate = delegateOf(tx, model);
-        const found = idsOf(
-          await delegate.findMany({
-            where,
-            select: { id: true },
-            ...(typeof limit === 'number' ? { take: limit } : {}),
-          }),
-        );
-        if (found.length === 0) {
-          return { ids: found, count: 0 };
-        }
-        const deleted = countOf(
-          await delegate.deleteMany({ where: { AND: [where, { id: { in: found } }] } }),
-        );
-        if (deleted === found.length) {
-          return { ids: found, count: deleted };
-        }
-        // Some rows changed or went away meanwhile: report exactly the ones that are gone.
-        const left = new Set(
-          idsOf(await delegate.findMany({ where: { id: { in: found } }, select: { id: true } })),
-        );
-        return { ids: found.filter((id) => !left.has(id)), count: deleted };
-      });
-      broadcastDeleted(realtime, model, ids);
-      return { count };
+      if (call.context === 'none') {
+        return call.inTransaction();
+      }
+      return operation === 'upsert' ? upsert(call, run) : deleteMany(call, run);
     }
   }
+}
+
+async function upsert<M extends ModelName>(
+  call: WriteCall<M>,
+  run: (action: string, args: PrismaRecord) => Promise<unknown>,
+): Promise<unknown> {
+  const existing = await changed(run('findUnique', { where: recordAt(call.args, 'where'), select: { id: true } }), true);
+  const request = withFields(call.args, FIELDS[call.model]);
+  const row = await changed(run('upsert', request.args), request.changed);
+  broadcastRows(call, existing === null ? 'created' : 'updated', [row]);
+  return request.strip(row);
+}
+
+async function deleteMany<M extends ModelName>(
+  call: WriteCall<M>,
+  run: (action: string, args: PrismaRecord) => Promise<unknown>,
+): Promise<unknown> {
+  const args = isRecord(call.args) ? call.args : {};
+  const where = recordAt(args, 'where');
+  const limit = args['limit'];
+  const found = idsOf(
+    await changed(
+      run('findMany', { where, select: { id: true }, ...(typeof limit === 'number' ? { take: limit } : {}) }),
+      true,
+    ),
+  );
+  const count = countOf(await changed(run('deleteMany', { ...args, where: { AND: [where, { id: { in: found } }] } }), true));
+  let ids = found;
+  if (count !== found.length) {
+    // Some rows changed or went away meanwhile: report exactly the ones that are gone.
+    const left = new Set(idsOf(await run('findMany', { where: { id: { in: found } }, select: { id: true } })));
+    ids = found.filter((id) => !left.has(id));
+  }
+  broadcastDeleted(call, ids);
+  return { count };
+}
+
+/**
+ * `attempt`, a statement whose arguments this extension `changed`; when Prisma rejects them,
+ * `ArgumentsRejected` makes `observe` run the caller's own instead.
+ */
+async function changed(attempt: Promise<unknown>, changedArgs: boolean): Promise<unknown> {
+  try {
+    return await attempt;
+  } catch (error) {
+    throw changedArgs && isValidationError(error) ? new ArgumentsRejected(error) : error;
+  }
+}
+
+function isValidationError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'PrismaClientValidationError';
 }
 
 function untracked<M extends ModelName>(call: WriteCall<M>): Promise<unknown> {
@@ -442,26 +570,59 @@ function isWrite(operation: string): operation is Write {
 }
 
 /**
- * True inside the caller's `$transaction` (interactive or batch). Prisma keeps this in
- * `__internalParams`, which is not public API: it is read defensively, and a write counts as
- * outside any transaction when it is absent.
+ * The request Prisma is running, from the `__internalParams` it passes a query extension
+ * besides the documented `model`, `operation`, `args` and `query` (its action, call site and
+ * transaction). That, and the second argument of `query` that replaces it, are not public
+ * API: both are checked, and without them `createMany`, `updateMany`, `upsert` and `deleteMany`
+ * run unchanged and go to `onUntracked`.
  */
-function isInTransaction(params: object): boolean {
+function requestOf(params: object): PrismaRecord | undefined {
   const internal: unknown = Reflect.get(params, '__internalParams');
-  return isRecord(internal) && internal['transaction'] !== undefined;
+  const query: unknown = Reflect.get(params, 'query');
+  if (!isRecord(internal) || typeof internal['action'] !== 'string' || typeof query !== 'function') {
+    return undefined;
+  }
+  return { ...internal };
+}
+
+/** Prisma's `query` with a request of our own: another action in the write's place. */
+async function rerun(params: object, args: PrismaRecord, request: PrismaRecord): Promise<unknown> {
+  const query: unknown = Reflect.get(params, 'query');
+  if (typeof query !== 'function') {
+    throw new Error('the Prisma client has no `query`');
+  }
+  const result: unknown = await Reflect.apply(query, undefined, [args, request]);
+  return result;
+}
+
+/** Where a request runs: outside a transaction, in an interactive one or in a batch. */
+function contextOf(request: PrismaRecord | undefined): Context {
+  const transaction = request?.['transaction'];
+  if (transaction === undefined || transaction === null) {
+    return 'none';
+  }
+  return isRecord(transaction) && transaction['kind'] === 'itx' ? 'interactive' : 'batch';
+}
+
+function transactionClient(client: unknown): TransactionClient {
+  if (isObject(client) && typeof Reflect.get(client, '$transaction') === 'function') {
+    return client as TransactionClient;
+  }
+  throw new Error('the Prisma client has no `$transaction`');
 }
 
 /**
  * `args` with the fields an event needs added to its `select` (or taken out of its `omit`, or
- * added to its `include` for relations), and `strip`, which removes what was added from the
- * result the caller gets back.
+ * added to its `include` for relations), `changed` when any was, and `strip`, which removes
+ * what was added from the result the caller gets back.
  */
 function withFields(
   args: unknown,
   fields: Fields,
-): { args: PrismaRecord; strip: (result: unknown) => unknown } {
+): { args: PrismaRecord; changed: boolean; strip: (result: unknown) => unknown } {
   const next: PrismaRecord = isRecord(args) ? { ...args } : {};
   const added: string[] = [];
+  let changedArgs = false;
   const select = next['select'];
   if (isRecord(select)) {
     const wanted: PrismaRecord = { ...select };
@@ -494,6 +655,7 @@ function withFields(
         }
       }
       next['include'] = wanted;
+      changedArgs = true;
     }
   }
   const stripRow = (row: unknown): unknown => {
@@ -508,6 +670,7 @@ function withFields(
   };
   return {
     args: next,
+    changed: changedArgs || added.length > 0,
     strip: (result) => {
       if (added.length === 0) {
         return result;
@@ -518,33 +681,47 @@ function withFields(
 }
 
 function broadcastRows<M extends ModelName>(
-  realtime: RealtimeServer,
+  call: WriteCall<M>,
   kind: 'created' | 'updated',
-  model: M,
   rows: readonly unknown[],
 ): void {
+  const { realtime, model } = call;
   const toWire = TO_WIRE[model];
   for (const row of rows) {
+    let data: Models[M];
     try {
-      const data = toWire(isRecord(row) ? row : {});
+      data = toWire(isRecord(row) ? row : {});
+    } catch (error) {
+      report(realtime, 'error', `cannot broadcast a \`${model}\` row`, { model, error });
+      continue;
+    }
+    call.send(() => {
       if (kind === 'created') {
         realtime.emitModelCreated(model, data);
       } else {
         realtime.emitModelUpdated(model, data);
       }
-    } catch (error) {
-      report(realtime, 'error', `cannot broadcast a \`${model}\` row`, { model, error });
+    });
+  }
+}
+
+function broadcastDeleted<M extends ModelName>(call: WriteCall<M>, ids: readonly unknown[]): void {
+  const { realtime, model } = call;
+  for (const id of ids) {
+    if (typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint') {
+      call.send(() => realtime.emitModelDeleted(model, String(id)));
+    } else {
+      report(realtime, 'error', `cannot broadcast a \`${model}\` delete`, { model, id });
     }
   }
 }
 
-function broadcastDeleted(realtime: RealtimeServer, model: ModelName, ids: readonly unknown[]): void {
-  for (const id of ids) {
-    if (typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint') {
-      realtime.emitModelDeleted(model, String(id));
-    } else {
-      report(realtime, 'error', `cannot broadcast a \`${model}\` delete`, { model, id });
-    }
+/** Sends one event; a failure is logged, never thrown at the write that caused it. */
+function sendNow(realtime: RealtimeServer, event: () => void): void {
+  try {
+    event();
+  } catch (error) {
+    report(realtime, 'error', 'cannot send an event', { error });
   }
 }
 
@@ -557,23 +734,16 @@ function countOf(result: unknown): number {
   return isRecord(result) && typeof result['count'] === 'number' ? result['count'] : 0;
 }
 
-function delegateOf(client: unknown, model: ModelName): Delegate {
+/** A model's delegate (`prisma.someModel`) on `client`. */
+function delegateOf(client: unknown, model: ModelName): PrismaRecord {
   // Prisma names a model's delegate with a lower-case first letter (`OrderItem` -> `orderItem`).
   const name: string = model;
   const key = name.charAt(0).toLowerCase() + name.slice(1);
-  const delegate: unknown = typeof client === 'object' && client !== null ? Reflect.get(client, key) : undefined;
-  if (isDelegate(delegate)) {
-    return delegate;
+  const delegate: unknown = isObject(client) ? Reflect.get(client, key) : undefined;
+  if (isObject(delegate)) {
+    return delegate as PrismaRecord;
   }
   throw new Error(`the Prisma client has no model \`${model}\`: does the schema mirror the spec?`);
-}
-
-function isDelegate(value: unknown): value is Delegate {
-  if (typeof value !== 'object' || value === null) {
-    return false;
-  }
-  const methods = ['findUnique', 'findMany', 'upsert', 'deleteMany', 'createManyAndReturn', 'updateManyAndReturn'];
-  return methods.every((method) => typeof Reflect.get(value, method) === 'function');
 }
 
 function recordAt(args: unknown, key: string): PrismaRecord {
@@ -583,6 +753,10 @@ function recordAt(args: unknown, key: string): PrismaRecord {
 
 function asArray(value: unknown): readonly unknown[] {
   return Array.isArray(value) ? value : [];
+}
+
+function isObject(value: unknown): value is object {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null;
 }
 
 function isRecord(value: unknown): value is PrismaRecord {
