@@ -69,7 +69,8 @@ pub fn run(manifest_path: Option<&Path>, only: &[String]) -> Result<Outcome, Str
     }
     let metadata = command.exec().map_err(|e| {
         format!(
-            "cannot read the Cargo workspace: {}",
+            "cannot read the Cargo workspace: {}\nhelp: run `sheplang export` inside a Cargo \
+             workspace, or name its manifest with `--manifest-path path/to/Cargo.toml`",
             first_line(&e.to_string())
         )
     })?;

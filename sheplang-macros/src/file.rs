@@ -24,7 +24,10 @@ impl Parse for FileArg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let key: syn::Ident = input.parse()?;
         if key != "file" {
-            return Err(syn::Error::new(key.span(), "expected `file`"));
+            return Err(syn::Error::new(
+                key.span(),
+                "expected `file`\nhelp: write `sheplang! { file = \"specs/app.shep\" }`",
+            ));
         }
         input.parse::<syn::Token![=]>()?;
         let path: LitStr = input.parse()?;
@@ -153,7 +156,14 @@ pub(crate) fn located(d: &Diagnostic, sources: &SourceMap) -> String {
 pub(crate) fn expand(tokens: TokenStream) -> TokenStream {
     let arg: FileArg = match syn::parse2(tokens) {
         Ok(arg) => arg,
-        Err(e) => return e.into_compile_error(),
+        Err(e) => {
+            let message = if e.to_string().contains("help:") {
+                e.to_string()
+            } else {
+                format!("{e}\nhelp: name the spec file with a string: `file = \"specs/app.shep\"`")
+            };
+            return syn::Error::new(e.span(), message).into_compile_error();
+        }
     };
     match load(&arg.path) {
         Ok(loaded) => {

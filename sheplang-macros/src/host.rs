@@ -8,7 +8,6 @@
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
-use sheplang_core::check::suggest;
 use sheplang_core::codegen::rust::{RowField, RowLayout, row_layout};
 use sheplang_core::ir;
 use syn::ext::IdentExt as _;
@@ -47,7 +46,12 @@ impl Attrs {
                 let key = meta.path.get_ident().map(Ident::to_string);
                 match key.as_deref() {
                     Some("spec" | "file") => {
-                        let lit: LitStr = meta.value()?.parse()?;
+                        let example = if key.as_deref() == Some("spec") {
+                            "spec = \"tasks\""
+                        } else {
+                            "file = \"specs/tasks.shep\""
+                        };
+                        let lit = string(&meta, example)?;
                         if attrs.source.is_some() {
                             errors.at(
                                 meta.path.span(),
@@ -61,7 +65,7 @@ impl Attrs {
                         }
                     }
                     Some("model") => {
-                        let lit: LitStr = meta.value()?.parse()?;
+                        let lit = string(&meta, "model = \"Task\"")?;
                         if attrs.model.replace(lit).is_some() {
                             errors.at(meta.path.span(), "`model` is given twice\nhelp: keep one");
                         }
@@ -83,7 +87,7 @@ impl Attrs {
                             .get_ident()
                             .map_or_else(|| "?".to_owned(), Ident::to_string);
                         let keys = ["spec", "file", "model", "module"];
-                        let help = match suggest::closest(&name, keys) {
+                        let help = match closest(&name, keys) {
                             Some(close) => format!("did you mean `{close}`?"),
                             None => "the keys are `spec`, `file`, `model` and `module`".to_owned(),
                         };
@@ -100,6 +104,17 @@ impl Attrs {
         }
         attrs
     }
+}
+
+/// The string value of `key = "..."`; an error with an example otherwise.
+fn string(meta: &syn::meta::ParseNestedMeta<'_>, example: &str) -> syn::Result<LitStr> {
+    let value = meta.value()?;
+    value.parse::<LitStr>().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("{e}\nhelp: the value is a string: `{example}`"),
+        )
+    })
 }
 
 /// The expansion of `#[derive(Model)]`.
@@ -121,9 +136,13 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
              fixed field types; remove the generic parameters",
         );
     }
+    let before = errors.len();
     let attrs = Attrs::parse(&input, &mut errors);
+    let attr_errors = errors.len() > before;
     let (source, model) = match (attrs.source, attrs.model) {
         (Some(source), Some(model)) => (source, model),
+        // A misspelt key is reported already; "needs `model`" would say it twice.
+        _ if attr_errors => return errors.into_tokens(),
         (source, _) => {
             let missing = if source.is_none() {
                 "`spec` and `model`"
@@ -272,7 +291,7 @@ fn default_module(stem: &str, span: Span) -> Result<TokenStream, syn::Error> {
 fn unknown_model(spec: &ir::Spec, stem: &str, model: &LitStr) -> syn::Error {
     let name = model.value();
     let names: Vec<&str> = spec.models.iter().map(|m| m.name.as_str()).collect();
-    let help = match suggest::closest(&name, names.iter().copied()) {
+    let help = match closest(&name, names.iter().copied()) {
         Some(close) => format!("did you mean `{close}`?"),
         None if names.is_empty() => format!("the spec `{stem}` declares no `data` models"),
         None => {
@@ -352,7 +371,8 @@ fn check_fields<'a>(
         let close_missing = missing
             .filter_map(|i| {
                 let limit = (name.chars().count() / 2).max(2);
-                suggest::distance(&name, &rust_names[i], limit).map(|d| (d, i))
+                let d = typo_distance(&name, &rust_names[i]);
+                (d <= limit).then_some((d, i))
             })
             .min()
             .map(|(_, i)| i);
@@ -362,7 +382,7 @@ fn check_fields<'a>(
         } else if let Some(i) = close_missing {
             suggested[i] = true;
             format!("did you mean `{}`?", rust_names[i])
-        } else if let Some(close) = suggest::closest(&name, rust_names.iter().map(String::as_str)) {
+        } else if let Some(close) = closest(&name, rust_names.iter().map(String::as_str)) {
             format!("did you mean `{close}`?")
         } else {
             format!("the fields of `{}` are {}", layout.ty, list(&rust_names))
@@ -395,6 +415,46 @@ fn check_fields<'a>(
         );
     }
     matched
+}
+
+/// Edits between two names, case-insensitive, where swapping two neighbours is one edit
+/// (`modle` is one edit from `model`, two from `module`).
+fn typo_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
+    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+    // d[i][j]: the distance between a[..i] and b[..j].
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The candidate closest to `name`, if it is close enough to be a typo of it.
+fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (typo_distance(name, c), c))
+        .filter(|&(d, _)| d <= limit)
+        .min()
+        .map(|(_, c)| c)
 }
 
 /// `name: type[] optional` as the spec would write the field.
@@ -589,6 +649,18 @@ mod tests {
         // `conversion` rebuilds the row's field names; a raw one must parse too.
         assert!(syn::parse_str::<Ident>("r#type").is_ok());
         assert!(syn::parse_str::<Ident>("due_date").is_ok());
+    }
+
+    #[test]
+    fn suggests_through_swapped_letters() {
+        assert_eq!(typo_distance("modle", "model"), 1);
+        assert_eq!(
+            closest("modle", ["spec", "file", "model", "module"]),
+            Some("model")
+        );
+        assert_eq!(closest("emial", ["name", "email"]), Some("email"));
+        assert_eq!(closest("Tsk", ["Task", "User"]), Some("Task"));
+        assert_eq!(closest("order", ["Task", "User"]), None);
     }
 
     #[test]
