@@ -1,7 +1,7 @@
 //! Checks beyond syntax, split by concern:
 //! - this module: the symbol table, duplicate declarations and channel collisions;
-//! - [`fields`]: field types, `ref[X]`, constraints and defaults;
-//! - [`refs`]: references from views, actions, jobs (models, views, actions, fields).
+//! - `fields`: field types, `ref[X]`, constraints and defaults;
+//! - `refs`: references from views, actions, jobs (models, views, actions, fields).
 //!
 //! Every check reports into the shared [`Diagnostics`] and goes on, so one run shows every
 //! independent problem.

@@ -6,7 +6,7 @@
 //! `::core` or `::std`, so the host needs no dependency but `sheplang`, and no name in the
 //! host's module can shadow one the generated code relies on.
 //!
-//! Items, in this order (see [`names`] for how names are chosen and collisions resolved):
+//! Items, in this order (see the `names` module for how names are chosen and collisions resolved):
 //! - `Spec`, a unit struct implementing `sheplang::Spec`;
 //! - `Channel` (one variant per model, the lower-case channel string on the wire) and
 //!   `ModelName` (the model name in the spec's case);
