@@ -83,6 +83,37 @@
 //! The example crate `examples/tasks-host` in the repository is this walkthrough as a building,
 //! tested crate; its documentation tests run against the real generated code.
 //!
+//! # Without a build script: `sheplang!`
+//!
+//! A spec can also be written where it is used. [`sheplang!`] generates the same items, and a
+//! spec error lands on the offending token of the macro call:
+//!
+//! ```
+//! mod board {
+//!     sheplang::sheplang! {
+//!         app Board {
+//!             data Card {
+//!                 fields: {
+//!                     title: text required
+//!                     done: yes/no
+//!                 }
+//!                 states: todo -> doing -> done
+//!             }
+//!         }
+//!     }
+//! }
+//!
+//! let card = board::Card { id: "c-1".into(), title: "Ship it".into(), done: false };
+//! let event = sheplang::created(&card);
+//! assert_eq!(event.room(), "card");
+//! assert_eq!("card".parse::<board::Channel>().unwrap(), board::Channel::Card);
+//! assert!(board::CardState::Todo.can_transition_to(board::CardState::Doing));
+//! ```
+//!
+//! `sheplang! { file = "specs/app.shep" }` reads a spec relative to the crate root instead,
+//! and `#[derive(sheplang::Model)]` checks a host's own struct against a registered model
+//! (see [`Model`](macro@Model)).
+//!
 //! # What a spec generates
 //!
 //! For `include_spec!("app")` inside `mod app`:
