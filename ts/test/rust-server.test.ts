@@ -12,13 +12,7 @@ import { PROTOCOL_CASES, runCase, type ProtocolCase } from './protocol-cases.js'
  * Cases the Rust server cannot pass, and why. Each is still run (as a TODO: reported, not
  * failing), so that the day it passes shows up.
  */
-const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map([
-  [
-    'a row keeps its optional fields absent or null as given',
-    'rows pass through typed Rust structs: an optional field given as null is sent absent ' +
-      '(wire.md allows both; the case compares exactly)',
-  ],
-]);
+const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map();
 
 function options(protocolCase: ProtocolCase): { timeout: number; skip?: string; todo?: string } {
   if (protocolCase.needsRecovery === true) {
