@@ -2,6 +2,7 @@
 # Runs every test the project has, on a fresh machine: installs what it needs first.
 #   Rust:       cargo fmt --check, clippy -D warnings, cargo test (unit, goldens, ui, e2e crates)
 #   TypeScript: ts/scripts/check.sh (npm ci, generate, tsc, node:test against real packages)
+#   Browser:    scripts/test-browser.sh (installs Chromium from Debian if missing; playwright-core)
 # Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,3 +21,6 @@ cargo test --workspace --locked
 
 step "TypeScript: npm ci (from the lockfile), generate, tsc --strict, node tests (real socket.io, Prisma 7, React)"
 bash ts/scripts/check.sh
+
+step "browser: the demo in two headless Chromiums (Debian's), with a server restart"
+bash scripts/test-browser.sh
