@@ -75,15 +75,13 @@ export class Subscriber {
    * have arrived, then listens `SETTLE_MS` longer so that any extra event is caught too.
    */
   async take(expected: number): Promise<ModelEvent[]> {
-    const enough = (): boolean => this.all().length - this.seen >= expected;
-    if (!enough()) {
-      await within(
-        (async () => {
-          while (!enough()) await sleep(10);
-        })(),
-        ARRIVE_MS,
-        `expected ${expected} model event(s), got ${this.all().length - this.seen}: ${JSON.stringify(this.all().slice(this.seen))}`,
-      );
+    const deadline = Date.now() + ARRIVE_MS;
+    while (this.all().length - this.seen < expected) {
+      if (Date.now() > deadline) {
+        const got = JSON.stringify(this.all().slice(this.seen));
+        assert.fail(`expected ${expected} model event(s) within ${ARRIVE_MS} ms, got: ${got}`);
+      }
+      await sleep(10);
     }
     await sleep(SETTLE_MS);
     const events = this.all().slice(this.seen);

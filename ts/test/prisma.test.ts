@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 
+import { realtimeExtension } from '../.generated/specs/tasks/ts/api/realtime/middleware.js';
 import {
   CREATED_AT,
   errorShape,
@@ -421,7 +422,12 @@ describe('failed writes: no event, the same error as without the extension', () 
   test('createMany: unique violation (nothing is written)', TIMEOUT, async () => {
     await rig.base.user.create({ data: ada });
     await failsAlike((client) =>
-      client.user.createMany({ data: [{ name: 'New', email: 'new@example.com' }, { name: 'Other', email: ada.email }] }),
+      client.user.createMany({
+        data: [
+          { name: 'New', email: 'new@example.com' },
+          { name: 'Other', email: ada.email },
+        ],
+      }),
     );
   });
 
@@ -437,7 +443,9 @@ describe('failed writes: no event, the same error as without the extension', () 
 
   test('update: unique violation', TIMEOUT, async () => {
     await rig.base.user.createMany({ data: [ada, { name: 'Bob', email: 'bob@example.com' }] });
-    await failsAlike((client) => client.user.update({ where: { email: 'bob@example.com' }, data: { email: ada.email } }));
+    await failsAlike((client) =>
+      client.user.update({ where: { email: 'bob@example.com' }, data: { email: ada.email } }),
+    );
   });
 
   test('updateMany: unique violation', TIMEOUT, async () => {
@@ -484,7 +492,9 @@ describe('select and omit', () => {
       select: { title: true },
     });
     assert.deepEqual(row, { title: 'Sel' });
-    assert.deepEqual(await sub.take(1), [{ kind: 'created', model: 'Task', row: taskRow({ id: 's-1', title: 'Sel' }) }]);
+    assert.deepEqual(await sub.take(1), [
+      { kind: 'created', model: 'Task', row: taskRow({ id: 's-1', title: 'Sel' }) },
+    ]);
   });
 
   test('select with fields set to false, and an id the caller did not want', TIMEOUT, async () => {
@@ -560,7 +570,16 @@ describe('select and omit', () => {
     const updated = await rig.prisma.task.updateManyAndReturn({
       where: { id: 'm-1' },
       data: { done: true },
-      omit: { title: true, tags: true, createdAt: true, due: true, price: true, owner: true, priority: true, type: true },
+      omit: {
+        title: true,
+        tags: true,
+        createdAt: true,
+        due: true,
+        price: true,
+        owner: true,
+        priority: true,
+        type: true,
+      },
     });
     assert.deepEqual(updated, [{ id: 'm-1', done: true }]);
     assert.deepEqual(sorted(await sub.take(3)), sorted([
@@ -711,7 +730,11 @@ describe('transactions', () => {
       }),
     );
     assert.equal(Reflect.get(error as object, 'code'), 'P2002');
-    assert.match(String(Reflect.get(error as object, 'message')), /Invalid `tx\.user\.upsert\(\)` invocation in\n.*prisma\.test\.ts/);
+    // Prisma's message names the caller's own call.
+    assert.match(
+      String(Reflect.get(error as object, 'message')),
+      /Invalid `tx\.user\.upsert\(\)` invocation in\n.*prisma\.test\.ts/,
+    );
     assert.deepEqual(await sub.take(0), []);
     assert.equal(await rig.base.user.count(), 1);
   });
@@ -859,5 +882,118 @@ describe('concurrency', () => {
         { kind: 'created', model: 'Task', row: taskRow({ id: 'n', title: 'N' }) },
       ]),
     );
+  });
+});
+
+describe('options and composition', () => {
+  test('without onUntracked, an untracked write is a warning through the server logger', TIMEOUT, async () => {
+    await seedTasks();
+    const prisma = rig.base.$extends(realtimeExtension(rig.server.realtime));
+    const sub = await rig.subscribe();
+    await prisma.$transaction([prisma.task.deleteMany({ where: { id: 'a' } })]);
+    assert.deepEqual(await sub.take(0), []);
+    assert.deepEqual(
+      rig.logs.filter(({ level }) => level !== 'debug'),
+      [
+        {
+          level: 'warn',
+          message: '`Task.deleteMany` is not broadcast',
+          details: { model: 'Task', operation: 'deleteMany' },
+        },
+      ],
+    );
+  });
+
+  test('$transaction options reach Prisma', TIMEOUT, async () => {
+    const sub = await rig.subscribe();
+    await rig.prisma.$transaction(
+      async (tx) => {
+        await tx.task.create({ data: { id: 'o', title: 'O', createdAt: CREATED_AT } });
+      },
+      { timeout: 20_000, maxWait: 10_000, isolationLevel: 'Serializable' },
+    );
+    const error = await failure(() =>
+      rig.prisma.$transaction(
+        async (tx) => {
+          await tx.task.update({ where: { id: 'o' }, data: { done: true } });
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        },
+        { timeout: 50 },
+      ),
+    );
+    assert.match(String((error as Error).message), /timeout|expired|closed/i);
+    assert.deepEqual(await sub.take(1), [{ kind: 'created', model: 'Task', row: taskRow({ id: 'o', title: 'O' }) }]);
+  });
+
+  /** An extension that records the operations it sees, and which run in a transaction. */
+  function recorder(seen: string[]) {
+    return {
+      query: {
+        $allModels: {
+          async $allOperations(params: {
+            model: string;
+            operation: string;
+            args: unknown;
+            query: (args: unknown) => Promise<unknown>;
+          }) {
+            const internal: unknown = Reflect.get(params, '__internalParams');
+            const transaction: unknown =
+              typeof internal === 'object' && internal !== null ? Reflect.get(internal, 'transaction') : undefined;
+            const where = transaction === undefined ? '' : ' in a transaction';
+            seen.push(`${params.model}.${params.operation}${where}`);
+            return params.query(params.args);
+          },
+        },
+      },
+    };
+  }
+
+  /** Writes through `prisma` and checks the events: the same whatever else is applied. */
+  async function writeAndCheck(prisma: PrismaRig['base']): Promise<void> {
+    const sub = await rig.subscribe();
+    await prisma.task.create({ data: { id: 'x', title: 'X', createdAt: CREATED_AT } });
+    await prisma.task.createMany({ data: [{ id: 'y', title: 'Y', createdAt: CREATED_AT }] });
+    await prisma.task.upsert({ where: { id: 'x' }, create: { title: 'never' }, update: { title: 'X2' } });
+    await failure(() =>
+      prisma.$transaction(async (tx) => {
+        await tx.task.delete({ where: { id: 'x' } });
+        throw new Error('undo');
+      }),
+    );
+    await prisma.task.deleteMany({ where: { id: 'x' } });
+    assert.deepEqual(await sub.take(4), [
+      { kind: 'created', model: 'Task', row: taskRow({ id: 'x', title: 'X' }) },
+      { kind: 'created', model: 'Task', row: taskRow({ id: 'y', title: 'Y' }) },
+      { kind: 'updated', model: 'Task', row: taskRow({ id: 'x', title: 'X2' }) },
+      { kind: 'deleted', model: 'Task', id: 'x' },
+    ]);
+  }
+
+  test('an extension applied after it sees the statements that really run', TIMEOUT, async () => {
+    const seen: string[] = [];
+    await writeAndCheck(rig.prisma.$extends(recorder(seen)) as unknown as PrismaRig['base']);
+    // The read and the write of an upsert or deleteMany run in one transaction.
+    assert.deepEqual(seen, [
+      'Task.create',
+      'Task.createManyAndReturn',
+      'Task.findUnique in a transaction',
+      'Task.upsert in a transaction',
+      'Task.delete in a transaction',
+      'Task.findMany in a transaction',
+      'Task.deleteMany in a transaction',
+    ]);
+  });
+
+  test('an extension applied before it sees each call once, as it was made', TIMEOUT, async () => {
+    const seen: string[] = [];
+    const prisma = rig.base.$extends(recorder(seen)).$extends(realtimeExtension(rig.server.realtime));
+    await writeAndCheck(prisma as unknown as PrismaRig['base']);
+    assert.deepEqual(seen, [
+      'Task.create',
+      'Task.createMany',
+      'Task.upsert',
+      'Task.delete in a transaction',
+      'Task.deleteMany',
+    ]);
   });
 });

@@ -84,11 +84,17 @@ room for a second statement: an `upsert` or `deleteMany` there runs unchanged an
 `onUntracked` instead of being broadcast. Use the extended client's `$transaction`: the base
 client's does not hold events back.
 
-This relies on two details of Prisma 7 that are not public API: the request Prisma passes a
-query extension besides its arguments (`__internalParams`: action, call site, transaction) and
-the second argument of `query`, which runs another request in the write's place. Both are
-checked: without them, `createMany`, `updateMany`, `upsert` and `deleteMany` run unchanged and
-go to `onUntracked`, and events are sent as soon as each write returns.
+Extensions applied after this one see the statements that really run (a `createMany` as
+`createManyAndReturn`, the read before an `upsert` or `deleteMany`); those applied before it
+see each call once, as it was made.
+
+This relies on details of Prisma 7 that are not public API: the request Prisma passes a query
+extension besides its arguments (`__internalParams`: action, call site, transaction), the
+second argument of `query`, which runs another request in the write's place, and the
+transaction an interactive transaction client carries. All are checked. Without the first two,
+`createMany`, `updateMany`, `upsert` and `deleteMany` run unchanged and go to `onUntracked`,
+and events are sent as soon as each write returns; without the last, an `upsert` or
+`deleteMany` outside a transaction runs its two statements without one.
 
 The Prisma schema is expected to mirror the spec: the same model names, an `id` primary key,
 and a field named after each spec field (a `ref[X]` as the scalar id, a bare model-typed field
@@ -293,10 +299,8 @@ interface Outbox {
 /** Where a write runs. */
 type Context = 'none' | 'interactive' | 'batch';
 
-/** A client with `$transaction(callback)`, as far as it is used here. */
-interface TransactionClient {
-  $transaction(run: (tx: unknown) => Promise<unknown>): Promise<unknown>;
-}
+/** Runs `action` of the model in the write's place, or in `transaction` when given. */
+type Run = (action: string, args: PrismaRecord, transaction?: PrismaRecord) => Promise<unknown>;
 
 /** One intercepted write. */
 interface WriteCall<M extends ModelName> {
@@ -307,15 +311,16 @@ interface WriteCall<M extends ModelName> {
   /** Runs the write with these arguments, as Prisma's `query` does. */
   query: (args: unknown) => Promise<unknown>;
   /**
-   * Runs `action` of the same model in the write's place: in its transaction, reported at its
-   * call site. Undefined when this Prisma client does not offer it (see `requestOf`).
+   * Runs another statement in the write's place: through the extensions applied after this one,
+   * in the write's transaction, reported at the caller's call site. Undefined when this Prisma
+   * client does not offer it (see `requestOf`).
    */
-  run: ((action: string, args: PrismaRecord) => Promise<unknown>) | undefined;
+  run: Run | undefined;
   context: Context;
   /** Sends an event: now, or once the write's transaction has committed. */
   send: (event: () => void) => void;
-  /** Runs this same write again, inside a new transaction of the extended client. */
-  inTransaction: () => Promise<unknown>;
+  /** Starts an interactive transaction (Prisma's own `$transaction`, on the client extended). */
+  begin: (body: (tx: unknown) => Promise<unknown>) => Promise<unknown>;
   onUntracked: (model: ModelName, operation: string) => void;
 }
 
@@ -330,11 +335,8 @@ export function realtimeExtension(realtime: RealtimeServer, options: RealtimeExt
   const outboxes = new AsyncLocalStorage<Outbox>();
   /** The outbox of each transaction client, for the transactions nested in it. */
   const outboxOf = new WeakMap<object, Outbox>();
-  /** The request of a write this extension runs again in its own transaction (`inTransaction`). */
-  const origins = new AsyncLocalStorage<PrismaRecord>();
   return Prisma.defineExtension((client) => {
     const begin: unknown = Reflect.get(client, '$transaction');
-    let extended: unknown;
     const methods = {
       /** Prisma's own `$transaction`, with an outbox per transaction. */
       $transaction(this: unknown, ...args: unknown[]): Promise<unknown> {
@@ -369,7 +371,7 @@ export function realtimeExtension(realtime: RealtimeServer, options: RealtimeExt
         });
       },
     };
-    const result = client.$extends({
+    return client.$extends({
       name: 'sheplang-realtime',
       // Typed as nothing new, so that `$transaction` keeps Prisma's own types.
       client: methods as Record<never, never>,
@@ -382,21 +384,11 @@ export function realtimeExtension(realtime: RealtimeServer, options: RealtimeExt
               return params.query(params.args);
             }
             const request = requestOf(params);
-            const origin = origins.getStore();
-            const reissued =
-              request !== undefined &&
-              origin !== undefined &&
-              origin['model'] === model &&
-              origin['action'] === operation;
-            const run =
+            const run: Run | undefined =
               request === undefined
                 ? undefined
-                : (action: string, next: PrismaRecord): Promise<unknown> =>
-                    rerun(params, next, {
-                      ...request,
-                      ...(reissued ? { callsite: origin['callsite'], clientMethod: origin['clientMethod'] } : {}),
-                      action,
-                    });
+                : (action, next, transaction) =>
+                    rerun(params, next, { ...request, action, ...(transaction ? { transaction } : {}) });
             const context = contextOf(request);
             const outbox = context === 'none' ? undefined : outboxes.getStore();
             return observe({
@@ -405,10 +397,7 @@ export function realtimeExtension(realtime: RealtimeServer, options: RealtimeExt
               operation,
               args,
               // Prisma validates the arguments at run time; the extension only adds fields.
-              query: (next) =>
-                reissued && run !== undefined && isRecord(next)
-                  ? run(operation, next)
-                  : params.query(next as typeof params.args),
+              query: (next) => params.query(next as typeof params.args),
               run,
               context,
               send: (event) => {
@@ -418,24 +407,19 @@ export function realtimeExtension(realtime: RealtimeServer, options: RealtimeExt
                   outbox.sends.push(() => sendNow(realtime, event));
                 }
               },
-              inTransaction: () =>
-                origins.run(request ?? {}, () =>
-                  transactionClient(extended).$transaction(async (tx) => {
-                    const delegate: unknown = delegateOf(tx, model)[operation];
-                    if (typeof delegate !== 'function') {
-                      throw new Error(`the Prisma client has no \`${model}.${operation}\``);
-                    }
-                    return Reflect.apply(delegate, undefined, [args]);
-                  }),
-                ),
+              begin: async (body) => {
+                if (typeof begin !== 'function') {
+                  throw new Error('the Prisma client has no `$transaction`');
+                }
+                const result: unknown = await Reflect.apply(begin, client, [body]);
+                return result;
+              },
               onUntracked,
             });
           },
         },
       },
     });
-    extended = result;
-    return result;
   });
 }
 
@@ -501,18 +485,13 @@ async function track<M extends ModelName>(call: WriteCall<M>): Promise<unknown> 
       if (run === undefined || call.context === 'batch') {
         return untracked(call);
       }
-      if (call.context === 'none') {
-        return call.inTransaction();
-      }
-      return operation === 'upsert' ? upsert(call, run) : deleteMany(call, run);
+      const body = operation === 'upsert' ? upsert : deleteMany;
+      return call.context === 'none' ? transact(call, run, body) : body(call, run);
     }
   }
 }
 
-async function upsert<M extends ModelName>(
-  call: WriteCall<M>,
-  run: (action: string, args: PrismaRecord) => Promise<unknown>,
-): Promise<unknown> {
+async function upsert<M extends ModelName>(call: WriteCall<M>, run: Run): Promise<unknown> {
   const existing = await changed(run('findUnique', { where: recordAt(call.args, 'where'), select: { id: true } }), true);
   const request = withFields(call.args, FIELDS[call.model]);
   const row = await changed(run('upsert', request.args), request.changed);
@@ -520,10 +499,7 @@ async function upsert<M extends ModelName>(
   return request.strip(row);
 }
 
-async function deleteMany<M extends ModelName>(
-  call: WriteCall<M>,
-  run: (action: string, args: PrismaRecord) => Promise<unknown>,
-): Promise<unknown> {
+async function deleteMany<M extends ModelName>(call: WriteCall<M>, run: Run): Promise<unknown> {
   const args = isRecord(call.args) ? call.args : {};
   const where = recordAt(args, 'where');
   const limit = args['limit'];
@@ -604,11 +580,58 @@ function contextOf(request: PrismaRecord | undefined): Context {
   return isRecord(transaction) && transaction['kind'] === 'itx' ? 'interactive' : 'batch';
 }
 
-function transactionClient(client: unknown): TransactionClient {
-  if (isObject(client) && typeof Reflect.get(client, '$transaction') === 'function') {
-    return client as TransactionClient;
+/** What `transact` returns when it could not run its body in the transaction it started. */
+const NOT_RUN: unique symbol = Symbol('not run');
+
+/**
+ * Runs `body` with its statements in a new interactive transaction; its events go out once
+ * that has committed. The statements still go through `run` (the extensions applied after this
+ * one see them, errors name the caller's call): only the transaction is new. Should the
+ * transaction be out of reach (see `transactionOf`), `body` runs without one.
+ */
+async function transact<M extends ModelName>(
+  call: WriteCall<M>,
+  run: Run,
+  body: (call: WriteCall<M>, run: Run) => Promise<unknown>,
+): Promise<unknown> {
+  const sends: (() => void)[] = [];
+  const result = await call.begin(async (tx) => {
+    const transaction = await transactionOf(tx);
+    if (transaction === undefined) {
+      return NOT_RUN;
+    }
+    return body(
+      { ...call, context: 'interactive', send: (event) => sends.push(event) },
+      (action, args) => run(action, args, transaction),
+    );
+  });
+  if (result === NOT_RUN) {
+    return body(call, run);
   }
-  throw new Error('the Prisma client has no `$transaction`');
+  for (const send of sends) {
+    call.send(send);
+  }
+  return result;
+}
+
+/**
+ * The transaction of an interactive transaction client as Prisma passes it with each request
+ * (`{ kind: 'itx', id }`), read through the client's `_createPrismaPromise`, not public API
+ * either: undefined when that is not there.
+ */
+async function transactionOf(tx: unknown): Promise<PrismaRecord | undefined> {
+  const create: unknown = isObject(tx) ? Reflect.get(tx, '_createPrismaPromise') : undefined;
+  if (typeof create !== 'function') {
+    return undefined;
+  }
+  let found: unknown;
+  await Reflect.apply(create, tx, [
+    (transaction: unknown): Promise<null> => {
+      found = transaction;
+      return Promise.resolve(null);
+    },
+  ]);
+  return isRecord(found) && found['kind'] === 'itx' ? found : undefined;
 }
 
 /**
@@ -732,18 +755,6 @@ function idsOf(rows: unknown): unknown[] {
 
 function countOf(result: unknown): number {
   return isRecord(result) && typeof result['count'] === 'number' ? result['count'] : 0;
-}
-
-/** A model's delegate (`prisma.someModel`) on `client`. */
-function delegateOf(client: unknown, model: ModelName): PrismaRecord {
-  // Prisma names a model's delegate with a lower-case first letter (`OrderItem` -> `orderItem`).
-  const name: string = model;
-  const key = name.charAt(0).toLowerCase() + name.slice(1);
-  const delegate: unknown = isObject(client) ? Reflect.get(client, key) : undefined;
-  if (isObject(delegate)) {
-    return delegate as PrismaRecord;
-  }
-  throw new Error(`the Prisma client has no model \`${model}\`: does the schema mirror the spec?`);
 }
 
 function recordAt(args: unknown, key: string): PrismaRecord {
