@@ -131,6 +131,11 @@ impl<S: Spec> RealtimeServer<S> {
     }
 
     /// Disconnects every client and stops accepting connections.
+    ///
+    /// A server-side disconnect is final for socket.io-client: it does **not** reconnect by
+    /// itself after it (only after a lost connection). To restart a server so that pages come
+    /// back on their own, drop the connections instead (stop the process, or stop serving
+    /// the listener) and start again on the same address; `examples/demo` does that.
     pub async fn close(&self) {
         self.shared.io.close().await;
     }

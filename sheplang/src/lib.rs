@@ -83,6 +83,34 @@
 //! The example crate `examples/tasks-host` in the repository is this walkthrough as a building,
 //! tested crate; its documentation tests run against the real generated code.
 //!
+//! **6. Serve it.** The crate `sheplang-socketio` is the realtime server for these types, on
+//! socketioxide, wire-compatible with the generated TypeScript client and React hooks. In an
+//! axum app it is a layer and a handle; a handler stores a row, then emits it, and the row's
+//! type picks the room:
+//!
+//! ```ignore
+//! use axum::{Json, Router, extract::State, routing::post};
+//! use sheplang_socketio::RealtimeServer;
+//!
+//! type Realtime = RealtimeServer<tasks::Spec>;
+//!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let (realtime, layer) = Realtime::builder().build(); // same-origin pages only
+//!     let app = Router::new().route("/tasks", post(create)).with_state(realtime).layer(layer);
+//!     axum::serve(tokio::net::TcpListener::bind("127.0.0.1:3000").await?, app).await
+//! }
+//!
+//! async fn create(State(realtime): State<Realtime>, Json(task): Json<tasks::Task>) -> Json<tasks::Task> {
+//!     // ... store it, then: model_created("Task", task) to the room "task"
+//!     let _ = realtime.emit_created(&task);
+//!     Json(task)
+//! }
+//! ```
+//!
+//! `sheplang-socketio`'s documentation has the options (allowed origins, an authorize hook,
+//! payload limits), and `examples/demo` in the repository is a whole app built this way.
+//!
 //! # Without a build script: `sheplang!`
 //!
 //! A spec can also be written where it is used. [`sheplang!`] generates the same items, and a

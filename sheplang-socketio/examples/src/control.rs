@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | `POST /control/emit` | `{"event": "model_created", "args": ["Task", {...}]}` | parses the event with the generated `ServerToClient::parse` (so the row must match the spec) and sends it through the typed API (`emit_created`, ...) |
 //! | `GET /control/stats` | | `{"connected": n, "subscribers": {"task": n, ...}}` |
-//! | `POST /control/samples` | | all-types spec only: emits the Rust-made rows of [`rows`](crate::rows) |
+//! | `POST /control/samples` | | all-types spec only: emits the Rust-made rows of [`crate::rows`] |
 //! | `POST /control/burst?count=K&batch=B&payload=N&rate=R` | | bench spec only: emits `K` `Tick` rows, each with `sentAt` = now (ms since the epoch) and a text of `N` bytes; as fast as possible, yielding every `B` (`rate` 0), or paced at `R` events per second, `B` at a time |
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};

@@ -5,7 +5,7 @@
 //!   (`ts/test/protocol-cases.ts`) and of the axum example (`src/bin/axum.rs`);
 //! - [`edge`]: `ts/specs/edge.shep`, reserved words as field names and a declared id;
 //! - [`alltypes`]: every field type of the language, optional and in lists;
-//! - [`bench`]: the fan-out benchmark's one model.
+//! - [`bench`](mod@bench): the fan-out benchmark's one model.
 //!
 //! The specs under `ts/specs/` are shared with the TypeScript tests on purpose: the Node and
 //! the Rust server are built from the same file, so they cannot drift apart.
