@@ -2,37 +2,16 @@
 //! every `accept/` spec parses with no diagnostic at all, every syntax `reject/` spec fails with
 //! an error on the expected line(s).
 
-use std::fs;
-use std::path::{Path, PathBuf};
+mod common;
 
 use sheplang_core::{Diagnostic, SourceMap, parse};
 
-fn conformance_dir(kind: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance")
-        .join(kind)
-}
-
 /// Every `.shep` file of a folder, sorted, as (file name, text).
 fn specs(kind: &str) -> Vec<(String, String)> {
-    let dir = conformance_dir(kind);
-    let mut out: Vec<(String, String)> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "shep"))
-        .map(|p| {
-            let name = p
-                .file_name()
-                .expect("a file name")
-                .to_string_lossy()
-                .into_owned();
-            let text = fs::read_to_string(&p).expect("a readable UTF-8 spec");
-            (name, text)
-        })
-        .collect();
-    out.sort();
-    assert!(!out.is_empty(), "no specs found in {}", dir.display());
-    out
+    common::specs(kind)
+        .into_iter()
+        .map(|s| (s.name, s.text))
+        .collect()
 }
 
 fn parse_one(name: &str, text: &str) -> (SourceMap, Vec<Diagnostic>) {

@@ -4,29 +4,22 @@
 //! them (characters replaced, inserted and deleted; lines dropped, swapped and duplicated),
 //! through [`sheplang_core::compile`] and checks each diagnostic's spans and rendering.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
 use sheplang_core::{Diagnostic, SourceMap, compile};
 
 /// Every conformance spec, accept and reject.
+/// Every conformance spec, accept and reject, as (path, text).
 fn corpus() -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance");
-    let mut out = Vec::new();
-    for kind in ["accept", "reject"] {
-        let dir = root.join(kind);
-        let entries =
-            fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
-        for entry in entries {
-            let path = entry.expect("a directory entry").path();
-            if path.extension().is_some_and(|e| e == "shep") {
-                let text = fs::read_to_string(&path).expect("a UTF-8 spec");
-                out.push((path.display().to_string(), text));
-            }
-        }
-    }
+    let mut out: Vec<(String, String)> = ["accept", "reject"]
+        .into_iter()
+        .flat_map(common::specs)
+        .map(|s| (s.path.display().to_string(), s.text))
+        .collect();
     out.sort();
-    assert!(out.len() > 10, "the conformance corpus is missing");
     out
 }
 

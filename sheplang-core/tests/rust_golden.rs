@@ -4,35 +4,23 @@
 //! `#![deny(warnings)]` and clippy, by `sheplang/tests/goldens.rs`, which first checks that each
 //! one still equals the generator's output, so a stale or broken golden cannot pass.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use sheplang_core::{codegen, compile_str, render_all};
 
 fn accept_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/accept")
+    common::dir("accept")
 }
 
 /// Every accepted spec, sorted by file name, as (file stem, text).
 fn specs() -> Vec<(String, String)> {
-    let dir = accept_dir();
-    let mut out: Vec<(String, String)> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "shep"))
-        .map(|p| {
-            let stem = p
-                .file_stem()
-                .expect("a file name")
-                .to_string_lossy()
-                .into_owned();
-            let text = fs::read_to_string(&p).expect("a readable UTF-8 spec");
-            (stem, text)
-        })
-        .collect();
-    out.sort();
-    assert!(!out.is_empty(), "no specs found in {}", dir.display());
-    out
+    common::specs("accept")
+        .into_iter()
+        .map(|s| (s.stem, s.text))
+        .collect()
 }
 
 /// The generated Rust of one spec.

@@ -6,6 +6,8 @@
 //! `fixed_context`). Review a change with `cargo insta review`. `ts/` (npm) type-checks the
 //! same output with `tsc` and runs it.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -13,29 +15,15 @@ use sheplang_core::codegen::{Artifact, typescript};
 use sheplang_core::{compile_str, render_all};
 
 fn accept_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/accept")
+    common::dir("accept")
 }
 
 /// Every accepted spec, sorted by file name, as (file stem, text).
 fn specs() -> Vec<(String, String)> {
-    let dir = accept_dir();
-    let mut out: Vec<(String, String)> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "shep"))
-        .map(|p| {
-            let stem = p
-                .file_stem()
-                .expect("a file name")
-                .to_string_lossy()
-                .into_owned();
-            let text = fs::read_to_string(&p).expect("a readable UTF-8 spec");
-            (stem, text)
-        })
-        .collect();
-    out.sort();
-    assert!(!out.is_empty(), "no specs found in {}", dir.display());
-    out
+    common::specs("accept")
+        .into_iter()
+        .map(|s| (s.stem, s.text))
+        .collect()
 }
 
 /// The app's name and the generated TypeScript of one spec.
