@@ -61,6 +61,7 @@ cases! {
     duplicate_field => "app A {\n  data Task {\n    fields: {\n      title: text\n      title: number\n    }\n  }\n}\n";
     duplicate_state => "app A {\n  data Task {\n    fields: { a: text }\n    states: open -> done -> open\n  }\n}\n";
     unknown_type_boolean => "app A {\n  data Task { fields: { done: boolean } }\n}\n";
+    unknown_type_is_the_only_error => "app A {\n  data T { fields: { price: nuber min=0 default=1 } }\n}\n";
     unknown_type_named => "app A {\n  data Task { fields: { priority: Priority } }\n}\n";
     ref_to_non_model => "app A {\n  data Task { fields: { owner: ref[Usr] } }\n  data User { fields: { name: text } }\n}\n";
     job_trigger_unknown_model => "app A {\n  job J {\n    trigger: on Order.created\n    action { }\n  }\n}\n";

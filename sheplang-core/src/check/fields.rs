@@ -59,9 +59,12 @@ fn check_model<'s, 'a>(cx: &mut Checker<'_, 's, 'a>, data: &'s ast::Data<'a>) {
         } else {
             seen.insert(field.name.name, field.name.span);
         }
-        check_type(cx, &field.ty);
-        check_id_field(cx, field);
-        check_constraints(cx, data, field);
+        // A field whose type is unknown has already been reported; its constraints and
+        // default cannot be judged against a type that does not exist.
+        if check_type(cx, &field.ty) {
+            check_id_field(cx, field);
+            check_constraints(cx, data, field);
+        }
     }
     if let Some(states) = &data.states {
         let mut seen: HashMap<&str, Span> = HashMap::new();
@@ -85,11 +88,12 @@ fn check_model<'s, 'a>(cx: &mut Checker<'_, 's, 'a>, data: &'s ast::Data<'a>) {
 }
 
 /// Checks a field or parameter type: bare names must be models, `ref[X]` must name a model.
-pub(super) fn check_type<'a>(cx: &mut Checker<'_, '_, 'a>, ty: &ast::TypeRef<'a>) {
+/// Returns false when it reported the type.
+pub(super) fn check_type<'a>(cx: &mut Checker<'_, '_, 'a>, ty: &ast::TypeRef<'a>) -> bool {
     match ty.base {
         BaseType::Named(name) => {
             if cx.symbols.models.contains_key(name.name) {
-                return;
+                return true;
             }
             let alias = TYPE_ALIASES
                 .iter()
@@ -118,10 +122,11 @@ pub(super) fn check_type<'a>(cx: &mut Checker<'_, '_, 'a>, ty: &ast::TypeRef<'a>
             .with_label("not a built-in type or a data model")
             .with_help(help);
             cx.error(d);
+            false
         }
         BaseType::Ref(name) => {
             if cx.symbols.models.contains_key(name.name) {
-                return;
+                return true;
             }
             let mut d = Diagnostic::error(
                 Code::REF_NOT_MODEL,
@@ -138,8 +143,9 @@ pub(super) fn check_type<'a>(cx: &mut Checker<'_, '_, 'a>, ty: &ast::TypeRef<'a>
                 d = d.with_help(help);
             }
             cx.error(d);
+            false
         }
-        _ => {}
+        _ => true,
     }
 }
 

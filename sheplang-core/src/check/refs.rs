@@ -25,7 +25,8 @@ pub(super) fn check_references<'s, 'a>(cx: &mut Checker<'_, 's, 'a>, app: &'s as
             Decl::Action(action) => {
                 for param in &action.params {
                     if let Some(ty) = &param.ty {
-                        check_type(cx, ty);
+                        // Reported there when unknown; nothing more to check on a parameter.
+                        let _known = check_type(cx, ty);
                     }
                 }
                 check_block(cx, &action.body);

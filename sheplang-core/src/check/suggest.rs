@@ -1,20 +1,29 @@
 //! "Did you mean" suggestions by edit distance.
 
-/// Levenshtein distance over chars, case-insensitive, bounded by `limit` (returns `None` past it).
+/// Edit distance over chars, case-insensitive, where a swap of two neighbours counts as one
+/// edit (optimal string alignment: `titel` is one edit from `title`). Bounded by `limit`
+/// (returns `None` past it).
 pub fn distance(a: &str, b: &str, limit: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
     let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
     if a.len().abs_diff(b.len()) > limit {
         return None;
     }
+    // Three rows: the one before the previous (for swaps), the previous, the current.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
+    for i in 0..a.len() {
         cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        for j in 0..b.len() {
+            let cost = usize::from(a[i] != b[j]);
+            let mut d = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
+                d = d.min(before[j - 1] + 1);
+            }
+            cur[j + 1] = d;
         }
+        std::mem::swap(&mut before, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
     let d = prev[b.len()];
@@ -57,6 +66,8 @@ mod tests {
         assert_eq!(distance("kitten", "sitting", 5), Some(3));
         assert_eq!(distance("Task", "task", 0), Some(0));
         assert_eq!(distance("abc", "abcdefgh", 2), None);
+        assert_eq!(distance("titel", "title", 1), Some(1));
+        assert_eq!(distance("ab", "ba", 1), Some(1));
     }
 
     #[test]
