@@ -209,3 +209,57 @@ export async function withServer(
     }
   }
 }
+
+/** A promise and the functions that settle it, for a fetch the test answers when it wants. */
+export interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: Error): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve: (value: T) => void = () => {};
+  let reject: (reason: Error) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * The server's `Task` rows, changed the way a database changes them (a new row goes to the
+ * end, an update keeps its place), each change also sent by the server `via()` returns, if
+ * any: what a client should end up showing is `rows()`.
+ */
+export class TaskTable {
+  private readonly table = new Map<string, Task>();
+  private readonly via: () => ObservedServer | null;
+
+  constructor(via: () => ObservedServer | null, rows: readonly Task[] = []) {
+    this.via = via;
+    for (const row of rows) {
+      this.table.set(row.id, row);
+    }
+  }
+
+  /** What a fetch reads now. */
+  rows(): Task[] {
+    return [...this.table.values()];
+  }
+
+  created(row: Task): void {
+    this.table.set(row.id, row);
+    this.via()?.realtime.emitModelCreated('Task', row);
+  }
+
+  updated(row: Task): void {
+    this.table.set(row.id, row);
+    this.via()?.realtime.emitModelUpdated('Task', row);
+  }
+
+  deleted(id: string): void {
+    this.table.delete(id);
+    this.via()?.realtime.emitModelDeleted('Task', id);
+  }
+}

@@ -4,6 +4,7 @@
 // First: the DOM globals must exist before react-dom loads.
 import { closeWindow, setPageUrl } from './react-env.js';
 import {
+  deferred,
   eventually,
   Recorder,
   rowText,
@@ -12,9 +13,12 @@ import {
   startServer,
   task,
   TaskProbe,
+  TaskTable,
   UserProbe,
   within,
   withServer,
+  type Deferred,
+  type ObservedServer,
 } from './react-harness.js';
 
 import assert from 'node:assert/strict';
@@ -27,6 +31,7 @@ import {
   DEFAULT_HISTORY_LIMIT,
   RealtimeProvider,
   useRealtime,
+  type ModelChange,
   type ModelRealtime,
   type RealtimeClientOptions,
   type RealtimeContextValue,
@@ -405,6 +410,367 @@ test('the live list follows the server rows: initial rows, then changes applied 
       assert.deepEqual(shownRows(view.container), ['t5: Five, edited', 't2: Two, edited (done)']);
     });
     assert.equal(tasks.latest.history.length, taskChanges + 1);
+  });
+});
+
+/** What `describe` of a change says: `created t1`, `deleted t2`. */
+function changeText(change: ModelChange<'Task'>): string {
+  return `${change.kind} ${change.kind === 'deleted' ? change.id : change.data.id}`;
+}
+
+/** Strictly increasing, every one. */
+function assertIncreasing(values: readonly number[], what: string): void {
+  for (let i = 1; i < values.length; i += 1) {
+    assert.ok((values[i] ?? 0) > (values[i - 1] ?? 0), `${what}: ${values.join(', ')}`);
+  }
+}
+
+test('`load` runs once the channel is subscribed; changes that arrive while it is in flight land on top of its rows', TIMEOUT, async () => {
+  await withServer(async (server) => {
+    const db = new TaskTable(() => server, [
+      task('t1', 'One'),
+      task('t2', 'Two'),
+      task('t3', 'Three'),
+      task('t4', 'Four'),
+      task('t5', 'Five'),
+    ]);
+    const calls: { members: number; answer: Deferred<readonly Task[]> }[] = [];
+    const load = (): Promise<readonly Task[]> => {
+      const answer = deferred<readonly Task[]>();
+      calls.push({ members: server.members('task'), answer });
+      return answer.promise;
+    };
+    const recorder = new Recorder<ModelRealtime<'Task'>>();
+    // Stale rows on mount (server-rendered, say): the load replaces them.
+    const initial = [task('t1', 'One, stale'), task('gone', 'Deleted before the page loaded')];
+    const view = render(
+      <StrictMode>
+        <RealtimeProvider url={server.url} options={WS}>
+          <TaskProbe recorder={recorder} options={{ initial, load }} />
+        </RealtimeProvider>
+      </StrictMode>,
+    );
+    assert.deepEqual(shownRows(view.container), initial.map(rowText));
+    assert.equal(recorder.latest.loading, true, 'loading from mount: the connection is being made');
+    await eventually(() => {
+      assert.equal(calls.length, 1);
+    });
+    assert.equal(calls[0]?.members, 1, 'the fetch starts once the server has the subscription');
+    const seen = (count: number): Promise<void> =>
+      eventually(() => {
+        assert.equal(recorder.latest.history.length, count);
+      });
+
+    // Sent after the request left and before the server read its rows: the fetch has them too.
+    db.created(task('t6', 'Six'));
+    db.updated(task('t1', 'One, edited before the read'));
+    await seen(2);
+    const fetched = db.rows();
+    // After the read, before its answer: rows in the fetched set and outside it.
+    db.updated(task('t2', 'Two, edited after the read', { done: true }));
+    db.deleted('t3');
+    db.created(task('t7', 'Seven'));
+    db.updated(task('t7', 'Seven, edited'));
+    db.created(task('t8', 'Eight'));
+    db.deleted('t8');
+    db.deleted('t4');
+    db.created(task('t4', 'Four, back'));
+    db.updated(task('t6', 'Six, edited'));
+    db.deleted('t9');
+    await seen(12);
+    assert.equal(recorder.latest.loading, true);
+    // Meanwhile the list is live on top of what it had.
+    assert.ok(shownRows(view.container).includes('t7: Seven, edited'));
+
+    calls[0]?.answer.resolve(fetched);
+    await eventually(() => {
+      assert.equal(recorder.latest.loading, false);
+    });
+    assert.deepEqual(db.rows().map((row) => row.id), ['t1', 't2', 't5', 't6', 't7', 't4']);
+    assert.deepEqual(recorder.latest.items, db.rows(), 'the server rows, in their order');
+    assert.deepEqual(shownRows(view.container), db.rows().map(rowText));
+    assert.equal(recorder.latest.loadError, null);
+    assert.deepEqual(recorder.transitions((live) => live.loading), [true, false]);
+
+    // And live from there on.
+    db.updated(task('t5', 'Five, edited'));
+    db.created(task('t10', 'Ten'));
+    await eventually(() => {
+      assert.deepEqual(recorder.latest.items, db.rows());
+    });
+    await sleep(SETTLE_MS);
+    assert.equal(calls.length, 1, 'one load, under <StrictMode> too');
+    assert.equal(server.subscribes('task'), 1);
+  });
+});
+
+test('after a server restart (no recovery) the hook loads again by itself and ends equal to the server rows', TIMEOUT, async () => {
+  await withServer(async (first, started) => {
+    let live: ObservedServer | null = first;
+    const db = new TaskTable(() => live, [task('t1', 'One'), task('t2', 'Two'), task('t3', 'Three')]);
+    const calls: { server: ObservedServer | null; members: number; answer: Deferred<readonly Task[]> }[] = [];
+    const load = (): Promise<readonly Task[]> => {
+      const answer = deferred<readonly Task[]>();
+      calls.push({ server: live, members: live?.members('task') ?? 0, answer });
+      return answer.promise;
+    };
+    const recorder = new Recorder<ModelRealtime<'Task'>>();
+    const reconnects: boolean[] = [];
+    const view = render(
+      <RealtimeProvider url={first.url} options={WS}>
+        <TaskProbe recorder={recorder} options={{ load, onReconnect: (recovered) => reconnects.push(recovered) }} />
+      </RealtimeProvider>,
+    );
+    await eventually(() => {
+      assert.equal(calls.length, 1);
+    });
+    calls[0]?.answer.resolve(db.rows());
+    await eventually(() => {
+      assert.equal(recorder.latest.loading, false);
+      assert.deepEqual(shownRows(view.container), db.rows().map(rowText));
+    });
+    db.updated(task('t3', 'Three, live'));
+    await eventually(() => {
+      assert.deepEqual(recorder.latest.items, db.rows());
+    });
+
+    await first.close();
+    live = null;
+    await eventually(() => {
+      assert.equal(recorder.latest.isConnected, false);
+    });
+    // Written while the client is away: nobody tells it.
+    db.updated(task('t1', 'One, edited during the outage'));
+    db.deleted('t2');
+    db.created(task('t4', 'Four, created during the outage'));
+    assert.equal(calls.length, 1);
+
+    const second = await startServer(first.port);
+    started.push(second);
+    live = second;
+    await eventually(
+      () => {
+        assert.equal(calls.length, 2);
+      },
+      20_000,
+      'reconnected and loading again',
+    );
+    assert.equal(calls[1]?.server, second);
+    assert.equal(calls[1]?.members, 1, 'the reload starts once the new server has the subscription');
+    assert.equal(recorder.latest.loading, true);
+    // The new server sends changes while the reload is in flight, some after its read.
+    const before = recorder.latest.history.length;
+    db.created(task('t5', 'Five'));
+    const fetched = db.rows();
+    db.updated(task('t4', 'Four, edited after the read'));
+    db.deleted('t3');
+    await eventually(() => {
+      assert.equal(recorder.latest.history.length, before + 3);
+    });
+    calls[1]?.answer.resolve(fetched);
+    await eventually(() => {
+      assert.equal(recorder.latest.loading, false);
+      assert.deepEqual(recorder.latest.items, db.rows());
+    });
+    assert.deepEqual(db.rows().map((row) => row.id), ['t1', 't4', 't5']);
+    assert.deepEqual(shownRows(view.container), db.rows().map(rowText));
+    assert.deepEqual(reconnects, [false]);
+    // `seq` goes on across the reconnection.
+    assertIncreasing(recorder.latest.history.map((change) => change.seq), 'seq');
+    await sleep(SETTLE_MS);
+    assert.equal(calls.length, 2, 'one reload per reconnection');
+  });
+});
+
+test('a hook that mounts on a channel already subscribed loads at once, once under <StrictMode>', TIMEOUT, async () => {
+  await withServer(async (server) => {
+    const db = new TaskTable(() => server, [task('t1', 'One')]);
+    let calls = 0;
+    const load = async (): Promise<readonly Task[]> => {
+      calls += 1;
+      await sleep(20);
+      return db.rows();
+    };
+    const late = new Recorder<ModelRealtime<'Task'>>();
+    const app = (both: boolean): ReactNode => (
+      <StrictMode>
+        <RealtimeProvider url={server.url} options={WS}>
+          <TaskProbe testId="early" />
+          {both ? <TaskProbe testId="late" recorder={late} options={{ load }} /> : null}
+        </RealtimeProvider>
+      </StrictMode>
+    );
+    const view = render(app(false));
+    await eventually(() => {
+      assert.equal(server.members('task'), 1);
+    });
+    await sleep(SETTLE_MS);
+    view.rerender(app(true));
+    await eventually(() => {
+      assert.equal(late.latest.loading, false);
+      assert.deepEqual(shownRows(view.container, 'late'), ['t1: One']);
+    });
+    await sleep(SETTLE_MS);
+    assert.equal(calls, 1);
+    assert.equal(server.subscribes('task'), 1, 'no new subscribe for the second holder');
+    assert.deepEqual(shownRows(view.container, 'early'), [], 'the hook without `load` keeps its own rows');
+  });
+});
+
+test('a short outage that the server recovers does not load again', TIMEOUT, async () => {
+  await withServer(async (server) => {
+    const db = new TaskTable(() => server, [task('t1', 'One')]);
+    let calls = 0;
+    const load = (): Promise<readonly Task[]> => {
+      calls += 1;
+      return Promise.resolve(db.rows());
+    };
+    const recorder = new Recorder<ModelRealtime<'Task'>>();
+    const reconnects: boolean[] = [];
+    const view = render(
+      <RealtimeProvider url={server.url} options={OUTAGE}>
+        <TaskProbe recorder={recorder} options={{ load, onReconnect: (recovered) => reconnects.push(recovered) }} />
+      </RealtimeProvider>,
+    );
+    await eventually(() => {
+      assert.equal(recorder.latest.loading, false);
+      assert.deepEqual(shownRows(view.container), ['t1: One']);
+    });
+    const [socket] = server.connections;
+    assert.ok(socket);
+    socket.conn.close();
+    await eventually(() => {
+      assert.equal(server.openConnections(), 0);
+    });
+    db.created(task('t2', 'Sent during the outage'));
+    await eventually(
+      () => {
+        assert.deepEqual(reconnects, [true]);
+        assert.deepEqual(recorder.latest.items, db.rows());
+      },
+      10_000,
+      'recovered with the missed event',
+    );
+    await sleep(SETTLE_MS);
+    assert.equal(calls, 1, 'nothing was missed: no second load');
+  });
+});
+
+test('refresh(fetch): a failed load is `loadError` and keeps the rows; a later load overtakes one in flight', TIMEOUT, async () => {
+  await withServer(async (server) => {
+    const recorder = new Recorder<ModelRealtime<'Task'>>();
+    const view = render(
+      <RealtimeProvider url={server.url} options={WS}>
+        <TaskProbe recorder={recorder} options={{ initial: [task('t1', 'One')] }} />
+      </RealtimeProvider>,
+    );
+    assert.equal(recorder.latest.loading, false, 'no `load`: nothing to wait for');
+    await eventually(() => {
+      assert.equal(server.members('task'), 1);
+    });
+
+    assert.equal(await recorder.latest.refresh(() => Promise.reject(new Error('HTTP 500'))), false);
+    await eventually(() => {
+      assert.equal(recorder.latest.loadError?.message, 'HTTP 500');
+      assert.equal(recorder.latest.loading, false);
+    });
+    assert.deepEqual(shownRows(view.container), ['t1: One'], 'the rows stay');
+
+    assert.equal(await recorder.latest.refresh(), false);
+    await eventually(() => {
+      assert.match(recorder.latest.loadError?.message ?? '', /needs a fetch function, or the `load` option/);
+    });
+    const notRows: unknown = { error: 'not found' };
+    assert.equal(await recorder.latest.refresh(() => Promise.resolve(notRows as readonly Task[])), false);
+    await eventually(() => {
+      assert.match(recorder.latest.loadError?.message ?? '', /should be an array, not object/);
+    });
+
+    const slow = deferred<readonly Task[]>();
+    const fast = deferred<readonly Task[]>();
+    const overtaken = recorder.latest.refresh(() => slow.promise);
+    const overtaking = recorder.latest.refresh(() => fast.promise);
+    await eventually(() => {
+      assert.equal(recorder.latest.loading, true);
+      assert.equal(recorder.latest.loadError, null, 'cleared when a load starts');
+    });
+    server.realtime.emitModelCreated('Task', task('t3', 'Three'));
+    await eventually(() => {
+      assert.equal(recorder.latest.history.length, 1);
+    });
+    fast.resolve([task('t2', 'Two')]);
+    assert.equal(await within(overtaking, 3_000, 'the second load'), true);
+    slow.resolve([task('t9', 'Old answer')]);
+    assert.equal(await within(overtaken, 3_000, 'the first load'), false);
+    await eventually(() => {
+      assert.deepEqual(shownRows(view.container), ['t2: Two', 't3: Three']);
+      assert.equal(recorder.latest.loading, false);
+      assert.equal(recorder.latest.loadError, null);
+    });
+  });
+});
+
+test('`seq` numbers the provider\'s events: strictly increasing, the same in every hook, a key for history', TIMEOUT, async () => {
+  await withServer(async (server) => {
+    const a = new Recorder<ModelRealtime<'Task'>>();
+    const b = new Recorder<ModelRealtime<'Task'>>();
+    const users = new Recorder<ModelRealtime<'User'>>();
+    const fromOnChange: number[] = [];
+    const errors: unknown[][] = [];
+    const originalError = console.error;
+    console.error = (...args: unknown[]) => {
+      errors.push(args);
+    };
+    try {
+      function History(): ReactNode {
+        const { history } = useTaskRealtime();
+        return (
+          <ol data-testid="history">
+            {history.map((change) => (
+              <li key={change.seq}>{changeText(change)}</li>
+            ))}
+          </ol>
+        );
+      }
+      const view = render(
+        <RealtimeProvider url={server.url} options={WS}>
+          <TaskProbe testId="a" recorder={a} options={{ onChange: (change) => fromOnChange.push(change.seq) }} />
+          <TaskProbe testId="b" recorder={b} />
+          <UserProbe recorder={users} />
+          <History />
+        </RealtimeProvider>,
+      );
+      await eventually(() => {
+        assert.equal(server.members('task'), 1);
+        assert.equal(server.members('user'), 1);
+      });
+      const user = { id: 'u1', name: 'Ada', email: 'ada@example.com' };
+      // The same event twice in a row (a duplicate delivery) still gets two numbers.
+      server.realtime.emitModelCreated('Task', task('t1', 'One'));
+      server.realtime.emitModelCreated('User', user);
+      server.realtime.emitModelUpdated('Task', task('t1', 'One, edited'));
+      server.realtime.emitModelUpdated('Task', task('t1', 'One, edited'));
+      server.realtime.emitModelDeleted('User', 'u1');
+      server.realtime.emitModelDeleted('Task', 't1');
+      await eventually(() => {
+        assert.equal(a.latest.history.length, 4);
+        assert.equal(b.latest.history.length, 4);
+        assert.equal(users.latest.history.length, 2);
+        assert.equal(view.container.querySelectorAll('[data-testid=history] li').length, 4);
+      });
+      const seqs = (live: ModelRealtime<'Task'> | ModelRealtime<'User'>): number[] =>
+        live.history.map((change) => change.seq);
+      assert.deepEqual(seqs(a.latest), [1, 3, 4, 6]);
+      assert.deepEqual(seqs(b.latest), seqs(a.latest), 'the same event, the same seq, in every hook');
+      assert.deepEqual(seqs(users.latest), [2, 5]);
+      assert.deepEqual(fromOnChange, [1, 3, 4, 6]);
+      assert.equal(a.latest.lastChange?.seq, 6);
+      assert.deepEqual(a.latest.history.map(changeText), ['created t1', 'updated t1', 'updated t1', 'deleted t1']);
+      assertIncreasing(seqs(a.latest), 'seq');
+      assert.deepEqual(errors, [], 'no duplicate-key (or any other) warning from React');
+    } finally {
+      console.error = originalError;
+    }
   });
 });
 

@@ -40,6 +40,10 @@ const CONTEXT_DOC: &str = r##"
 - Every held channel is subscribed again on each `connect`, so a reconnection keeps receiving
   events even when the server lost the session; the server's connection state recovery also
   replays what a short outage missed, and a channel released during the outage is left then.
+  A holder can ask to hear when its channel is subscribed, and whether it may have missed
+  events since it last heard: that is when a hook's `load` fetches its rows.
+- Every model event gets a number, `seq`, one more than the last one the provider received:
+  the same in every hook that sees the event, and a key for a list of changes.
 - Safe under `<StrictMode>` and server rendering: the socket is created in an effect."##;
 
 const CONTEXT: &str = r##"
@@ -85,6 +89,28 @@ export const DEFAULT_PING_TIMEOUT_MS = 5_000;
 /** How long a `subscribe` waits for the server's answer, in milliseconds. */
 const SUBSCRIBE_TIMEOUT_MS = 10_000;
 
+/**
+ * One change to a model's rows, as the provider received it. `seq` numbers the provider's
+ * model events (of every model) from 1, in the order they arrived, for the provider's whole
+ * life (reconnections and new `url`s included): every hook that sees an event sees the same
+ * `seq`, and it is a React key for a list of changes.
+ */
+export type ModelChange<M extends ModelName> =
+  | { kind: 'created'; model: M; data: Models[M]; seq: number; receivedAt: number }
+  | { kind: 'updated'; model: M; data: Models[M]; seq: number; receivedAt: number }
+  | { kind: 'deleted'; model: M; id: string; seq: number; receivedAt: number };
+
+/**
+ * Told each time the server has answered the `subscribe` of a held channel on a connection:
+ * on the first connection, on every reconnection, and (in a microtask) at once when the
+ * channel is already subscribed. From then on the channel's events reach this client, so rows
+ * fetched now miss nothing. `recovered` is true when the connection recovered its session
+ * since this holder was last told, so that no event was missed meanwhile; it is false the
+ * first time and whenever events may have been lost. A refused subscription (its error shows
+ * as `error`) and one the server left unanswered for 10 seconds are told too.
+ */
+export type SubscribedListener = (recovered: boolean) => void;
+
 export interface RealtimeContextValue {
   /** The shared socket; `null` until the provider's effect has run (and on the server). */
   socket: RealtimeClientSocket | null;
@@ -99,8 +125,16 @@ export interface RealtimeContextValue {
    * server has said.
    */
   schemaMatches: boolean | null;
-  /** Holds `channel` until the returned function is called. Reference-counted. */
-  subscribe: (channel: Channel) => () => void;
+  /**
+   * Holds `channel` until the returned function is called. Reference-counted. `onSubscribed`
+   * is told whenever the channel is subscribed (see `SubscribedListener`).
+   */
+  subscribe: (channel: Channel, onSubscribed?: SubscribedListener) => () => void;
+  /**
+   * Calls `listener` with every change of `model` that reaches the connection (on the channels
+   * held), until the returned function is called.
+   */
+  listen: <M extends ModelName>(model: M, listener: (change: ModelChange<M>) => void) => () => void;
   /**
    * A round trip to the server: resolves with the latency in milliseconds, rejects when not
    * connected or after `timeoutMs` (default 5 000; the pending ack is dropped then).
@@ -125,13 +159,9 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
   const [status, setStatus] = useState<ConnectionStatus>('connecting');
   const [error, setError] = useState<Error | null>(null);
   const [server, setServer] = useState<ServerInfo | null>(null);
+  const [channels] = useState(() => new ChannelBook(setError));
+  const [feed] = useState(() => new ChangeFeed());
   const socketRef = useRef<RealtimeClientSocket | null>(null);
-  /** Channel -> how many holders. Outlives sockets: a new socket subscribes them all. */
-  const held = useRef(new Map<Channel, number>());
-  /** The channels the current socket has asked the server for and not left since. */
-  const joined = useRef(new Set<Channel>());
-  /** Whether a `syncChannels` is queued. */
-  const queued = useRef(false);
   const optionsRef = useRef(options);
 
   useEffect(() => {
@@ -140,23 +170,14 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
 
   useEffect(() => {
     const next: RealtimeClientSocket = io(url, { ...optionsRef.current, autoConnect: false });
-    joined.current.clear();
+    channels.attach(next);
     const onConnect = (): void => {
       setStatus('connected');
       setError(null);
-      if (next.recovered === true) {
-        // The server gave the session its rooms back, also those released during the outage.
-        for (const channel of joined.current) {
-          if (!held.current.has(channel)) {
-            next.emit('unsubscribe', channel);
-          }
-        }
-      }
-      // Every held channel again: the server may have lost the session, or a request in flight.
-      joined.current.clear();
-      syncChannels(next, held.current, joined.current, setError);
+      channels.connected(next);
     };
     const onDisconnect = (): void => {
+      channels.disconnected(next);
       setStatus(next.active ? 'connecting' : 'disconnected');
     };
     const onConnectError = (cause: Error): void => {
@@ -166,10 +187,22 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
     const onConnected = (info: ServerInfo): void => {
       setServer(info);
     };
+    const onCreated = (...args: ModelEventArgs): void => {
+      feed.publish({ kind: 'created', args });
+    };
+    const onUpdated = (...args: ModelEventArgs): void => {
+      feed.publish({ kind: 'updated', args });
+    };
+    const onDeleted = (model: ModelName, id: string): void => {
+      feed.publish({ kind: 'deleted', model, id });
+    };
     next.on('connect', onConnect);
     next.on('disconnect', onDisconnect);
     next.on('connect_error', onConnectError);
     next.on('connected', onConnected);
+    next.on('model_created', onCreated);
+    next.on('model_updated', onUpdated);
+    next.on('model_deleted', onDeleted);
     socketRef.current = next;
     setSocket(next);
     setStatus('connecting');
@@ -179,7 +212,11 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
       next.off('disconnect', onDisconnect);
       next.off('connect_error', onConnectError);
       next.off('connected', onConnected);
+      next.off('model_created', onCreated);
+      next.off('model_updated', onUpdated);
+      next.off('model_deleted', onDeleted);
       next.disconnect();
+      channels.detach(next);
       if (socketRef.current === next) {
         socketRef.current = null;
       }
@@ -187,44 +224,18 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
       setServer(null);
       setStatus('disconnected');
     };
-  }, [url]);
+  }, [url, channels, feed]);
 
-  const subscribe = useCallback((channel: Channel): (() => void) => {
-    // After the current burst of changes: `<StrictMode>` runs an effect, its cleanup and the
-    // effect again in one go, and that should not cost an unsubscribe and a subscribe.
-    const sync = (): void => {
-      if (queued.current) {
-        return;
-      }
-      queued.current = true;
-      queueMicrotask(() => {
-        queued.current = false;
-        const current = socketRef.current;
-        if (current?.connected === true) {
-          syncChannels(current, held.current, joined.current, setError);
-        }
-      });
-    };
-    const count = held.current.get(channel) ?? 0;
-    held.current.set(channel, count + 1);
-    if (count === 0) {
-      sync();
-    }
-    let released = false;
-    return () => {
-      if (released) {
-        return;
-      }
-      released = true;
-      const left = (held.current.get(channel) ?? 1) - 1;
-      if (left > 0) {
-        held.current.set(channel, left);
-        return;
-      }
-      held.current.delete(channel);
-      sync();
-    };
-  }, []);
+  const subscribe = useCallback(
+    (channel: Channel, onSubscribed?: SubscribedListener): (() => void) => channels.hold(channel, onSubscribed),
+    [channels],
+  );
+
+  const listen = useCallback(
+    <M extends ModelName>(model: M, listener: (change: ModelChange<M>) => void): (() => void) =>
+      feed.listen(model, listener),
+    [feed],
+  );
 
   const ping = useCallback(
     (timeoutMs: number = DEFAULT_PING_TIMEOUT_MS): Promise<number> =>
@@ -256,9 +267,10 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
       server,
       schemaMatches: server === null ? null : server.fingerprint === FINGERPRINT,
       subscribe,
+      listen,
       ping,
     }),
-    [socket, status, error, server, subscribe, ping],
+    [socket, status, error, server, subscribe, listen, ping],
   );
 
   return <RealtimeContext.Provider value={value}>{children}</RealtimeContext.Provider>;
@@ -275,72 +287,301 @@ export function useRealtime(): RealtimeContextValue {
   return value;
 }
 
-/** Leaves what nobody holds any more and asks for what is held and not asked for yet. */
-function syncChannels(
-  socket: RealtimeClientSocket,
-  held: ReadonlyMap<Channel, number>,
-  joined: Set<Channel>,
-  onError: (error: Error) => void,
-): void {
-  for (const channel of joined) {
-    if (!held.has(channel)) {
-      joined.delete(channel);
-      socket.emit('unsubscribe', channel);
-    }
-  }
-  for (const channel of held.keys()) {
-    if (!joined.has(channel)) {
-      joined.add(channel);
-      requestSubscribe(socket, channel, onError);
-    }
-  }
+/** One `subscribe` call that asked to be told when its channel is subscribed. */
+interface Holder {
+  readonly onSubscribed: SubscribedListener;
+  /** Told on a connection and not lost anything since. */
+  current: boolean;
 }
 
-function requestSubscribe(
-  socket: RealtimeClientSocket,
-  channel: Channel,
-  onError: (error: Error) => void,
-): void {
-  socket
-    .timeout(SUBSCRIBE_TIMEOUT_MS)
-    .emitWithAck('subscribe', channel)
-    .then(
-      (result) => {
-        if (!result.ok) {
-          onError(new Error(`cannot subscribe to \`${channel}\`: ${result.error}`));
+/**
+ * The provider's channels: who holds what, what the current socket asked the server for, and
+ * what the server has answered. Outlives sockets: a new socket subscribes every held channel.
+ */
+class ChannelBook {
+  /** Channel -> how many holders. */
+  private readonly held = new Map<Channel, number>();
+  /** Channel -> the holders that want to be told when it is subscribed. */
+  private readonly holders = new Map<Channel, Set<Holder>>();
+  /** Channel -> the id of the latest `subscribe` the current socket sent and has not left since. */
+  private readonly joined = new Map<Channel, number>();
+  /** The joined channels whose latest `subscribe` the server answered on this connection. */
+  private readonly answered = new Set<Channel>();
+  private readonly onError: (error: Error) => void;
+  private socket: RealtimeClientSocket | null = null;
+  private lastRequest = 0;
+  /** Whether a `sync` is queued. */
+  private queued = false;
+
+  constructor(onError: (error: Error) => void) {
+    this.onError = onError;
+  }
+
+  /** The provider's new socket, not connected yet. */
+  attach(socket: RealtimeClientSocket): void {
+    this.socket = socket;
+    this.joined.clear();
+    this.answered.clear();
+    this.stale();
+  }
+
+  detach(socket: RealtimeClientSocket): void {
+    if (this.socket === socket) {
+      this.socket = null;
+      this.joined.clear();
+      this.answered.clear();
+    }
+  }
+
+  connected(socket: RealtimeClientSocket): void {
+    if (this.socket !== socket) {
+      return;
+    }
+    // socket.io-client leaves `recovered` undefined when the server offers no recovery.
+    if (socket.recovered === true) {
+      // The server gave the session its rooms back, also those released during the outage.
+      for (const channel of this.joined.keys()) {
+        if (!this.held.has(channel)) {
+          socket.emit('unsubscribe', channel);
         }
-      },
-      () => {
-        // No answer in time: a server that does not acknowledge. Nothing to report.
-      },
-    );
+      }
+    } else {
+      this.stale();
+    }
+    // Every held channel again: the server may have lost the session, or a request in flight.
+    this.joined.clear();
+    this.answered.clear();
+    this.sync();
+  }
+
+  disconnected(socket: RealtimeClientSocket): void {
+    if (this.socket === socket) {
+      this.answered.clear();
+    }
+  }
+
+  /** Holds `channel` until the returned function is called. */
+  hold(channel: Channel, onSubscribed?: SubscribedListener): () => void {
+    const holder: Holder | null = onSubscribed === undefined ? null : { onSubscribed, current: false };
+    if (holder !== null) {
+      const holders = this.holders.get(channel) ?? new Set<Holder>();
+      holders.add(holder);
+      this.holders.set(channel, holders);
+      if (this.answered.has(channel)) {
+        // Subscribed already. Said after the current burst of renders: `<StrictMode>` lets go
+        // at once and holds again, and only the holder that stays should load anything.
+        const socket = this.socket;
+        queueMicrotask(() => {
+          if (
+            socket !== null &&
+            socket === this.socket &&
+            !holder.current &&
+            this.answered.has(channel) &&
+            this.holders.get(channel)?.has(holder) === true
+          ) {
+            this.tell(holder);
+          }
+        });
+      }
+    }
+    const count = this.held.get(channel) ?? 0;
+    this.held.set(channel, count + 1);
+    if (count === 0) {
+      this.schedule();
+    }
+    let released = false;
+    return () => {
+      if (released) {
+        return;
+      }
+      released = true;
+      if (holder !== null) {
+        const holders = this.holders.get(channel);
+        holders?.delete(holder);
+        if (holders?.size === 0) {
+          this.holders.delete(channel);
+        }
+      }
+      const left = (this.held.get(channel) ?? 1) - 1;
+      if (left > 0) {
+        this.held.set(channel, left);
+        return;
+      }
+      this.held.delete(channel);
+      this.schedule();
+    };
+  }
+
+  /** Events may have been lost: every holder hears `recovered: false` next. */
+  private stale(): void {
+    for (const holders of this.holders.values()) {
+      for (const holder of holders) {
+        holder.current = false;
+      }
+    }
+  }
+
+  private tell(holder: Holder): void {
+    const recovered = holder.current;
+    holder.current = true;
+    holder.onSubscribed(recovered);
+  }
+
+  /**
+   * A `sync` after the current burst of changes: `<StrictMode>` runs an effect, its cleanup
+   * and the effect again in one go, and that should not cost an unsubscribe and a subscribe.
+   */
+  private schedule(): void {
+    if (this.queued) {
+      return;
+    }
+    this.queued = true;
+    queueMicrotask(() => {
+      this.queued = false;
+      if (this.socket?.connected === true) {
+        this.sync();
+      }
+    });
+  }
+
+  /** Leaves what nobody holds any more and asks for what is held and not asked for yet. */
+  private sync(): void {
+    const socket = this.socket;
+    if (socket === null) {
+      return;
+    }
+    for (const channel of [...this.joined.keys()]) {
+      if (!this.held.has(channel)) {
+        this.joined.delete(channel);
+        this.answered.delete(channel);
+        socket.emit('unsubscribe', channel);
+      }
+    }
+    for (const channel of this.held.keys()) {
+      if (!this.joined.has(channel)) {
+        this.request(socket, channel);
+      }
+    }
+  }
+
+  private request(socket: RealtimeClientSocket, channel: Channel): void {
+    this.lastRequest += 1;
+    const id = this.lastRequest;
+    this.joined.set(channel, id);
+    socket
+      .timeout(SUBSCRIBE_TIMEOUT_MS)
+      .emitWithAck('subscribe', channel)
+      .then(
+        (result) => {
+          if (!result.ok) {
+            this.onError(new Error(`cannot subscribe to \`${channel}\`: ${result.error}`));
+          }
+          this.answer(socket, channel, id);
+        },
+        () => {
+          // No answer in time: a server that does not acknowledge. It has the request by now.
+          this.answer(socket, channel, id);
+        },
+      );
+  }
+
+  /** The server answered request `id`: when it is the channel's latest, tell its holders. */
+  private answer(socket: RealtimeClientSocket, channel: Channel, id: number): void {
+    if (socket !== this.socket || !socket.connected || this.joined.get(channel) !== id) {
+      return;
+    }
+    this.answered.add(channel);
+    for (const holder of [...(this.holders.get(channel) ?? [])]) {
+      this.tell(holder);
+    }
+  }
 }
 
-/** One change to a model's rows, as a hook saw it. */
-export type ModelChange<M extends ModelName> =
-  | { kind: 'created'; model: M; data: Models[M]; receivedAt: number }
-  | { kind: 'updated'; model: M; data: Models[M]; receivedAt: number }
-  | { kind: 'deleted'; model: M; id: string; receivedAt: number };
+/** A model event as the provider received it, before a hook makes it a `ModelChange`. */
+type ModelEvent =
+  | { kind: 'created' | 'updated'; args: ModelEventArgs }
+  | { kind: 'deleted'; model: ModelName; id: string };
+
+type NumberedEvent = ModelEvent & { seq: number; receivedAt: number };
+
+/** Numbers the model events and hands them to every listener. */
+class ChangeFeed {
+  private readonly listeners = new Set<(event: NumberedEvent) => void>();
+  private lastSeq = 0;
+
+  listen<M extends ModelName>(model: M, listener: (change: ModelChange<M>) => void): () => void {
+    const forward = (event: NumberedEvent): void => {
+      const change = changeOf(model, event);
+      if (change !== null) {
+        listener(change);
+      }
+    };
+    this.listeners.add(forward);
+    return () => {
+      this.listeners.delete(forward);
+    };
+  }
+
+  publish(event: ModelEvent): void {
+    this.lastSeq += 1;
+    const numbered: NumberedEvent = { ...event, seq: this.lastSeq, receivedAt: Date.now() };
+    for (const listener of [...this.listeners]) {
+      listener(numbered);
+    }
+  }
+}
+
+/** `event` as a change of `model`, or `null` when it is about another model. */
+function changeOf<M extends ModelName>(model: M, event: NumberedEvent): ModelChange<M> | null {
+  const { seq, receivedAt } = event;
+  if (event.kind === 'deleted') {
+    return event.model === model ? { kind: 'deleted', model, id: event.id, seq, receivedAt } : null;
+  }
+  const { args } = event;
+  if (!isFor(model, args)) {
+    return null;
+  }
+  return event.kind === 'created'
+    ? { kind: 'created', model, data: args[1], seq, receivedAt }
+    : { kind: 'updated', model, data: args[1], seq, receivedAt };
+}
+
+/** The server sends a row of the model it names; this pairs the two for the type checker. */
+function isFor<M extends ModelName>(
+  model: M,
+  args: readonly unknown[],
+): args is [model: M, data: Models[M]] {
+  return args[0] === model;
+}
+
+/** Fetches a model's rows (all of them, or those a screen shows). */
+export type LoadRows<M extends ModelName> = () => Promise<readonly Models[M][]>;
 
 export interface ModelRealtimeOptions<M extends ModelName> {
-  /**
-   * The rows to start from (server-rendered or fetched). Read once, on mount; `reset`
-   * replaces the list later (after a refetch, say).
-   */
+  /** The rows to start from (server-rendered, say). Read once, on mount. */
   initial?: readonly Models[M][];
+  /**
+   * Fetches the rows; the hook calls it, race-free: once the model's channel is subscribed
+   * (so no change can fall between the fetch and the live events), and again after every
+   * reconnection the server could not recover (the Rust server never can). Its rows replace
+   * the live list, and the changes that arrived while it ran are applied again on top: an
+   * update or a delete newer than the fetch wins, a row both fetched and announced is listed
+   * once. Read when called: an inline function is fine.
+   */
+  load?: LoadRows<M>;
   /** How many changes `history` keeps, newest last. Default: `DEFAULT_HISTORY_LIMIT` (100). */
   historyLimit?: number;
   /** Called for every change, after it is applied. */
   onChange?: (change: ModelChange<M>) => void;
   /**
    * Called on every reconnection. `recovered` is false when the server could not replay the
-   * outage: events may have been missed, so refetch and `reset`.
+   * outage: events may have been missed, and the hook loads again when given `load`.
    */
   onReconnect?: (recovered: boolean) => void;
 }
 
 export interface ModelRealtime<M extends ModelName> {
-  /** The live rows: `initial`, then every change applied by id, in first-seen order. */
+  /** The live rows: `initial` or the loaded rows, then every change applied by id, in first-seen order. */
   items: readonly Models[M][];
   byId: ReadonlyMap<string, Models[M]>;
   /** The last changes, oldest first, at most `historyLimit`. */
@@ -348,9 +589,26 @@ export interface ModelRealtime<M extends ModelName> {
   lastChange: ModelChange<M> | null;
   status: ConnectionStatus;
   isConnected: boolean;
+  /** The connection's or the subscription's error (the provider's `error`). */
   error: Error | null;
+  /**
+   * Whether a load runs; with `load`, also from mount until the first load has settled (while
+   * the connection is made and the channel subscribed).
+   */
+  loading: boolean;
+  /** Why the last load failed; `null` once another starts. */
+  loadError: Error | null;
+  /**
+   * Loads again, with `fetch` or else the `load` option, the same race-free way; a later load
+   * overtakes one in flight. Resolves to `true` once the rows are applied, `false` when the
+   * load failed (see `loadError`) or was overtaken; never rejects.
+   */
+  refresh: (fetch?: LoadRows<M>) => Promise<boolean>;
   ping: (timeoutMs?: number) => Promise<number>;
-  /** Replaces the live rows (history is kept). */
+  /**
+   * Replaces the live rows (history is kept). Changes on the way while the rows were fetched
+   * are lost: `load` and `refresh` are the race-free way.
+   */
   reset: (items: readonly Models[M][]) => void;
   clearHistory: () => void;
 }
@@ -361,49 +619,113 @@ interface LiveRows<M extends ModelName> {
   lastChange: ModelChange<M> | null;
 }
 
+interface LoadState {
+  loading: boolean;
+  error: Error | null;
+}
+
+const LOADING: LoadState = { loading: true, error: null };
+const LOADED: LoadState = { loading: false, error: null };
+
+/** A load in flight, and the changes that arrived since it started. */
+interface Load<M extends ModelName> {
+  readonly missed: Map<string, Missed<M>>;
+}
+
+/** The last change of a row during a load; `moved` when it was deleted and came back meanwhile. */
+interface Missed<M extends ModelName> {
+  change: ModelChange<M>;
+  moved: boolean;
+}
+
 /** The generic hook behind the `use{Model}Realtime` hooks. Throws outside the provider. */
 export function useModelRealtime<M extends ModelName>(
   model: M,
   options: ModelRealtimeOptions<M> = {},
 ): ModelRealtime<M> {
-  const { socket, status, isConnected, error, subscribe, ping } = useRealtime();
+  const { socket, status, isConnected, error, subscribe, listen, ping } = useRealtime();
   const [live, setLive] = useState<LiveRows<M>>(() => ({
     byId: indexById(options.initial ?? []),
     history: [],
     lastChange: null,
   }));
+  const [load, setLoad] = useState<LoadState>(() => (options.load === undefined ? LOADED : LOADING));
   const latest = useRef(options);
+  /** The load whose rows will be applied, while it runs. */
+  const running = useRef<Load<M> | null>(null);
 
   useEffect(() => {
     latest.current = options;
   });
 
-  useEffect(() => subscribe(CHANNEL_OF[model]), [subscribe, model]);
+  const refresh = useCallback(async (fetch?: LoadRows<M>): Promise<boolean> => {
+    const mine: Load<M> = { missed: new Map() };
+    running.current = mine;
+    setLoad(LOADING);
+    let rows: readonly Models[M][];
+    try {
+      const run = fetch ?? latest.current.load;
+      if (run === undefined) {
+        throw new Error('refresh() needs a fetch function, or the `load` option');
+      }
+      rows = await run();
+      const value: unknown = rows;
+      if (!Array.isArray(value)) {
+        throw new TypeError(`the rows should be an array, not ${value === null ? 'null' : typeof value}`);
+      }
+    } catch (cause) {
+      if (running.current === mine) {
+        running.current = null;
+        setLoad({ loading: false, error: cause instanceof Error ? cause : new Error(String(cause)) });
+      }
+      return false;
+    }
+    if (running.current !== mine) {
+      return false;
+    }
+    running.current = null;
+    const byId = replay(rows, mine.missed);
+    setLive((previous) => ({ ...previous, byId }));
+    setLoad(LOADED);
+    return true;
+  }, []);
+
+  useEffect(
+    () =>
+      listen(model, (change) => {
+        const current = running.current;
+        if (current !== null) {
+          remember(current.missed, change);
+        }
+        const limit = historyLimit(latest.current.historyLimit);
+        setLive((previous) => applyChange(previous, change, limit));
+        latest.current.onChange?.(change);
+      }),
+    [listen, model],
+  );
+
+  useEffect(
+    () =>
+      subscribe(CHANNEL_OF[model], (recovered) => {
+        if (!recovered && latest.current.load !== undefined) {
+          void refresh();
+        }
+      }),
+    [subscribe, model, refresh],
+  );
+
+  useEffect(
+    () => () => {
+      // Unmounted: a load in flight is dropped.
+      running.current = null;
+    },
+    [],
+  );
 
   useEffect(() => {
     if (socket === null) {
       return undefined;
     }
-    const apply = (change: ModelChange<M>): void => {
-      const limit = historyLimit(latest.current.historyLimit);
-      setLive((previous) => applyChange(previous, change, limit));
-      latest.current.onChange?.(change);
-    };
-    const onCreated = (...args: ModelEventArgs): void => {
-      if (isFor(model, args)) {
-        apply({ kind: 'created', model, data: args[1], receivedAt: Date.now() });
-      }
-    };
-    const onUpdated = (...args: ModelEventArgs): void => {
-      if (isFor(model, args)) {
-        apply({ kind: 'updated', model, data: args[1], receivedAt: Date.now() });
-      }
-    };
-    const onDeleted = (name: ModelName, id: string): void => {
-      if (name === model) {
-        apply({ kind: 'deleted', model, id, receivedAt: Date.now() });
-      }
-    };
     let connectedBefore = socket.connected;
     const onConnect = (): void => {
       if (connectedBefore) {
@@ -412,17 +734,11 @@ export function useModelRealtime<M extends ModelName>(
       }
       connectedBefore = true;
     };
-    socket.on('model_created', onCreated);
-    socket.on('model_updated', onUpdated);
-    socket.on('model_deleted', onDeleted);
     socket.on('connect', onConnect);
     return () => {
-      socket.off('model_created', onCreated);
-      socket.off('model_updated', onUpdated);
-      socket.off('model_deleted', onDeleted);
       socket.off('connect', onConnect);
     };
-  }, [socket, model]);
+  }, [socket]);
 
   const reset = useCallback((items: readonly Models[M][]): void => {
     setLive((previous) => ({ ...previous, byId: indexById(items) }));
@@ -443,20 +759,15 @@ export function useModelRealtime<M extends ModelName>(
       status,
       isConnected,
       error,
+      loading: load.loading,
+      loadError: load.error,
+      refresh,
       ping,
       reset,
       clearHistory,
     }),
-    [items, live, status, isConnected, error, ping, reset, clearHistory],
+    [items, live, status, isConnected, error, load, refresh, ping, reset, clearHistory],
   );
-}
-
-/** The server sends a row of the model it names; this pairs the two for the type checker. */
-function isFor<M extends ModelName>(
-  model: M,
-  args: readonly unknown[],
-): args is [model: M, data: Models[M]] {
-  return args[0] === model;
 }
 
 function applyChange<M extends ModelName>(
@@ -472,6 +783,41 @@ function applyChange<M extends ModelName>(
   }
   const history = limit === 0 ? [] : [...live.history, change].slice(-limit);
   return { byId, history, lastChange: change };
+}
+
+/**
+ * Keeps the last change of each row, in first-seen order: replaying these gives what
+ * replaying every change would, with room for one entry per row however long a load runs.
+ */
+function remember<M extends ModelName>(missed: Map<string, Missed<M>>, change: ModelChange<M>): void {
+  const id = change.kind === 'deleted' ? change.id : idOf(change.data);
+  const before = missed.get(id);
+  if (before?.change.kind === 'deleted' && change.kind !== 'deleted') {
+    // Deleted and back again: it goes to the end of the list, as it would live.
+    missed.delete(id);
+    missed.set(id, { change, moved: true });
+  } else {
+    missed.set(id, { change, moved: before?.moved ?? false });
+  }
+}
+
+/** The fetched rows with what changed while they were fetched applied again on top. */
+function replay<M extends ModelName>(
+  rows: readonly Models[M][],
+  missed: ReadonlyMap<string, Missed<M>>,
+): Map<string, Models[M]> {
+  const byId = indexById(rows);
+  for (const [id, { change, moved }] of missed) {
+    if (change.kind === 'deleted') {
+      byId.delete(id);
+    } else {
+      if (moved) {
+        byId.delete(id);
+      }
+      byId.set(id, change.data);
+    }
+  }
+  return byId;
 }
 
 function indexById<M extends ModelName>(rows: readonly Models[M][]): Map<string, Models[M]> {
@@ -505,12 +851,14 @@ pub(super) fn hook(spec: &ir::Spec, model: &ir::Model) -> String {
          `<RealtimeProvider>` (throws outside one).\n\
          \n\
          ```tsx\n\
-         const {{ items, isConnected }} = {hook}({{ initial: rows }});\n\
+         const {{ items, loading, loadError }} = {hook}({{ load: () => api.list() }});\n\
          ```\n\
          \n\
-         `items` starts from `initial` (read on mount; `reset(rows)` replaces it later) and\n\
-         applies every `model_created`, `model_updated` and `model_deleted` of `{m}` by id.\n\
-         `history` keeps the last `historyLimit` changes (default 100).",
+         `items` starts from `initial`, takes the rows of `load` once channel `{ch}` is\n\
+         subscribed (and again after every reconnection the server could not recover), and\n\
+         applies every `model_created`, `model_updated` and `model_deleted` of `{m}` by id,\n\
+         also those that arrive while `load` runs. `history` keeps the last `historyLimit`\n\
+         changes (default 100), each with a `seq` for a React key.",
         m = model.name,
         ch = model.channel,
         hook = hook_name(model),
