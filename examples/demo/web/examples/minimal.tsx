@@ -1,22 +1,19 @@
 // The README's "A new host crate, step by step", step 7, type-checked with the page
 // (`npm run typecheck`) but not bundled: the smallest page on the generated provider and hook.
-import { useEffect } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RealtimeProvider } from '../src/generated/tasks/contexts/RealtimeContext.js';
 import { useTaskRealtime } from '../src/generated/tasks/hooks/useTaskRealtime.js';
 import type { Task } from '../src/generated/tasks/types.js';
 
+const listTasks = () => fetch('/api/tasks').then((r) => r.json() as Promise<Task[]>);
+
 function Tasks() {
-  const { items, status, reset } = useTaskRealtime();
-  useEffect(() => {
-    // The rows so far; the hook applies every change after them. Refetch on (re)connection.
-    if (status === 'connected') {
-      void fetch('/api/tasks').then((r) => r.json() as Promise<Task[]>).then(reset);
-    }
-  }, [status, reset]);
+  // `load` runs once the channel is subscribed, and again after a reconnection the server
+  // could not recover; changes that arrive while it runs are applied on top of its rows.
+  const { items, status, loading } = useTaskRealtime({ load: listTasks });
   return (
     <>
-      <p>{status}</p>
+      <p>{loading ? 'loading' : status}</p>
       <ul>{items.map((task) => <li key={task.id}>{task.title}</li>)}</ul>
     </>
   );

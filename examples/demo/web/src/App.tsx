@@ -20,29 +20,25 @@ import { APP_NAME, FINGERPRINT, type Task } from './generated/tasks/types.js';
 /** The spec's `title: text required minLength=1 maxLength=200`. */
 const MAX_TITLE = 200;
 
+/** How many changes "Live events" shows. */
+const HISTORY = 6;
+
 type Change = ModelChange<'Task'>;
 
 /**
- * The live list: rows fetched from `GET /api/tasks`, then kept current by the generated
- * `useTaskRealtime` hook, which applies every `model_created`, `model_updated` and
- * `model_deleted` of `Task` that the server broadcasts, whichever window caused it.
+ * The live list: the generated `useTaskRealtime` hook loads the rows from `GET /api/tasks`
+ * (once it is subscribed, and again after a reconnection the server could not recover), and
+ * applies every `model_created`, `model_updated` and `model_deleted` of `Task` that the server
+ * broadcasts, whichever window caused it, also those that arrive while the rows are fetched.
  */
 export function App(): ReactNode {
-  const [loaded, setLoaded] = useState(false);
-  const [loadError, setLoadError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
+  const [dismissed, setDismissed] = useState<Error | null>(null);
 
-  // Every change the hook applied, numbered, so that a fetch can replay the ones that arrived
-  // while it was in flight (the fetched rows may predate them).
-  const received = useRef<{ seq: number; change: Change }[]>([]);
-  const seq = useRef(0);
   // The last row seen of each id, to tell a rename from a completion in the activity list.
   const known = useRef(new Map<string, Task>());
   const described = useRef(new WeakMap<Change, string>());
   const onChange = useCallback((change: Change): void => {
-    seq.current += 1;
-    received.current.push({ seq: seq.current, change });
-    received.current.splice(0, Math.max(0, received.current.length - 500));
     described.current.set(change, describe(change, known.current));
     if (change.kind === 'deleted') {
       known.current.delete(change.id);
@@ -51,43 +47,17 @@ export function App(): ReactNode {
     }
   }, []);
 
-  const { items, status, reset, history } = useTaskRealtime({ historyLimit: 6, onChange });
+  const { items, byId, status, history, loading, loadError, refresh } = useTaskRealtime({
+    historyLimit: HISTORY,
+    onChange,
+    load: listTasks,
+  });
   const { server, schemaMatches } = useRealtime();
 
-  const refresh = useCallback(async (): Promise<void> => {
-    const from = seq.current;
-    try {
-      const rows = await listTasks();
-      const byId = new Map(rows.map((row) => [row.id, row] as const));
-      for (const { seq: n, change } of received.current) {
-        if (n <= from) {
-          continue;
-        }
-        if (change.kind === 'deleted') {
-          byId.delete(change.id);
-        } else {
-          byId.set(change.data.id, change.data);
-        }
-      }
-      known.current = new Map(byId);
-      reset([...byId.values()]);
-      setLoaded(true);
-      setLoadError(null);
-    } catch (error) {
-      setLoadError(messageOf(error));
-    }
-  }, [reset]);
-
-  // Load on mount, and again on every (re)connection: events sent while this window was
-  // away are not replayed by the server, so the rows are fetched anew.
+  // The rows as shown (loaded ones too); `onChange` adds what arrives before the next render.
   useEffect(() => {
-    void refresh();
-  }, [refresh]);
-  useEffect(() => {
-    if (status === 'connected') {
-      void refresh();
-    }
-  }, [status, refresh]);
+    known.current = new Map(byId);
+  }, [byId]);
 
   const connected = status === 'connected';
   const run = useCallback(
@@ -115,6 +85,7 @@ export function App(): ReactNode {
   const remove = useCallback((id: string) => void run(() => deleteTask(id)), [run]);
 
   const done = items.filter((task) => task.done).length;
+  const error = actionError ?? (loadError !== null && loadError !== dismissed ? messageOf(loadError) : null);
 
   return (
     <div className="shell">
@@ -138,12 +109,12 @@ export function App(): ReactNode {
 
       <NewTaskForm onAdd={(title) => run(() => createTask(title))} />
 
-      {(actionError ?? loadError) !== null && (
+      {error !== null && (
         <p role="alert" className="banner error" data-testid="error">
-          {actionError ?? loadError}
+          {error}
           <button type="button" className="link" onClick={() => {
               setActionError(null);
-              setLoadError(null);
+              setDismissed(loadError);
             }}>
             Dismiss
           </button>
@@ -152,7 +123,7 @@ export function App(): ReactNode {
 
       <section className="card" aria-label="Tasks">
         {items.length === 0 ? (
-          <p className="empty">{loaded ? 'Nothing to do. Add a task above.' : 'Loading…'}</p>
+          <p className="empty">{loading ? 'Loading…' : 'Nothing to do. Add a task above.'}</p>
         ) : (
           <ul className="tasks">
             {items.map((task) => (
@@ -370,16 +341,13 @@ function Activity({
         </p>
       ) : (
         <ol data-testid="activity">
-          {history
-            .map((change, index) => ({ change, index }))
-            .reverse()
-            .map(({ change, index }) => (
-              <li key={`${change.receivedAt}-${index}`}>
-                <time>{new Date(change.receivedAt).toLocaleTimeString()}</time>
-                <span className={`kind ${change.kind}`}>{change.kind}</span>
-                <span className="what">{described.get(change) ?? change.kind}</span>
-              </li>
-            ))}
+          {[...history].reverse().map((change) => (
+            <li key={change.seq}>
+              <time>{new Date(change.receivedAt).toLocaleTimeString()}</time>
+              <span className={`kind ${change.kind}`}>{change.kind}</span>
+              <span className="what">{described.get(change) ?? change.kind}</span>
+            </li>
+          ))}
         </ol>
       )}
     </section>
