@@ -57,12 +57,34 @@ export function UserCount(): ReactNode {
   return <span>{users.items.length + String(schemaMatches)}</span>;
 }
 
+declare function fetchTasks(): Promise<Task[]>;
+declare function fetchUsers(): Promise<{ id: string; name: string }[]>;
+
+export function LoadedTasks(): ReactNode {
+  const { items, loading, loadError, refresh, history } = useTaskRealtime({ load: fetchTasks });
+  // @ts-expect-error `load` must resolve to rows of the hook's model.
+  useTaskRealtime({ load: fetchUsers });
+  // @ts-expect-error `load` returns a promise, not the rows themselves.
+  useTaskRealtime({ load: () => initialTasks });
+  const done: Promise<boolean> = refresh();
+  const again: Promise<boolean> = refresh(fetchTasks);
+  void done;
+  void again;
+  const busy: boolean = loading;
+  const message: string | undefined = loadError?.message;
+  // `seq` numbers every change, usable as a React key.
+  const keys: number[] = history.map((change) => change.seq);
+  void keys;
+  return <p title={message}>{busy ? '…' : items.length}</p>;
+}
+
 export function App(): ReactNode {
   return (
     <StrictMode>
       <RealtimeProvider url="http://127.0.0.1:3000" options={{ transports: ['websocket'], reconnectionDelayMax: 2000 }}>
         <TaskList />
         <UserCount />
+        <LoadedTasks />
       </RealtimeProvider>
     </StrictMode>
   );
