@@ -6,14 +6,7 @@
 
 mod common;
 
-use std::fs;
-use std::path::{Path, PathBuf};
-
 use sheplang_core::{codegen, compile_str, render_all};
-
-fn accept_dir() -> PathBuf {
-    common::dir("accept")
-}
 
 /// Every accepted spec, sorted by file name, as (file stem, text).
 fn specs() -> Vec<(String, String)> {
@@ -59,24 +52,7 @@ fn rust_goldens() {
 #[test]
 fn no_orphan_snapshots() {
     let stems: Vec<String> = specs().into_iter().map(|(stem, _)| stem).collect();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    let Ok(entries) = fs::read_dir(&dir) else {
-        return;
-    };
-    for entry in entries {
-        let name = entry.expect("a directory entry").file_name();
-        let name = name.to_string_lossy();
-        if let Some(stem) = name
-            .strip_prefix("rust_golden__")
-            .and_then(|n| n.strip_suffix(".snap"))
-        {
-            assert!(
-                stems.iter().any(|s| s == stem),
-                "snapshot `{name}` has no spec in {}; delete it",
-                accept_dir().display()
-            );
-        }
-    }
+    common::assert_no_orphan_snapshots("rust_golden", &stems);
 }
 
 #[test]

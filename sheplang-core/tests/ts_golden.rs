@@ -8,15 +8,8 @@
 
 mod common;
 
-use std::fs;
-use std::path::{Path, PathBuf};
-
 use sheplang_core::codegen::{Artifact, typescript};
 use sheplang_core::{compile_str, render_all};
-
-fn accept_dir() -> PathBuf {
-    common::dir("accept")
-}
 
 /// Every accepted spec, sorted by file name, as (file stem, text).
 fn specs() -> Vec<(String, String)> {
@@ -116,24 +109,7 @@ fn typescript_goldens() {
 fn no_orphan_snapshots() {
     let mut names: Vec<String> = specs().into_iter().map(|(stem, _)| stem).collect();
     names.extend(FIXED.iter().map(|(_, name)| (*name).to_owned()));
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    let Ok(entries) = fs::read_dir(&dir) else {
-        return;
-    };
-    for entry in entries {
-        let file = entry.expect("a directory entry").file_name();
-        let file = file.to_string_lossy();
-        if let Some(name) = file
-            .strip_prefix("ts_golden__")
-            .and_then(|n| n.strip_suffix(".snap"))
-        {
-            assert!(
-                names.iter().any(|n| n == name),
-                "snapshot `{file}` has no spec in {}; delete it",
-                accept_dir().display()
-            );
-        }
-    }
+    common::assert_no_orphan_snapshots("ts_golden", &names);
 }
 
 #[test]

@@ -58,3 +58,27 @@ pub fn specs(kind: &str) -> Vec<Spec> {
     assert!(!out.is_empty(), "no specs found in {}", dir.display());
     out
 }
+
+/// Fails when `tests/snapshots` holds a `<prefix>__<name>.snap` whose name is not in `names`:
+/// a golden whose spec left the corpus must be deleted, not kept as dead weight.
+pub fn assert_no_orphan_snapshots(prefix: &str, names: &[String]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries {
+        let file = entry.expect("a directory entry").file_name();
+        let file = file.to_string_lossy();
+        if let Some(name) = file
+            .strip_prefix(prefix)
+            .and_then(|n| n.strip_prefix("__"))
+            .and_then(|n| n.strip_suffix(".snap"))
+        {
+            assert!(
+                names.iter().any(|n| n == name),
+                "snapshot `{file}` has no spec in {}; delete it",
+                dir.display()
+            );
+        }
+    }
+}
