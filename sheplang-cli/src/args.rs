@@ -49,6 +49,14 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
     let Some((first, rest)) = argv.split_first() else {
         return Err("no command given".into());
     };
+    // `sheplang gen --help` asks for help, not for a file called `--help`.
+    if rest
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--help" || a == "-h")
+    {
+        return Ok(Command::Help);
+    }
     match first.as_str() {
         "help" | "--help" | "-h" => Ok(Command::Help),
         "--version" | "-V" | "version" => Ok(Command::Version),
@@ -196,6 +204,18 @@ mod tests {
             Ok(Command::Export {
                 manifest_path: Some("ws/Cargo.toml".into()),
                 packages: vec!["a".into(), "b".into()],
+            })
+        );
+    }
+
+    #[test]
+    fn help_anywhere_is_help() {
+        assert_eq!(parse(&argv("export --help")), Ok(Command::Help));
+        assert_eq!(parse(&argv("gen a.shep -h")), Ok(Command::Help));
+        assert_eq!(
+            parse(&argv("check -- --help")),
+            Ok(Command::Check {
+                files: vec!["--help".into()]
             })
         );
     }
