@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use sheplang_build::Outputs;
-use sheplang_core::{Compiled, SourceMap, compile, render_all};
+use sheplang_core::{ColorChoice, Compiled, SourceMap, compile, render_all_styled};
 
 use crate::args::{Command, Format, USAGE};
 
@@ -83,12 +83,18 @@ fn compile_file(path: &Path) -> Result<Option<Compiled>, String> {
     match compile(&sources, id) {
         Ok(compiled) => {
             if !compiled.warnings.is_empty() {
-                eprint!("{}", render_all(&compiled.warnings, &sources));
+                eprint!(
+                    "{}",
+                    render_all_styled(&compiled.warnings, &sources, stderr_color())
+                );
             }
             Ok(Some(compiled))
         }
         Err(diagnostics) => {
-            eprint!("{}", render_all(&diagnostics, &sources));
+            eprint!(
+                "{}",
+                render_all_styled(&diagnostics, &sources, stderr_color())
+            );
             Ok(None)
         }
     }
@@ -111,4 +117,17 @@ fn write_artifacts(spec_path: &Path, compiled: &Compiled, out: &Path) -> Result<
         out.display()
     );
     Ok(())
+}
+
+/// Colour for diagnostics on stderr: rustc's colours on a terminal, plain text when stderr is
+/// a file or a pipe, or when `NO_COLOR` is set (<https://no-color.org>) or `TERM=dumb`.
+pub fn stderr_color() -> ColorChoice {
+    use std::io::IsTerminal as _;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+    if !no_color && !dumb && std::io::stderr().is_terminal() {
+        ColorChoice::Always
+    } else {
+        ColorChoice::Never
+    }
 }

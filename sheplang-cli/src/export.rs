@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use sheplang_core::{SourceMap, codegen, compile, ir, render_all};
+use sheplang_core::{SourceMap, codegen, compile, ir, render_all_styled};
 
 use crate::commands::Outcome;
 
@@ -178,12 +178,22 @@ pub fn run(manifest_path: Option<&Path>, only: &[String]) -> Result<Outcome, Str
         match compile(&sources, file) {
             Ok(result) => {
                 if !result.warnings.is_empty() {
-                    eprint!("{}", render_all(&result.warnings, &sources));
+                    eprint!(
+                        "{}",
+                        render_all_styled(
+                            &result.warnings,
+                            &sources,
+                            crate::commands::stderr_color()
+                        )
+                    );
                 }
                 compiled.push((job, result.spec));
             }
             Err(diagnostics) => {
-                eprint!("{}", render_all(&diagnostics, &sources));
+                eprint!(
+                    "{}",
+                    render_all_styled(&diagnostics, &sources, crate::commands::stderr_color())
+                );
                 failed = true;
             }
         }

@@ -172,75 +172,117 @@ impl Diagnostic {
 
     /// rustc-style multi-line rendering, without colour.
     pub fn render(&self, sources: &SourceMap) -> String {
+        self.render_styled(sources, ColorChoice::Never)
+    }
+
+    /// rustc-style multi-line rendering, in rustc's colours when `color` says so (for a
+    /// terminal; files, build scripts and tests want [`ColorChoice::Never`]).
+    pub fn render_styled(&self, sources: &SourceMap, color: ColorChoice) -> String {
+        let paint = Paint(color == ColorChoice::Always);
         let file = sources.get(self.file);
         let (line, col) = file.line_col(self.span.start);
         let mut lines: Vec<(usize, usize, usize, &str, bool)> = Vec::new();
         lines.push((
             line,
             col,
-            self.caret_width(file, self.span, line),
+            caret_width(file, self.span),
             self.label.as_str(),
             true,
         ));
         for l in &self.secondary {
             let (sl, sc) = file.line_col(l.span.start);
-            lines.push((
-                sl,
-                sc,
-                self.caret_width(file, l.span, sl),
-                l.message.as_str(),
-                false,
-            ));
+            lines.push((sl, sc, caret_width(file, l.span), l.message.as_str(), false));
         }
         let max_line = lines.iter().map(|l| l.0).max().unwrap_or(line);
         let gutter = max_line.to_string().len();
         let pad = " ".repeat(gutter);
+        let accent = match self.severity {
+            Severity::Error => RED,
+            Severity::Warning => YELLOW,
+        };
+        let bar = paint.wrap(BLUE, "|");
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{}[{}]: {}",
-            self.severity_word(),
-            self.code,
-            self.message
+            "{}{}",
+            paint.wrap(accent, &format!("{}[{}]", self.severity_word(), self.code)),
+            paint.wrap(BOLD, &format!(": {}", self.message))
         );
-        let _ = writeln!(out, "{pad}--> {}:{line}:{col}", file.name());
-        let _ = writeln!(out, "{pad} |");
+        let _ = writeln!(
+            out,
+            "{pad}{} {}:{line}:{col}",
+            paint.wrap(BLUE, "-->"),
+            file.name()
+        );
+        let _ = writeln!(out, "{pad} {bar}");
         lines.sort_by_key(|l| (l.0, l.1));
         let mut last_line = 0;
         for (ln, c, width, msg, primary) in lines {
             if ln != last_line {
                 if last_line != 0 && ln > last_line + 1 {
-                    let _ = writeln!(out, "{pad}...");
+                    let _ = writeln!(out, "{pad}{}", paint.wrap(BLUE, "..."));
                 }
-                let _ = writeln!(out, "{ln:>gutter$} | {}", file.line_text(ln));
+                let number = paint.wrap(BLUE, &format!("{ln:>gutter$} |"));
+                let _ = writeln!(out, "{number} {}", file.line_text(ln));
                 last_line = ln;
             }
-            let mark = if primary { "^" } else { "-" };
+            let (mark, mark_color) = if primary { ("^", accent) } else { ("-", BLUE) };
             let prefix = indent_like(file.line_text(ln), c - 1);
             let carets = mark.repeat(width.max(1));
             if msg.is_empty() {
-                let _ = writeln!(out, "{pad} | {prefix}{carets}");
+                let _ = writeln!(
+                    out,
+                    "{pad} {bar} {prefix}{}",
+                    paint.wrap(mark_color, &carets)
+                );
             } else {
-                let _ = writeln!(out, "{pad} | {prefix}{carets} {msg}");
+                let marked = paint.wrap(mark_color, &format!("{carets} {msg}"));
+                let _ = writeln!(out, "{pad} {bar} {prefix}{marked}");
             }
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{pad} = help: {help}");
+            let _ = writeln!(out, "{pad} {bar}");
+            let _ = writeln!(out, "{pad} {} {help}", paint.wrap(BOLD, "= help:"));
         }
         out
     }
+}
 
-    fn caret_width(&self, file: &crate::span::SourceFile, span: Span, line: usize) -> usize {
-        // Underline only the part of the span on its first line, in characters.
-        let text = file.text();
-        let start = (span.start as usize).min(text.len());
-        let end = (span.end as usize).min(text.len()).max(start);
-        let slice = text.get(start..end).unwrap_or("");
-        let first = slice.split('\n').next().unwrap_or("");
-        let _ = line;
-        first.chars().count()
+/// Whether rendered diagnostics carry ANSI colours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Plain text: files, build scripts, proc macros, tests.
+    #[default]
+    Never,
+    /// rustc's colours, for a terminal.
+    Always,
+}
+
+const RED: &str = "1;31";
+const YELLOW: &str = "1;33";
+const BLUE: &str = "1;34";
+const BOLD: &str = "1";
+
+/// Wraps text in an ANSI colour when switched on.
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, sgr: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{sgr}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
     }
+}
+
+/// How many characters to underline: the part of the span on its first line.
+fn caret_width(file: &crate::span::SourceFile, span: Span) -> usize {
+    let text = file.text();
+    let start = (span.start as usize).min(text.len());
+    let end = (span.end as usize).min(text.len()).max(start);
+    let slice = text.get(start..end).unwrap_or("");
+    slice.split('\n').next().unwrap_or("").chars().count()
 }
 
 /// Whitespace that lines a caret up under column `cols` of `line`, keeping tabs as tabs.
@@ -253,9 +295,19 @@ fn indent_like(line: &str, cols: usize) -> String {
 
 /// Renders a whole list, errors and warnings in source order, with a closing summary line.
 pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
+    render_all_styled(diagnostics, sources, ColorChoice::Never)
+}
+
+/// [`render_all`], in colour when `color` says so.
+pub fn render_all_styled(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    color: ColorChoice,
+) -> String {
+    let paint = Paint(color == ColorChoice::Always);
     let mut out = String::new();
     for d in diagnostics {
-        out.push_str(&d.render(sources));
+        out.push_str(&d.render_styled(sources, color));
         out.push('\n');
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -263,12 +315,14 @@ pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     match (errors, warnings) {
         (0, 0) => {}
         (0, w) => {
-            let _ = writeln!(out, "warning: {w} warning{} emitted", plural(w));
+            let word = paint.wrap(YELLOW, "warning");
+            let _ = writeln!(out, "{word}: {w} warning{} emitted", plural(w));
         }
         (e, _) => {
+            let word = paint.wrap(RED, "error");
             let _ = writeln!(
                 out,
-                "error: could not compile due to {e} previous error{}",
+                "{word}: could not compile due to {e} previous error{}",
                 plural(e)
             );
         }
@@ -319,5 +373,60 @@ impl Diagnostics {
         });
         self.list.dedup();
         self.list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text with every `ESC [ ... m` sequence removed.
+    fn strip_ansi(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn colour_changes_nothing_but_the_colour() {
+        let mut sources = SourceMap::new();
+        let file = sources.add(
+            "a.shep",
+            "app A {\n  data T { fields: { a: boolean } }\n}\n",
+        );
+        let d = Diagnostic::error(
+            Code::UNKNOWN_TYPE,
+            file,
+            Span::new(31, 38),
+            "unknown type `boolean`",
+        )
+        .with_label("not a built-in type")
+        .with_secondary(Span::new(16, 17), "in this model")
+        .with_help("did you mean `yes/no`?");
+        let w = Diagnostic::warning(Code::DEFAULT_TYPE, file, Span::new(2, 6), "a warning");
+        let list = [d, w];
+        let plain = render_all(&list, &sources);
+        let coloured = render_all_styled(&list, &sources, ColorChoice::Always);
+        assert!(!plain.contains('\x1b'));
+        assert!(
+            coloured.contains("\x1b[1;31merror[E0207]\x1b[0m"),
+            "{coloured}"
+        );
+        assert!(
+            coloured.contains("\x1b[1;33mwarning[W0003]\x1b[0m"),
+            "{coloured}"
+        );
+        assert_eq!(strip_ansi(&coloured), plain);
     }
 }

@@ -28,7 +28,7 @@ pub mod lower;
 pub mod parser;
 pub mod span;
 
-pub use diagnostic::{Code, Diagnostic, Severity, render_all};
+pub use diagnostic::{Code, ColorChoice, Diagnostic, Severity, render_all, render_all_styled};
 pub use span::{FileId, SourceFile, SourceMap, Span};
 
 /// The result of compiling one spec successfully.
