@@ -24,6 +24,7 @@ mod docs;
 mod models;
 mod names;
 mod protocol;
+mod string_enum;
 
 use proc_macro2::TokenStream;
 use quote::quote;

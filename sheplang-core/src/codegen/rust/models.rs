@@ -6,6 +6,7 @@ use quote::quote;
 use super::Gen;
 use super::docs::{self, code};
 use super::names::{ident, is_all_caps, variant_names_may_lint};
+use super::string_enum::StringEnum;
 use crate::ir;
 
 impl Gen<'_> {
@@ -335,16 +336,13 @@ impl Gen<'_> {
         let allow = (!allows.is_empty())
             .then(|| quote!(#[allow(#(#allows),*, reason = "the names are the spec's")]));
 
-        quote! {
-            #doc
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::sheplang::__private::serde::Serialize, ::sheplang::__private::serde::Deserialize)]
-            #serde
-            #allow
-            pub enum #ty {
-                #(#variant_defs)*
-            }
-
-            impl #ty {
+        StringEnum {
+            doc,
+            ty,
+            serde,
+            allow,
+            variants: variant_defs.collect(),
+            inherent: quote! {
                 /// Every state, in the order of the spec.
                 pub const ALL: &'static [Self] = &[#(Self::#variants),*];
                 /// Every state's name in the spec, in the same order.
@@ -378,25 +376,16 @@ impl Gen<'_> {
                 pub const fn is_final(self) -> bool {
                     self.next_states().is_empty()
                 }
-            }
-
-            impl ::core::fmt::Display for #ty {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.pad(self.as_str())
-                }
-            }
-
-            impl ::core::str::FromStr for #ty {
-                type Err = ::sheplang::UnknownName;
-
-                fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
-                    match s {
-                        #(#from_str_arms)*
-                        _ => ::core::result::Result::Err(::sheplang::UnknownName::new(#what, s, Self::NAMES)),
-                    }
-                }
-            }
+            },
+            error: quote!(::sheplang::UnknownName),
+            parse_arms: from_str_arms.collect(),
+            parse_failure: quote!(::core::result::Result::Err(::sheplang::UnknownName::new(
+                #what,
+                s,
+                Self::NAMES
+            ))),
         }
+        .tokens()
     }
 
     /// `#[allow(clippy::upper_case_acronyms)]` for a type named like `URL`.

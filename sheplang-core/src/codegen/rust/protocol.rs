@@ -6,6 +6,7 @@ use quote::quote;
 use super::Gen;
 use super::docs::{self, code};
 use super::names::{ident, is_all_caps, variant_names_may_lint};
+use super::string_enum::StringEnum;
 
 impl Gen<'_> {
     /// The unit struct implementing `sheplang::Spec`.
@@ -108,33 +109,13 @@ impl Gen<'_> {
                 .iter()
                 .map(|v| quote!(Self::#v => #model_name::#v,)),
         );
-        let from_str = if variants.is_empty() {
-            quote!(::core::result::Result::Err(
-                ::sheplang::UnknownChannel::new(s, Self::NAMES)
-            ))
-        } else {
-            let arms = variants
-                .iter()
-                .zip(&strings)
-                .map(|(v, s)| quote!(#s => ::core::result::Result::Ok(Self::#v),));
-            quote! {
-                match s {
-                    #(#arms)*
-                    _ => ::core::result::Result::Err(::sheplang::UnknownChannel::new(s, Self::NAMES)),
-                }
-            }
-        };
-        let allow = self.enum_allows(&self.names.channel);
-        quote! {
-            #doc
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::sheplang::__private::serde::Serialize, ::sheplang::__private::serde::Deserialize)]
-            #serde
-            #allow
-            pub enum #ty {
-                #(#defs)*
-            }
-
-            impl #ty {
+        let enum_tokens = StringEnum {
+            doc,
+            ty: ty.clone(),
+            serde,
+            allow: self.enum_allows(&self.names.channel),
+            variants: defs.collect(),
+            inherent: quote! {
                 /// Every channel, in the order of the spec.
                 pub const ALL: &'static [Self] = &[#(Self::#variants),*];
                 /// Every channel string, in the same order.
@@ -149,21 +130,20 @@ impl Gen<'_> {
                 pub const fn model(self) -> #model_name {
                     #model
                 }
-            }
-
-            impl ::core::fmt::Display for #ty {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.pad(self.as_str())
-                }
-            }
-
-            impl ::core::str::FromStr for #ty {
-                type Err = ::sheplang::UnknownChannel;
-
-                fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
-                    #from_str
-                }
-            }
+            },
+            error: quote!(::sheplang::UnknownChannel),
+            parse_arms: variants
+                .iter()
+                .zip(&strings)
+                .map(|(v, s)| quote!(#s => ::core::result::Result::Ok(Self::#v),))
+                .collect(),
+            parse_failure: quote!(::core::result::Result::Err(
+                ::sheplang::UnknownChannel::new(s, Self::NAMES)
+            )),
+        }
+        .tokens();
+        quote! {
+            #enum_tokens
 
             impl ::sheplang::Channel for #ty {
                 const ALL: &'static [Self] = Self::ALL;
@@ -213,35 +193,13 @@ impl Gen<'_> {
         );
         let to_channel =
             self.match_self(variants.iter().map(|v| quote!(Self::#v => #channel::#v,)));
-        let from_str = if variants.is_empty() {
-            quote!(::core::result::Result::Err(::sheplang::UnknownName::new(
-                "model",
-                s,
-                Self::NAMES
-            )))
-        } else {
-            let arms = variants
-                .iter()
-                .zip(&names)
-                .map(|(v, n)| quote!(#n => ::core::result::Result::Ok(Self::#v),));
-            quote! {
-                match s {
-                    #(#arms)*
-                    _ => ::core::result::Result::Err(::sheplang::UnknownName::new("model", s, Self::NAMES)),
-                }
-            }
-        };
-        let allow = self.enum_allows(&self.names.model_name);
-        quote! {
-            #doc
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::sheplang::__private::serde::Serialize, ::sheplang::__private::serde::Deserialize)]
-            #serde
-            #allow
-            pub enum #ty {
-                #(#defs)*
-            }
-
-            impl #ty {
+        StringEnum {
+            doc,
+            ty,
+            serde,
+            allow: self.enum_allows(&self.names.model_name),
+            variants: defs.collect(),
+            inherent: quote! {
                 /// Every model, in the order of the spec.
                 pub const ALL: &'static [Self] = &[#(Self::#variants),*];
                 /// Every model name, in the same order.
@@ -256,22 +214,20 @@ impl Gen<'_> {
                 pub const fn channel(self) -> #channel {
                     #to_channel
                 }
-            }
-
-            impl ::core::fmt::Display for #ty {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.pad(self.as_str())
-                }
-            }
-
-            impl ::core::str::FromStr for #ty {
-                type Err = ::sheplang::UnknownName;
-
-                fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
-                    #from_str
-                }
-            }
+            },
+            error: quote!(::sheplang::UnknownName),
+            parse_arms: variants
+                .iter()
+                .zip(&names)
+                .map(|(v, n)| quote!(#n => ::core::result::Result::Ok(Self::#v),))
+                .collect(),
+            parse_failure: quote!(::core::result::Result::Err(::sheplang::UnknownName::new(
+                "model",
+                s,
+                Self::NAMES
+            ))),
         }
+        .tokens()
     }
 
     /// `match self { arms }`, or `match self {}` for an enum without variants.
