@@ -151,6 +151,54 @@ fn model_prints_the_ir_as_json_and_yaml() {
     assert_eq!(value["models"][1]["states"]["states"][0], "draft");
     assert_eq!(value["models"][1]["fields"][2]["type"]["kind"], "ref");
     assert_eq!(value["models"][1]["fields"][2]["type"]["model"], "User");
+    // The keys the README's IR table documents, no more and no fewer.
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().expect("an object").keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&value),
+        [
+            "actions",
+            "app",
+            "fingerprint",
+            "flows",
+            "jobs",
+            "models",
+            "views",
+            "workflows"
+        ]
+    );
+    assert_eq!(
+        keys(&value["models"][1]),
+        [
+            "channel",
+            "fields",
+            "id_declared",
+            "name",
+            "rules",
+            "states"
+        ]
+    );
+    assert_eq!(
+        keys(&value["models"][1]["fields"][0]),
+        [
+            "constraints",
+            "default",
+            "list",
+            "name",
+            "optional",
+            "required",
+            "type",
+            "unique"
+        ]
+    );
+    assert_eq!(
+        keys(&value["models"][1]["fields"][0]["constraints"]),
+        ["email", "max", "max_length", "min", "min_length", "pattern"]
+    );
+    assert_eq!(value["fingerprint"].as_str().map(str::len), Some(16));
 
     let yaml = sheplang(&["model", spec.to_str().unwrap(), "--format", "yaml"]);
     assert_eq!(yaml.status.code(), Some(0));
