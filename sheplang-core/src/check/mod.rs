@@ -10,7 +10,7 @@ mod fields;
 mod refs;
 pub mod suggest;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::ast::{self, Decl, Ident};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -34,9 +34,9 @@ pub fn check(file: &ast::File<'_>, id: FileId, diags: &mut Diagnostics) {
 pub(crate) struct Symbols<'s, 'a> {
     pub models: HashMap<&'a str, &'s ast::Data<'a>>,
     pub model_order: Vec<&'a str>,
-    pub views: HashMap<&'a str, Ident<'a>>,
+    pub views: HashSet<&'a str>,
     pub view_order: Vec<&'a str>,
-    pub actions: HashMap<&'a str, Ident<'a>>,
+    pub actions: HashSet<&'a str>,
     pub action_order: Vec<&'a str>,
 }
 
@@ -95,11 +95,11 @@ impl<'s, 'a> Checker<'_, 's, 'a> {
                     self.symbols.model_order.push(name.name);
                 }
                 Decl::View(_) => {
-                    self.symbols.views.insert(name.name, name);
+                    self.symbols.views.insert(name.name);
                     self.symbols.view_order.push(name.name);
                 }
                 Decl::Action(_) => {
-                    self.symbols.actions.insert(name.name, name);
+                    self.symbols.actions.insert(name.name);
                     self.symbols.action_order.push(name.name);
                 }
                 Decl::Flow(_) | Decl::Job(_) | Decl::Workflow(_) => {}
@@ -109,55 +109,72 @@ impl<'s, 'a> Checker<'_, 's, 'a> {
 
     /// Reports `name` if it is not a model. Returns the model when it is.
     pub fn resolve_model(&mut self, name: Ident<'a>, role: &str) -> Option<&'s ast::Data<'a>> {
-        if let Some(model) = self.symbols.models.get(name.name) {
-            return Some(model);
+        let model = self.symbols.models.get(name.name).copied();
+        if model.is_none() {
+            let d = unresolved(
+                self.file,
+                Code::UNRESOLVED_DATA,
+                name,
+                "data model",
+                format!("{role} an unknown model"),
+                &self.symbols.model_order,
+            );
+            self.error(d);
         }
-        let mut d = Diagnostic::error(
-            Code::UNRESOLVED_DATA,
-            self.file,
-            name.span,
-            format!("cannot find data model `{}`", name.name),
-        )
-        .with_label(format!("{role} an unknown model"));
-        if let Some(help) = suggest::help_for(name.name, "data model", &self.symbols.model_order) {
-            d = d.with_help(help);
-        }
-        self.error(d);
-        None
+        model
     }
 
+    /// Reports `name` if it is not a view.
     pub fn resolve_view(&mut self, name: Ident<'a>) {
-        if self.symbols.views.contains_key(name.name) {
-            return;
+        if !self.symbols.views.contains(name.name) {
+            let d = unresolved(
+                self.file,
+                Code::UNRESOLVED_VIEW,
+                name,
+                "view",
+                "`show` names an unknown view".to_owned(),
+                &self.symbols.view_order,
+            );
+            self.error(d);
         }
-        let mut d = Diagnostic::error(
-            Code::UNRESOLVED_VIEW,
-            self.file,
-            name.span,
-            format!("cannot find view `{}`", name.name),
-        )
-        .with_label("`show` names an unknown view");
-        if let Some(help) = suggest::help_for(name.name, "view", &self.symbols.view_order) {
-            d = d.with_help(help);
-        }
-        self.error(d);
     }
 
+    /// Reports `name` if it is not an action.
     pub fn resolve_action(&mut self, name: Ident<'a>, role: &str) {
-        if self.symbols.actions.contains_key(name.name) {
-            return;
+        if !self.symbols.actions.contains(name.name) {
+            let d = unresolved(
+                self.file,
+                Code::UNRESOLVED_ACTION,
+                name,
+                "action",
+                format!("{role} an unknown action"),
+                &self.symbols.action_order,
+            );
+            self.error(d);
         }
-        let mut d = Diagnostic::error(
-            Code::UNRESOLVED_ACTION,
-            self.file,
-            name.span,
-            format!("cannot find action `{}`", name.name),
-        )
-        .with_label(format!("{role} an unknown action"));
-        if let Some(help) = suggest::help_for(name.name, "action", &self.symbols.action_order) {
-            d = d.with_help(help);
-        }
-        self.error(d);
+    }
+}
+
+/// The error for a name that no declaration of kind `what` has, with a suggestion from
+/// `declared` (see [`suggest::help_for`]).
+fn unresolved(
+    file: FileId,
+    code: Code,
+    name: Ident<'_>,
+    what: &str,
+    label: String,
+    declared: &[&str],
+) -> Diagnostic {
+    let d = Diagnostic::error(
+        code,
+        file,
+        name.span,
+        format!("cannot find {what} `{}`", name.name),
+    )
+    .with_label(label);
+    match suggest::help_for(name.name, what, declared) {
+        Some(help) => d.with_help(help),
+        None => d,
     }
 }
 
