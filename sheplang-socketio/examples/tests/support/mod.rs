@@ -247,7 +247,9 @@ impl Client {
         }
     }
 
-    /// Waits `duration` and returns every event that arrived meanwhile.
+    /// Waits `duration` and returns every event that arrived meanwhile. Panics when the
+    /// connection closes meanwhile: a closed client receives nothing, which would make an
+    /// "it received nothing" check pass for the wrong reason.
     pub async fn events_within(&mut self, duration: Duration) -> Vec<(String, Vec<Value>)> {
         let mut out: Vec<_> = self.events.drain(..).collect();
         let deadline = tokio::time::Instant::now() + duration;
@@ -258,7 +260,7 @@ impl Client {
             match incoming {
                 Incoming::Event(name, args) => out.push((name, args)),
                 Incoming::Ack(a, args) => self.acks.push_back((a, args)),
-                Incoming::Closed => return out,
+                Incoming::Closed => panic!("closed while waiting for events (received {out:?})"),
             }
         }
     }
