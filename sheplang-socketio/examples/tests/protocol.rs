@@ -273,15 +273,9 @@ async fn connected_count_follows_connections() {
         let b = server.client().await;
         assert_eq!(server.realtime.connected_count(), 2);
         a.close().await;
-        let deadline = tokio::time::Instant::now() + support::WAIT;
-        while server.realtime.connected_count() != 1 {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "disconnect not seen"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        server.wait_for_connected_count(1).await;
         b.close().await;
+        server.wait_for_connected_count(0).await;
     })
     .await;
 }

@@ -68,6 +68,23 @@ impl<S: Spec> TestServer<S> {
         client
     }
 
+    /// Waits (at most [`WAIT`]) until the server counts `n` connections: a disconnect
+    /// reaches the server's count a little after the client closed.
+    pub async fn wait_for_connected_count(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let count = self.realtime.connected_count();
+            if count == n {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{count} connections after {WAIT:?}, expected {n}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// An HTTP/1.1 request on a fresh connection; returns the status line and head.
     pub async fn http(&self, request: &str) -> String {
         let mut stream = TcpStream::connect(self.addr).await.expect("connect");
