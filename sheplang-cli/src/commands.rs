@@ -78,26 +78,23 @@ pub fn run(command: Command) -> Result<Outcome, String> {
 fn compile_file(path: &Path) -> Result<Option<Compiled>, String> {
     let text =
         fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    Ok(compile_and_report(path.display().to_string(), text))
+}
+
+/// Compiles one spec's text, named `name` in messages, printing its warnings or errors on
+/// stderr. `None` means the spec has errors (already printed).
+pub fn compile_and_report(name: String, text: String) -> Option<Compiled> {
     let mut sources = SourceMap::new();
-    let id = sources.add(path.display().to_string(), text);
-    match compile(&sources, id) {
-        Ok(compiled) => {
-            if !compiled.warnings.is_empty() {
-                eprint!(
-                    "{}",
-                    render_all_styled(&compiled.warnings, &sources, stderr_color())
-                );
-            }
-            Ok(Some(compiled))
-        }
-        Err(diagnostics) => {
-            eprint!(
-                "{}",
-                render_all_styled(&diagnostics, &sources, stderr_color())
-            );
-            Ok(None)
-        }
+    let id = sources.add(name, text);
+    let result = compile(&sources, id);
+    let shown = match &result {
+        Ok(compiled) => &compiled.warnings,
+        Err(errors) => errors,
+    };
+    if !shown.is_empty() {
+        eprint!("{}", render_all_styled(shown, &sources, stderr_color()));
     }
+    result.ok()
 }
 
 /// Writes `<out>/<stem>.rs`, `<out>/<stem>.ir.json` and `<out>/<stem>/ts/...`, the layout of
@@ -121,7 +118,7 @@ fn write_artifacts(spec_path: &Path, compiled: &Compiled, out: &Path) -> Result<
 
 /// Colour for diagnostics on stderr: rustc's colours on a terminal, plain text when stderr is
 /// a file or a pipe, or when `NO_COLOR` is set (<https://no-color.org>) or `TERM=dumb`.
-pub fn stderr_color() -> ColorChoice {
+fn stderr_color() -> ColorChoice {
     use std::io::IsTerminal as _;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use sheplang_core::{SourceMap, codegen, compile, ir, render_all_styled};
+use sheplang_core::{codegen, ir};
 
 use crate::commands::Outcome;
 
@@ -173,29 +173,9 @@ pub fn run(manifest_path: Option<&Path>, only: &[String]) -> Result<Outcome, Str
                 job.package, job.given
             )
         })?;
-        let mut sources = SourceMap::new();
-        let file = sources.add(show(&job.spec, &cwd), text);
-        match compile(&sources, file) {
-            Ok(result) => {
-                if !result.warnings.is_empty() {
-                    eprint!(
-                        "{}",
-                        render_all_styled(
-                            &result.warnings,
-                            &sources,
-                            crate::commands::stderr_color()
-                        )
-                    );
-                }
-                compiled.push((job, result.spec));
-            }
-            Err(diagnostics) => {
-                eprint!(
-                    "{}",
-                    render_all_styled(&diagnostics, &sources, crate::commands::stderr_color())
-                );
-                failed = true;
-            }
+        match crate::commands::compile_and_report(show(&job.spec, &cwd), text) {
+            Some(result) => compiled.push((job, result.spec)),
+            None => failed = true,
         }
     }
     if failed {
