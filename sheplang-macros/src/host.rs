@@ -8,6 +8,7 @@
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
+use sheplang_core::check::suggest::{closest, distance};
 use sheplang_core::codegen::rust::{RowField, RowLayout, row_layout};
 use sheplang_core::ir;
 use syn::ext::IdentExt as _;
@@ -371,8 +372,7 @@ fn check_fields<'a>(
         let close_missing = missing
             .filter_map(|i| {
                 let limit = (name.chars().count() / 2).max(2);
-                let d = typo_distance(&name, &rust_names[i]);
-                (d <= limit).then_some((d, i))
+                distance(&name, &rust_names[i], limit).map(|d| (d, i))
             })
             .min()
             .map(|(_, i)| i);
@@ -415,46 +415,6 @@ fn check_fields<'a>(
         );
     }
     matched
-}
-
-/// Edits between two names, case-insensitive, where swapping two neighbours is one edit
-/// (`modle` is one edit from `model`, two from `module`).
-fn typo_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
-    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
-    // d[i][j]: the distance between a[..i] and b[..j].
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
-}
-
-/// The candidate closest to `name`, if it is close enough to be a typo of it.
-fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .filter(|c| *c != name)
-        .map(|c| (typo_distance(name, c), c))
-        .filter(|&(d, _)| d <= limit)
-        .min()
-        .map(|(_, c)| c)
 }
 
 /// `name: type[] optional` as the spec would write the field.
@@ -653,7 +613,7 @@ mod tests {
 
     #[test]
     fn suggests_through_swapped_letters() {
-        assert_eq!(typo_distance("modle", "model"), 1);
+        assert_eq!(distance("modle", "model", 1), Some(1));
         assert_eq!(
             closest("modle", ["spec", "file", "model", "module"]),
             Some("model")
