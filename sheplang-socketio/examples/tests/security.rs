@@ -127,7 +127,7 @@ async fn a_hook_that_never_answers_times_out_and_denies() {
 async fn a_slow_hook_keeps_subscribe_and_unsubscribe_in_order() {
     bounded(async {
         let server = TestServer::start(AllTypes::builder().authorize(|_, _| async {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
             true
         }))
         .await;
@@ -135,8 +135,12 @@ async fn a_slow_hook_keeps_subscribe_and_unsubscribe_in_order() {
         let sub = c.emit_acked("subscribe", &[json!("owner")]).await;
         let unsub = c.emit_acked("unsubscribe", &[json!("owner")]).await;
         let ping = c.emit_acked("ping", &[]).await;
-        // `ping` is not queued behind the hook.
+        // `ping` is not queued behind the hook: it is answered before the subscribe is.
         assert_eq!(c.ack(ping).await, Vec::<Value>::new());
+        assert!(
+            !c.has_unread_ack(sub) && !c.has_unread_ack(unsub),
+            "ping waited for the hook"
+        );
         assert_eq!(c.ack(sub).await, vec![json!({"ok": true})]);
         assert_eq!(c.ack(unsub).await, vec![json!({"ok": true})]);
         assert_eq!(

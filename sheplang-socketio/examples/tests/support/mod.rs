@@ -244,6 +244,12 @@ impl Client {
         }
     }
 
+    /// True when the acknowledgement `id` has arrived but was not yet taken with [`Self::ack`]
+    /// (it arrived while the client waited for something else).
+    pub fn has_unread_ack(&self, id: u64) -> bool {
+        self.acks.iter().any(|(a, _)| *a == id)
+    }
+
     /// The next packet as received, unparsed (for key order, which `Value` does not keep).
     pub async fn next_raw(&mut self) -> String {
         assert!(self.events.is_empty(), "events already parsed");
