@@ -178,13 +178,18 @@ impl From<UnknownChannel> for EventError {
     }
 }
 
-/// Cuts a hostile string down before it is kept in an error.
+/// Cuts a hostile string down before it is kept in an error: [`truncate_to`] 256 bytes.
 pub(crate) fn truncate(text: &str) -> String {
-    const MAX: usize = 256;
-    if text.len() <= MAX {
+    truncate_to(text, 256)
+}
+
+/// `text` when it is at most `max` bytes long, else its first `max` bytes (cut back to a char
+/// boundary) followed by `...`.
+pub(crate) fn truncate_to(text: &str, max: usize) -> String {
+    if text.len() <= max {
         return text.to_owned();
     }
-    let mut end = MAX;
+    let mut end = max;
     while !text.is_char_boundary(end) {
         end -= 1;
     }

@@ -8,6 +8,8 @@ use core::str::FromStr;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::{Serialize, Serializer};
 
+use crate::error::truncate_to;
+
 /// An exact decimal amount of money, as the spec's `money` type.
 ///
 /// On the wire it is a JSON **string** holding a decimal (`"12.50"`, `"-3"`, `"0.001"`), never a
@@ -118,15 +120,7 @@ fn is_decimal(text: &str) -> bool {
 
 /// Keeps error messages short when the input is huge.
 fn truncate(text: &str) -> String {
-    const MAX: usize = 64;
-    if text.len() <= MAX {
-        return text.to_owned();
-    }
-    let mut end = MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &text[..end])
+    truncate_to(text, 64)
 }
 
 impl PartialEq for Money {
@@ -302,6 +296,17 @@ mod tests {
         ] {
             assert!(Money::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_huge_input_is_cut_in_the_error() {
+        let short = Money::parse("12,50").unwrap_err();
+        assert_eq!(short.input(), "12,50");
+        // 100 two-byte chars: cut to 64 bytes, on a char boundary.
+        let e = Money::parse(&"é".repeat(100)).unwrap_err();
+        assert_eq!(e.input(), format!("{}...", "é".repeat(32)));
+        let e = Money::try_from("x".repeat(65)).unwrap_err();
+        assert_eq!(e.input(), format!("{}...", "x".repeat(64)));
     }
 
     #[test]
