@@ -155,7 +155,7 @@ fn field(f: &ast::Field<'_>) -> ir::Field {
     out
 }
 
-fn field_type(base: &BaseType<'_>) -> ir::FieldType {
+pub(crate) fn field_type(base: &BaseType<'_>) -> ir::FieldType {
     match base {
         BaseType::Text => ir::FieldType::Text,
         BaseType::Number => ir::FieldType::Number,

@@ -198,22 +198,10 @@ fn kind_of(base: &BaseType<'_>) -> Kind {
     }
 }
 
+/// The type as the spec spells it (`yes/no`, `ref[User]`, `text[]`): the IR's
+/// [`spec_name`](crate::ir::FieldType::spec_name) of the lowered base type.
 fn type_name(ty: &ast::TypeRef<'_>) -> String {
-    let base = match ty.base {
-        BaseType::Text => "text".to_owned(),
-        BaseType::Number => "number".to_owned(),
-        BaseType::YesNo => "yes/no".to_owned(),
-        BaseType::Id => "id".to_owned(),
-        BaseType::Date => "date".to_owned(),
-        BaseType::DateTime => "datetime".to_owned(),
-        BaseType::Email => "email".to_owned(),
-        BaseType::Money => "money".to_owned(),
-        BaseType::Image => "image".to_owned(),
-        BaseType::RichText => "richtext".to_owned(),
-        BaseType::File => "file".to_owned(),
-        BaseType::Ref(m) => format!("ref[{}]", m.name),
-        BaseType::Named(m) => m.name.to_owned(),
-    };
+    let base = crate::lower::field_type(&ty.base).spec_name();
     if ty.list { format!("{base}[]") } else { base }
 }
 
