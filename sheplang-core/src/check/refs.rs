@@ -57,7 +57,6 @@ fn check_trigger<'a>(cx: &mut Checker<'_, '_, 'a>, trigger: &Trigger<'a>) {
             if is_field || (is_lifecycle && data.states.is_some()) {
                 return;
             }
-            let names: Vec<&str> = data.fields.iter().map(|f| f.name.name).collect();
             let mut d = Diagnostic::error(
                 Code::UNKNOWN_TRIGGER_FIELD,
                 cx.file,
@@ -65,7 +64,7 @@ fn check_trigger<'a>(cx: &mut Checker<'_, '_, 'a>, trigger: &Trigger<'a>) {
                 format!("the model `{}` has no field `{}`", model.name, field.name),
             )
             .with_label("the job watches a field that does not exist");
-            if let Some(help) = suggest::help_for(field.name, "field", &names) {
+            if let Some(help) = field_help(data, field.name) {
                 d = d.with_help(help);
             }
             cx.error(d);
@@ -133,7 +132,6 @@ fn check_field_name(
     if name.name == "id" || data.fields.iter().any(|f| f.name.name == name.name) {
         return;
     }
-    let names: Vec<&str> = data.fields.iter().map(|f| f.name.name).collect();
     let mut d = Diagnostic::warning(
         Code::UNKNOWN_FIELD_VALUE,
         cx.file,
@@ -144,8 +142,14 @@ fn check_field_name(
         ),
     )
     .with_label("no such field");
-    if let Some(help) = suggest::help_for(name.name, "field", &names) {
+    if let Some(help) = field_help(data, name.name) {
         d = d.with_help(help);
     }
     cx.error(d);
+}
+
+/// The help for `name`, which is not a field of `data`: a close field, or the list of them.
+fn field_help(data: &ast::Data<'_>, name: &str) -> Option<String> {
+    let names: Vec<&str> = data.fields.iter().map(|f| f.name.name).collect();
+    suggest::help_for(name, "field", &names)
 }
