@@ -606,9 +606,32 @@ mod tests {
 
     #[test]
     fn row_field_names_are_identifiers() {
-        // `conversion` rebuilds the row's field names; a raw one must parse too.
+        // `conversion` rebuilds the row's field names and `expand` the row's type name; a raw
+        // one must parse too.
         assert!(syn::parse_str::<Ident>("r#type").is_ok());
         assert!(syn::parse_str::<Ident>("due_date").is_ok());
+        // Every name the generator gives, keywords and generated items' names included.
+        let spec = "app Tricky {
+            data Spec { fields: { self: text crate: text super: text type: text match: text } }
+            data ModelName { fields: { userId: text user_id: text Id: text id: text } }
+            data Self { fields: { async: text dueDate: date optional } }
+            data order_item { fields: { qty: number } }
+        }";
+        let (_, result) = sheplang_core::compile_str("tricky.shep", spec);
+        let spec = result.expect("the spec compiles").spec;
+        for model in &spec.models {
+            let layout = row_layout(&spec, &model.name).expect("the model's layout");
+            assert!(syn::parse_str::<Ident>(&layout.ty).is_ok(), "{}", layout.ty);
+            assert_eq!(layout.fields[0].name, "id");
+            for field in &layout.fields {
+                assert!(
+                    syn::parse_str::<Ident>(&field.name).is_ok(),
+                    "{}.{}",
+                    model.name,
+                    field.name
+                );
+            }
+        }
     }
 
     #[test]
