@@ -94,7 +94,7 @@ async function subscribe(client: TestClient, channel: unknown): Promise<unknown[
  * Broadcasts a marker notification and waits until `clients` saw it. Everything the server
  * sent a client before the marker has then arrived, so a missing event is really missing.
  */
-async function barrier(server: ServerUnderTest, ...clients: TestClient[]): Promise<void> {
+export async function barrier(server: ServerUnderTest, ...clients: TestClient[]): Promise<void> {
   const marker = `barrier-${Math.random().toString(36).slice(2)}`;
   await server.notify(marker);
   await Promise.all(clients.map((c) => c.waitFor('notification', (args) => args[0] === marker)));

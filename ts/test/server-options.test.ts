@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { RealtimeLogger } from '../.generated/specs/tasks/ts/api/realtime/server.js';
 import type { Task } from '../.generated/specs/tasks/ts/types.js';
 import { sleep, TestClient, within } from './client.js';
+import { barrier } from './protocol-cases.js';
 import { startTsServer, type StartedTsServer } from './ts-server.js';
 
 const task: Task = { id: 'task-1', title: 'Write', done: false, createdAt: '2026-11-25T09:00:00Z', tags: [] };
@@ -146,8 +147,12 @@ test('recoveryMs: false turns recovery off: a reconnected client starts afresh',
     await within(new Promise<void>((resolve) => client.socket.once('connect', () => resolve())), 5_000, 'no reconnection');
     // socket.io-client leaves `recovered` undefined when the server offers no recovery.
     assert.notEqual(client.socket.recovered, true);
-    await sleep(100);
-    assert.equal(client.all('model_created').length, 0);
+    await barrier(server, client);
+    assert.equal(client.all('model_created').length, 0, 'a missed event was replayed');
+    // Afresh: the subscription is gone with the old session.
+    server.realtime.emitModelCreated('Task', { ...task, id: 'task-2' });
+    await barrier(server, client);
+    assert.equal(client.all('model_created').length, 0, 'still subscribed after the reconnection');
   });
 });
 
