@@ -72,3 +72,21 @@ pub(crate) fn error_between(
     let b = Ident::new("b", last);
     syn::Error::new_spanned(quote::quote!(#a #b), message)
 }
+
+/// Names as code in a message: `` `a`, `b`, `c` ``.
+pub(crate) fn code_list<S: AsRef<str>>(names: &[S]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
+    quoted.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_names_as_code() {
+        assert_eq!(code_list(&["Task", "User"]), "`Task`, `User`");
+        assert_eq!(code_list(&["tasks".to_owned()]), "`tasks`");
+        assert_eq!(code_list::<&str>(&[]), "");
+    }
+}

@@ -15,7 +15,7 @@ use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
 use syn::{DeriveInput, Ident, LitStr};
 
-use crate::errors::Errors;
+use crate::errors::{Errors, code_list};
 use crate::{file, registry};
 
 const USAGE: &str = "#[sheplang(spec = \"tasks\", model = \"Task\")]";
@@ -295,10 +295,7 @@ fn unknown_model(spec: &ir::Spec, stem: &str, model: &LitStr) -> syn::Error {
     let help = match closest(&name, names.iter().copied()) {
         Some(close) => format!("did you mean `{close}`?"),
         None if names.is_empty() => format!("the spec `{stem}` declares no `data` models"),
-        None => {
-            let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-            format!("the models of `{stem}` are {}", list.join(", "))
-        }
+        None => format!("the models of `{stem}` are {}", code_list(&names)),
     };
     syn::Error::new(
         model.span(),
@@ -385,7 +382,11 @@ fn check_fields<'a>(
         } else if let Some(close) = closest(&name, rust_names.iter().map(String::as_str)) {
             format!("did you mean `{close}`?")
         } else {
-            format!("the fields of `{}` are {}", layout.ty, list(&rust_names))
+            format!(
+                "the fields of `{}` are {}",
+                layout.ty,
+                code_list(&rust_names)
+            )
         };
         errors.at(
             ident.span(),
@@ -461,11 +462,6 @@ fn type_display(ty: &TokenStream) -> String {
         }
     }
     show(&ty)
-}
-
-fn list(names: &[String]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-    quoted.join(", ")
 }
 
 /// The first and last token of a type: the span of an expression standing for it.

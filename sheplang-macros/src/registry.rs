@@ -10,6 +10,7 @@ use sheplang_core::check::suggest;
 use sheplang_core::ir;
 use syn::LitStr;
 
+use crate::errors::code_list;
 use crate::file::Loaded;
 
 /// The IR of the spec registered under `name` (a file stem such as `tasks`).
@@ -98,10 +99,9 @@ fn unregistered(stem: &str, folder: &Path, add: &str, span: Span) -> syn::Error 
         ));
     }
     if !registered.is_empty() {
-        let list: Vec<String> = registered.iter().map(|s| format!("`{s}`")).collect();
         message.push_str(&format!(
             "\nnote: the registered specs are {}",
-            list.join(", ")
+            code_list(&registered)
         ));
     }
     syn::Error::new(span, message)
