@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 use sheplang_socketio::RealtimeServer;
 use sheplang_socketio_examples::alltypes::{self, Everything, OrderItem, Owner};
@@ -159,10 +157,9 @@ async fn events_go_to_the_model_channel_only() {
         );
 
         // Nothing else reached anyone.
-        let quiet = Duration::from_millis(200);
-        assert_eq!(items.events_within(quiet).await, vec![]);
-        assert_eq!(owners.events_within(quiet).await, vec![]);
-        assert_eq!(nobody.events_within(quiet).await, vec![]);
+        assert_eq!(server.events_before_marker(&mut items).await, vec![]);
+        assert_eq!(server.events_before_marker(&mut owners).await, vec![]);
+        assert_eq!(server.events_before_marker(&mut nobody).await, vec![]);
 
         // Unsubscribed: no more events.
         assert_eq!(
@@ -170,7 +167,7 @@ async fn events_go_to_the_model_channel_only() {
             vec![json!({"ok": true})]
         );
         server.realtime.emit_created(&item).unwrap();
-        assert_eq!(items.events_within(quiet).await, vec![]);
+        assert_eq!(server.events_before_marker(&mut items).await, vec![]);
     })
     .await;
 }
@@ -290,7 +287,7 @@ async fn owner_rows_of_the_other_channel_do_not_leak_into_order_items() {
         c.subscribe("orderitem").await;
         let owner: Owner = rows::owner("o-9");
         server.realtime.emit_created(&owner).unwrap();
-        assert_eq!(c.events_within(Duration::from_millis(200)).await, vec![]);
+        assert_eq!(server.events_before_marker(&mut c).await, vec![]);
     })
     .await;
 }

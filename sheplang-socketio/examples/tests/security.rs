@@ -46,7 +46,7 @@ async fn the_hook_decides_known_channels_only() {
             .realtime
             .emit_created(&rows::everything_full("e-1"))
             .unwrap();
-        assert_eq!(c.events_within(Duration::from_millis(200)).await, vec![]);
+        assert_eq!(server.events_before_marker(&mut c).await, vec![]);
     })
     .await;
 }
@@ -149,7 +149,7 @@ async fn a_slow_hook_keeps_subscribe_and_unsubscribe_in_order() {
             "left after joining"
         );
         server.realtime.emit_created(&rows::owner("o-1")).unwrap();
-        assert_eq!(c.events_within(Duration::from_millis(200)).await, vec![]);
+        assert_eq!(server.events_before_marker(&mut c).await, vec![]);
     })
     .await;
 }

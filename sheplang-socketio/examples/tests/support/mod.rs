@@ -8,6 +8,7 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -19,6 +20,9 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The start of the notifications [`TestServer::events_before_marker`] broadcasts.
+const MARKER: &str = "test-marker-";
 
 /// How long any single wait of a test may take.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -82,6 +86,29 @@ impl<S: Spec> TestServer<S> {
                 "{count} connections after {WAIT:?}, expected {n}"
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Every event `client` received before a marker notification broadcast now, in order
+    /// (other markers left out). The marker is queued on the client after everything sent to
+    /// it earlier, so an event that is not here was not sent: no guessing how long to wait.
+    pub async fn events_before_marker(&self, client: &mut Client) -> Vec<(String, Vec<Value>)> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let marker = format!("{MARKER}{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        self.realtime
+            .notify(&marker, None)
+            .expect("marker notification");
+        let mut out = Vec::new();
+        loop {
+            let (event, args) = client.next_event().await;
+            let seen = (event == "notification")
+                .then(|| args.first().and_then(Value::as_str))
+                .flatten();
+            match seen {
+                Some(m) if m == marker => return out,
+                Some(m) if m.starts_with(MARKER) => {}
+                _ => out.push((event, args)),
+            }
         }
     }
 
@@ -266,24 +293,6 @@ impl Client {
                 Incoming::Event(name, args) => return (name, args),
                 Incoming::Ack(a, args) => self.acks.push_back((a, args)),
                 Incoming::Closed => panic!("closed while waiting for an event"),
-            }
-        }
-    }
-
-    /// Waits `duration` and returns every event that arrived meanwhile. Panics when the
-    /// connection closes meanwhile: a closed client receives nothing, which would make an
-    /// "it received nothing" check pass for the wrong reason.
-    pub async fn events_within(&mut self, duration: Duration) -> Vec<(String, Vec<Value>)> {
-        let mut out: Vec<_> = self.events.drain(..).collect();
-        let deadline = tokio::time::Instant::now() + duration;
-        loop {
-            let Ok(incoming) = tokio::time::timeout_at(deadline, self.read()).await else {
-                return out;
-            };
-            match incoming {
-                Incoming::Event(name, args) => out.push((name, args)),
-                Incoming::Ack(a, args) => self.acks.push_back((a, args)),
-                Incoming::Closed => panic!("closed while waiting for events (received {out:?})"),
             }
         }
     }
