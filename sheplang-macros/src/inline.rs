@@ -20,7 +20,6 @@
 //!   hold (`text[]`, `ref[User]`).
 
 use proc_macro2::{Delimiter, Literal, Spacing, Span, TokenStream, TokenTree};
-use quote::quote;
 use sheplang_core::{codegen, compile_str};
 
 use crate::errors::Errors;
@@ -315,8 +314,7 @@ pub(crate) fn expand(tokens: TokenStream) -> TokenStream {
                 // Not reachable: a failed compile has an error. Never expand to nothing silently.
                 errors.at(Span::call_site(), "the spec does not compile");
             }
-            let errors = errors.into_tokens();
-            quote!(#errors)
+            errors.into_tokens()
         }
     }
 }
@@ -324,6 +322,7 @@ pub(crate) fn expand(tokens: TokenStream) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quote::quote;
     use std::str::FromStr;
 
     fn text(src: &str) -> String {
