@@ -1,8 +1,8 @@
 //! `#[derive(Model)]`: a host's own struct checked against a model of a spec.
 //!
-//! Split by concern, as serde_derive's internals: [`Attrs`] reads `#[sheplang(...)]`, `check`
-//! compares the fields by name (missing, unknown with a suggestion), and the expansion makes
-//! rustc compare the types: `From<Host> for <generated row>` moves each host field into the
+//! Split by concern, as serde_derive's internals: [`Attrs`] reads `#[sheplang(...)]`,
+//! [`check_fields`] compares the fields by name (missing, unknown with a suggestion), and the
+//! expansion makes rustc compare the types: `From<Host> for <generated row>` moves each host field into the
 //! generated field, with the move spanned at the host field's type, so a wrong type is an
 //! ordinary `mismatched types` error (expected the spec's type, found the host's) on that type.
 
