@@ -34,12 +34,23 @@ codes! {
     BAD_INDENT = "E0005", "an indented line that no block header opened, or a dedent to an unknown level";
     TOO_LARGE = "E0006", "an input larger than the compiler accepts";
     // syntax (E01xx)
-    EXPECTED = "E0101", "a token other than the one the grammar expects here";
+    EXPECTED = "E0101", "a token other than the one the grammar expects here (`expected X, found Y`)";
     EMPTY_FILE = "E0102", "a file with no `app` declaration";
     SECOND_APP = "E0103", "more than one `app` in one file";
     UNKNOWN_DECL = "E0104", "a top-level word that does not start a declaration";
     UNCLOSED_DELIM = "E0105", "a `{`, `(` or `[` that is never closed";
     TRAILING = "E0106", "text after the end of the `app`";
+    NOT_AN_APP = "E0107", "a file whose first word is not `app`";
+    MISSING_COLON = "E0108", "a block header followed by an indented block but no `:`";
+    MISSING_BLOCK = "E0109", "a header ending in `:` with no indented block below it";
+    NO_FIELDS = "E0110", "a `data` model without a `fields:` block";
+    ITEM_ORDER = "E0111", "a `data` or `job` body item repeated or out of order";
+    INCOMPLETE_JOB = "E0112", "a `job` without a `schedule:`/`trigger:` or without an `action`";
+    UNQUOTED_TIME = "E0113", "a job time written without quotes (`at 9am` for `at \"9am\"`)";
+    UNKNOWN_EVENT = "E0114", "a trigger event other than `created`, `updated`, `deleted` or `-> value`";
+    TOO_DEEP = "E0115", "blocks nested deeper than the compiler accepts";
+    TOO_COMPLEX = "E0116", "an expression with more operators than the compiler accepts";
+    CHAINED_COMPARISON = "E0117", "comparisons chained without `and` (`a < b < c`)";
     // name resolution and checks (E02xx)
     UNRESOLVED_DATA = "E0201", "a reference to a `data` model that does not exist";
     UNRESOLVED_VIEW = "E0202", "a reference to a `view` that does not exist";

@@ -20,7 +20,8 @@
 //!
 //! Errors: a tab in the indentation (E0004, at the first such tab, once a file), a line indented
 //! with no header opening a block there or dedented to a level no block has (E0005, once per
-//! such region), a header with no indented body (E0101).
+//! such region), a header with no indented body (E0109), an indented block under a header without
+//! its `:` (E0108).
 
 use crate::ast::Style;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -271,7 +272,7 @@ impl Layout<'_> {
             let header_text = self.header_text(p);
             diags.push(
                 Diagnostic::error(
-                    Code::EXPECTED,
+                    Code::MISSING_COLON,
                     self.file,
                     Span::empty(p.colon.end),
                     format!("expected `:` at the end of `{header_text}`"),
@@ -316,7 +317,7 @@ impl Layout<'_> {
         let header_text = self.header_text(p);
         diags.push(
             Diagnostic::error(
-                Code::EXPECTED,
+                Code::MISSING_BLOCK,
                 self.file,
                 p.colon,
                 format!("expected an indented block after `{header_text}`"),
@@ -625,7 +626,7 @@ mod tests {
         let text = "app A\ndata P:\nview V:\n  list P\n";
         let (out, diags) = braces(text);
         assert_eq!(diags.len(), 1, "{diags:?}");
-        assert_eq!(diags[0].code, Code::EXPECTED);
+        assert_eq!(diags[0].code, Code::MISSING_BLOCK);
         assert_eq!(out, "app A { data P { } view V { list P } }");
     }
 
@@ -637,11 +638,11 @@ mod tests {
         assert_eq!(
             codes,
             [
-                (Code::EXPECTED, 12),
-                (Code::EXPECTED, 21),
-                (Code::EXPECTED, 44),
-                (Code::EXPECTED, 55),
-                (Code::EXPECTED, 73),
+                (Code::MISSING_COLON, 12),
+                (Code::MISSING_COLON, 21),
+                (Code::MISSING_COLON, 44),
+                (Code::MISSING_COLON, 55),
+                (Code::MISSING_COLON, 73),
             ]
         );
         assert_eq!(

@@ -1,7 +1,7 @@
 //! Snapshot tests of rendered diagnostics: one case for each check and each kind of syntax
 //! error. The snapshots are the rustc-style text a user sees (`sheplang check`, build.rs).
 
-use sheplang_core::{compile_str, render_all};
+use sheplang_core::{Code, compile_str, render_all};
 
 /// Compiles `source` and renders every diagnostic (errors or warnings) as the CLI prints them.
 fn render(name: &str, source: &str) -> String {
@@ -15,6 +15,30 @@ fn render(name: &str, source: &str) -> String {
         "case `{name}` produced no diagnostic"
     );
     render_all(&diagnostics, &sources)
+}
+
+/// An action whose `if` blocks nest `depth` deep, one per line.
+fn nested_ifs(depth: usize) -> String {
+    let mut s = String::from("app A {\n  view V { }\n  action Go(a) {\n");
+    for _ in 0..depth {
+        s.push_str("    if a: {\n");
+    }
+    s.push_str("    show V\n");
+    for _ in 0..depth {
+        s.push_str("    }\n");
+    }
+    s.push_str("  }\n}\n");
+    s
+}
+
+/// An action assigning a sum of `terms` terms, one per line.
+fn long_sum(terms: usize) -> String {
+    let mut s = String::from("app A {\n  action Go(a) {\n    x = a\n");
+    for _ in 1..terms {
+        s.push_str("      + a\n");
+    }
+    s.push_str("  }\n}\n");
+    s
 }
 
 macro_rules! cases {
@@ -46,6 +70,19 @@ cases! {
     bad_expression => "app A {\n  action Go(x) {\n    if x == : { show V }\n  }\n  view V { }\n}\n";
     indentation_style_error => "app Shop\n\ndata Product:\n  fields:\n    title text\n    price: number\n";
     indentation_style_column => "app Shop\n\nview Catalog:\n  list Product\n  button \"Add\" -> \n";
+    bad_dedent => "app A\n\ndata T:\n  fields:\n      a: text\n    b: text\n";
+    second_app => "app A { }\napp B { }\n";
+    text_after_the_app => "app A { }\n}\n";
+    header_without_colon => "app A\n\ndata Task\n  fields:\n    title: text\n";
+    header_without_block => "app A\n\ndata Task:\nview V:\n  list Task\n";
+    data_without_fields => "app A {\n  data Task { }\n}\n";
+    data_blocks_out_of_order => "app A {\n  data Task {\n    states: open -> done\n    fields: { title: text }\n  }\n}\n";
+    job_item_twice => "app A {\n  job J {\n    schedule: daily at \"9am\"\n    schedule: daily at \"5pm\"\n    action { }\n  }\n}\n";
+    job_without_action => "app A {\n  job J {\n    schedule: daily at \"9am\"\n  }\n}\n";
+    unknown_trigger_event => "app A {\n  data Order { fields: { total: number } }\n  job J {\n    trigger: on Order.changed\n    action { }\n  }\n}\n";
+    blocks_too_deep => &nested_ifs(65);
+    expression_too_complex => &long_sum(300);
+    chained_comparison => "app A {\n  action Go(a, b, c) {\n    if a < b < c: { show V }\n  }\n  view V { }\n}\n";
     three_independent_errors => "app A {\n  data T {\n    fields: {\n      a: text\n      b: 12\n    }\n  }\n  view V {\n    list\n  }\n  job J {\n    schedule: daily at 9am\n    action { }\n  }\n}\n";
     // ---- checks ----
     unresolved_list_model => "app A {\n  data Task { fields: { title: text } }\n  view V { list Tsk }\n}\n";
@@ -74,4 +111,29 @@ cases! {
     default_wrong_type => "app A\n\ndata User:\n  fields:\n    flag: text default = true\n";
     unknown_field_in_add => "app A {\n  data Task { fields: { title: text } }\n  action Go(t) { add Task with titel = t }\n}\n";
     required_and_optional => "app A {\n  data T { fields: { a: text required optional } }\n}\n";
+}
+
+/// Every code in [`Code::ALL`] is shown by at least one snapshot above, so a new code comes with
+/// a case (the input-size limit is the exception: it needs a 4 GiB input, and the lexer's unit
+/// tests cover it).
+#[test]
+fn every_code_has_a_case() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let mut shown = String::new();
+    for entry in std::fs::read_dir(&dir).expect("the snapshots folder") {
+        let path = entry.expect("a snapshot").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("diagnostics__") && name.ends_with(".snap") {
+            shown.push_str(&std::fs::read_to_string(&path).expect("a readable snapshot"));
+        }
+    }
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|(code, _)| code.0)
+        .filter(|code| *code != Code::TOO_LARGE.0 && !shown.contains(&format!("[{code}]")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a diagnostics case: {missing:?}"
+    );
 }

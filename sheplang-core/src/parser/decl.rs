@@ -97,7 +97,7 @@ impl<'a> Parser<'a, '_> {
         let no_body = open.is_virtual() && close.is_virtual() && close.span == open.span;
         if phase == DataPhase::Start && !broken && !no_body {
             let d = Diagnostic::error(
-                Code::EXPECTED,
+                Code::NO_FIELDS,
                 self.file,
                 name.span,
                 format!("the data model `{}` has no `fields:` block", name.name),
@@ -124,7 +124,7 @@ impl<'a> Parser<'a, '_> {
             } else {
                 format!("{} must come before {}", item.item(), phase.item())
             };
-            let d = Diagnostic::error(Code::EXPECTED, self.file, kw.span, message)
+            let d = Diagnostic::error(Code::ITEM_ORDER, self.file, kw.span, message)
                 .with_label("out of order")
                 .with_help("a `data` body is `fields:`, then `states:`, then `rules:`, each once");
             self.push_always(d);

@@ -41,7 +41,7 @@ impl<'a> Parser<'a, '_> {
         if self.expr_nodes > MAX_EXPR_NODES {
             let tok = self.peek();
             let d = Diagnostic::error(
-                Code::EXPECTED,
+                Code::TOO_COMPLEX,
                 self.file,
                 tok.span,
                 format!("expression too complex (more than {MAX_EXPR_NODES} operators)"),
@@ -92,7 +92,7 @@ impl<'a> Parser<'a, '_> {
         if comparison(self.kind()).is_some() {
             let tok = self.peek();
             let d = Diagnostic::error(
-                Code::EXPECTED,
+                Code::CHAINED_COMPARISON,
                 self.file,
                 tok.span,
                 "comparison operators cannot be chained",

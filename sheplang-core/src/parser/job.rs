@@ -95,10 +95,10 @@ impl<'a> Parser<'a, '_> {
             && close.kind == TokenKind::RBrace
         {
             let d = Diagnostic::error(
-                Code::EXPECTED,
+                Code::INCOMPLETE_JOB,
                 self.file,
                 close.span,
-                format!("the job `{}` has no {missing}", name.name),
+                format!("the job `{}` lacks {missing}", name.name),
             )
             .with_label(format!("expected {missing} before this `}}`"))
             .with_help(
@@ -154,7 +154,7 @@ impl<'a> Parser<'a, '_> {
             } else {
                 format!("`{word}` must come before the job's later items")
             };
-            let d = Diagnostic::error(Code::EXPECTED, self.file, tok.span, message)
+            let d = Diagnostic::error(Code::ITEM_ORDER, self.file, tok.span, message)
                 .with_label("out of place")
                 .with_help(
                     "a job body is `schedule:` or `trigger:`, then an optional `delay:`, then \
@@ -259,7 +259,7 @@ impl<'a> Parser<'a, '_> {
         let span = Span::new(first.span.start, end);
         let written = self.text.get(span.range()).unwrap_or("");
         let d = Diagnostic::error(
-            Code::EXPECTED,
+            Code::UNQUOTED_TIME,
             self.file,
             span,
             format!("expected a quoted time, found `{written}`"),
@@ -338,7 +338,7 @@ impl<'a> Parser<'a, '_> {
             "deleted" => ast::LifecycleEvent::Deleted,
             _ => {
                 let d = Diagnostic::error(
-                    Code::EXPECTED,
+                    Code::UNKNOWN_EVENT,
                     self.file,
                     event.span,
                     format!(

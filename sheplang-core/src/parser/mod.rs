@@ -390,7 +390,7 @@ impl<'a, 'd> Parser<'a, 'd> {
             let found = self.describe(self.peek());
             let tok = self.peek();
             let mut d = Diagnostic::error(
-                Code::EXPECTED,
+                Code::NOT_AN_APP,
                 self.file,
                 tok.span,
                 format!("expected `app`, found {found}"),

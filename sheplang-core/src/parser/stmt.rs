@@ -112,7 +112,7 @@ impl<'a> Parser<'a, '_> {
     fn block_of(&mut self, what: &str, end: BlockEnd) -> PResult<Vec<Stmt<'a>>> {
         if self.block_depth >= MAX_BLOCK_DEPTH && self.at(TokenKind::LBrace) {
             let d = Diagnostic::error(
-                Code::EXPECTED,
+                Code::TOO_DEEP,
                 self.file,
                 self.peek().span,
                 format!("blocks nested more than {MAX_BLOCK_DEPTH} deep"),

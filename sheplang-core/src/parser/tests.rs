@@ -354,12 +354,12 @@ fn empty_and_wrong_start() {
     assert_eq!(errors("  // nothing\n"), [(2, 1, "E0102")]);
     assert_eq!(
         errors("component Broken {\n state x = 1\n"),
-        [(1, 1, "E0101")]
+        [(1, 1, "E0107")]
     );
     // A later `app` line is still parsed after the error.
     assert_eq!(
         errors("appp X\napp A { data P { fields: { a: } } }"),
-        [(1, 1, "E0101"), (2, 31, "E0101")]
+        [(1, 1, "E0107"), (2, 31, "E0101")]
     );
 }
 
