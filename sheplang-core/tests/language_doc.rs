@@ -1,0 +1,333 @@
+//! `docs/language.md` is tested: every example in it compiles as its fence says, and every
+//! diagnostic code of the compiler is described in it.
+//!
+//! The fences (see the page's last section):
+//! - ` ```shep `: a brace-style spec that compiles with no error and no warning;
+//! - ` ```shep indent `: an indentation-style spec that compiles with no error and no warning,
+//!   to the same IR as the nearest ` ```shep ` block above it;
+//! - ` ```shep-warn W0003 `: compiles, with warnings of that code and no other diagnostic;
+//! - ` ```shep-error E0207 `: fails, with errors of that code and no other diagnostic.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use sheplang_core::ast::Style;
+use sheplang_core::{Code, Diagnostic, SourceMap, compile, ir, parse, render_all};
+
+/// The codes no example can show: an input over 4 GiB.
+const UNSHOWABLE: &[Code] = &[Code::TOO_LARGE];
+
+fn doc_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/language.md")
+}
+
+fn read_doc() -> String {
+    let path = doc_path();
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// One fenced block of the page.
+struct Block {
+    /// The line of the opening fence (1-based).
+    line: usize,
+    /// The info string after the backticks.
+    info: String,
+    body: String,
+}
+
+/// Every fenced block, in page order. Panics on a fence that is never closed.
+fn blocks(doc: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, usize, String, String)> = None;
+    for (i, line) in doc.lines().enumerate() {
+        let ticks = line.chars().take_while(|&c| c == '`').count();
+        match &mut open {
+            None if ticks >= 3 => {
+                open = Some((i + 1, ticks, line[ticks..].trim().to_owned(), String::new()));
+            }
+            None => {}
+            Some((start, fence, info, body)) => {
+                if ticks >= *fence && line[ticks..].trim().is_empty() {
+                    out.push(Block {
+                        line: *start,
+                        info: std::mem::take(info),
+                        body: std::mem::take(body),
+                    });
+                    open = None;
+                } else {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+            }
+        }
+    }
+    if let Some((line, ..)) = open {
+        panic!("docs/language.md:{line}: this code fence is never closed");
+    }
+    out
+}
+
+/// What a ` ```shep... ` block must do.
+#[derive(Debug, Clone, PartialEq)]
+enum Expect {
+    Compiles,
+    SameAsAbove,
+    Warns(Code),
+    Fails(Code),
+}
+
+/// The expectation of a block's info string; `None` for blocks that are not ShepLang;
+/// `Err` for an info string that starts with `shep` but says nothing this test knows.
+fn expectation(info: &str) -> Option<Result<Expect, String>> {
+    let words: Vec<&str> = info.split_whitespace().collect();
+    let first = *words.first()?;
+    if !first.starts_with("shep") {
+        return None;
+    }
+    let code = |word: Option<&&str>| {
+        let word = word.copied().unwrap_or("");
+        Code::ALL
+            .iter()
+            .map(|(c, _)| *c)
+            .find(|c| c.0 == word)
+            .ok_or_else(|| format!("`{info}`: `{word}` is not a code of `Code::ALL`"))
+    };
+    Some(match (first, words.len()) {
+        ("shep", 1) => Ok(Expect::Compiles),
+        ("shep", 2) if words[1] == "indent" => Ok(Expect::SameAsAbove),
+        ("shep-warn", 2) => code(words.get(1)).map(Expect::Warns),
+        ("shep-error", 2) => code(words.get(1)).map(Expect::Fails),
+        _ => Err(format!(
+            "`{info}` is not one of `shep`, `shep indent`, `shep-warn CODE`, `shep-error CODE`"
+        )),
+    })
+}
+
+/// The outcome of compiling one example.
+struct Outcome {
+    style: Style,
+    spec: Option<ir::Spec>,
+    diagnostics: Vec<Diagnostic>,
+    rendered: String,
+}
+
+fn compile_example(name: &str, text: &str) -> Outcome {
+    let mut sources = SourceMap::new();
+    let file = sources.add(name, text);
+    let style = parse(&sources, file).0.style;
+    let (spec, diagnostics) = match compile(&sources, file) {
+        Ok(compiled) => (Some(compiled.spec), compiled.warnings),
+        Err(diagnostics) => (None, diagnostics),
+    };
+    let rendered = render_all(&diagnostics, &sources);
+    Outcome {
+        style,
+        spec,
+        diagnostics,
+        rendered,
+    }
+}
+
+fn codes(diagnostics: &[Diagnostic]) -> BTreeSet<&'static str> {
+    diagnostics.iter().map(|d| d.code.0).collect()
+}
+
+/// Checks one example against its expectation; `Err` says what is wrong.
+fn check(expect: &Expect, out: &Outcome, above: Option<&ir::Spec>) -> Result<(), String> {
+    let found = codes(&out.diagnostics);
+    match expect {
+        Expect::Compiles | Expect::SameAsAbove => {
+            let want = if *expect == Expect::Compiles {
+                Style::Braces
+            } else {
+                Style::Indentation
+            };
+            if out.style != want {
+                return Err(format!("is in the {:?} style, not {want:?}", out.style));
+            }
+            if !out.diagnostics.is_empty() {
+                return Err(format!("should compile cleanly:\n{}", out.rendered));
+            }
+            if *expect == Expect::SameAsAbove {
+                let Some(above) = above else {
+                    return Err("has no ```shep block above it to compare with".to_owned());
+                };
+                if let Some(spec) = &out.spec
+                    && spec != above
+                {
+                    return Err(format!(
+                        "compiles to another IR than the ```shep block above it; the first \
+                         difference (IR as JSON, this example / the one above):\n{}",
+                        first_difference(spec, above)
+                    ));
+                }
+            }
+        }
+        Expect::Warns(code) => {
+            if out.spec.is_none() {
+                return Err(format!("should compile, with {code}:\n{}", out.rendered));
+            }
+            if found != BTreeSet::from([code.0]) {
+                return Err(format!(
+                    "should warn {code} and nothing else, found {found:?}:\n{}",
+                    out.rendered
+                ));
+            }
+        }
+        Expect::Fails(code) => {
+            if out.spec.is_some() || found != BTreeSet::from([code.0]) {
+                return Err(format!(
+                    "should fail with {code} and nothing else, found {found:?}:\n{}",
+                    out.rendered
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_example_compiles_as_its_fence_says() {
+    let doc = read_doc();
+    let mut failures = Vec::new();
+    let mut above: Option<ir::Spec> = None;
+    let mut counts = [0usize; 4];
+    for block in blocks(&doc) {
+        let Some(expect) = expectation(&block.info) else {
+            continue;
+        };
+        let at = format!("docs/language.md:{}", block.line);
+        let expect = match expect {
+            Ok(e) => e,
+            Err(e) => {
+                failures.push(format!("{at}: {e}"));
+                continue;
+            }
+        };
+        // Blank lines in front, so that diagnostics point at the page's own lines.
+        let text = format!("{}{}", "\n".repeat(block.line), block.body);
+        let out = compile_example("docs/language.md", &text);
+        if let Err(e) = check(&expect, &out, above.as_ref()) {
+            failures.push(format!("{at}: the example {e}"));
+        }
+        let index = match expect {
+            Expect::Compiles => {
+                above = out.spec;
+                0
+            }
+            Expect::SameAsAbove => 1,
+            Expect::Warns(_) => 2,
+            Expect::Fails(_) => 3,
+        };
+        counts[index] += 1;
+    }
+    assert!(
+        failures.is_empty(),
+        "{} example(s) of docs/language.md do not do what their fence says:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    // A page that lost its examples (or a parser of fences that finds none) is a failure too.
+    let [braces, indented, warns, fails] = counts;
+    assert!(
+        braces >= 15 && indented >= 15 && warns >= 5 && fails >= 20,
+        "too few examples found: {braces} brace, {indented} indented, {warns} warning, \
+         {fails} error"
+    );
+}
+
+#[test]
+fn every_code_is_described() {
+    let doc = read_doc();
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|(code, _)| code.0)
+        .filter(|code| !mentions(&doc, code))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/language.md does not mention the code(s) {missing:?}: describe each in the \
+         section \"Checks and diagnostic codes\""
+    );
+}
+
+#[test]
+fn every_code_has_an_example() {
+    let doc = read_doc();
+    let shown: BTreeSet<&str> = blocks(&doc)
+        .iter()
+        .filter_map(|b| match expectation(&b.info) {
+            Some(Ok(Expect::Warns(code) | Expect::Fails(code))) => Some(code.0),
+            _ => None,
+        })
+        .collect();
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|(code, _)| *code)
+        .filter(|code| !UNSHOWABLE.contains(code) && !shown.contains(code.0))
+        .map(|code| code.0)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/language.md has no ```shep-error or ```shep-warn example for {missing:?}"
+    );
+}
+
+/// The first line where the two IRs differ as pretty JSON, with a little context.
+fn first_difference(this: &ir::Spec, above: &ir::Spec) -> String {
+    let json = |spec: &ir::Spec| serde_json::to_string_pretty(spec).unwrap_or_default();
+    let (a, b) = (json(this), json(above));
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let at = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let from = at.saturating_sub(3);
+    let show = |lines: &[&str]| {
+        lines
+            .iter()
+            .skip(from)
+            .take(6)
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    format!("{}\n---\n{}", show(&a), show(&b))
+}
+
+/// Whether `code` appears in `doc` as a word of its own (`E0101`, not `E01010`).
+fn mentions(doc: &str, code: &str) -> bool {
+    doc.match_indices(code).any(|(at, _)| {
+        let before = doc[..at].chars().next_back();
+        let after = doc[at + code.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric())
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+#[test]
+fn the_fence_reader_finds_what_is_written() {
+    let doc = "text\n```shep\napp A { }\n```\n````md\n```shep-error E0101\n````\n```rust\nfn f() {}\n```\n";
+    let found = blocks(doc);
+    let found: Vec<(usize, &str, &str)> = found
+        .iter()
+        .map(|b| (b.line, b.info.as_str(), b.body.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (2, "shep", "app A { }\n"),
+            (5, "md", "```shep-error E0101\n"),
+            (8, "rust", "fn f() {}\n"),
+        ]
+    );
+    assert_eq!(expectation("rust"), None);
+    assert_eq!(expectation("shep"), Some(Ok(Expect::Compiles)));
+    assert_eq!(expectation("shep indent"), Some(Ok(Expect::SameAsAbove)));
+    assert_eq!(
+        expectation("shep-error E0207"),
+        Some(Ok(Expect::Fails(Code::UNKNOWN_TYPE)))
+    );
+    assert!(matches!(expectation("shep-error E9999"), Some(Err(_))));
+    assert!(matches!(expectation("shep-eror E0207"), Some(Err(_))));
+    assert!(matches!(expectation("shep-warn"), Some(Err(_))));
+    assert!(mentions("see E0101.", "E0101"));
+    assert!(!mentions("E01010", "E0101"));
+}
