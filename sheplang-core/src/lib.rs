@@ -21,6 +21,7 @@ pub mod ast;
 pub mod check;
 pub mod codegen;
 pub mod diagnostic;
+pub mod format;
 pub mod ir;
 pub mod layout;
 pub mod lexer;
