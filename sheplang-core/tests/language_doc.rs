@@ -12,10 +12,11 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use sheplang_core::ast::Style;
-use sheplang_core::{Code, Diagnostic, SourceMap, compile, ir, parse, render_all};
+use sheplang_core::{Code, Diagnostic, SourceMap, compile, compile_str, ir, parse, render_all};
 
-/// The codes no example can show: an input over 4 GiB.
-const UNSHOWABLE: &[Code] = &[Code::TOO_LARGE];
+/// The codes no example on the page shows: an input over 4 GiB, and the two limits, whose
+/// numbers [`the_limits_are_where_the_page_says`] checks instead.
+const UNSHOWABLE: &[Code] = &[Code::TOO_LARGE, Code::TOO_DEEP, Code::TOO_COMPLEX];
 
 fn doc_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/language.md")
@@ -271,6 +272,44 @@ fn every_code_has_an_example() {
         missing.is_empty(),
         "docs/language.md has no ```shep-error or ```shep-warn example for {missing:?}"
     );
+}
+
+/// The codes of compiling `text`: empty when it compiles cleanly.
+fn codes_of(text: &str) -> BTreeSet<&'static str> {
+    match compile_str("limit.shep", text).1 {
+        Ok(compiled) => codes(&compiled.warnings),
+        Err(diagnostics) => codes(&diagnostics),
+    }
+}
+
+/// The page says: blocks nest at most 64 deep, the action's own block included (63 `if`s in
+/// an action compile, 64 do not), and an expression holds at most 256 operators.
+#[test]
+fn the_limits_are_where_the_page_says() {
+    // The page's words, with line breaks as spaces.
+    let doc = read_doc().split_whitespace().collect::<Vec<_>>().join(" ");
+    for claim in [
+        "blocks nest at most 64 deep",
+        "63 `if` blocks nested in an action compile and 64 do not",
+        "an expression of 256 operators compiles and one of 257 does not",
+    ] {
+        assert!(
+            doc.contains(claim),
+            "docs/language.md no longer says {claim:?}"
+        );
+    }
+    let nested = |ifs: usize| {
+        format!(
+            "app A {{ action Deep(a) {{ {} ~ \"deep\" {} }} }}",
+            "if a: { ".repeat(ifs),
+            "} ".repeat(ifs)
+        )
+    };
+    assert_eq!(codes_of(&nested(63)), BTreeSet::new());
+    assert_eq!(codes_of(&nested(64)), BTreeSet::from([Code::TOO_DEEP.0]));
+    let sum = |ops: usize| format!("app A {{ action Sum() {{ x = 1{} }} }}", " + 1".repeat(ops));
+    assert_eq!(codes_of(&sum(256)), BTreeSet::new());
+    assert_eq!(codes_of(&sum(257)), BTreeSet::from([Code::TOO_COMPLEX.0]));
 }
 
 /// The first line where the two IRs differ as pretty JSON, with a little context.
