@@ -2,20 +2,28 @@
 //! then broadcast through the typed emit path (`sheplang::created(&task)`: the `Task` type
 //! decides the room), while the store is still locked, so that subscribers see the events in
 //! the order of the commits.
+//!
+//! Every answer under `/api` that is an error is JSON, `{ "error": "..." }`: a path that names
+//! no route is a 404, a method the route does not have a 405 with an `Allow` header.
+//!
+//! `POST /api/tasks` takes an [`Idempotency-Key`](IDEMPOTENCY_KEY) header: a client that did
+//! not get the answer to a create sends it again with the same key, and gets the answer of
+//! the first request (with `Idempotent-Replayed: true`) instead of a second task.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::{Json, extract::FromRequest};
 use serde::Deserialize;
 use sheplang::Emitter;
 
-use crate::store::{Store, StoreError, TaskPatch};
+use crate::store::{Created, Store, StoreError, TaskPatch};
 use crate::tasks::{self, Task};
 
 /// What the handlers share: the store and the emitter of the spec's events.
@@ -45,7 +53,73 @@ where
             "/api/tasks/{id}",
             get(show::<E>).patch(update::<E>).delete(remove::<E>),
         )
+        .route("/api", any(no_route))
+        .route("/api/", any(no_route))
+        .route("/api/{*rest}", any(no_route))
+        .layer(middleware::from_fn(json_errors))
         .with_state(state)
+}
+
+/// The request header of a retryable create (the IETF HTTP API working group's
+/// `Idempotency-Key`): a string of 1 to 255 visible ASCII characters, quoted or not.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// The answer header that marks a replayed create.
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+
+/// Any method on a path under `/api` that names no route.
+async fn no_route(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        message: format!(
+            "no API route `{method} {}`; the routes are `/api/tasks` and `/api/tasks/{{id}}`",
+            uri.path()
+        ),
+    }
+}
+
+/// Rewrites the errors that axum answers by itself under `/api` (a method the route lacks, a
+/// path segment it cannot decode) into the API's JSON shape, keeping their status and headers.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allowed = parts
+            .headers
+            .get(header::ALLOW)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        format!("`{method}` is not allowed on `{path}`; it allows {allowed}")
+    } else if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase()
+    } else {
+        text
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let body = serde_json::json!({ "error": message }).to_string();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// The body of `POST /api/tasks`.
@@ -73,20 +147,60 @@ async fn show<E: Send + Sync + 'static>(
 
 async fn create<E>(
     State(app): State<AppState<E>>,
+    headers: HeaderMap,
     body: Body<NewTask>,
-) -> Result<(StatusCode, Json<Task>), ApiError>
+) -> Result<Response, ApiError>
 where
     E: Emitter<Spec = tasks::Spec> + Send + Sync + 'static,
     E::Error: std::fmt::Display,
 {
+    let key = idempotency_key(&headers)?;
     let new = body.0;
-    blocking(app, move |store, emitter| {
-        let task = store.create(&new.title)?;
-        report(emitter.emit(sheplang::created(&task)));
-        Ok(task)
+    let created = blocking(app, move |store, emitter| {
+        let created = match key {
+            Some(key) => store.create_once(&key, &new.title)?,
+            None => Created::New(store.create(&new.title)?),
+        };
+        if let Created::New(task) = &created {
+            report(emitter.emit(sheplang::created(task)));
+        }
+        Ok(created)
     })
-    .await
-    .map(|task| (StatusCode::CREATED, Json(task)))
+    .await?;
+    Ok(match created {
+        Created::New(task) => (StatusCode::CREATED, Json(task)).into_response(),
+        Created::Replayed(task) => (
+            StatusCode::CREATED,
+            [(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"))],
+            Json(task),
+        )
+            .into_response(),
+    })
+}
+
+/// The request's idempotency key, if it sent one (a structured-field string, `"..."`, or the
+/// bare characters).
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let mut values = headers.get_all(IDEMPOTENCY_KEY).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    let bad = |message: String| ApiError {
+        status: StatusCode::BAD_REQUEST,
+        message,
+    };
+    if values.next().is_some() {
+        return Err(bad(
+            "the `Idempotency-Key` header is sent twice; send it once".to_owned(),
+        ));
+    }
+    let text = value.to_str().unwrap_or("\u{fffd}").trim();
+    let key = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    crate::store::check_key(key).map_err(|e| bad(format!("the `Idempotency-Key` header: {e}")))?;
+    Ok(Some(key.to_owned()))
 }
 
 async fn update<E>(
@@ -190,6 +304,10 @@ impl From<StoreError> for ApiError {
             },
             StoreError::NotFound(_) => ApiError {
                 status: StatusCode::NOT_FOUND,
+                message: e.to_string(),
+            },
+            StoreError::KeyReused(_) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
                 message: e.to_string(),
             },
             StoreError::Sqlite(_) | StoreError::Io(_) => ApiError::internal(e.to_string()),

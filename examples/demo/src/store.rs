@@ -1,4 +1,19 @@
 //! The task store: one SQLite database (a file, or memory), rows of the spec's `Task`.
+//!
+//! # Keeping the file healthy
+//!
+//! A database file runs in WAL mode, with an explicit checkpoint policy:
+//!
+//! - every statement runs to completion (a `... RETURNING` statement is stepped until SQLite
+//!   says it is done), so each write commits at once and SQLite's automatic checkpoint runs;
+//! - the automatic checkpoint runs after a commit once the WAL holds [`WAL_AUTOCHECKPOINT_PAGES`]
+//!   pages, and `journal_size_limit` ([`WAL_SIZE_LIMIT`]) truncates the WAL back when it restarts;
+//! - opening and dropping the store checkpoint and truncate the WAL to zero bytes.
+//!
+//! So the WAL file stays under [`WAL_BOUND`] bytes under any mix of this server's traffic. The
+//! one thing that can hold it above is another process keeping a read transaction open on the
+//! file for a long time (a `sqlite3` shell in the middle of a `BEGIN`): SQLite cannot recycle
+//! the WAL under a reader, and catches up once it is gone.
 
 use std::path::Path;
 
@@ -33,6 +48,8 @@ impl std::fmt::Display for Location {
 pub enum StoreError {
     /// The input breaks a rule of the spec (an empty or too long title, an empty change).
     Invalid(String),
+    /// An idempotency key seen before, with another request.
+    KeyReused(String),
     /// No task has this id.
     NotFound(String),
     /// SQLite failed.
@@ -46,6 +63,11 @@ impl std::fmt::Display for StoreError {
         match self {
             StoreError::Invalid(message) => f.write_str(message),
             StoreError::NotFound(id) => write!(f, "no task has the id `{id}`"),
+            StoreError::KeyReused(key) => write!(
+                f,
+                "the idempotency key `{key}` was already used for another request; \
+                 send a new key for a new task"
+            ),
             StoreError::Sqlite(e) => write!(f, "the database failed: {e}"),
             StoreError::Io(e) => write!(f, "cannot create the database folder: {e}"),
         }
@@ -57,7 +79,7 @@ impl std::error::Error for StoreError {
         match self {
             StoreError::Sqlite(e) => Some(e),
             StoreError::Io(e) => Some(e),
-            StoreError::Invalid(_) | StoreError::NotFound(_) => None,
+            StoreError::Invalid(_) | StoreError::NotFound(_) | StoreError::KeyReused(_) => None,
         }
     }
 }
@@ -78,6 +100,35 @@ pub struct TaskPatch {
     pub done: Option<bool>,
 }
 
+/// The automatic checkpoint threshold, in pages of the WAL (`PRAGMA wal_autocheckpoint`;
+/// SQLite's own default is 1,000).
+pub const WAL_AUTOCHECKPOINT_PAGES: u32 = 256;
+
+/// The size the WAL file is truncated back to when it restarts (`PRAGMA journal_size_limit`,
+/// in bytes; SQLite's default, -1, never truncates).
+pub const WAL_SIZE_LIMIT: i64 = 1 << 20;
+
+/// The most the WAL file of a store grows to: the checkpoint threshold plus one write, in
+/// frames of one page (at most 4 KiB with this schema) and a 24-byte header each, rounded up
+/// generously. A test writes 20,000 tasks and checks it.
+pub const WAL_BOUND: u64 = 2 << 20;
+
+/// How long an idempotency key is remembered, in seconds (24 hours).
+pub const IDEMPOTENCY_KEY_TTL_SECS: i64 = 24 * 60 * 60;
+
+/// The longest idempotency key, in bytes.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// What [`Store::create_once`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    /// A new task, created now.
+    New(Task),
+    /// The key was seen before with the same request: the task that request created, as it
+    /// was answered then. Nothing was created.
+    Replayed(Task),
+}
+
 /// The tasks, in one SQLite database.
 #[derive(Debug)]
 pub struct Store {
@@ -86,15 +137,28 @@ pub struct Store {
 }
 
 /// The schema's version in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
-const SCHEMA: &str = "
+/// Version 1: the tasks.
+const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS task (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     title      TEXT    NOT NULL,
     done       INTEGER NOT NULL DEFAULT 0,
     created_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
+";
+
+/// Version 2: the idempotency keys of creates, with the request they came with and the
+/// answer given (the task as created), kept for [`IDEMPOTENCY_KEY_TTL_SECS`].
+const SCHEMA_V2: &str = "
+CREATE TABLE IF NOT EXISTS idempotency_key (
+    key        TEXT    PRIMARY KEY,
+    request    TEXT    NOT NULL,
+    response   TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idempotency_key_age ON idempotency_key (created_at);
 ";
 
 const COLUMNS: &str = "id, title, done, created_at";
@@ -114,15 +178,34 @@ impl Store {
                 conn.busy_timeout(std::time::Duration::from_secs(5))?;
                 // One writer (this server); WAL keeps readers of the file (sqlite3 CLI) unblocked.
                 conn.pragma_update(None, "journal_mode", "WAL")?;
+                // SQLite's recommended pairing with WAL: a commit survives a crash or kill of
+                // this process at once, and a power loss once the WAL is synced (at the next
+                // checkpoint), without an fsync per write.
+                conn.pragma_update(None, "synchronous", "NORMAL")?;
+                conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+                conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
+                // Whatever an earlier run left in the WAL goes into the database now.
+                checkpoint(&conn)?;
                 conn
             }
             Location::Memory => Connection::open_in_memory()?,
         };
         let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
         let fresh = version == 0;
-        if fresh {
-            conn.execute_batch(SCHEMA)?;
-            conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Invalid(format!(
+                "the database has schema version {version}, newer than this server's \
+                 ({SCHEMA_VERSION}); use a newer server or another `--db` file"
+            )));
+        }
+        if version < SCHEMA_VERSION {
+            let tx = conn.unchecked_transaction()?;
+            if version < 1 {
+                tx.execute_batch(SCHEMA_V1)?;
+            }
+            tx.execute_batch(SCHEMA_V2)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.commit()?;
         }
         Ok(Store { conn, fresh })
     }
@@ -186,13 +269,48 @@ impl Store {
     /// [`StoreError::Invalid`] for an empty or too long title.
     pub fn create(&mut self, title: &str) -> Result<Task, StoreError> {
         let title = check_title(title)?;
-        let task = self
-            .conn
-            .prepare_cached(&format!(
-                "INSERT INTO task (title) VALUES (?1) RETURNING {COLUMNS}"
-            ))?
-            .query_row(params![title], row_to_task)?;
-        Ok(task)
+        insert(&self.conn, title)
+    }
+
+    /// Creates an open task once per idempotency `key`: the first call creates it and
+    /// remembers the key with the request and the task; a later call with the same key and
+    /// title creates nothing and returns that task as it was created ([`Created::Replayed`]).
+    /// The task and its key are committed together. Keys are forgotten after
+    /// [`IDEMPOTENCY_KEY_TTL_SECS`].
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for a bad title or key, [`StoreError::KeyReused`] when the key
+    /// came with another title before.
+    pub fn create_once(&mut self, key: &str, title: &str) -> Result<Created, StoreError> {
+        check_key(key)?;
+        let tx = self.conn.transaction()?;
+        let now = unix_now();
+        tx.prepare_cached("DELETE FROM idempotency_key WHERE created_at < ?1")?
+            .execute(params![now - IDEMPOTENCY_KEY_TTL_SECS])?;
+        let seen: Option<(String, String)> = tx
+            .prepare_cached("SELECT request, response FROM idempotency_key WHERE key = ?1")?
+            .query_row(params![key], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        if let Some((request, response)) = seen {
+            if request != title {
+                return Err(StoreError::KeyReused(key.to_owned()));
+            }
+            let task = serde_json::from_str(&response).map_err(|e| {
+                StoreError::Invalid(format!(
+                    "the answer kept for key `{key}` is unreadable: {e}"
+                ))
+            })?;
+            return Ok(Created::Replayed(task));
+        }
+        let task = insert(&tx, check_title(title)?)?;
+        let response = serde_json::to_string(&task)
+            .map_err(|e| StoreError::Invalid(format!("cannot keep the answer: {e}")))?;
+        tx.prepare_cached(
+            "INSERT INTO idempotency_key (key, request, response, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![key, title, response, now])?;
+        tx.commit()?;
+        Ok(Created::New(task))
     }
 
     /// Applies `patch` to the task with this id and returns the new row.
@@ -207,14 +325,15 @@ impl Store {
                 "nothing to change: send `title`, `done` or both".to_owned(),
             ));
         }
-        self.conn
-            .prepare_cached(&format!(
+        returning(
+            &self.conn,
+            &format!(
                 "UPDATE task SET title = coalesce(?2, title), done = coalesce(?3, done)
                  WHERE id = ?1 RETURNING {COLUMNS}"
-            ))?
-            .query_row(params![key, title, patch.done], row_to_task)
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(id.to_owned()))
+            ),
+            params![key, title, patch.done],
+        )?
+        .ok_or_else(|| StoreError::NotFound(id.to_owned()))
     }
 
     /// Deletes the task with this id and returns its last row.
@@ -223,14 +342,88 @@ impl Store {
     /// [`StoreError::NotFound`] when there is none.
     pub fn delete(&mut self, id: &str) -> Result<Task, StoreError> {
         let key = parse_id(id)?;
-        self.conn
-            .prepare_cached(&format!(
-                "DELETE FROM task WHERE id = ?1 RETURNING {COLUMNS}"
-            ))?
-            .query_row(params![key], row_to_task)
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(id.to_owned()))
+        returning(
+            &self.conn,
+            &format!("DELETE FROM task WHERE id = ?1 RETURNING {COLUMNS}"),
+            params![key],
+        )?
+        .ok_or_else(|| StoreError::NotFound(id.to_owned()))
     }
+
+    /// The size of the WAL file in bytes (0 when there is none, or in memory).
+    pub fn wal_size(&self) -> u64 {
+        self.conn
+            .path()
+            .filter(|path| !path.is_empty())
+            .and_then(|path| std::fs::metadata(format!("{path}-wal")).ok())
+            .map_or(0, |meta| meta.len())
+    }
+}
+
+impl Drop for Store {
+    /// Leaves the file whole: the WAL checkpointed into the database and truncated.
+    fn drop(&mut self) {
+        let _ = checkpoint(&self.conn);
+    }
+}
+
+/// Copies the WAL into the database and truncates it (a no-op in memory).
+fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+}
+
+/// Inserts a task with a checked title.
+fn insert(conn: &Connection, title: &str) -> Result<Task, StoreError> {
+    returning(
+        conn,
+        &format!("INSERT INTO task (title) VALUES (?1) RETURNING {COLUMNS}"),
+        params![title],
+    )?
+    .ok_or_else(|| StoreError::Invalid("the insert returned no row".to_owned()))
+}
+
+/// Runs a `... RETURNING` statement to completion and returns its first row.
+///
+/// Stepping such a statement only to its first row (`query_row`) leaves it unfinished: SQLite
+/// finishes the write when the statement is reset, and the automatic checkpoint, which runs
+/// when a statement completes, does not run; the WAL then grows without bound.
+fn returning(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Option<Task>, StoreError> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let mut rows = statement.query(params)?;
+    let mut first = None;
+    while let Some(row) = rows.next()? {
+        if first.is_none() {
+            first = Some(row_to_task(row)?);
+        }
+    }
+    Ok(first)
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Checks an idempotency key: 1 to [`MAX_IDEMPOTENCY_KEY_LEN`] visible ASCII characters.
+///
+/// # Errors
+/// [`StoreError::Invalid`] otherwise.
+pub fn check_key(key: &str) -> Result<(), StoreError> {
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY_LEN
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(StoreError::Invalid(format!(
+            "an idempotency key is 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters \
+             (a UUID is a good one)"
+        )));
+    }
+    Ok(())
 }
 
 fn row_to_task(row: &rusqlite::Row<'_>) -> rusqlite::Result<Task> {
@@ -354,6 +547,114 @@ mod tests {
             third.id, second.id,
             "AUTOINCREMENT never hands an id out twice"
         );
+    }
+
+    #[test]
+    fn twenty_thousand_creates_keep_the_wal_under_its_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tasks.sqlite3");
+        let mut store = Store::open_file(&path).unwrap();
+        let mut largest = 0;
+        for i in 0..20_000 {
+            let task = store.create(&format!("task {i}")).unwrap();
+            if i % 3 == 0 {
+                // Updates and deletes go through `RETURNING` too.
+                store
+                    .update(
+                        &task.id,
+                        &TaskPatch {
+                            done: Some(true),
+                            ..TaskPatch::default()
+                        },
+                    )
+                    .unwrap();
+            }
+            if i % 5 == 0 {
+                store.delete(&task.id).unwrap();
+            }
+            largest = largest.max(store.wal_size());
+        }
+        assert!(largest > 0, "the store runs in WAL mode");
+        assert!(
+            largest < WAL_BOUND,
+            "the WAL reached {largest} bytes; its bound is {WAL_BOUND}"
+        );
+        drop(store);
+        let wal = std::fs::metadata(dir.path().join("tasks.sqlite3-wal")).map_or(0, |m| m.len());
+        assert_eq!(
+            wal, 0,
+            "closing the store checkpoints and truncates the WAL"
+        );
+    }
+
+    #[test]
+    fn an_idempotency_key_creates_once() {
+        let mut store = Store::open(&Location::Memory).unwrap();
+        let Created::New(first) = store.create_once("k-1", "Pay rent").unwrap() else {
+            panic!("the first use of a key creates");
+        };
+        // The task changes afterwards; a retry still gets the answer of the first request.
+        store
+            .update(
+                &first.id,
+                &TaskPatch {
+                    done: Some(true),
+                    ..TaskPatch::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            store.create_once("k-1", "Pay rent").unwrap(),
+            Created::Replayed(first.clone())
+        );
+        assert_eq!(store.list().unwrap().len(), 1, "the retry created nothing");
+        assert!(matches!(
+            store.create_once("k-1", "Something else"),
+            Err(StoreError::KeyReused(_))
+        ));
+        assert!(matches!(
+            store.create_once("k-2", "Pay rent").unwrap(),
+            Created::New(task) if task.id != first.id
+        ));
+        for bad in ["", "a b", "é", &"k".repeat(MAX_IDEMPOTENCY_KEY_LEN + 1)] {
+            assert!(
+                matches!(store.create_once(bad, "x"), Err(StoreError::Invalid(_))),
+                "{bad:?}"
+            );
+        }
+        // A refused title records no key: the same key works with a good title afterwards.
+        assert!(store.create_once("k-3", " ").is_err());
+        assert!(matches!(
+            store.create_once("k-3", "ok").unwrap(),
+            Created::New(_)
+        ));
+        assert_eq!(store.list().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_version_one_database_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.execute("INSERT INTO task (title) VALUES ('kept')", [])
+                .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let mut store = Store::open_file(&path).unwrap();
+        assert!(!store.is_fresh());
+        assert_eq!(store.list().unwrap()[0].title, "kept");
+        assert!(matches!(
+            store.create_once("k", "new").unwrap(),
+            Created::New(_)
+        ));
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let error = Store::open_file(&path).unwrap_err().to_string();
+        assert!(error.contains("schema version 99"), "{error}");
     }
 
     #[test]

@@ -206,6 +206,158 @@ async fn bad_requests_get_json_errors_and_emit_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_routes_and_methods_get_json_errors() {
+    let web = tempfile::tempdir().unwrap();
+    let (router, _realtime) = sheplang_demo::app(memory_store(), web.path().to_path_buf());
+    let addr = support::serve(router).await;
+    let cases = [
+        (
+            "GET",
+            "/api/nope",
+            404,
+            "no API route `GET /api/nope`",
+            None,
+        ),
+        (
+            "POST",
+            "/api/nope",
+            404,
+            "no API route `POST /api/nope`",
+            None,
+        ),
+        ("DELETE", "/api", 404, "no API route", None),
+        ("GET", "/api/tasks/1/x", 404, "no API route", None),
+        (
+            "GET",
+            "/api/tasks/999",
+            404,
+            "no task has the id `999`",
+            None,
+        ),
+        (
+            "PUT",
+            "/api/tasks",
+            405,
+            "`PUT` is not allowed on `/api/tasks`",
+            Some("GET,HEAD,POST"),
+        ),
+        (
+            "POST",
+            "/api/tasks/1",
+            405,
+            "`POST` is not allowed on `/api/tasks/1`",
+            Some("GET,HEAD,PATCH,DELETE"),
+        ),
+        ("GET", "/api/tasks/%FF", 400, "", None),
+    ];
+    for (method, path, status, message, allow) in cases {
+        let response = http(addr, method, path, None).await;
+        assert_eq!(response.status, status, "{method} {path}: {response:?}");
+        assert_eq!(
+            response.header("content-type"),
+            Some("application/json"),
+            "{method} {path}: {response:?}"
+        );
+        let error = response.json()["error"].as_str().unwrap_or("").to_owned();
+        assert!(
+            !error.is_empty() && error.contains(message),
+            "{method} {path}: {error:?} lacks {message:?}"
+        );
+        if let Some(allow) = allow {
+            let listed: Vec<&str> = response
+                .header("allow")
+                .unwrap_or("")
+                .split(',')
+                .map(str::trim)
+                .collect();
+            let expected: Vec<&str> = allow.split(',').collect();
+            assert!(
+                expected.iter().all(|m| listed.contains(m)),
+                "{method} {path}: allow {listed:?}"
+            );
+        }
+    }
+    // The page keeps its own answers.
+    assert_eq!(http(addr, "GET", "/nope.js", None).await.status, 404);
+}
+
+/// `POST /api/tasks` with an `Idempotency-Key`.
+async fn create_with_key(addr: std::net::SocketAddr, key: &str, title: &str) -> support::Response {
+    let host = addr.to_string();
+    let body = json!({ "title": title }).to_string();
+    support::request(
+        addr,
+        "POST",
+        "/api/tasks",
+        &[("Host", &host), ("Idempotency-Key", key)],
+        Some(("application/json", &body)),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_create_with_the_same_key_creates_one_task() {
+    let recorder = Shared::default();
+    let addr = support::serve(api::routes(memory_store(), recorder.clone())).await;
+
+    let first = create_with_key(addr, "\"retry-1\"", "Pay rent").await;
+    assert_eq!(first.status, 201, "{first:?}");
+    assert_eq!(first.header("idempotent-replayed"), None);
+    let again = create_with_key(addr, "\"retry-1\"", "Pay rent").await;
+    assert_eq!(again.status, 201, "{again:?}");
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.body, first.body, "the retry gets the first answer");
+    // Quoted (a structured-field string) or bare, it is the same key.
+    let bare = create_with_key(addr, "retry-1", "Pay rent").await;
+    assert_eq!(bare.body, first.body);
+    let other = create_with_key(addr, "retry-1", "Something else").await;
+    assert_eq!(other.status, 422, "{other:?}");
+    assert!(
+        other.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("already used")
+    );
+    for bad in ["", "\"\"", "a b"] {
+        let r = create_with_key(addr, bad, "x").await;
+        assert_eq!(r.status, 400, "{bad:?}: {r:?}");
+        assert!(
+            r.json()["error"]
+                .as_str()
+                .unwrap()
+                .contains("Idempotency-Key")
+        );
+    }
+
+    // Twenty clients send the same create at the same time.
+    let racers: Vec<_> = (0..20)
+        .map(|_| tokio::spawn(async move { create_with_key(addr, "race-1", "Once").await }))
+        .collect();
+    let mut bodies = Vec::new();
+    for racer in racers {
+        let response = racer.await.unwrap();
+        assert_eq!(response.status, 201, "{response:?}");
+        bodies.push(response.body);
+    }
+    assert!(bodies.iter().all(|b| *b == bodies[0]), "{bodies:?}");
+
+    let listed = http(addr, "GET", "/api/tasks", None).await.json();
+    let titles: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Pay rent", "Once"], "one task per key");
+    let events: Vec<_> = recorder.0.take().into_iter().map(|s| s.event).collect();
+    assert_eq!(
+        events,
+        ["model_created", "model_created"],
+        "one event per task"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_of_the_real_server_sees_every_write() {
     let web = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -56,7 +56,21 @@ pub async fn http(
     path: &str,
     body: Option<(&str, &str)>,
 ) -> Response {
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    request(addr, method, path, &[("Host", &addr.to_string())], body).await
+}
+
+/// One request with these header lines (give `Host` yourself) on a fresh connection.
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, &str)>,
+) -> Response {
+    let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
     if let Some((content_type, body)) = body {
         request.push_str(&format!(
             "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
