@@ -274,6 +274,51 @@ fn every_code_has_an_example() {
     );
 }
 
+/// GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens.
+fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+#[test]
+fn every_link_of_the_page_leads_somewhere() {
+    let doc = read_doc();
+    let mut anchors = BTreeSet::new();
+    let mut in_fence = false;
+    for line in doc.lines() {
+        if line.starts_with("```") {
+            in_fence = !in_fence;
+        } else if !in_fence && line.starts_with('#') {
+            anchors.insert(slug(line.trim_start_matches('#')));
+        }
+    }
+    let mut broken = Vec::new();
+    for (at, _) in doc.match_indices("](") {
+        let rest = &doc[at + 2..];
+        let target = &rest[..rest.find(')').unwrap_or(rest.len())];
+        if let Some(anchor) = target.strip_prefix('#') {
+            if !anchors.contains(anchor) {
+                broken.push(target.to_owned());
+            }
+        } else if !target.contains("://") {
+            let file = target.split('#').next().unwrap_or(target);
+            if !doc_path().with_file_name(file).exists() {
+                broken.push(target.to_owned());
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "docs/language.md links to {broken:?}, which lead nowhere"
+    );
+    assert!(anchors.len() > 20, "too few headings found: {anchors:?}");
+}
+
 /// The codes of compiling `text`: empty when it compiles cleanly.
 fn codes_of(text: &str) -> BTreeSet<&'static str> {
     match compile_str("limit.shep", text).1 {
