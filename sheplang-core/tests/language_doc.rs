@@ -5,8 +5,10 @@
 //! - ` ```shep `: a brace-style spec that compiles with no error and no warning;
 //! - ` ```shep indent `: an indentation-style spec that compiles with no error and no warning,
 //!   to the same IR as the nearest ` ```shep ` block above it;
-//! - ` ```shep-warn W0003 `: compiles, with warnings of that code and no other diagnostic;
-//! - ` ```shep-error E0207 `: fails, with errors of that code and no other diagnostic.
+//! - ` ```shep-warn W0003 `: compiles, with diagnostics of exactly the codes named;
+//! - ` ```shep-error E0207 `: fails, with diagnostics of exactly the codes named;
+//! - ` ```text rendered `: what the CLI prints for the ShepLang example above it, saved as
+//!   `app.shep`, exactly.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -73,8 +75,10 @@ fn blocks(doc: &str) -> Vec<Block> {
 enum Expect {
     Compiles,
     SameAsAbove,
-    Warns(Code),
-    Fails(Code),
+    /// Compiles, with exactly these codes.
+    Warns(BTreeSet<&'static str>),
+    /// Fails, with exactly these codes.
+    Fails(BTreeSet<&'static str>),
 }
 
 /// The expectation of a block's info string; `None` for blocks that are not ShepLang;
@@ -85,21 +89,26 @@ fn expectation(info: &str) -> Option<Result<Expect, String>> {
     if !first.starts_with("shep") {
         return None;
     }
-    let code = |word: Option<&&str>| {
-        let word = word.copied().unwrap_or("");
-        Code::ALL
+    let codes = || -> Result<BTreeSet<&'static str>, String> {
+        words[1..]
             .iter()
-            .map(|(c, _)| *c)
-            .find(|c| c.0 == word)
-            .ok_or_else(|| format!("`{info}`: `{word}` is not a code of `Code::ALL`"))
+            .map(|word| {
+                Code::ALL
+                    .iter()
+                    .map(|(c, _)| c.0)
+                    .find(|c| c == word)
+                    .ok_or_else(|| format!("`{info}`: `{word}` is not a code of `Code::ALL`"))
+            })
+            .collect()
     };
     Some(match (first, words.len()) {
         ("shep", 1) => Ok(Expect::Compiles),
         ("shep", 2) if words[1] == "indent" => Ok(Expect::SameAsAbove),
-        ("shep-warn", 2) => code(words.get(1)).map(Expect::Warns),
-        ("shep-error", 2) => code(words.get(1)).map(Expect::Fails),
+        ("shep-warn", 2..) => codes().map(Expect::Warns),
+        ("shep-error", 2..) => codes().map(Expect::Fails),
         _ => Err(format!(
-            "`{info}` is not one of `shep`, `shep indent`, `shep-warn CODE`, `shep-error CODE`"
+            "`{info}` is not one of `shep`, `shep indent`, `shep-warn CODE...`, \
+             `shep-error CODE...`"
         )),
     })
 }
@@ -164,21 +173,18 @@ fn check(expect: &Expect, out: &Outcome, above: Option<&ir::Spec>) -> Result<(),
                 }
             }
         }
-        Expect::Warns(code) => {
-            if out.spec.is_none() {
-                return Err(format!("should compile, with {code}:\n{}", out.rendered));
-            }
-            if found != BTreeSet::from([code.0]) {
+        Expect::Warns(want) => {
+            if out.spec.is_none() || found != *want {
                 return Err(format!(
-                    "should warn {code} and nothing else, found {found:?}:\n{}",
+                    "should compile with {want:?} and nothing else, found {found:?}:\n{}",
                     out.rendered
                 ));
             }
         }
-        Expect::Fails(code) => {
-            if out.spec.is_some() || found != BTreeSet::from([code.0]) {
+        Expect::Fails(want) => {
+            if out.spec.is_some() || found != *want {
                 return Err(format!(
-                    "should fail with {code} and nothing else, found {found:?}:\n{}",
+                    "should fail with {want:?} and nothing else, found {found:?}:\n{}",
                     out.rendered
                 ));
             }
@@ -192,12 +198,28 @@ fn every_example_compiles_as_its_fence_says() {
     let doc = read_doc();
     let mut failures = Vec::new();
     let mut above: Option<ir::Spec> = None;
-    let mut counts = [0usize; 4];
+    let mut counts = [0usize; 5];
+    let mut last_example: Option<String> = None;
     for block in blocks(&doc) {
+        let at = format!("docs/language.md:{}", block.line);
+        if block.info == "text rendered" {
+            counts[4] += 1;
+            let Some(example) = &last_example else {
+                failures.push(format!("{at}: no ShepLang example above this output"));
+                continue;
+            };
+            let printed = compile_example("app.shep", example).rendered;
+            if printed != block.body {
+                failures.push(format!(
+                    "{at}: the example above prints, as `app.shep`:\n{printed}"
+                ));
+            }
+            continue;
+        }
         let Some(expect) = expectation(&block.info) else {
             continue;
         };
-        let at = format!("docs/language.md:{}", block.line);
+        last_example = Some(block.body.clone());
         let expect = match expect {
             Ok(e) => e,
             Err(e) => {
@@ -229,11 +251,11 @@ fn every_example_compiles_as_its_fence_says() {
         failures.join("\n\n")
     );
     // A page that lost its examples (or a parser of fences that finds none) is a failure too.
-    let [braces, indented, warns, fails] = counts;
+    let [braces, indented, warns, fails, rendered] = counts;
     assert!(
-        braces >= 15 && indented >= 15 && warns >= 5 && fails >= 20,
+        braces >= 15 && indented >= 15 && warns >= 5 && fails >= 20 && rendered >= 1,
         "too few examples found: {braces} brace, {indented} indented, {warns} warning, \
-         {fails} error"
+         {fails} error, {rendered} rendered"
     );
 }
 
@@ -258,9 +280,10 @@ fn every_code_has_an_example() {
     let shown: BTreeSet<&str> = blocks(&doc)
         .iter()
         .filter_map(|b| match expectation(&b.info) {
-            Some(Ok(Expect::Warns(code) | Expect::Fails(code))) => Some(code.0),
+            Some(Ok(Expect::Warns(codes) | Expect::Fails(codes))) => Some(codes),
             _ => None,
         })
+        .flatten()
         .collect();
     let missing: Vec<&str> = Code::ALL
         .iter()
@@ -407,11 +430,15 @@ fn the_fence_reader_finds_what_is_written() {
     assert_eq!(expectation("shep indent"), Some(Ok(Expect::SameAsAbove)));
     assert_eq!(
         expectation("shep-error E0207"),
-        Some(Ok(Expect::Fails(Code::UNKNOWN_TYPE)))
+        Some(Ok(Expect::Fails(BTreeSet::from(["E0207"]))))
     );
     assert!(matches!(expectation("shep-error E9999"), Some(Err(_))));
     assert!(matches!(expectation("shep-eror E0207"), Some(Err(_))));
     assert!(matches!(expectation("shep-warn"), Some(Err(_))));
+    assert_eq!(
+        expectation("shep-error E0201 W0004"),
+        Some(Ok(Expect::Fails(BTreeSet::from(["E0201", "W0004"]))))
+    );
     assert!(mentions("see E0101.", "E0101"));
     assert!(!mentions("E01010", "E0101"));
 }
