@@ -342,6 +342,91 @@ fn every_link_of_the_page_leads_somewhere() {
     assert!(anchors.len() > 20, "too few headings found: {anchors:?}");
 }
 
+/// The rows of the Markdown table whose header row is `header`, as cells, without the header
+/// and separator rows.
+fn table(doc: &str, header: &str) -> Vec<Vec<String>> {
+    let mut lines = doc.lines().skip_while(|l| l.trim() != header);
+    assert!(
+        lines.next().is_some(),
+        "docs/language.md has no table headed `{header}`"
+    );
+    lines
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+/// The first `code span` of a cell.
+fn first_span(cell: &str) -> Option<&str> {
+    cell.split('`').nth(1)
+}
+
+/// A spec with a model that has `states:`, for the generators.
+fn generated_spec() -> ir::Spec {
+    let (_, result) = compile_str(
+        "tasks.shep",
+        "app Tasks { data Task { fields: { title: text } states: todo -> done } }",
+    );
+    result.expect("the spec compiles").spec
+}
+
+/// The page's table of Rust items names items the generator writes.
+#[test]
+fn the_rust_items_are_the_generated_ones() {
+    let doc = read_doc();
+    let rows = table(&doc, "| item | from |");
+    let listed: Vec<&str> = rows.iter().filter_map(|row| first_span(&row[0])).collect();
+    let code = sheplang_core::codegen::rust::generate(&generated_spec());
+    for (name, item) in [
+        ("Spec", "pub struct Spec;"),
+        ("Channel", "pub enum Channel {"),
+        ("ModelName", "pub enum ModelName {"),
+        ("<Model>State", "pub enum TaskState {"),
+        ("ServerToClient", "pub enum ServerToClient {"),
+        ("ClientToServer", "pub type ClientToServer ="),
+    ] {
+        assert!(
+            listed.contains(&name),
+            "docs/language.md's Rust table does not name `{name}`: {listed:?}"
+        );
+        assert!(code.contains(item), "the generated Rust has no `{item}`");
+    }
+    // What the table's rows say of the items, and what the generated code has for it.
+    for (said, item) in [
+        (
+            "implementing `sheplang::Model`",
+            "impl ::sheplang::Model for Task",
+        ),
+        ("`initial()`", "pub const fn initial()"),
+        ("`next_states()`", "pub const fn next_states("),
+        ("`can_transition_to()`", "pub const fn can_transition_to("),
+        ("`is_final()`", "pub const fn is_final("),
+        ("`<Model>Created`", "TaskCreated("),
+        ("`<Model>Updated`", "TaskUpdated("),
+        ("`<Model>Deleted`", "TaskDeleted("),
+        ("`Notification`", "Notification {"),
+        ("`Connected`", "Connected("),
+    ] {
+        assert!(doc.contains(said), "docs/language.md no longer says {said}");
+        assert!(code.contains(item), "the generated Rust has no `{item}`");
+    }
+    assert!(doc.contains("`id: String` first"));
+    let row = code
+        .split_once("pub struct Task {")
+        .and_then(|(_, rest)| rest.split_once("pub "))
+        .map(|(_, field)| field);
+    assert!(
+        row.is_some_and(|f| f.starts_with("id: ::std::string::String,")),
+        "the first field of the generated `Task` is not `id: String`"
+    );
+}
+
 /// The codes of compiling `text`: empty when it compiles cleanly.
 fn codes_of(text: &str) -> BTreeSet<&'static str> {
     match compile_str("limit.shep", text).1 {
