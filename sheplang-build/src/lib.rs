@@ -443,7 +443,11 @@ fn safe_relative(path: &str) -> Option<PathBuf> {
 
 /// Why compiling specs failed. Its [`Display`](fmt::Display) is what a person should read: for
 /// spec errors, the rustc-style diagnostics with source lines and carets.
-#[derive(Debug)]
+///
+/// Its [`Debug`](fmt::Debug) prints the same text (as `anyhow::Error` does), so a build script
+/// that ends in `?` (`fn main() -> Result<(), Box<dyn std::error::Error>>`) or calls
+/// `.unwrap()` shows the diagnostics as they are, line by line. The alternate form (`{:#?}`)
+/// shows the structure: [`Error::kinds`].
 pub struct Error {
     kinds: Vec<ErrorKind>,
 }
@@ -524,6 +528,16 @@ impl fmt::Display for ErrorKind {
                  `configure().out_dir(..)`"
             ),
             ErrorKind::Path { message, .. } => write!(f, "error: {message}"),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            f.debug_struct("Error").field("kinds", &self.kinds).finish()
+        } else {
+            fmt::Display::fmt(self, f)
         }
     }
 }

@@ -156,6 +156,10 @@ fn spec_errors_render_like_rustc() {
     assert!(text.starts_with("error["), "{text}");
     assert!(text.contains("broken.shep:4:"), "{text}");
     assert!(text.contains("could not compile"), "{text}");
+    // `?` in a build script's `main` and `.unwrap()` print `Debug`: the same text, as anyhow's
+    // errors do; `{:#?}` still shows the structure.
+    assert_eq!(format!("{err:?}"), text);
+    assert!(format!("{err:#?}").contains("Spec {"), "{err:#?}");
     assert!(
         !dir.path().join("out").exists(),
         "nothing is written on error"

@@ -61,7 +61,40 @@ pub fn tokens(spec: &ir::Spec) -> TokenStream {
         spec,
         names: Names::plan(spec),
     };
-    generator.file()
+    allow_unused(generator.file())
+}
+
+/// Marks every item that could go unused with `#[allow(dead_code)]`.
+///
+/// A host uses what it needs of a spec: a binary crate with the spec in a private module and
+/// `#![deny(warnings)]` must build when it uses one struct only. The output is `include!`d into
+/// the host's module, so it cannot carry an inner `#![allow]`; each item gets its own, placed
+/// after its documentation. Trait impls never warn and are left alone.
+fn allow_unused(tokens: TokenStream) -> TokenStream {
+    let Ok(mut file) = syn::parse2::<syn::File>(tokens.clone()) else {
+        return tokens;
+    };
+    let allow: syn::Attribute = syn::parse_quote!(
+        #[allow(dead_code, reason = "a host uses what it needs of the spec's items")]
+    );
+    for item in &mut file.items {
+        let attrs = match item {
+            syn::Item::Struct(item) => &mut item.attrs,
+            syn::Item::Enum(item) => &mut item.attrs,
+            syn::Item::Type(item) => &mut item.attrs,
+            syn::Item::Const(item) => &mut item.attrs,
+            syn::Item::Static(item) => &mut item.attrs,
+            syn::Item::Fn(item) => &mut item.attrs,
+            syn::Item::Impl(item) if item.trait_.is_none() => &mut item.attrs,
+            _ => continue,
+        };
+        let at = attrs
+            .iter()
+            .position(|a| !a.path().is_ident("doc"))
+            .unwrap_or(attrs.len());
+        attrs.insert(at, allow.clone());
+    }
+    quote!(#file)
 }
 
 /// The row struct the generator makes for one model, as names and types.

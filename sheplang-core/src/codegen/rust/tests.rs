@@ -420,6 +420,37 @@ fn every_allow_has_a_reason() {
 }
 
 #[test]
+fn items_a_host_may_leave_unused_allow_dead_code() {
+    let file = parses(&generate(&task_manager()));
+    let allows_dead_code = |attrs: &[syn::Attribute]| {
+        attrs.iter().any(|a| {
+            a.path().is_ident("allow")
+                && a.meta.require_list().is_ok_and(|l| {
+                    let tokens = l.tokens.to_string();
+                    tokens.starts_with("dead_code") && tokens.contains("reason")
+                })
+        })
+    };
+    let mut checked = 0;
+    for item in &file.items {
+        let (what, attrs) = match item {
+            syn::Item::Struct(i) => (i.ident.to_string(), &i.attrs),
+            syn::Item::Enum(i) => (i.ident.to_string(), &i.attrs),
+            syn::Item::Type(i) => (i.ident.to_string(), &i.attrs),
+            syn::Item::Impl(i) if i.trait_.is_none() => ("an inherent impl".to_owned(), &i.attrs),
+            syn::Item::Impl(i) => {
+                assert!(!allows_dead_code(&i.attrs), "a trait impl needs no allow");
+                continue;
+            }
+            other => panic!("an item of an unexpected kind: {}", quote::quote!(#other)),
+        };
+        assert!(allows_dead_code(attrs), "{what} may warn as unused");
+        checked += 1;
+    }
+    assert!(checked > 10, "{checked}");
+}
+
+#[test]
 #[ignore = "prints the generated code of the sample spec"]
 fn print_sample() {
     println!("{}", generate(&task_manager()));
