@@ -4,7 +4,6 @@ use std::fs;
 use std::io::Write as _;
 use std::path::Path;
 
-use sheplang_build::Outputs;
 use sheplang_core::{ColorChoice, Compiled, SourceMap, compile, render_all_styled};
 
 use crate::args::{Command, Format, USAGE};
@@ -56,26 +55,13 @@ pub fn run(command: Command) -> Result<Outcome, String> {
             manifest_path,
             packages,
         } => crate::export::run(manifest_path.as_deref(), &packages),
-        Command::Gen { files, out } => {
-            let mut failed = false;
-            for file in &files {
-                match compile_file(file)? {
-                    Some(compiled) => write_artifacts(file, &compiled, &out)?,
-                    None => failed = true,
-                }
-            }
-            Ok(if failed {
-                Outcome::SpecErrors
-            } else {
-                Outcome::Success
-            })
-        }
+        Command::Gen { files, out } => crate::generate::run(&files, &out),
     }
 }
 
 /// Reads and compiles one spec, printing its diagnostics on stderr. `Ok(None)` means the
 /// spec has errors (already printed); `Err` is an I/O problem.
-fn compile_file(path: &Path) -> Result<Option<Compiled>, String> {
+pub fn compile_file(path: &Path) -> Result<Option<Compiled>, String> {
     let text =
         fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     Ok(compile_and_report(path.display().to_string(), text))
@@ -95,25 +81,6 @@ pub fn compile_and_report(name: String, text: String) -> Option<Compiled> {
         eprint!("{}", render_all_styled(shown, &sources, stderr_color()));
     }
     result.ok()
-}
-
-/// Writes `<out>/<stem>.rs`, `<out>/<stem>.ir.json` and `<out>/<stem>/ts/...`, the layout of
-/// `OUT_DIR/sheplang` under build.rs, each file only when its bytes change.
-fn write_artifacts(spec_path: &Path, compiled: &Compiled, out: &Path) -> Result<(), String> {
-    let stem = spec_path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .ok_or_else(|| format!("cannot name the output of `{}`", spec_path.display()))?;
-    let written = sheplang_build::write_artifacts(&compiled.spec, stem, out, Outputs::default())
-        .map_err(|e| e.to_string())?;
-    let changed = written.iter().filter(|w| w.changed).count();
-    eprintln!(
-        "{}: {changed} of {} files written to `{}`",
-        spec_path.display(),
-        written.len(),
-        out.display()
-    );
-    Ok(())
 }
 
 /// Colour for diagnostics on stderr: rustc's colours on a terminal, plain text when stderr is

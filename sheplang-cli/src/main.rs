@@ -6,6 +6,8 @@
 mod args;
 mod commands;
 mod export;
+mod generate;
+mod stale;
 
 use std::process::ExitCode;
 
