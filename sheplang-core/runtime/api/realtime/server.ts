@@ -1,41 +1,23 @@
-//! `api/realtime/server.ts`: the typed Socket.IO server.
-//!
-//! Everything spec-specific comes from `types.ts`, so apart from the header and the opening
-//! comment this file is the same for every spec.
+/**
+ * The app's Socket.IO server, speaking the wire contract (docs/wire.md).
+ *
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { RealtimeServer } from './api/realtime/server.js';
+ *
+ * const httpServer = createServer(app);
+ * const realtime = new RealtimeServer(httpServer, {
+ *   origins: ['https://app.example.com'],
+ *   authorize: (socket, channel) => socket.data['userId'] !== undefined,
+ * });
+ * httpServer.listen(3000);
+ * ```
+ *
+ * Client input of any shape is validated and never crashes or wedges the server:
+ * `subscribe`/`unsubscribe` answer `{ ok: true }` or `{ ok: false, error }` when given an
+ * ack function, `ping` calls its ack when it is a function, anything else is ignored.
+ */
 
-use super::writer::Code;
-use crate::ir;
-
-pub(super) fn generate(spec: &ir::Spec) -> String {
-    let mut c = Code::new();
-    c.line(super::header(spec));
-    c.blank();
-    c.doc(&format!(
-        "The Socket.IO server of app `{}`, speaking the wire contract (docs/wire.md).\n\
-         \n\
-         ```ts\n\
-         import {{ createServer }} from 'node:http';\n\
-         import {{ RealtimeServer }} from './api/realtime/server.js';\n\
-         \n\
-         const httpServer = createServer(app);\n\
-         const realtime = new RealtimeServer(httpServer, {{\n\
-         \x20 origins: ['https://app.example.com'],\n\
-         \x20 authorize: (socket, channel) => socket.data['userId'] !== undefined,\n\
-         }});\n\
-         httpServer.listen(3000);\n\
-         ```\n\
-         \n\
-         Client input of any shape is validated and never crashes or wedges the server:\n\
-         `subscribe`/`unsubscribe` answer `{{ ok: true }}` or `{{ ok: false, error }}` when given an\n\
-         ack function, `ping` calls its ack when it is a function, anything else is ignored.",
-        spec.app
-    ));
-    c.blank();
-    c.raw(BODY);
-    c.finish()
-}
-
-const BODY: &str = r##"
 import { Buffer } from 'node:buffer';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
@@ -348,4 +330,3 @@ function isOriginAllowed(request: IncomingMessage, origins: readonly string[] | 
     return false;
   }
 }
-"##;

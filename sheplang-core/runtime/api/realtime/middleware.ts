@@ -1,116 +1,65 @@
-//! `api/realtime/middleware.ts`: a Prisma 7 client extension that broadcasts every write.
-//!
-//! Spec-specific: the field table (`FIELDS`) and one converter per model (`TO_WIRE`, a Prisma
-//! record to its wire JSON per docs/wire.md), plus only the value readers those use.
-//! Everything else is fixed text.
+/**
+ * A Prisma 7 client extension that broadcasts every write to a data model of the app through
+ * the realtime server: one `model_created`, `model_updated` or `model_deleted` per affected row,
+ * with the row's real id, once the write has succeeded.
+ * ```ts
+ * import { PrismaClient } from './generated/prisma/client.js';
+ * import { realtimeExtension } from './api/realtime/middleware.js';
+ *
+ * const prisma = new PrismaClient({ adapter }).$extends(realtimeExtension(realtime));
+ * ```
+ *
+ * `$extends` returns a NEW client and leaves the one it is called on unchanged: make every
+ * write through the returned client, or it is not broadcast.
+ *
+ * How each write is observed:
+ * - `create`, `update`, `delete`, `createManyAndReturn`, `updateManyAndReturn`: from the rows
+ *   the write returns. The fields an event needs are added to a `select` (or taken out of an
+ *   `omit`) and removed again from what the caller gets back.
+ * - `createMany` and `updateMany` run as `createManyAndReturn` and `updateManyAndReturn`: one
+ *   statement that returns exactly the rows it wrote; the caller still gets `{ count }`. This
+ *   needs a database with `RETURNING` (PostgreSQL, CockroachDB, SQLite).
+ * - `deleteMany` reads the matching ids, then deletes those rows; `upsert` looks up its `where`,
+ *   then upserts, so that the event says `created` or `updated` truthfully. The two statements
+ *   run in the caller's interactive transaction, or else in a new one.
+ * A write that fails broadcasts nothing, and the caller gets Prisma's error about its own call,
+ * unchanged. Models outside the spec pass through untouched, and so do reads. Nested writes (rows
+ * created inside another model's `data`) and raw SQL are not seen by a query extension and are not
+ * broadcast.
+ *
+ * `$transaction` of the extended client (interactive, batch or nested) holds the events of its
+ * writes back until it commits, and drops them if it fails. A batch `$transaction([...])` has no
+ * room for a second statement: an `upsert` or `deleteMany` there runs unchanged and goes to
+ * `onUntracked` instead of being broadcast. Use the extended client's `$transaction`: the base
+ * client's does not hold events back.
+ *
+ * Extensions applied after this one see the statements that really run (a `createMany` as
+ * `createManyAndReturn`, the read before an `upsert` or `deleteMany`); those applied before it
+ * see each call once, as it was made.
+ *
+ * This relies on details of Prisma 7 that are not public API: the request Prisma passes a query
+ * extension besides its arguments (`__internalParams`: action, call site, transaction), the
+ * second argument of `query`, which runs another request in the write's place, and the
+ * transaction an interactive transaction client carries. All are checked. Without the first two,
+ * `createMany`, `updateMany`, `upsert` and `deleteMany` run unchanged and go to `onUntracked`,
+ * and events are sent as soon as each write returns; without the last, an `upsert` or
+ * `deleteMany` outside a transaction runs its two statements without one.
+ *
+ * The Prisma schema is expected to mirror the spec: the same model names, an `id` primary key,
+ * and a field named after each spec field (a `ref[X]` as the scalar id, a bare model-typed field
+ * as a relation). A row whose values do not fit the spec is not broadcast; the server's logger
+ * says why.
+ */
 
-use std::collections::BTreeSet;
-
-use super::names;
-use super::writer::Code;
-use crate::ir::{self, FieldType};
-
-pub(super) fn generate(spec: &ir::Spec) -> String {
-    let mut c = Code::new();
-    c.line(super::header(spec));
-    c.blank();
-    c.doc(&format!("{}{DOC}", intro(&spec.app)));
-    c.blank();
-    c.raw(IMPORTS);
-    c.blank();
-    c.raw(OPTIONS);
-    c.blank();
-
-    let mut readers = BTreeSet::new();
-    fields_table(&mut c, spec);
-    c.blank();
-    converters(&mut c, spec, &mut readers);
-    c.blank();
-    c.raw(EXTENSION);
-    if !readers.is_empty() {
-        c.blank();
-        c.raw(WIRE_ERROR);
-        if readers.contains("asNumber") || readers.contains("asMoney") {
-            c.blank();
-            c.raw(DECIMAL);
-        }
-        for (name, text) in READERS {
-            if readers.contains(name) {
-                c.blank();
-                c.raw(text);
-            }
-        }
-    }
-    c.finish()
-}
-
-fn intro(app: &str) -> String {
-    format!(
-        "A Prisma 7 client extension that broadcasts every write to a data model of app `{app}`\n\
-         through the realtime server: one `model_created`, `model_updated` or `model_deleted` per\n\
-         affected row, with the row's real id, once the write has succeeded.\n"
-    )
-}
-
-const DOC: &str = r##"
-```ts
-import { PrismaClient } from './generated/prisma/client.js';
-import { realtimeExtension } from './api/realtime/middleware.js';
-
-const prisma = new PrismaClient({ adapter }).$extends(realtimeExtension(realtime));
-```
-
-`$extends` returns a NEW client and leaves the one it is called on unchanged: make every
-write through the returned client, or it is not broadcast.
-
-How each write is observed:
-- `create`, `update`, `delete`, `createManyAndReturn`, `updateManyAndReturn`: from the rows
-  the write returns. The fields an event needs are added to a `select` (or taken out of an
-  `omit`) and removed again from what the caller gets back.
-- `createMany` and `updateMany` run as `createManyAndReturn` and `updateManyAndReturn`: one
-  statement that returns exactly the rows it wrote; the caller still gets `{ count }`. This
-  needs a database with `RETURNING` (PostgreSQL, CockroachDB, SQLite).
-- `deleteMany` reads the matching ids, then deletes those rows; `upsert` looks up its `where`,
-  then upserts, so that the event says `created` or `updated` truthfully. The two statements
-  run in the caller's interactive transaction, or else in a new one.
-A write that fails broadcasts nothing, and the caller gets Prisma's error about its own call,
-unchanged. Models outside the spec pass through untouched, and so do reads. Nested writes (rows
-created inside another model's `data`) and raw SQL are not seen by a query extension and are not
-broadcast.
-
-`$transaction` of the extended client (interactive, batch or nested) holds the events of its
-writes back until it commits, and drops them if it fails. A batch `$transaction([...])` has no
-room for a second statement: an `upsert` or `deleteMany` there runs unchanged and goes to
-`onUntracked` instead of being broadcast. Use the extended client's `$transaction`: the base
-client's does not hold events back.
-
-Extensions applied after this one see the statements that really run (a `createMany` as
-`createManyAndReturn`, the read before an `upsert` or `deleteMany`); those applied before it
-see each call once, as it was made.
-
-This relies on details of Prisma 7 that are not public API: the request Prisma passes a query
-extension besides its arguments (`__internalParams`: action, call site, transaction), the
-second argument of `query`, which runs another request in the write's place, and the
-transaction an interactive transaction client carries. All are checked. Without the first two,
-`createMany`, `updateMany`, `upsert` and `deleteMany` run unchanged and go to `onUntracked`,
-and events are sent as soon as each write returns; without the last, an `upsert` or
-`deleteMany` outside a transaction runs its two statements without one.
-
-The Prisma schema is expected to mirror the spec: the same model names, an `id` primary key,
-and a field named after each spec field (a `ref[X]` as the scalar id, a bare model-typed field
-as a relation). A row whose values do not fit the spec is not broadcast; the server's logger
-says why."##;
-
-const IMPORTS: &str = r##"
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 import { Prisma } from '@prisma/client/extension';
 
 import { isModelName, type ModelName, type Models } from '../../types.js';
+import { isRecord, type Fields, type PrismaRecord } from './readers.js';
+import { FIELDS, TO_WIRE } from './records.js';
 import type { RealtimeServer } from './server.js';
-"##;
 
-const OPTIONS: &str = r##"
 export interface RealtimeExtensionOptions {
   /**
    * Called for a write that runs unchanged and is not broadcast: an `upsert` or `deleteMany`
@@ -120,156 +69,6 @@ export interface RealtimeExtensionOptions {
   onUntracked?: (model: ModelName, operation: string) => void;
 }
 
-/** A Prisma arguments object or returned record, not yet checked. */
-type PrismaRecord = Record<string, unknown>;
-
-/** The spec's fields of a model as Prisma knows them. */
-interface Fields {
-  /** Columns, `id` first. */
-  readonly scalars: readonly string[];
-  /** Bare model-typed fields: relations to include. */
-  readonly relations: readonly string[];
-}
-"##;
-
-fn fields_table(c: &mut Code, spec: &ir::Spec) {
-    c.doc("The fields each event needs, per model.");
-    if spec.models.is_empty() {
-        c.line("const FIELDS: { readonly [M in ModelName]: Fields } = {};");
-        return;
-    }
-    c.block(
-        "const FIELDS: { readonly [M in ModelName]: Fields } = {",
-        "};",
-        |c| {
-            for model in &spec.models {
-                let mut scalars = vec![names::string("id")];
-                let mut relations = Vec::new();
-                for field in model.fields.iter().filter(|f| f.name != "id") {
-                    match field.ty {
-                        FieldType::Model { .. } => relations.push(names::string(&field.name)),
-                        _ => scalars.push(names::string(&field.name)),
-                    }
-                }
-                let key = names::literal_key(&model.name);
-                let (scalars, relations) = (scalars.join(", "), relations.join(", "));
-                let one_line =
-                    format!("{key}: {{ scalars: [{scalars}], relations: [{relations}] }},");
-                if one_line.len() <= 96 {
-                    c.line(one_line);
-                } else {
-                    c.block(format!("{key}: {{"), "},", |c| {
-                        c.line(format!("scalars: [{scalars}],"));
-                        c.line(format!("relations: [{relations}],"));
-                    });
-                }
-            }
-        },
-    );
-}
-
-fn converters(c: &mut Code, spec: &ir::Spec, readers: &mut BTreeSet<&'static str>) {
-    c.doc("Reads a Prisma record of each model into its wire JSON (docs/wire.md).");
-    if spec.models.is_empty() {
-        c.line(
-            "const TO_WIRE: { readonly [M in ModelName]: (record: PrismaRecord) => Models[M] } = {};",
-        );
-        return;
-    }
-    c.block(
-        "const TO_WIRE: { readonly [M in ModelName]: (record: PrismaRecord) => Models[M] } = {",
-        "};",
-        |c| {
-            for model in &spec.models {
-                c.block(
-                    format!("{}: (record) => ({{", names::literal_key(&model.name)),
-                    "}),",
-                    |c| {
-                        readers.insert("asId");
-                        c.line(format!(
-                            "id: asId({}, {}),",
-                            names::index("record", "id"),
-                            names::string(&format!("{}.id", model.name))
-                        ));
-                        for field in model.fields.iter().filter(|f| f.name != "id") {
-                            c.line(format!(
-                                "{}: {},",
-                                names::literal_key(&field.name),
-                                read_field(model, field, readers)
-                            ));
-                        }
-                    },
-                );
-            }
-        },
-    );
-}
-
-/// The expression that reads one field from `record`.
-fn read_field(
-    model: &ir::Model,
-    field: &ir::Field,
-    readers: &mut BTreeSet<&'static str>,
-) -> String {
-    let value = names::index("record", &field.name);
-    let path = names::string(&format!("{}.{}", model.name, field.name));
-    // A reader is a function `(value, path) => T`.
-    let item = match &field.ty {
-        FieldType::Model { model } => {
-            readers.insert("asRow");
-            if field.list || field.optional {
-                readers.insert("rowOf");
-            }
-            format!("rowOf({})", names::string(model))
-        }
-        other => {
-            let name = scalar_reader(other);
-            readers.insert(name);
-            name.to_owned()
-        }
-    };
-    match (field.list, field.optional) {
-        (false, false) => match &field.ty {
-            FieldType::Model { model } => {
-                format!("asRow({}, {value}, {path})", names::string(model))
-            }
-            _ => format!("{item}({value}, {path})"),
-        },
-        (true, false) => {
-            readers.insert("asList");
-            format!("asList({value}, {path}, {item})")
-        }
-        (false, true) => {
-            readers.insert("asOptional");
-            format!("asOptional({value}, {path}, {item})")
-        }
-        (true, true) => {
-            readers.insert("asList");
-            readers.insert("listOf");
-            readers.insert("asOptional");
-            format!("asOptional({value}, {path}, listOf({item}))")
-        }
-    }
-}
-
-fn scalar_reader(ty: &FieldType) -> &'static str {
-    match ty {
-        FieldType::Text
-        | FieldType::Email
-        | FieldType::Image
-        | FieldType::Richtext
-        | FieldType::File => "asText",
-        FieldType::Id | FieldType::Ref { .. } => "asId",
-        FieldType::Number => "asNumber",
-        FieldType::Money => "asMoney",
-        FieldType::Bool => "asBoolean",
-        FieldType::Date => "asDate",
-        FieldType::Datetime => "asDatetime",
-        FieldType::Model { .. } => "asRow",
-    }
-}
-
-const EXTENSION: &str = r##"
 /** Only the id: what a delete event needs. */
 const ID_ONLY: Fields = { scalars: ['id'], relations: [] };
 
@@ -770,10 +569,6 @@ function isObject(value: unknown): value is object {
   return (typeof value === 'object' || typeof value === 'function') && value !== null;
 }
 
-function isRecord(value: unknown): value is PrismaRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function report(
   realtime: RealtimeServer,
   level: 'warn' | 'error',
@@ -786,193 +581,3 @@ function report(
     // A failing logger must not fail the write.
   }
 }
-"##;
-
-const WIRE_ERROR: &str = r##"
-/** A Prisma value that does not fit the spec: the row is not broadcast. */
-class WireError extends Error {
-  constructor(path: string, expected: string, value: unknown) {
-    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-    super(`\`${path}\`: expected ${expected}, got ${got}`);
-    this.name = 'WireError';
-  }
-}
-"##;
-
-const DECIMAL: &str = r##"
-/** Prisma's `Decimal`, as far as it is used here. */
-interface DecimalLike {
-  toFixed(): string;
-}
-
-function isDecimal(value: unknown): value is DecimalLike {
-  return (
-    typeof value === 'object' && value !== null && 'toFixed' in value && typeof value.toFixed === 'function'
-  );
-}
-"##;
-
-/// The value readers, in output order; only those a spec uses are written.
-const READERS: &[(&str, &str)] = &[
-    (
-        "asText",
-        r##"
-function asText(value: unknown, path: string): string {
-  if (typeof value === 'string') {
-    return value;
-  }
-  throw new WireError(path, 'a string', value);
-}
-"##,
-    ),
-    (
-        "asId",
-        r##"
-/** An id or a `ref[X]`: a string, or a number for an integer key. */
-function asId(value: unknown, path: string): string {
-  if (typeof value === 'string') {
-    return value;
-  }
-  if (typeof value === 'number' || typeof value === 'bigint') {
-    return String(value);
-  }
-  throw new WireError(path, 'an id', value);
-}
-"##,
-    ),
-    (
-        "asNumber",
-        r##"
-function asNumber(value: unknown, path: string): number {
-  if (typeof value === 'number') {
-    return value;
-  }
-  if (typeof value === 'bigint') {
-    return Number(value);
-  }
-  if (isDecimal(value)) {
-    return Number(value.toFixed());
-  }
-  throw new WireError(path, 'a number', value);
-}
-"##,
-    ),
-    (
-        "asMoney",
-        r##"
-/** `money` travels as a decimal string (`"12.50"`): from a `Decimal`, a number or a string. */
-function asMoney(value: unknown, path: string): string {
-  if (isDecimal(value)) {
-    return value.toFixed();
-  }
-  if (typeof value === 'number' && Number.isFinite(value)) {
-    return String(value);
-  }
-  if (typeof value === 'string') {
-    return value;
-  }
-  throw new WireError(path, 'a decimal', value);
-}
-"##,
-    ),
-    (
-        "asBoolean",
-        r##"
-function asBoolean(value: unknown, path: string): boolean {
-  if (typeof value === 'boolean') {
-    return value;
-  }
-  throw new WireError(path, 'a boolean', value);
-}
-"##,
-    ),
-    (
-        "asDate",
-        r##"
-/** `date` travels as `YYYY-MM-DD`: from a `Date` (read in UTC) or a string. */
-function asDate(value: unknown, path: string): string {
-  if (value instanceof Date && !Number.isNaN(value.getTime())) {
-    return value.toISOString().slice(0, 10);
-  }
-  if (typeof value === 'string') {
-    return value;
-  }
-  throw new WireError(path, 'a date', value);
-}
-"##,
-    ),
-    (
-        "asDatetime",
-        r##"
-/** `datetime` travels as an ISO 8601 timestamp: from a `Date` or a string. */
-function asDatetime(value: unknown, path: string): string {
-  if (value instanceof Date && !Number.isNaN(value.getTime())) {
-    return value.toISOString();
-  }
-  if (typeof value === 'string') {
-    return value;
-  }
-  throw new WireError(path, 'a timestamp', value);
-}
-"##,
-    ),
-    (
-        "asList",
-        r##"
-/** A list: an array, or JSON text holding one (SQLite has no list columns). */
-function asList<T>(value: unknown, path: string, item: (value: unknown, at: string) => T): T[] {
-  let items: unknown = value;
-  if (typeof value === 'string') {
-    try {
-      items = JSON.parse(value);
-    } catch {
-      items = undefined;
-    }
-  }
-  if (!Array.isArray(items)) {
-    throw new WireError(path, 'a list', value);
-  }
-  return items.map((each: unknown, index: number) => item(each, `${path}[${index}]`));
-}
-"##,
-    ),
-    (
-        "asOptional",
-        r##"
-/** An `optional` field: `null` when absent. */
-function asOptional<T>(value: unknown, path: string, read: (value: unknown, at: string) => T): T | null {
-  return value === null || value === undefined ? null : read(value, path);
-}
-"##,
-    ),
-    (
-        "asRow",
-        r##"
-/** A bare model-typed field: the related row, read as a row of its own model. */
-function asRow<M extends ModelName>(model: M, value: unknown, path: string): Models[M] {
-  if (!isRecord(value)) {
-    throw new WireError(path, `a \`${model}\` row`, value);
-  }
-  return TO_WIRE[model](value);
-}
-"##,
-    ),
-    (
-        "rowOf",
-        r##"
-/** The reader of a related row of `model`, for lists and optional fields. */
-function rowOf<M extends ModelName>(model: M): (value: unknown, path: string) => Models[M] {
-  return (value, path) => asRow(model, value, path);
-}
-"##,
-    ),
-    (
-        "listOf",
-        r##"
-/** The reader of a list of `item`s, for optional lists. */
-function listOf<T>(item: (value: unknown, path: string) => T): (value: unknown, path: string) => T[] {
-  return (value, path) => asList(value, path, item);
-}
-"##,
-    ),
-];

@@ -1,0 +1,194 @@
+//! `api/realtime/records.ts`: the spec's side of the Prisma extension (the runtime's
+//! `api/realtime/middleware.ts`): the field table (`FIELDS`) and one converter per model
+//! (`TO_WIRE`, a Prisma record to its wire JSON per docs/wire.md), importing only the value
+//! readers (`api/realtime/readers.ts`) those use.
+
+use std::collections::BTreeSet;
+
+use super::names;
+use super::writer::Code;
+use crate::ir::{self, FieldType};
+
+pub(super) fn generate(spec: &ir::Spec) -> String {
+    let mut readers = BTreeSet::new();
+    let mut body = Code::new();
+    fields_table(&mut body, spec);
+    body.blank();
+    converters(&mut body, spec, &mut readers);
+
+    let mut c = Code::new();
+    c.line(super::header(spec));
+    c.blank();
+    c.doc(&format!(
+        "App `{}` as the Prisma extension (`middleware.ts`) sees it: the fields each event\n\
+         reads, and how a Prisma record of each model becomes its wire JSON.",
+        spec.app
+    ));
+    c.blank();
+    c.line("import type { ModelName, Models } from '../../types.js';");
+    let mut names: Vec<String> = readers.iter().map(|r| (*r).to_owned()).collect();
+    names.extend(["type Fields".to_owned(), "type PrismaRecord".to_owned()]);
+    let import = if readers.is_empty() {
+        "import type { Fields, PrismaRecord } from './readers.js';".to_owned()
+    } else {
+        format!("import {{ {} }} from './readers.js';", names.join(", "))
+    };
+    if import.len() <= 100 {
+        c.line(import);
+    } else {
+        c.block("import {", "} from './readers.js';", |c| {
+            for name in &names {
+                c.line(format!("{name},"));
+            }
+        });
+    }
+    c.blank();
+    c.raw(&body.finish());
+    c.finish()
+}
+
+fn fields_table(c: &mut Code, spec: &ir::Spec) {
+    c.doc("The fields each event needs, per model.");
+    if spec.models.is_empty() {
+        c.line("export const FIELDS: { readonly [M in ModelName]: Fields } = {};");
+        return;
+    }
+    c.block(
+        "export const FIELDS: { readonly [M in ModelName]: Fields } = {",
+        "};",
+        |c| {
+            for model in &spec.models {
+                let mut scalars = vec![names::string("id")];
+                let mut relations = Vec::new();
+                for field in model.fields.iter().filter(|f| f.name != "id") {
+                    match field.ty {
+                        FieldType::Model { .. } => relations.push(names::string(&field.name)),
+                        _ => scalars.push(names::string(&field.name)),
+                    }
+                }
+                let key = names::literal_key(&model.name);
+                let (scalars, relations) = (scalars.join(", "), relations.join(", "));
+                let one_line =
+                    format!("{key}: {{ scalars: [{scalars}], relations: [{relations}] }},");
+                if one_line.len() <= 96 {
+                    c.line(one_line);
+                } else {
+                    c.block(format!("{key}: {{"), "},", |c| {
+                        c.line(format!("scalars: [{scalars}],"));
+                        c.line(format!("relations: [{relations}],"));
+                    });
+                }
+            }
+        },
+    );
+}
+
+fn converters(c: &mut Code, spec: &ir::Spec, readers: &mut BTreeSet<&'static str>) {
+    c.doc("Reads a Prisma record of each model into its wire JSON (docs/wire.md).");
+    if spec.models.is_empty() {
+        c.line(
+            "export const TO_WIRE: { readonly [M in ModelName]: (record: PrismaRecord) => Models[M] } = {};",
+        );
+        return;
+    }
+    c.block(
+        "export const TO_WIRE: { readonly [M in ModelName]: (record: PrismaRecord) => Models[M] } = {",
+        "};",
+        |c| {
+            for model in &spec.models {
+                c.block(
+                    format!("{}: (record) => ({{", names::literal_key(&model.name)),
+                    "}),",
+                    |c| {
+                        readers.insert("asId");
+                        c.line(format!(
+                            "id: asId({}, {}),",
+                            names::index("record", "id"),
+                            names::string(&format!("{}.id", model.name))
+                        ));
+                        for field in model.fields.iter().filter(|f| f.name != "id") {
+                            c.line(format!(
+                                "{}: {},",
+                                names::literal_key(&field.name),
+                                read_field(model, field, readers)
+                            ));
+                        }
+                    },
+                );
+            }
+        },
+    );
+}
+
+/// The expression that reads one field from `record`.
+fn read_field(
+    model: &ir::Model,
+    field: &ir::Field,
+    readers: &mut BTreeSet<&'static str>,
+) -> String {
+    let value = names::index("record", &field.name);
+    let path = names::string(&format!("{}.{}", model.name, field.name));
+    // A reader is a function `(value, path) => T`.
+    let item = match &field.ty {
+        FieldType::Model { model } => {
+            readers.insert("asRow");
+            if field.list || field.optional {
+                readers.insert("rowOf");
+            }
+            format!("rowOf({}, {})", to_wire(model), names::string(model))
+        }
+        other => {
+            let name = scalar_reader(other);
+            readers.insert(name);
+            name.to_owned()
+        }
+    };
+    match (field.list, field.optional) {
+        (false, false) => match &field.ty {
+            FieldType::Model { model } => {
+                format!(
+                    "asRow({}, {}, {value}, {path})",
+                    to_wire(model),
+                    names::string(model)
+                )
+            }
+            _ => format!("{item}({value}, {path})"),
+        },
+        (true, false) => {
+            readers.insert("asList");
+            format!("asList({value}, {path}, {item})")
+        }
+        (false, true) => {
+            readers.insert("asOptional");
+            format!("asOptional({value}, {path}, {item})")
+        }
+        (true, true) => {
+            readers.insert("asList");
+            readers.insert("listOf");
+            readers.insert("asOptional");
+            format!("asOptional({value}, {path}, listOf({item}))")
+        }
+    }
+}
+
+fn scalar_reader(ty: &FieldType) -> &'static str {
+    match ty {
+        FieldType::Text
+        | FieldType::Email
+        | FieldType::Image
+        | FieldType::Richtext
+        | FieldType::File => "asText",
+        FieldType::Id | FieldType::Ref { .. } => "asId",
+        FieldType::Number => "asNumber",
+        FieldType::Money => "asMoney",
+        FieldType::Bool => "asBoolean",
+        FieldType::Date => "asDate",
+        FieldType::Datetime => "asDatetime",
+        FieldType::Model { .. } => "asRow",
+    }
+}
+
+/// The converter of `model`, for a related row.
+fn to_wire(model: &str) -> String {
+    names::index("TO_WIRE", model)
+}

@@ -1,0 +1,48 @@
+//! The runtime: the hand-written TypeScript that is the same for every spec (the Socket.IO
+//! server, the Prisma extension and its value readers, the React provider and generic hook).
+//!
+//! Its sources are real TypeScript files under `sheplang-core/runtime/`, type-checked and
+//! unit-tested by the `ts/` package; they are embedded here and written beside the generated
+//! files of each spec, behind a header of their own. They reach the spec's names by relative
+//! imports of the generated files (`types.ts`, `api/realtime/records.ts`).
+
+/// One runtime file: its path in the output folder (the same as under `runtime/`) and its
+/// source.
+pub(super) struct File {
+    pub(super) path: &'static str,
+    pub(super) source: &'static str,
+}
+
+/// Every runtime file, in output order.
+pub(super) const FILES: &[File] = &[
+    File {
+        path: "api/realtime/server.ts",
+        source: include_str!("../../../runtime/api/realtime/server.ts"),
+    },
+    File {
+        path: "api/realtime/middleware.ts",
+        source: include_str!("../../../runtime/api/realtime/middleware.ts"),
+    },
+    File {
+        path: "api/realtime/readers.ts",
+        source: include_str!("../../../runtime/api/realtime/readers.ts"),
+    },
+    File {
+        path: "contexts/RealtimeContext.tsx",
+        source: include_str!("../../../runtime/contexts/RealtimeContext.tsx"),
+    },
+];
+
+/// The first line of every runtime file as written: the generated header, without an app's
+/// name, since the file is the same for every spec.
+pub(super) fn header() -> String {
+    format!(
+        "// {} by sheplang: its runtime, the same for every spec. Do not edit.",
+        super::super::GENERATED_MARKER
+    )
+}
+
+/// A runtime file as written: the header, then the source unchanged.
+pub(super) fn contents(file: &File) -> String {
+    format!("{}\n{}", header(), file.source)
+}
