@@ -9,6 +9,9 @@ Usage:
   sheplang check FILE...                     check specs; warnings and errors on stderr
   sheplang model FILE [--format json|yaml]   print the checked model (IR) on stdout
   sheplang gen FILE... --out DIR             write the Rust and TypeScript artifacts into DIR
+  sheplang fmt [--check] FILE...             format specs in place; --check lists the files
+                                             that are not formatted and changes nothing
+  sheplang lsp                               run the language server on stdin and stdout
   sheplang export [--manifest-path PATH] [--package NAME]...
                                              write the TypeScript of the workspace's packages
                                              that have [package.metadata.sheplang]
@@ -43,6 +46,11 @@ pub enum Command {
         manifest_path: Option<PathBuf>,
         packages: Vec<String>,
     },
+    Fmt {
+        files: Vec<PathBuf>,
+        check: bool,
+    },
+    Lsp,
 }
 
 pub fn parse(argv: &[String]) -> Result<Command, String> {
@@ -126,9 +134,33 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                 packages,
             })
         }
+        "fmt" => {
+            let (files, flags) = split(rest, &[])?;
+            let mut check = false;
+            for (flag, _) in flags {
+                match flag.as_str() {
+                    "--check" => check = true,
+                    other => return Err(format!("unexpected flag `{other}` for `fmt`")),
+                }
+            }
+            if files.is_empty() {
+                return Err("`fmt` needs at least one spec file".into());
+            }
+            Ok(Command::Fmt { files, check })
+        }
+        "lsp" => {
+            // Editors may pass `--stdio`; stdio is the only transport.
+            match rest.iter().find(|a| *a != "--stdio") {
+                Some(other) => Err(format!(
+                    "unexpected argument `{other}` for `lsp`: the server speaks on stdin and stdout"
+                )),
+                None => Ok(Command::Lsp),
+            }
+        }
         other if other.starts_with('-') => Err(format!("unknown flag `{other}`")),
         other => Err(format!(
-            "unknown command `{other}`: the commands are `check`, `model`, `gen` and `export`"
+            "unknown command `{other}`: the commands are `check`, `model`, `gen`, `export`, `fmt` \
+             and `lsp`"
         )),
     }
 }
@@ -196,6 +228,19 @@ mod tests {
     }
 
     #[test]
+    fn parses_fmt_and_lsp() {
+        assert_eq!(
+            parse(&argv("fmt --check a.shep b.shep")),
+            Ok(Command::Fmt {
+                files: vec!["a.shep".into(), "b.shep".into()],
+                check: true
+            })
+        );
+        assert_eq!(parse(&argv("lsp")), Ok(Command::Lsp));
+        assert_eq!(parse(&argv("lsp --stdio")), Ok(Command::Lsp));
+    }
+
+    #[test]
     fn parses_export() {
         assert_eq!(
             parse(&argv(
@@ -232,5 +277,8 @@ mod tests {
         assert!(parse(&argv("frobnicate")).is_err());
         assert!(parse(&argv("export a.shep")).is_err());
         assert!(parse(&argv("export --out dir")).is_err());
+        assert!(parse(&argv("fmt")).is_err());
+        assert!(parse(&argv("fmt --write a.shep")).is_err());
+        assert!(parse(&argv("lsp a.shep")).is_err());
     }
 }

@@ -56,7 +56,60 @@ pub fn run(command: Command) -> Result<Outcome, String> {
             packages,
         } => crate::export::run(manifest_path.as_deref(), &packages),
         Command::Gen { files, out } => crate::generate::run(&files, &out),
+        Command::Fmt { files, check } => fmt(&files, check),
+        Command::Lsp => crate::lsp::run().map(|()| Outcome::Success),
     }
+}
+
+/// `sheplang fmt`: formats each file in place (written only when its bytes change), or with
+/// `check` lists the files that are not formatted. A file with syntax errors is reported and
+/// left alone.
+fn fmt(files: &[std::path::PathBuf], check: bool) -> Result<Outcome, String> {
+    let mut failed = false;
+    for path in files {
+        let text = fs::read_to_string(path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let mut sources = SourceMap::new();
+        let id = sources.add(path.display().to_string(), text);
+        let formatted = match sheplang_core::format::format_file(&sources, id) {
+            Ok(formatted) => formatted,
+            Err(sheplang_core::format::FormatError::Syntax(diags)) => {
+                eprint!("{}", render_all_styled(&diags, &sources, stderr_color()));
+                eprintln!(
+                    "error: `{}` was not formatted: fix its syntax errors first",
+                    path.display()
+                );
+                failed = true;
+                continue;
+            }
+            Err(e) => {
+                eprintln!("error: `{}`: {e}", path.display());
+                failed = true;
+                continue;
+            }
+        };
+        if formatted == sources.get(id).text() {
+            continue;
+        }
+        if check {
+            println!("{}", path.display());
+            eprintln!(
+                "`{}` is not formatted: run `sheplang fmt {}`",
+                path.display(),
+                path.display()
+            );
+            failed = true;
+        } else {
+            fs::write(path, formatted)
+                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            eprintln!("formatted `{}`", path.display());
+        }
+    }
+    Ok(if failed {
+        Outcome::SpecErrors
+    } else {
+        Outcome::Success
+    })
 }
 
 /// Reads and compiles one spec, printing its diagnostics on stderr. `Ok(None)` means the

@@ -7,6 +7,7 @@ mod args;
 mod commands;
 mod export;
 mod generate;
+mod lsp;
 mod stale;
 
 use std::process::ExitCode;

@@ -54,6 +54,72 @@ pub fn runtime_paths() -> impl Iterator<Item = &'static str> {
     runtime::FILES.iter().map(|file| file.path)
 }
 
+/// The interface `types.ts` declares for one model, as names and types.
+///
+/// For tools that show what a spec generates (the language server's hover): the same names and
+/// types as [`generate`] writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceLayout {
+    /// The interface's name (the model's own name unless that is taken).
+    pub name: String,
+    /// `id` first, then the spec's fields.
+    pub fields: Vec<InterfaceField>,
+}
+
+/// One property of an [`InterfaceLayout`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceField {
+    /// The property as written in `types.ts` (quoted when it is no identifier).
+    pub key: String,
+    /// The spec's field name, the key on the wire.
+    pub wire: String,
+    /// The property's type (`string`, `number[]`, `string | null`).
+    pub ty: String,
+    /// Declared with `?` (an `optional` field).
+    pub optional: bool,
+}
+
+/// The [`InterfaceLayout`] of the model named `model`, if the spec has it.
+///
+/// ```
+/// use sheplang_core::codegen::typescript::{generate, interface_layout};
+///
+/// let spec = "app A { data Task { fields: { dueDate: date optional } } }";
+/// let spec = sheplang_core::compile_str("app.shep", spec).1.expect("a valid spec").spec;
+/// let layout = interface_layout(&spec, "Task").expect("the model");
+/// let due = &layout.fields[1];
+/// assert_eq!((due.key.as_str(), due.ty.as_str(), due.optional), ("dueDate", "string | null", true));
+/// let types = &generate(&spec)[0].contents;
+/// assert!(types.contains("dueDate?: string | null;"));
+/// ```
+pub fn interface_layout(spec: &ir::Spec, model: &str) -> Option<InterfaceLayout> {
+    let model = spec.model(model)?;
+    let names = names::Names::new(spec);
+    let mut fields = vec![InterfaceField {
+        key: "id".to_owned(),
+        wire: "id".to_owned(),
+        ty: "string".to_owned(),
+        optional: false,
+    }];
+    for field in model.fields.iter().filter(|f| f.name != "id") {
+        let ty = types::field_type(field, &names);
+        fields.push(InterfaceField {
+            key: names::key(&field.name),
+            wire: field.name.clone(),
+            ty: if field.optional {
+                format!("{ty} | null")
+            } else {
+                ty
+            },
+            optional: field.optional,
+        });
+    }
+    Some(InterfaceLayout {
+        name: names.interface(&model.name).to_owned(),
+        fields,
+    })
+}
+
 /// The first line of every generated file.
 fn header(spec: &ir::Spec) -> String {
     // App names are identifiers; a stray line break would still end the comment early.

@@ -1,0 +1,96 @@
+//! The words the grammar gives a meaning where they stand (none is reserved), by place. The
+//! same list is in docs/language.md ("The keywords"), which a test compares with this one; the
+//! editor grammar highlights each of them.
+
+/// Words that start a declaration inside `app`.
+pub const DECLARATIONS: &[&str] = &["app", "data", "view", "action", "flow", "job", "workflow"];
+/// The parts of a `data` body.
+pub const DATA_ITEMS: &[&str] = &["fields", "states", "rules"];
+/// Built-in field types (`yes/no` is one token) and `ref`.
+pub const TYPES: &[&str] = &[
+    "text", "number", "yes/no", "id", "date", "datetime", "email", "money", "image", "richtext",
+    "file", "ref",
+];
+/// Field constraints.
+pub const CONSTRAINTS: &[&str] = &[
+    "required",
+    "unique",
+    "optional",
+    "min",
+    "max",
+    "minLength",
+    "maxLength",
+    "email",
+    "pattern",
+    "default",
+];
+/// The items of a `view`.
+pub const VIEW_ITEMS: &[&str] = &["list", "button"];
+/// Words that start a statement.
+pub const STATEMENTS: &[&str] = &[
+    "add", "show", "call", "load", "update", "delete", "if", "for", "step",
+];
+/// Words inside statements.
+pub const STATEMENT_WORDS: &[&str] = &[
+    "with", "into", "where", "set", "else", "in", "from", "to", "on", "error",
+];
+/// HTTP methods of `call` and `load`.
+pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+/// The parts of a `flow`.
+pub const FLOW_ITEMS: &[&str] = &["from", "trigger", "steps"];
+/// The parts of a `job` and its timing.
+pub const JOB_ITEMS: &[&str] = &["schedule", "trigger", "delay", "action"];
+pub const TIMING: &[&str] = &[
+    "cron",
+    "daily",
+    "weekly",
+    "every",
+    "at",
+    "on",
+    "minutes",
+    "hours",
+    "days",
+    "weeks",
+    "months",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+/// Lifecycle events of a job trigger (`on Task.created`).
+pub const EVENTS: &[&str] = &["created", "updated", "deleted"];
+/// The parts of a `workflow`.
+pub const WORKFLOW_ITEMS: &[&str] = &["on", "event", "if", "else"];
+/// Operators and literals that are words.
+pub const EXPRESSION_WORDS: &[&str] = &["and", "or", "not", "true", "false"];
+
+/// Every keyword, each once, in the order of the lists above.
+pub fn all() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for list in [
+        DECLARATIONS,
+        DATA_ITEMS,
+        TYPES,
+        CONSTRAINTS,
+        VIEW_ITEMS,
+        STATEMENTS,
+        STATEMENT_WORDS,
+        METHODS,
+        FLOW_ITEMS,
+        JOB_ITEMS,
+        TIMING,
+        EVENTS,
+        WORKFLOW_ITEMS,
+        EXPRESSION_WORDS,
+    ] {
+        for w in list {
+            if !out.contains(w) {
+                out.push(w);
+            }
+        }
+    }
+    out
+}
