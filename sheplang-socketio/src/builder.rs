@@ -7,13 +7,15 @@ use core::time::Duration;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
-use sheplang::Spec;
+use sheplang::{Channel as _, Spec};
 use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::service::SocketIoService;
 use tower_layer::Layer;
 
+use crate::hub::Hub;
+use crate::log::{EventLog, MemoryLog};
 use crate::origin::{GuardConfig, OriginGuard, OriginLayer};
 use crate::protocol::{self, AuthorizeFn, Shared};
 use crate::{Origins, RealtimeServer};
@@ -22,9 +24,9 @@ use crate::{Origins, RealtimeServer};
 /// (`maxPayloadBytes`) and socketioxide's polling transport.
 pub const DEFAULT_MAX_PAYLOAD: u64 = 100_000;
 
-/// The default number of packets that may wait for one slow client before further events to it
-/// are dropped (socketioxide's own default is 128).
-pub const DEFAULT_MAX_BUFFER_SIZE: usize = 1024;
+/// The default number of packets that may wait for one slow client; a client whose queue
+/// overflows is disconnected and resumes when it reconnects (socketioxide's own default is 128).
+pub const DEFAULT_MAX_BUFFER_SIZE: usize = 4096;
 
 /// The default time an authorize hook may take before the subscription is denied.
 pub const DEFAULT_AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -52,6 +54,7 @@ pub struct RealtimeServerBuilder<S: Spec> {
     ping_interval: Option<Duration>,
     ping_timeout: Option<Duration>,
     req_path: String,
+    log: Option<Arc<dyn EventLog>>,
     spec: PhantomData<fn() -> S>,
 }
 
@@ -66,6 +69,7 @@ impl<S: Spec> RealtimeServerBuilder<S> {
             ping_interval: None,
             ping_timeout: None,
             req_path: "/socket.io".to_owned(),
+            log: None,
             spec: PhantomData,
         }
     }
@@ -119,12 +123,28 @@ impl<S: Spec> RealtimeServerBuilder<S> {
         self
     }
 
-    /// How many packets may wait for one slow client (default [`DEFAULT_MAX_BUFFER_SIZE`]);
-    /// past that, further events to that client are dropped and the emit reports it in its
-    /// [`EmitError`](crate::EmitError).
+    /// How many packets may wait for one slow client (default [`DEFAULT_MAX_BUFFER_SIZE`]):
+    /// the bound of the memory one client can hold, about this many times its largest event.
+    /// An event that does not fit is never skipped: the client leaves every channel, is
+    /// disconnected once it has read what was queued, and resumes (or resets) when it
+    /// reconnects. Counted in [`Metrics::overflow_disconnects`](crate::Metrics).
     pub fn max_buffer_size(mut self, packets: usize) -> Self {
         self.max_buffer_size = packets.max(1);
         self
+    }
+
+    /// The event log that numbers every model event and replays them to resuming clients
+    /// (default: a [`MemoryLog`] with [`DEFAULT_LOG_CAPACITY`](crate::DEFAULT_LOG_CAPACITY)
+    /// events per channel, kept [`DEFAULT_LOG_MAX_AGE`](crate::DEFAULT_LOG_MAX_AGE)).
+    pub fn log(mut self, log: impl EventLog) -> Self {
+        self.log = Some(Arc::new(log));
+        self
+    }
+
+    /// The default in-memory log with other limits: at most `capacity` events per channel, none
+    /// older than `max_age`. A client further behind is answered `reset` and reloads.
+    pub fn log_limits(self, capacity: usize, max_age: Duration) -> Self {
+        self.log(MemoryLog::with_limits(capacity, max_age))
     }
 
     /// The Engine.IO heartbeat interval (socketioxide's default: 25 s, as Node's).
@@ -163,7 +183,11 @@ impl<S: Spec> RealtimeServerBuilder<S> {
             io = io.ping_timeout(timeout);
         }
         let (socketio, io) = io.build_layer();
+        let log = self.log.unwrap_or_else(|| Arc::new(MemoryLog::new()));
+        let channels: Vec<&'static str> = S::channels().iter().map(|c| c.as_str()).collect();
+        let hub = Hub::new(io.clone(), log, &channels, self.max_buffer_size);
         let shared = Arc::new(Shared {
+            hub,
             io,
             authorize: self.authorize,
             authorize_timeout: self.authorize_timeout,

@@ -2,13 +2,10 @@
 
 use core::fmt;
 
-use socketioxide::BroadcastError;
-
-/// An event could not be sent to every subscriber.
+/// An event could not be queued.
 ///
-/// Subscribers whose queues accepted the event still get it; this reports the rest (a client
-/// too slow to keep up with [`max_buffer_size`](crate::RealtimeServerBuilder::max_buffer_size)
-/// packets, a connection closing at that moment) or an encoding failure.
+/// A subscriber too slow to keep up is not an emit error: it is disconnected and resumes (see
+/// [`Metrics::overflow_disconnects`](crate::Metrics::overflow_disconnects)).
 #[derive(Debug)]
 pub struct EmitError {
     kind: Kind,
@@ -16,38 +13,20 @@ pub struct EmitError {
 
 #[derive(Debug)]
 enum Kind {
-    Broadcast(BroadcastError),
-    Pending,
+    Encode(serde_json::Error),
+    Stopped,
 }
 
 impl EmitError {
-    pub(crate) fn pending() -> Self {
+    pub(crate) fn encode(e: serde_json::Error) -> Self {
         EmitError {
-            kind: Kind::Pending,
+            kind: Kind::Encode(e),
         }
     }
 
-    /// How many subscribers did not get the event (0 when the failure was not per subscriber).
-    pub fn failed_subscribers(&self) -> usize {
-        match &self.kind {
-            Kind::Broadcast(BroadcastError::Socket(errors)) => errors.len(),
-            _ => 0,
-        }
-    }
-
-    /// The socketioxide error, when there is one.
-    pub fn broadcast_error(&self) -> Option<&BroadcastError> {
-        match &self.kind {
-            Kind::Broadcast(e) => Some(e),
-            Kind::Pending => None,
-        }
-    }
-}
-
-impl From<BroadcastError> for EmitError {
-    fn from(e: BroadcastError) -> Self {
+    pub(crate) fn stopped() -> Self {
         EmitError {
-            kind: Kind::Broadcast(e),
+            kind: Kind::Stopped,
         }
     }
 }
@@ -55,16 +34,10 @@ impl From<BroadcastError> for EmitError {
 impl fmt::Display for EmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            Kind::Broadcast(BroadcastError::Socket(errors)) => write!(
-                f,
-                "the event did not reach {} subscriber(s): their queues were full or closed; \
-                 raise `max_buffer_size` if clients are merely slow",
-                errors.len()
-            ),
-            Kind::Broadcast(e) => write!(f, "the event could not be sent: {e}"),
-            Kind::Pending => f.write_str(
-                "the event could not be sent: the socket.io adapter did not complete at once; \
-                 this server only supports socketioxide's in-process adapter",
+            Kind::Encode(e) => write!(f, "the event could not be encoded: {e}"),
+            Kind::Stopped => f.write_str(
+                "the event could not be sent: the server's dispatcher has stopped; \
+                 emit while the Tokio runtime that serves the server is running",
             ),
         }
     }
@@ -73,8 +46,8 @@ impl fmt::Display for EmitError {
 impl std::error::Error for EmitError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            Kind::Broadcast(e) => Some(e),
-            Kind::Pending => None,
+            Kind::Encode(e) => Some(e),
+            Kind::Stopped => None,
         }
     }
 }

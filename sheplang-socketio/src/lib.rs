@@ -80,8 +80,9 @@
 //! }
 //! ```
 //!
-//! **4. Emit** where the data changes. Emits are synchronous, as in the Node server: the event
-//! is encoded once and queued on every subscriber before the call returns.
+//! **4. Emit** where the data changes. Emits are synchronous, as in the Node server: the row is
+//! encoded once and the event queued, in order, on the server's dispatcher, which numbers it in
+//! its channel's log and sends it to every subscriber.
 //!
 //! ```ignore
 //! async fn create_task(State(realtime): State<Realtime>, Json(task): Json<tasks::Task>) -> StatusCode {
@@ -119,16 +120,26 @@
 //!   reading its answers altogether is disconnected.
 //! - **Logging**: none unless the `tracing` feature is on and a subscriber is installed.
 //!
+//! # Positions, resume and slow clients
+//!
+//! A client that subscribes with options (`subscribe("task", { since, epoch }, ack)`,
+//! `docs/wire.md`) gets every model event of the channel with its position, and after a
+//! reconnection the events it missed from the channel's [`log`] (then the live ones, no gap and
+//! no duplicate), or `reset` when the log no longer holds them. A client that subscribes the old
+//! way keeps the old two-argument events. The log is an [`EventLog`]: the in-memory
+//! [`MemoryLog`] by default ([`log_limits`](RealtimeServerBuilder::log_limits) sets its size and
+//! age), or another implementation with [`log`](RealtimeServerBuilder::log).
+//!
+//! A client's send queue holds [`max_buffer_size`](RealtimeServerBuilder::max_buffer_size)
+//! packets. A client that does not keep up is never skipped silently: it leaves its channels,
+//! reads what was queued, is disconnected, and resumes when it reconnects; counted in
+//! [`RealtimeServer::metrics`].
+//!
 //! # Differences from the Node server
 //!
-//! - **No connection state recovery.** socketioxide 0.18 does not implement Socket.IO's
-//!   connection state recovery (the Node server enables it for two minutes by default). A
-//!   client that reconnects gets a new session: the generated React context re-subscribes its
-//!   channels on every `connect`, but events sent while it was away are not replayed.
-//! - **Slow clients.** Node buffers without limit for a client that does not keep up; here a
-//!   client's send queue holds [`max_buffer_size`](RealtimeServerBuilder::max_buffer_size)
-//!   packets, and an emit reports the subscribers it could not reach in its [`EmitError`]
-//!   instead of growing memory without bound.
+//! - **Resume.** The generated Node server does not implement positions and resume yet; it
+//!   uses Socket.IO's connection state recovery instead (which socketioxide 0.18 does not
+//!   implement).
 //! - **A refused origin** gets an empty 403, where Node's engine.io sends a small JSON body;
 //!   browsers report both as a failed handshake.
 //!
@@ -139,6 +150,8 @@
 
 mod builder;
 mod error;
+mod hub;
+pub mod log;
 pub mod origin;
 mod protocol;
 mod server;
@@ -148,6 +161,8 @@ pub use builder::{
     RealtimeServerBuilder,
 };
 pub use error::EmitError;
+pub use hub::Metrics;
+pub use log::{DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, EventLog, MemoryLog};
 pub use origin::Origins;
 pub use protocol::{MAX_PENDING_ACKS, MAX_QUEUED};
 pub use server::RealtimeServer;

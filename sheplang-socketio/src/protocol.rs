@@ -29,7 +29,7 @@ use std::convert::Infallible;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
-use serde::ser::{Serialize, SerializeTuple, Serializer};
+use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
 use sheplang::{Channel, EventError, Spec, SubscribeResult, channel_arg};
 use socketioxide::extract::{AckSender, SocketRef, TryData};
@@ -37,6 +37,9 @@ use socketioxide::handler::{FromMessageParts, Value as RawValue};
 use socketioxide::socket::Socket;
 use socketioxide::{SendError, SocketError, SocketIo};
 use tokio::sync::mpsc;
+
+use crate::hub::Hub;
+use crate::hub::{Answer, Command as HubCommand, Resume};
 
 /// The boxed future of an authorize hook.
 pub(crate) type AuthorizeFuture = Pin<Box<dyn Future<Output = bool> + Send>>;
@@ -58,6 +61,7 @@ pub(crate) struct Shared<S: Spec> {
     pub(crate) authorize: Option<AuthorizeFn<S>>,
     pub(crate) authorize_timeout: Duration,
     pub(crate) connected: AtomicUsize,
+    pub(crate) hub: Hub,
 }
 
 /// Registers the default namespace with its connect handler.
@@ -94,28 +98,9 @@ impl FromMessageParts<socketioxide::adapter::LocalAdapter> for Reply {
     }
 }
 
-/// The answer of one request.
-#[derive(Debug, Clone)]
-enum Answer {
-    /// The empty argument list of `ping`'s acknowledgement (`ack()` in JavaScript).
-    Empty,
-    /// A `SubscribeResult`.
-    Subscribe(SubscribeResult),
-}
-
-impl Serialize for Answer {
-    fn serialize<Se: Serializer>(&self, serializer: Se) -> Result<Se::Ok, Se::Error> {
-        match self {
-            // socketioxide sends a tuple as the argument list; this is the tuple of none.
-            Answer::Empty => serializer.serialize_tuple(0)?.end(),
-            Answer::Subscribe(result) => result.serialize(serializer),
-        }
-    }
-}
-
 /// A subscribe or unsubscribe waiting for its turn behind the authorize hook.
 enum Command<C> {
-    Subscribe(Reply, C),
+    Subscribe(Reply, C, Option<Resume>),
     Unsubscribe(Reply, C),
 }
 
@@ -135,11 +120,14 @@ struct Outbox {
 }
 
 fn on_connect<S: Spec>(shared: &Arc<Shared<S>>, socket: &SocketRef) {
+    shared.hub.start();
     shared.connected.fetch_add(1, Ordering::Relaxed);
     {
         let shared = shared.clone();
+        let sid = socket.id;
         socket.on_disconnect(move || {
             shared.connected.fetch_sub(1, Ordering::Relaxed);
+            shared.hub.send(HubCommand::Gone { sid });
             core::future::ready(())
         });
     }
@@ -160,8 +148,8 @@ fn on_connect<S: Spec>(shared: &Arc<Shared<S>>, socket: &SocketRef) {
         let connection = connection.clone();
         socket.on(
             "subscribe",
-            move |TryData(data): TryData<Value>, reply: Reply| {
-                connection.request(reply, data.ok().as_ref(), true);
+            move |TryData(args): TryData<Args>, reply: Reply| {
+                connection.request(reply, args.ok().map(|a| a.0).unwrap_or_default(), true);
                 core::future::ready(())
             },
         );
@@ -170,8 +158,8 @@ fn on_connect<S: Spec>(shared: &Arc<Shared<S>>, socket: &SocketRef) {
         let connection = connection.clone();
         socket.on(
             "unsubscribe",
-            move |TryData(data): TryData<Value>, reply: Reply| {
-                connection.request(reply, data.ok().as_ref(), false);
+            move |TryData(args): TryData<Args>, reply: Reply| {
+                connection.request(reply, args.ok().map(|a| a.0).unwrap_or_default(), false);
                 core::future::ready(())
             },
         );
@@ -189,9 +177,9 @@ fn on_connect<S: Spec>(shared: &Arc<Shared<S>>, socket: &SocketRef) {
 }
 
 impl<S: Spec> Connection<S> {
-    /// A subscribe (`join`) or unsubscribe request, as it arrived.
-    fn request(self: &Arc<Self>, reply: Reply, arg: Option<&Value>, join: bool) {
-        let channel = match parse_channel::<S>(arg) {
+    /// A subscribe (`join`) or unsubscribe request, with its arguments as they arrived.
+    fn request(self: &Arc<Self>, reply: Reply, args: Vec<Value>, join: bool) {
+        let channel = match parse_channel::<S>(args.first()) {
             Ok(channel) => channel,
             Err(e) => {
                 self.answer(
@@ -201,29 +189,64 @@ impl<S: Spec> Connection<S> {
                 return;
             }
         };
+        let resume = if join {
+            match parse_resume(&args[1..]) {
+                Ok(resume) => resume,
+                Err(e) => {
+                    self.answer(reply, Answer::Subscribe(SubscribeResult::Err(e.to_owned())));
+                    return;
+                }
+            }
+        } else {
+            None
+        };
         match &self.queue {
             None => {
                 if join {
-                    reply.socket.join(channel.as_str());
+                    self.join(reply, channel, resume);
                 } else {
-                    reply.socket.leave(channel.as_str());
+                    self.leave(reply, channel);
                 }
-                self.answer(reply, Answer::Subscribe(SubscribeResult::Ok));
             }
             Some(queue) => {
                 let command = if join {
-                    Command::Subscribe(reply, channel)
+                    Command::Subscribe(reply, channel, resume)
                 } else {
                     Command::Unsubscribe(reply, channel)
                 };
                 if let Err(e) = queue.try_send(command) {
                     let (mpsc::error::TrySendError::Full(command)
                     | mpsc::error::TrySendError::Closed(command)) = e;
-                    let (Command::Subscribe(reply, _) | Command::Unsubscribe(reply, _)) = command;
+                    let (Command::Subscribe(reply, _, _) | Command::Unsubscribe(reply, _)) =
+                        command;
                     self.answer(reply, Answer::Subscribe(SubscribeResult::not_authorized()));
                 }
             }
         }
+    }
+
+    /// Joins through the dispatcher, which answers once the client is in (after its replay).
+    fn join(self: &Arc<Self>, reply: Reply, channel: S::Channel, resume: Option<Resume>) {
+        let connection = self.clone();
+        let socket = reply.socket.clone();
+        let done: crate::hub::Done = Box::new(move |answer| connection.answer(reply, answer));
+        self.shared.hub.send(HubCommand::Join {
+            socket,
+            channel: channel.as_str(),
+            resume,
+            done,
+        });
+    }
+
+    fn leave(self: &Arc<Self>, reply: Reply, channel: S::Channel) {
+        let connection = self.clone();
+        let socket = reply.socket.clone();
+        let done: crate::hub::Done = Box::new(move |answer| connection.answer(reply, answer));
+        self.shared.hub.send(HubCommand::Leave {
+            socket,
+            channel: channel.as_str(),
+            done,
+        });
     }
 
     /// Sends `answer` if the client asked for one; keeps it in the outbox while the
@@ -323,6 +346,63 @@ fn parse_channel<S: Spec>(arg: Option<&Value>) -> Result<S::Channel, EventError>
     channel_arg::<S::Channel>(arg)
 }
 
+/// Every argument of an event (before the acknowledgement), whatever their number and types.
+#[derive(Default)]
+struct Args(Vec<Value>);
+
+impl<'de> Deserialize<'de> for Args {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct All;
+        impl<'de> Visitor<'de> for All {
+            type Value = Args;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("the event's arguments")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Args, A::Error> {
+                let mut args = Vec::new();
+                while let Some(arg) = seq.next_element::<Value>()? {
+                    args.push(arg);
+                }
+                Ok(Args(args))
+            }
+        }
+        // A tuple, so that socketioxide hands over the whole argument list, not the first.
+        deserializer.deserialize_tuple(usize::MAX, All)
+    }
+}
+
+/// The error answered for a `subscribe` whose options object has a `since` or `epoch` of the
+/// wrong type.
+pub(crate) const INVALID_OPTIONS: &str = "invalid options";
+
+/// The options of `subscribe(channel, options)`: `None` without them (the old arity, also when
+/// the second argument is not an object: an old client's stray argument), else where the
+/// client is. Unknown keys and further arguments are ignored.
+fn parse_resume(rest: &[Value]) -> Result<Option<Resume>, &'static str> {
+    let Some(Value::Object(options)) = rest.first() else {
+        return Ok(None);
+    };
+    let since = match options.get("since") {
+        None | Some(Value::Null) => None,
+        Some(since) => match since.as_u64() {
+            Some(since) if since <= MAX_SAFE_INTEGER => Some(since),
+            _ => return Err(INVALID_OPTIONS),
+        },
+    };
+    let epoch = match options.get("epoch") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(epoch)) if epoch.len() <= 256 => Some(epoch.clone()),
+        Some(_) => return Err(INVALID_OPTIONS),
+    };
+    Ok(Some(Resume {
+        // A position without the epoch it came from cannot be trusted: it resets.
+        since: since.map(|since| (since, epoch.unwrap_or_default())),
+    }))
+}
+
+/// The largest integer a JavaScript number holds exactly.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
 /// One connection's authorize task: handles its subscribes and unsubscribes in order. It ends
 /// when the connection is gone (its handlers, which hold the sender, are dropped with it).
 async fn run_queue<S: Spec>(
@@ -333,26 +413,26 @@ async fn run_queue<S: Spec>(
         let Some(connection) = connection.upgrade() else {
             return;
         };
-        let (reply, channel, join) = match command {
-            Command::Subscribe(reply, channel) => (reply, channel, true),
-            Command::Unsubscribe(reply, channel) => (reply, channel, false),
+        let (reply, channel, resume) = match command {
+            Command::Subscribe(reply, channel, resume) => (reply, channel, Some(resume)),
+            Command::Unsubscribe(reply, channel) => (reply, channel, None),
         };
         let socket = reply.socket.clone();
         if !socket.connected() {
             continue;
         }
-        let result = if !join {
-            socket.leave(channel.as_str());
-            SubscribeResult::Ok
-        } else if authorize(&connection.shared, &socket, channel).await && socket.connected() {
-            socket.join(channel.as_str());
-            SubscribeResult::Ok
-        } else {
-            #[cfg(feature = "tracing")]
-            tracing::debug!(socket = %socket.id, %channel, "subscription not authorized");
-            SubscribeResult::not_authorized()
-        };
-        connection.answer(reply, Answer::Subscribe(result));
+        match resume {
+            None => connection.leave(reply, channel),
+            Some(resume) => {
+                if authorize(&connection.shared, &socket, channel).await && socket.connected() {
+                    connection.join(reply, channel, resume);
+                } else {
+                    #[cfg(feature = "tracing")]
+                    tracing::debug!(socket = %socket.id, %channel, "subscription not authorized");
+                    connection.answer(reply, Answer::Subscribe(SubscribeResult::not_authorized()));
+                }
+            }
+        }
     }
 }
 

@@ -1,19 +1,20 @@
 //! [`RealtimeServer`]: the handle a host keeps to send the spec's server-to-client events.
 
 use core::fmt;
-use core::future::Future;
 use core::marker::PhantomData;
-use core::pin::pin;
 use core::sync::atomic::Ordering;
-use core::task::{Context, Poll, Waker};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 use sheplang::{Emitter, Model, ModelEvent, Ref, Spec};
-use socketioxide::{BroadcastError, SocketIo};
+use socketioxide::SocketIo;
 
+use crate::hub::Command;
+use crate::log::LogEvent;
 use crate::protocol::Shared;
-use crate::{EmitError, RealtimeServerBuilder};
+use crate::{EmitError, Metrics, RealtimeServerBuilder};
 
 /// The realtime server of spec `S`: the Socket.IO protocol of `docs/wire.md`, served by
 /// socketioxide, with typed emits in which the model type decides the room.
@@ -29,8 +30,8 @@ use crate::{EmitError, RealtimeServerBuilder};
 /// realtime.notify("deploy in 5 minutes", None)?;
 /// ```
 ///
-/// Emits are synchronous, as in the Node server: the event is queued on every subscriber before
-/// the call returns. The handle also implements [`sheplang::Emitter`], for code written
+/// Emits are synchronous, as in the Node server: the event is queued, in order, on the server's
+/// dispatcher before the call returns (see [`emit_event`](Self::emit_event)). The handle also implements [`sheplang::Emitter`], for code written
 /// against that trait.
 pub struct RealtimeServer<S: Spec> {
     shared: Arc<Shared<S>>,
@@ -52,23 +53,31 @@ impl<S: Spec> RealtimeServer<S> {
 
     /// Sends a model event to its room (the model's channel).
     ///
-    /// Synchronous, like the Node server's emits: the event is encoded once and queued on every
-    /// subscriber's connection before this returns (each connection's own task writes it). It
-    /// needs no `.await` and works outside the Tokio runtime too.
+    /// Synchronous, like the Node server's emits: the row is encoded here, once, and the
+    /// event is queued on the server's dispatcher, which gives it the next position of its
+    /// channel's log and sends it to every subscriber in the order of the emits. It needs no
+    /// `.await` and works outside the Tokio runtime too.
     ///
     /// # Errors
-    /// [`EmitError`] when the row does not serialise or some subscribers' queues were full or
-    /// closed (the others still get the event).
+    /// [`EmitError`] when the row does not serialise or the server's runtime has shut down.
     pub fn emit_event<M: Model<Spec = S>>(
         &self,
         event: ModelEvent<'_, M>,
     ) -> Result<(), EmitError> {
-        send_now(
-            self.shared
-                .io
-                .to(event.room())
-                .emit(event.event_name(), &event.args()),
-        )
+        let payload = encode_payload(&event).map_err(EmitError::encode)?;
+        let sent = self.shared.hub.send(Command::Emit {
+            channel: event.room(),
+            event: Arc::new(LogEvent {
+                kind: event.kind(),
+                model: Cow::Borrowed(M::NAME),
+                payload,
+            }),
+        });
+        if sent {
+            Ok(())
+        } else {
+            Err(EmitError::stopped())
+        }
     }
 
     /// `model_created(M::NAME, row)` to the room of `M`.
@@ -102,10 +111,14 @@ impl<S: Spec> RealtimeServer<S> {
     /// # Errors
     /// As [`emit_event`](Self::emit_event).
     pub fn notify(&self, message: &str, data: Option<&Value>) -> Result<(), EmitError> {
-        let all = self.shared.io.broadcast();
-        match data {
-            Some(data) => send_now(all.emit("notification", &(message, data))),
-            None => send_now(all.emit("notification", &(message,))),
+        let sent = self.shared.hub.send(Command::Notify {
+            message: message.to_owned(),
+            data: data.cloned(),
+        });
+        if sent {
+            Ok(())
+        } else {
+            Err(EmitError::stopped())
         }
     }
 
@@ -117,10 +130,19 @@ impl<S: Spec> RealtimeServer<S> {
     /// How many clients are subscribed to `channel` now.
     pub fn subscriber_count(&self, channel: S::Channel) -> usize {
         self.shared
-            .io
-            .to(sheplang::Channel::as_str(channel))
-            .sockets()
-            .len()
+            .hub
+            .subscriber_count(sheplang::Channel::as_str(channel))
+    }
+
+    /// The server's counters: events sent, clients disconnected for overflowing their send
+    /// queue, events replayed, resets.
+    pub fn metrics(&self) -> Metrics {
+        self.shared.hub.metrics()
+    }
+
+    /// The epoch of the server's event log: what a resuming `subscribe` answers in `epoch`.
+    pub fn log_epoch(&self) -> &str {
+        self.shared.hub.epoch()
     }
 
     /// The underlying socketioxide server, for what this crate does not wrap (rooms of your
@@ -167,16 +189,13 @@ impl<S: Spec> Emitter for RealtimeServer<S> {
     }
 }
 
-/// Runs a broadcast of the in-process adapter, which completes on its first poll (socketioxide's
-/// local adapter returns a ready future: the packet is encoded and queued on every socket
-/// synchronously).
-fn send_now<F>(send: F) -> Result<(), EmitError>
-where
-    F: Future<Output = Result<(), BroadcastError>>,
-{
-    let send = pin!(send);
-    match send.poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(result) => result.map_err(EmitError::from),
-        Poll::Pending => Err(EmitError::pending()),
-    }
+/// The event's second argument (the row, or the id) as JSON, encoded once for every
+/// subscriber and the log, with the row's fields in the spec's order.
+fn encode_payload<M: Model>(event: &ModelEvent<'_, M>) -> serde_json::Result<Box<RawValue>> {
+    // `args` serialises as the compact array `["Task",<payload>]`: the payload is what lies
+    // between the model name's comma and the closing bracket.
+    let mut args = serde_json::to_string(&event.args())?;
+    let start = 1 + serde_json::to_string(M::NAME)?.len() + 1;
+    args.pop();
+    RawValue::from_string(args.split_off(start))
 }

@@ -8,6 +8,7 @@
 //! serve-spec <tasks|edge|alltypes|bench> [--port N] [--origin URL]... [--any-origin]
 //!            [--deny CHANNEL]... [--panic CHANNEL]... [--hang CHANNEL]... [--slow-ms N]
 //!            [--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS]
+//!            [--log-capacity EVENTS] [--log-max-age-ms N]
 //!            [--exit-on-stdin-eof]
 //! ```
 //!
@@ -37,7 +38,7 @@ use tokio::net::TcpListener;
 
 const USAGE: &str = "usage: serve-spec <tasks|edge|alltypes|bench> [--port N] [--origin URL]... \
 [--any-origin] [--deny CHANNEL]... [--panic CHANNEL]... [--hang CHANNEL]... [--slow-ms N] \
-[--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS] [--exit-on-stdin-eof]";
+[--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS] [--log-capacity EVENTS] [--log-max-age-ms N] [--exit-on-stdin-eof]";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -52,6 +53,8 @@ struct Options {
     authorize_timeout_ms: Option<u64>,
     max_payload: Option<u64>,
     max_buffer_size: Option<usize>,
+    log_capacity: Option<usize>,
+    log_max_age_ms: Option<u64>,
     exit_on_stdin_eof: bool,
 }
 
@@ -109,6 +112,20 @@ fn parse_args() -> Result<Options, String> {
                         .map_err(|e| format!("--max-buffer-size: {e}"))?,
                 );
             }
+            "--log-capacity" => {
+                options.log_capacity = Some(
+                    value("--log-capacity")?
+                        .parse()
+                        .map_err(|e| format!("--log-capacity: {e}"))?,
+                );
+            }
+            "--log-max-age-ms" => {
+                options.log_max_age_ms = Some(
+                    value("--log-max-age-ms")?
+                        .parse()
+                        .map_err(|e| format!("--log-max-age-ms: {e}"))?,
+                );
+            }
             "--exit-on-stdin-eof" => options.exit_on_stdin_eof = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other if other.starts_with('-') => return Err(format!("unknown option `{other}`")),
@@ -164,6 +181,17 @@ fn configure<S: Spec + Send + Sync>(options: &Options) -> RealtimeServerBuilder<
     }
     if let Some(packets) = options.max_buffer_size {
         builder = builder.max_buffer_size(packets);
+    }
+    if options.log_capacity.is_some() || options.log_max_age_ms.is_some() {
+        builder = builder.log_limits(
+            options
+                .log_capacity
+                .unwrap_or(sheplang_socketio::DEFAULT_LOG_CAPACITY),
+            options.log_max_age_ms.map_or(
+                sheplang_socketio::DEFAULT_LOG_MAX_AGE,
+                Duration::from_millis,
+            ),
+        );
     }
     builder
 }

@@ -158,11 +158,28 @@ enum Incoming {
 impl Client {
     /// Opens the WebSocket and joins the default namespace.
     pub async fn connect(addr: SocketAddr) -> Client {
+        Self::connect_with_receive_buffer(addr, None).await
+    }
+
+    /// [`Self::connect`] with the socket's receive buffer set to `bytes` (a slow reader's
+    /// small window), when given.
+    pub async fn connect_with_receive_buffer(addr: SocketAddr, bytes: Option<u32>) -> Client {
         let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
-        let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url))
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        if let Some(bytes) = bytes {
+            socket.set_recv_buffer_size(bytes).expect("SO_RCVBUF");
+        }
+        let stream = tokio::time::timeout(WAIT, socket.connect(addr))
             .await
-            .expect("websocket connect timed out")
-            .expect("websocket connect");
+            .expect("tcp connect timed out")
+            .expect("tcp connect");
+        let (ws, _) = tokio::time::timeout(
+            WAIT,
+            tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)),
+        )
+        .await
+        .expect("websocket connect timed out")
+        .expect("websocket connect");
         let mut client = Client {
             ws,
             next_ack: 0,
@@ -293,6 +310,21 @@ impl Client {
                 Incoming::Event(name, args) => return (name, args),
                 Incoming::Ack(a, args) => self.acks.push_back((a, args)),
                 Incoming::Closed => panic!("closed while waiting for an event"),
+            }
+        }
+    }
+
+    /// The next event, or `None` once the server closed the connection (or disconnected the
+    /// namespace).
+    pub async fn next_event_or_closed(&mut self) -> Option<(String, Vec<Value>)> {
+        if let Some(event) = self.events.pop_front() {
+            return Some(event);
+        }
+        loop {
+            match self.read().await {
+                Incoming::Event(name, args) => return Some((name, args)),
+                Incoming::Ack(a, args) => self.acks.push_back((a, args)),
+                Incoming::Closed => return None,
             }
         }
     }

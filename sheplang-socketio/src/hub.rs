@@ -1,0 +1,592 @@
+//! The dispatcher: one task per server that appends every model event to the [`EventLog`] and
+//! sends it to the channel's subscribers, and that joins and leaves subscribers, in one order.
+//!
+//! Everything that changes who gets what goes through its queue: host emits and
+//! notifications, subscribes (with their replay) and unsubscribes, disconnections. Because one
+//! task handles them one after the other, a subscriber that resumes gets the log up to the
+//! last event appended before its subscribe and every event after it, live: no gap and no
+//! duplicate at the seam. The task awaits the log, so a log on a network store (Redis) fits
+//! behind the same code.
+//!
+//! **Backpressure.** Each connection's send queue holds `max_buffer_size` packets. An event
+//! that does not fit is never skipped silently: the connection leaves every channel at once
+//! (nothing more is queued for it), is counted in [`Metrics::overflow_disconnects`], logged
+//! once, and disconnected as soon as its queue has room for the disconnect packet. It reads
+//! what was queued, then the disconnect, reconnects and resumes from its last position.
+
+use core::fmt;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::time::Duration;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::ser::{Serialize, SerializeMap, SerializeTuple, Serializer};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use sheplang::SubscribeResult;
+use socketioxide::extract::SocketRef;
+use socketioxide::socket::{Sid, Socket};
+use socketioxide::{SendError, SocketError, SocketIo};
+use tokio::sync::mpsc;
+
+use crate::log::{Entry, EventLog, LogEvent, Replay};
+
+/// How many commands the dispatcher takes from its queue at once.
+const BATCH: usize = 128;
+
+/// The answer of one request.
+#[derive(Debug, Clone)]
+pub(crate) enum Answer {
+    /// The empty argument list of `ping`'s acknowledgement (`ack()` in JavaScript).
+    Empty,
+    /// A `SubscribeResult`.
+    Subscribe(SubscribeResult),
+    /// The answer of a resuming subscribe: `{ ok: true, epoch, seq }`, with `reset: true` when
+    /// the client must load again.
+    Resumed {
+        epoch: Arc<str>,
+        seq: u64,
+        reset: bool,
+    },
+}
+
+impl Serialize for Answer {
+    fn serialize<Se: Serializer>(&self, serializer: Se) -> Result<Se::Ok, Se::Error> {
+        match self {
+            // socketioxide sends a tuple as the argument list; this is the tuple of none.
+            Answer::Empty => serializer.serialize_tuple(0)?.end(),
+            Answer::Subscribe(result) => result.serialize(serializer),
+            Answer::Resumed { epoch, seq, reset } => {
+                let mut map = serializer.serialize_map(Some(if *reset { 4 } else { 3 }))?;
+                map.serialize_entry("ok", &true)?;
+                map.serialize_entry("epoch", &**epoch)?;
+                map.serialize_entry("seq", seq)?;
+                if *reset {
+                    map.serialize_entry("reset", &true)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// Where a subscribe's answer goes (the connection's acknowledgement path).
+pub(crate) type Done = Box<dyn FnOnce(Answer) + Send>;
+
+/// Where a resuming subscriber is.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Resume {
+    /// The last position the client has, with the epoch it came from.
+    pub(crate) since: Option<(u64, String)>,
+}
+
+pub(crate) enum Command {
+    Emit {
+        channel: &'static str,
+        event: Arc<LogEvent>,
+    },
+    Notify {
+        message: String,
+        data: Option<Value>,
+    },
+    Join {
+        socket: Arc<Socket>,
+        channel: &'static str,
+        resume: Option<Resume>,
+        done: Done,
+    },
+    Leave {
+        socket: Arc<Socket>,
+        channel: &'static str,
+        done: Done,
+    },
+    Gone {
+        sid: Sid,
+    },
+}
+
+/// Counters of a running server; see [`RealtimeServer::metrics`](crate::RealtimeServer::metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Metrics {
+    /// Model events appended to the log (and sent).
+    pub events: u64,
+    /// Connections disconnected because an event did not fit their send queue.
+    pub overflow_disconnects: u64,
+    /// Events sent again to resuming subscribers.
+    pub replayed: u64,
+    /// Resuming subscribes answered `reset` (their position was no longer in the log).
+    pub resets: u64,
+    /// Log operations that failed (a shared log that is unreachable).
+    pub log_errors: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    events: AtomicU64,
+    overflow_disconnects: AtomicU64,
+    replayed: AtomicU64,
+    resets: AtomicU64,
+    log_errors: AtomicU64,
+}
+
+/// The dispatcher's handle: its queue and what the server reads without it.
+pub(crate) struct Hub {
+    tx: mpsc::UnboundedSender<Command>,
+    /// The queue's other end, until the task is started.
+    rx: Mutex<Option<mpsc::UnboundedReceiver<Command>>>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    io: SocketIo,
+    log: Arc<dyn EventLog>,
+    epoch: Arc<str>,
+    max_buffer_size: usize,
+    counts: HashMap<&'static str, AtomicUsize>,
+    counters: Counters,
+}
+
+impl Hub {
+    pub(crate) fn new(
+        io: SocketIo,
+        log: Arc<dyn EventLog>,
+        channels: &[&'static str],
+        max_buffer_size: usize,
+    ) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let epoch: Arc<str> = log.epoch().into();
+        let hub = Hub {
+            tx,
+            rx: Mutex::new(Some(rx)),
+            inner: Arc::new(Inner {
+                io,
+                log,
+                epoch,
+                max_buffer_size,
+                counts: channels.iter().map(|c| (*c, AtomicUsize::new(0))).collect(),
+                counters: Counters::default(),
+            }),
+        };
+        hub.start();
+        hub
+    }
+
+    /// Starts the task if it is not running and a Tokio runtime is at hand (a server built
+    /// outside one starts it on its first connection; emits wait in the queue until then).
+    pub(crate) fn start(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let Some(rx) = self
+            .rx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        else {
+            return;
+        };
+        runtime.spawn(run(self.inner.clone(), rx));
+    }
+
+    /// Queues a command; `false` when the task is gone (the runtime shut down).
+    pub(crate) fn send(&self, command: Command) -> bool {
+        self.tx.send(command).is_ok()
+    }
+
+    pub(crate) fn subscriber_count(&self, channel: &str) -> usize {
+        self.inner
+            .counts
+            .get(channel)
+            .map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn metrics(&self) -> Metrics {
+        let c = &self.inner.counters;
+        Metrics {
+            events: c.events.load(Ordering::Relaxed),
+            overflow_disconnects: c.overflow_disconnects.load(Ordering::Relaxed),
+            replayed: c.replayed.load(Ordering::Relaxed),
+            resets: c.resets.load(Ordering::Relaxed),
+            log_errors: c.log_errors.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn epoch(&self) -> &str {
+        &self.inner.epoch
+    }
+}
+
+impl fmt::Debug for Hub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hub")
+            .field("epoch", &self.inner.epoch)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One subscriber of a channel.
+struct Member {
+    socket: Arc<Socket>,
+    /// Asked for positions: its model events carry the trailing `seq` argument.
+    sequenced: bool,
+    /// While a resuming subscriber's replay is being sent: its backlog, which live events
+    /// join at the end until it is drained.
+    catch_up: Option<Arc<CatchUp>>,
+}
+
+/// The replay of one resuming subscriber, sent by its own task as its send queue makes room
+/// (a replay may be far longer than the queue), followed by the live events that arrive
+/// meanwhile; then the subscriber is live.
+#[derive(Default)]
+struct CatchUp {
+    state: Mutex<CatchUpState>,
+}
+
+#[derive(Default)]
+struct CatchUpState {
+    backlog: VecDeque<Entry>,
+    /// Live events added behind the replay.
+    added: usize,
+    /// Drained: events go straight to the connection now.
+    live: bool,
+    /// Left, disconnected or evicted: the task stops.
+    dead: bool,
+}
+
+impl CatchUp {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CatchUpState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Sends a catch-up's backlog in order, waiting while the connection's queue is full.
+async fn drain(socket: Arc<Socket>, catch_up: Arc<CatchUp>) {
+    let mut backoff = Duration::from_millis(1);
+    loop {
+        let next = {
+            let mut state = catch_up.lock();
+            if state.dead {
+                return;
+            }
+            match state.backlog.pop_front() {
+                Some(next) => next,
+                None => {
+                    state.live = true;
+                    return;
+                }
+            }
+        };
+        match send_event(&socket, &next.event, next.seq, true) {
+            Queued::Yes => backoff = Duration::from_millis(1),
+            Queued::Full => {
+                catch_up.lock().backlog.push_front(next);
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_millis(20));
+            }
+            Queued::Closed => {
+                catch_up.lock().dead = true;
+                return;
+            }
+        }
+    }
+}
+
+/// The dispatcher's own state (no lock: only the task touches it).
+#[derive(Default)]
+struct State {
+    channels: HashMap<&'static str, HashMap<Sid, Member>>,
+    /// Connections being disconnected for an overflow: nothing more is sent to them.
+    evicted: HashSet<Sid>,
+}
+
+async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Command>) {
+    let mut state = State::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        for command in batch.drain(..) {
+            inner.handle(&mut state, command).await;
+        }
+    }
+}
+
+/// The outcome of queueing one packet on a connection.
+enum Queued {
+    Yes,
+    /// The send queue is full: the connection is evicted.
+    Full,
+    /// The connection is closed (its `Gone` is on the way).
+    Closed,
+}
+
+fn queued(result: Result<(), SendError>) -> Queued {
+    match result {
+        Ok(()) => Queued::Yes,
+        Err(SendError::Socket(SocketError::InternalChannelFull)) => Queued::Full,
+        Err(_) => Queued::Closed,
+    }
+}
+
+/// Sends one model event, with its position when the subscriber asked for positions.
+fn send_event(socket: &Socket, event: &LogEvent, seq: u64, sequenced: bool) -> Queued {
+    let name = event.kind.event_name();
+    let model: &str = &event.model;
+    let payload: &RawValue = &event.payload;
+    queued(if sequenced {
+        socket.emit(name, &(model, payload, seq))
+    } else {
+        socket.emit(name, &(model, payload))
+    })
+}
+
+impl Inner {
+    async fn handle(&self, state: &mut State, command: Command) {
+        match command {
+            Command::Emit { channel, event } => self.emit(state, channel, event).await,
+            Command::Notify { message, data } => self.notify(state, &message, data.as_ref()),
+            Command::Join {
+                socket,
+                channel,
+                resume,
+                done,
+            } => self.join(state, socket, channel, resume, done).await,
+            Command::Leave {
+                socket,
+                channel,
+                done,
+            } => {
+                self.remove(state, channel, socket.id);
+                done(Answer::Subscribe(SubscribeResult::Ok));
+            }
+            Command::Gone { sid } => {
+                for channel in self.counts.keys() {
+                    self.remove(state, channel, sid);
+                }
+                state.evicted.remove(&sid);
+            }
+        }
+    }
+
+    async fn emit(&self, state: &mut State, channel: &'static str, event: Arc<LogEvent>) {
+        let seq = match self.log.append(channel, event.clone()).await {
+            Ok(seq) => Some(seq),
+            Err(_e) => {
+                self.counters.log_errors.fetch_add(1, Ordering::Relaxed);
+                #[cfg(feature = "tracing")]
+                tracing::warn!(
+                    channel,
+                    "the event log failed: {_e}; resuming subscribers are disconnected"
+                );
+                None
+            }
+        };
+        self.counters.events.fetch_add(1, Ordering::Relaxed);
+        let Some(members) = state.channels.get_mut(channel) else {
+            return;
+        };
+        let mut full = Vec::new();
+        for (sid, member) in members.iter_mut() {
+            if let (Some(catch_up), Some(seq)) = (&member.catch_up, seq) {
+                let mut catching_up = catch_up.lock();
+                if !catching_up.live {
+                    catching_up.added += 1;
+                    if catching_up.added > self.max_buffer_size {
+                        // Reads slower than the events arrive: as an overflow.
+                        drop(catching_up);
+                        full.push((*sid, member.socket.clone()));
+                    } else {
+                        catching_up.backlog.push_back(Entry {
+                            seq,
+                            event: event.clone(),
+                        });
+                    }
+                    continue;
+                }
+                drop(catching_up);
+                member.catch_up = None;
+            }
+            let sent = match seq {
+                Some(seq) => send_event(&member.socket, &event, seq, member.sequenced),
+                // No position to give: a resuming subscriber must resubscribe (and reload).
+                None if member.sequenced => Queued::Full,
+                None => send_event(&member.socket, &event, 0, false),
+            };
+            if let Queued::Full = sent {
+                full.push((*sid, member.socket.clone()));
+            }
+        }
+        for (sid, socket) in full {
+            self.evict(state, sid, socket);
+        }
+    }
+
+    fn notify(&self, state: &mut State, message: &str, data: Option<&Value>) {
+        let mut full = Vec::new();
+        for socket in self.io.sockets() {
+            if state.evicted.contains(&socket.id) {
+                continue;
+            }
+            let sent = queued(match data {
+                Some(data) => socket.emit("notification", &(message, data)),
+                None => socket.emit("notification", &(message,)),
+            });
+            if let Queued::Full = sent {
+                full.push(socket);
+            }
+        }
+        for socket in full {
+            self.evict_ref(state, socket);
+        }
+    }
+
+    async fn join(
+        &self,
+        state: &mut State,
+        socket: Arc<Socket>,
+        channel: &'static str,
+        resume: Option<Resume>,
+        done: Done,
+    ) {
+        if !socket.connected() || state.evicted.contains(&socket.id) {
+            return;
+        }
+        let Some(resume) = resume else {
+            self.insert(state, channel, socket, false);
+            done(Answer::Subscribe(SubscribeResult::Ok));
+            return;
+        };
+        let (since, foreign) = match resume.since {
+            Some((seq, epoch)) if *epoch == *self.epoch => (Some(seq), false),
+            Some(_) => (None, true),
+            None => (None, false),
+        };
+        let replay = match self.log.read(channel, since).await {
+            Ok(replay) => replay,
+            Err(_e) => {
+                self.counters.log_errors.fetch_add(1, Ordering::Relaxed);
+                #[cfg(feature = "tracing")]
+                tracing::warn!(channel, "the event log failed: {_e}");
+                done(Answer::Subscribe(SubscribeResult::Err(
+                    "log unavailable".to_owned(),
+                )));
+                return;
+            }
+        };
+        let (entries, head, reset) = match replay {
+            Replay::Events { entries, head } => (entries, head, foreign),
+            Replay::Reset { head } => (Vec::new(), head, true),
+        };
+        if reset {
+            self.counters.resets.fetch_add(1, Ordering::Relaxed);
+        }
+        self.counters
+            .replayed
+            .fetch_add(entries.len() as u64, Ordering::Relaxed);
+        let catch_up = (!entries.is_empty()).then(|| {
+            let catch_up = Arc::new(CatchUp::default());
+            catch_up.lock().backlog = entries.into();
+            tokio::spawn(drain(socket.clone(), catch_up.clone()));
+            catch_up
+        });
+        self.insert_member(state, channel, socket, true, catch_up);
+        done(Answer::Resumed {
+            epoch: self.epoch.clone(),
+            seq: head,
+            reset,
+        });
+    }
+
+    fn insert(
+        &self,
+        state: &mut State,
+        channel: &'static str,
+        socket: Arc<Socket>,
+        sequenced: bool,
+    ) {
+        self.insert_member(state, channel, socket, sequenced, None);
+    }
+
+    fn insert_member(
+        &self,
+        state: &mut State,
+        channel: &'static str,
+        socket: Arc<Socket>,
+        sequenced: bool,
+        catch_up: Option<Arc<CatchUp>>,
+    ) {
+        let members = state.channels.entry(channel).or_default();
+        let sid = socket.id;
+        let member = Member {
+            socket,
+            sequenced,
+            catch_up,
+        };
+        match members.insert(sid, member) {
+            Some(before) => stop(&before),
+            None => {
+                if let Some(count) = self.counts.get(channel) {
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    fn remove(&self, state: &mut State, channel: &str, sid: Sid) {
+        if let Some(members) = state.channels.get_mut(channel)
+            && let Some(member) = members.remove(&sid)
+        {
+            stop(&member);
+            if let Some(count) = self.counts.get(channel) {
+                count.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// A connection whose send queue overflowed: out of every channel now, counted, logged
+    /// once, disconnected as soon as the disconnect packet fits.
+    fn evict(&self, state: &mut State, sid: Sid, socket: Arc<Socket>) {
+        debug_assert_eq!(socket.id, sid);
+        self.evict_ref(state, SocketRef::from(socket));
+    }
+
+    fn evict_ref(&self, state: &mut State, socket: SocketRef) {
+        let sid = socket.id;
+        if !state.evicted.insert(sid) {
+            return;
+        }
+        for channel in self.counts.keys() {
+            self.remove(state, channel, sid);
+        }
+        self.counters
+            .overflow_disconnects
+            .fetch_add(1, Ordering::Relaxed);
+        #[cfg(feature = "tracing")]
+        tracing::warn!(socket = %sid, "a client's send queue is full; disconnecting it (it resumes when it reconnects)");
+        tokio::spawn(disconnect_when_possible(socket));
+    }
+}
+
+/// Stops a member's catch-up, if it has one.
+fn stop(member: &Member) {
+    if let Some(catch_up) = &member.catch_up {
+        catch_up.lock().dead = true;
+    }
+}
+
+/// Queues the disconnect packet behind what the connection has not read yet, retrying while
+/// its send queue is full; ends when it is queued or the connection is gone.
+async fn disconnect_when_possible(socket: SocketRef) {
+    let mut backoff = Duration::from_millis(1);
+    loop {
+        if !socket.connected() {
+            return;
+        }
+        match socket.clone().disconnect() {
+            Err(SocketError::InternalChannelFull) => {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_millis(50));
+            }
+            Ok(()) | Err(_) => return,
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! The per-channel event log behind resume (`docs/wire.md`, "Sequence numbers and resume").
+//!
+//! Every model event is appended to its channel's log before it is sent, and gets the next
+//! position of that channel: `1, 2, 3, ...`, no gaps. A client that subscribes with `since`
+//! gets what it missed from the log, then the live events, with no gap and no duplicate at the
+//! seam: the server reads the log and joins the client to the channel in one step of its
+//! dispatcher, between two appends.
+//!
+//! [`EventLog`] is the interface; [`MemoryLog`] the embedded default (one process, nothing to
+//! run). A shared log (several server processes behind one store, such as Redis Streams with
+//! `XADD ... MAXLEN` for [`append`](EventLog::append) and `XRANGE` for
+//! [`read`](EventLog::read)) goes behind the same interface: its methods are asynchronous,
+//! positions are plain integers the store can hand out (`INCR` per channel, or the stream's
+//! own counter), and [`epoch`](EventLog::epoch) names the history, so that a client never
+//! resumes from positions of a log that was lost and started again.
+
+use core::fmt;
+use core::future::Future;
+use core::hash::{BuildHasher, Hasher};
+use core::pin::Pin;
+use core::time::Duration;
+use std::borrow::Cow;
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use serde_json::value::RawValue;
+use sheplang::ModelEventKind;
+
+/// The default number of events a [`MemoryLog`] keeps per channel.
+pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
+
+/// The default age after which a [`MemoryLog`] forgets an event.
+pub const DEFAULT_LOG_MAX_AGE: Duration = Duration::from_secs(300);
+
+/// The future of an [`EventLog`] method.
+pub type LogFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, LogError>> + Send + 'a>>;
+
+/// One model event as a log keeps it: its kind, the model name and the encoded payload (the
+/// row, or the id of a deleted row, as JSON).
+#[derive(Debug, Clone)]
+pub struct LogEvent {
+    /// Created, updated or deleted.
+    pub kind: ModelEventKind,
+    /// The model name, the event's first argument (`"Task"`).
+    pub model: Cow<'static, str>,
+    /// The event's second argument, encoded once: the row, or the id as a JSON string.
+    pub payload: Box<RawValue>,
+}
+
+/// An event with its position in its channel's log.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The position: the channel's previous event's plus one, from 1.
+    pub seq: u64,
+    /// The event.
+    pub event: Arc<LogEvent>,
+}
+
+/// What a client resuming from a position gets.
+#[derive(Debug, Clone)]
+pub enum Replay {
+    /// Every event after the position, oldest first (possibly none), up to `head`.
+    Events {
+        /// The events after the position.
+        entries: Vec<Entry>,
+        /// The channel's last position.
+        head: u64,
+    },
+    /// Some events after the position are gone (or the position is not one of this log's):
+    /// the client must load its rows again. Events after `head` follow live.
+    Reset {
+        /// The channel's last position.
+        head: u64,
+    },
+}
+
+/// A log that could not be read or written (a shared store that is unreachable).
+#[derive(Debug, Clone)]
+pub struct LogError {
+    message: String,
+}
+
+impl LogError {
+    /// An error with this message (lower-case, as the crate's other errors).
+    pub fn new(message: impl Into<String>) -> Self {
+        LogError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for LogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for LogError {}
+
+/// A per-channel log of model events: positions for every event, and replay from a position.
+///
+/// The server calls it from one task, in order: [`append`](Self::append) for each event before
+/// it is sent, [`read`](Self::read) when a client subscribes. An implementation keeps a bounded
+/// history (by count, age, or both) and answers [`Replay::Reset`] for a position it no longer
+/// holds.
+pub trait EventLog: Send + Sync + 'static {
+    /// The identity of this log's history: two logs (or one log after it lost its history)
+    /// have different epochs, and positions of one mean nothing to the other. Sent to clients
+    /// in the answer of a resuming `subscribe`.
+    fn epoch(&self) -> &str;
+
+    /// Appends `event` to `channel`'s log; resolves to its position (the last one plus 1).
+    fn append<'a>(&'a self, channel: &'a str, event: Arc<LogEvent>) -> LogFuture<'a, u64>;
+
+    /// The events of `channel` after position `since` (all of them must still be held, else
+    /// [`Replay::Reset`]); with `since: None`, no events and the channel's last position.
+    fn read<'a>(&'a self, channel: &'a str, since: Option<u64>) -> LogFuture<'a, Replay>;
+}
+
+/// The in-memory [`EventLog`]: the embedded default. Keeps, per channel, the last
+/// [`capacity`](Self::with_limits) events that are younger than `max_age`; a new epoch for
+/// every instance (a restarted process has lost its history, and its clients reload).
+pub struct MemoryLog {
+    epoch: String,
+    capacity: usize,
+    max_age: Duration,
+    channels: Mutex<HashMap<String, ChannelLog>>,
+}
+
+#[derive(Default)]
+struct ChannelLog {
+    head: u64,
+    entries: VecDeque<(Instant, Entry)>,
+}
+
+impl MemoryLog {
+    /// A log with the default limits ([`DEFAULT_LOG_CAPACITY`], [`DEFAULT_LOG_MAX_AGE`]).
+    pub fn new() -> Self {
+        Self::with_limits(DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE)
+    }
+
+    /// A log that keeps at most `capacity` events per channel, none older than `max_age`.
+    pub fn with_limits(capacity: usize, max_age: Duration) -> Self {
+        MemoryLog {
+            epoch: new_epoch(),
+            capacity,
+            max_age,
+            channels: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn prune(&self, log: &mut ChannelLog, now: Instant) {
+        while log.entries.len() > self.capacity
+            || log
+                .entries
+                .front()
+                .is_some_and(|(at, _)| now.saturating_duration_since(*at) > self.max_age)
+        {
+            log.entries.pop_front();
+        }
+    }
+
+    fn append_now(&self, channel: &str, event: Arc<LogEvent>) -> u64 {
+        let now = Instant::now();
+        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        let log = channels.entry(channel.to_owned()).or_default();
+        log.head += 1;
+        let seq = log.head;
+        if self.capacity > 0 {
+            log.entries.push_back((now, Entry { seq, event }));
+        }
+        self.prune(log, now);
+        seq
+    }
+
+    fn read_now(&self, channel: &str, since: Option<u64>) -> Replay {
+        let now = Instant::now();
+        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(log) = channels.get_mut(channel) else {
+            return match since {
+                None | Some(0) => Replay::Events {
+                    entries: Vec::new(),
+                    head: 0,
+                },
+                Some(_) => Replay::Reset { head: 0 },
+            };
+        };
+        self.prune(log, now);
+        let head = log.head;
+        let Some(since) = since else {
+            return Replay::Events {
+                entries: Vec::new(),
+                head,
+            };
+        };
+        let oldest = log.entries.front().map_or(head + 1, |(_, e)| e.seq);
+        if since > head || since + 1 < oldest {
+            return Replay::Reset { head };
+        }
+        let skip = usize::try_from(since + 1 - oldest).unwrap_or(usize::MAX);
+        Replay::Events {
+            entries: log
+                .entries
+                .iter()
+                .skip(skip)
+                .map(|(_, e)| e.clone())
+                .collect(),
+            head,
+        }
+    }
+}
+
+impl Default for MemoryLog {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for MemoryLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryLog")
+            .field("epoch", &self.epoch)
+            .field("capacity", &self.capacity)
+            .field("max_age", &self.max_age)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventLog for MemoryLog {
+    fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    fn append<'a>(&'a self, channel: &'a str, event: Arc<LogEvent>) -> LogFuture<'a, u64> {
+        let seq = self.append_now(channel, event);
+        Box::pin(core::future::ready(Ok(seq)))
+    }
+
+    fn read<'a>(&'a self, channel: &'a str, since: Option<u64>) -> LogFuture<'a, Replay> {
+        let replay = self.read_now(channel, since);
+        Box::pin(core::future::ready(Ok(replay)))
+    }
+}
+
+/// 16 hex digits, different for every log (the standard library's per-instance hash keys).
+fn new_epoch() -> String {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:016x}", hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(n: u32) -> Arc<LogEvent> {
+        Arc::new(LogEvent {
+            kind: ModelEventKind::Deleted,
+            model: Cow::Borrowed("Task"),
+            payload: RawValue::from_string(format!("\"t-{n}\"")).unwrap(),
+        })
+    }
+
+    fn seqs(replay: &Replay) -> (Vec<u64>, u64, bool) {
+        match replay {
+            Replay::Events { entries, head } => {
+                (entries.iter().map(|e| e.seq).collect(), *head, false)
+            }
+            Replay::Reset { head } => (Vec::new(), *head, true),
+        }
+    }
+
+    #[test]
+    fn positions_count_from_one_per_channel_and_replay_what_follows() {
+        let log = MemoryLog::with_limits(3, Duration::from_secs(60));
+        for n in 1..=5 {
+            assert_eq!(log.append_now("task", event(n)), u64::from(n));
+        }
+        assert_eq!(log.append_now("user", event(1)), 1);
+        assert_eq!(seqs(&log.read_now("task", None)), (vec![], 5, false));
+        assert_eq!(seqs(&log.read_now("task", Some(5))), (vec![], 5, false));
+        assert_eq!(seqs(&log.read_now("task", Some(3))), (vec![4, 5], 5, false));
+        assert_eq!(
+            seqs(&log.read_now("task", Some(2))),
+            (vec![3, 4, 5], 5, false)
+        );
+        // 1 and 2 are gone: resuming after 1 would skip 2.
+        assert_eq!(seqs(&log.read_now("task", Some(1))), (vec![], 5, true));
+        // A position this log never gave out.
+        assert_eq!(seqs(&log.read_now("task", Some(9))), (vec![], 5, true));
+        assert_eq!(seqs(&log.read_now("nobody", Some(0))), (vec![], 0, false));
+        assert_eq!(seqs(&log.read_now("nobody", Some(1))), (vec![], 0, true));
+    }
+
+    #[test]
+    fn old_events_are_forgotten() {
+        let log = MemoryLog::with_limits(100, Duration::ZERO);
+        log.append_now("task", event(1));
+        std::thread::sleep(Duration::from_millis(2));
+        assert_eq!(seqs(&log.read_now("task", Some(0))), (vec![], 1, true));
+        assert_eq!(seqs(&log.read_now("task", Some(1))), (vec![], 1, false));
+    }
+
+    #[test]
+    fn epochs_differ() {
+        assert_ne!(MemoryLog::new().epoch(), MemoryLog::new().epoch());
+    }
+}
