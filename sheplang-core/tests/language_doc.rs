@@ -376,6 +376,26 @@ fn generated_spec() -> ir::Spec {
     result.expect("the spec compiles").spec
 }
 
+/// The page's table of TypeScript files lists exactly the files the generator writes.
+#[test]
+fn the_typescript_files_are_the_generated_ones() {
+    let doc = read_doc();
+    let listed: BTreeSet<String> = table(&doc, "| file | holds |")
+        .iter()
+        .filter_map(|row| first_span(&row[0]))
+        .map(|path| path.replace("<Model>", "Task"))
+        .collect();
+    let generated: BTreeSet<String> =
+        sheplang_core::codegen::typescript::generate(&generated_spec())
+            .into_iter()
+            .map(|artifact| artifact.path)
+            .collect();
+    assert_eq!(
+        listed, generated,
+        "the TypeScript files of docs/language.md (left) are not the generated ones (right)"
+    );
+}
+
 /// The page's table of Rust items names items the generator writes.
 #[test]
 fn the_rust_items_are_the_generated_ones() {
