@@ -3,7 +3,7 @@
 //! Generated per spec: `types.ts` (the model interfaces, `Models`, the channels and the
 //! Socket.IO event maps, declared once), `api/realtime/records.ts` (what the Prisma extension
 //! needs to know of each model: its fields and a converter from a Prisma record to the wire
-//! JSON of docs/wire.md) and one hook per model. The runtime ([`runtime`]: the server, the
+//! JSON of docs/wire.md) and one hook per model. The runtime (`runtime.rs`: the server, the
 //! Prisma extension, the React provider) is hand-written TypeScript kept in real source files
 //! and written unchanged beside them; it reaches the spec through those generated files.
 //! Imports carry `.js` extensions so that the files compile under `moduleResolution`
