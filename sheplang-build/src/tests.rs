@@ -9,7 +9,7 @@ fn sample_spec() -> ir::Spec {
             channel: "task".into(),
             fields: vec![ir::Field {
                 name: "title".into(),
-                ty: ir::FieldType::Text,
+                ty: ir::FieldType::Builtin(sheplang_core::types::Builtin::Text),
                 list: false,
                 optional: false,
                 required: true,

@@ -1,7 +1,10 @@
 //! The syntax tree. Names borrow the source text; every node carries its byte span.
 //! The parser builds it, the checker reads it, and lowering turns it into the [`crate::ir`].
 
+// Enums the IR carries unchanged are not repeated here: lowering copies them across.
+pub use crate::ir::{BinaryOp, LifecycleEvent, Method, TimeUnit, UnaryOp};
 use crate::span::Span;
+use crate::types::Builtin;
 
 /// A name with its span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,17 +86,8 @@ pub struct TypeRef<'a> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BaseType<'a> {
-    Text,
-    Number,
-    YesNo,
-    Id,
-    Date,
-    DateTime,
-    Email,
-    Money,
-    Image,
-    RichText,
-    File,
+    /// A built-in type (`text`, `yes/no`, ...).
+    Builtin(Builtin),
     /// `ref[X]`
     Ref(Ident<'a>),
     /// A bare name: another `data` model (checked).
@@ -174,27 +168,6 @@ pub struct Action<'a> {
 pub struct Param<'a> {
     pub name: Ident<'a>,
     pub ty: Option<TypeRef<'a>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-    Put,
-    Patch,
-    Delete,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -302,50 +275,6 @@ pub enum ExprKind<'a> {
     Error,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnaryOp {
-    Not,
-    Neg,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BinaryOp {
-    Or,
-    And,
-    /// `==` or `=` (SQL-style equality)
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Rem,
-}
-
-impl BinaryOp {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BinaryOp::Or => "or",
-            BinaryOp::And => "and",
-            BinaryOp::Eq => "==",
-            BinaryOp::Ne => "!=",
-            BinaryOp::Lt => "<",
-            BinaryOp::Le => "<=",
-            BinaryOp::Gt => ">",
-            BinaryOp::Ge => ">=",
-            BinaryOp::Add => "+",
-            BinaryOp::Sub => "-",
-            BinaryOp::Mul => "*",
-            BinaryOp::Div => "/",
-            BinaryOp::Rem => "%",
-        }
-    }
-}
-
 /// `flow Name: from: X trigger: "..." steps: - "..."`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flow<'a> {
@@ -369,27 +298,6 @@ pub struct Job<'a> {
 pub enum JobWhen<'a> {
     Schedule(Timing<'a>),
     Trigger(Trigger<'a>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeUnit {
-    Minutes,
-    Hours,
-    Days,
-    Weeks,
-    Months,
-}
-
-impl TimeUnit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TimeUnit::Minutes => "minutes",
-            TimeUnit::Hours => "hours",
-            TimeUnit::Days => "days",
-            TimeUnit::Weeks => "weeks",
-            TimeUnit::Months => "months",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -444,23 +352,6 @@ pub enum Timing<'a> {
         every: Duration,
         at: Option<StrLit<'a>>,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LifecycleEvent {
-    Created,
-    Updated,
-    Deleted,
-}
-
-impl LifecycleEvent {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LifecycleEvent::Created => "created",
-            LifecycleEvent::Updated => "updated",
-            LifecycleEvent::Deleted => "deleted",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::types::{Builtin, TypeInfo};
+
 /// One compiled spec (one file, one `app`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spec {
@@ -70,48 +72,68 @@ pub struct Field {
     pub default: Option<DefaultValue>,
 }
 
+/// A field's type. In JSON: `{"kind": "text"}` (a built-in's [`ir_kind`](TypeInfo::ir_kind)),
+/// `{"kind": "ref", "model": "User"}` or `{"kind": "model", "model": "User"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(into = "FieldTypeRepr", try_from = "FieldTypeRepr")]
 pub enum FieldType {
-    Text,
-    Number,
-    /// `yes/no`
-    Bool,
-    Id,
-    Date,
-    Datetime,
-    Email,
-    Money,
-    Image,
-    Richtext,
-    File,
+    /// A built-in type (`text`, `yes/no`, ...): see [`crate::types::TYPES`].
+    Builtin(Builtin),
     /// `ref[Model]`: the id of a row of that model.
-    Ref {
-        model: String,
-    },
+    Ref { model: String },
     /// A bare model name used as a type: the related row itself.
-    Model {
-        model: String,
-    },
+    Model { model: String },
 }
 
 impl FieldType {
     /// The spelling in the spec (`yes/no`, `ref[User]`).
     pub fn spec_name(&self) -> String {
         match self {
-            FieldType::Text => "text".into(),
-            FieldType::Number => "number".into(),
-            FieldType::Bool => "yes/no".into(),
-            FieldType::Id => "id".into(),
-            FieldType::Date => "date".into(),
-            FieldType::Datetime => "datetime".into(),
-            FieldType::Email => "email".into(),
-            FieldType::Money => "money".into(),
-            FieldType::Image => "image".into(),
-            FieldType::Richtext => "richtext".into(),
-            FieldType::File => "file".into(),
+            FieldType::Builtin(b) => b.name().to_owned(),
             FieldType::Ref { model } => format!("ref[{model}]"),
             FieldType::Model { model } => model.clone(),
+        }
+    }
+
+    /// The built-in type's entry of the type table, if this is a built-in.
+    pub fn builtin(&self) -> Option<&'static TypeInfo> {
+        match self {
+            FieldType::Builtin(b) => Some(b.info()),
+            FieldType::Ref { .. } | FieldType::Model { .. } => None,
+        }
+    }
+}
+
+/// [`FieldType`] as it is written in JSON.
+#[derive(Serialize, Deserialize)]
+struct FieldTypeRepr {
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    model: Option<String>,
+}
+
+impl From<FieldType> for FieldTypeRepr {
+    fn from(ty: FieldType) -> Self {
+        let (kind, model) = match ty {
+            FieldType::Builtin(b) => (b.info().ir_kind.to_owned(), None),
+            FieldType::Ref { model } => ("ref".to_owned(), Some(model)),
+            FieldType::Model { model } => ("model".to_owned(), Some(model)),
+        };
+        FieldTypeRepr { kind, model }
+    }
+}
+
+impl TryFrom<FieldTypeRepr> for FieldType {
+    type Error = String;
+
+    fn try_from(repr: FieldTypeRepr) -> Result<Self, String> {
+        match (repr.kind.as_str(), repr.model) {
+            ("ref", Some(model)) => Ok(FieldType::Ref { model }),
+            ("model", Some(model)) => Ok(FieldType::Model { model }),
+            ("ref" | "model", None) => Err(format!("a `{}` type needs a `model`", repr.kind)),
+            (kind, _) => Builtin::from_ir_kind(kind)
+                .map(FieldType::Builtin)
+                .ok_or_else(|| format!("unknown field type kind `{kind}`")),
         }
     }
 }
@@ -310,6 +332,7 @@ pub enum UnaryOp {
 pub enum BinaryOp {
     Or,
     And,
+    /// `==` or `=` (SQL-style equality)
     Eq,
     Ne,
     Lt,
@@ -321,6 +344,27 @@ pub enum BinaryOp {
     Mul,
     Div,
     Rem,
+}
+
+impl BinaryOp {
+    /// The operator as a spec writes it (`==` for both `==` and `=`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -413,4 +457,43 @@ pub struct WorkflowEvent {
     pub guard: Option<Expr>,
     pub otherwise: Option<String>,
     pub target: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::TYPES;
+
+    #[test]
+    fn field_types_keep_their_json_form() {
+        let json = |ty: &FieldType| serde_json::to_string(ty).expect("serialisable");
+        assert_eq!(
+            json(&FieldType::Builtin(Builtin::Bool)),
+            r#"{"kind":"bool"}"#
+        );
+        assert_eq!(
+            json(&FieldType::Ref {
+                model: "User".into()
+            }),
+            r#"{"kind":"ref","model":"User"}"#
+        );
+        let mut all: Vec<FieldType> = TYPES
+            .iter()
+            .map(|t| FieldType::Builtin(t.builtin))
+            .collect();
+        all.push(FieldType::Model {
+            model: "User".into(),
+        });
+        for ty in all {
+            let back: FieldType = serde_json::from_str(&json(&ty)).expect("readable");
+            assert_eq!(back, ty);
+        }
+        for bad in [
+            r#"{"kind":"boolean"}"#,
+            r#"{"kind":"ref"}"#,
+            r#"{"model":"X"}"#,
+        ] {
+            assert!(serde_json::from_str::<FieldType>(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -157,33 +157,13 @@ fn field(f: &ast::Field<'_>) -> ir::Field {
 
 pub(crate) fn field_type(base: &BaseType<'_>) -> ir::FieldType {
     match base {
-        BaseType::Text => ir::FieldType::Text,
-        BaseType::Number => ir::FieldType::Number,
-        BaseType::YesNo => ir::FieldType::Bool,
-        BaseType::Id => ir::FieldType::Id,
-        BaseType::Date => ir::FieldType::Date,
-        BaseType::DateTime => ir::FieldType::Datetime,
-        BaseType::Email => ir::FieldType::Email,
-        BaseType::Money => ir::FieldType::Money,
-        BaseType::Image => ir::FieldType::Image,
-        BaseType::RichText => ir::FieldType::Richtext,
-        BaseType::File => ir::FieldType::File,
+        BaseType::Builtin(b) => ir::FieldType::Builtin(*b),
         BaseType::Ref(m) => ir::FieldType::Ref {
             model: m.name.to_owned(),
         },
         BaseType::Named(m) => ir::FieldType::Model {
             model: m.name.to_owned(),
         },
-    }
-}
-
-fn method(m: ast::Method) -> ir::Method {
-    match m {
-        ast::Method::Get => ir::Method::Get,
-        ast::Method::Post => ir::Method::Post,
-        ast::Method::Put => ir::Method::Put,
-        ast::Method::Patch => ir::Method::Patch,
-        ast::Method::Delete => ir::Method::Delete,
     }
 }
 
@@ -212,7 +192,7 @@ fn stmt(s: &ast::Stmt<'_>) -> ir::Stmt {
             path,
             args,
         } => ir::Stmt::Call {
-            method: method(*m),
+            method: *m,
             path: path.value.to_owned(),
             args: args.iter().map(expr).collect(),
         },
@@ -221,7 +201,7 @@ fn stmt(s: &ast::Stmt<'_>) -> ir::Stmt {
             path,
             into,
         } => ir::Stmt::Load {
-            method: method(*m),
+            method: *m,
             path: path.value.to_owned(),
             into: into.name.to_owned(),
         },
@@ -310,14 +290,11 @@ fn expr(e: &ast::Expr<'_>) -> ir::Expr {
             args: args.iter().map(expr).collect(),
         },
         E::Unary(op, operand) => ir::Expr::Unary {
-            op: match op {
-                ast::UnaryOp::Not => ir::UnaryOp::Not,
-                ast::UnaryOp::Neg => ir::UnaryOp::Neg,
-            },
+            op: *op,
             operand: Box::new(expr(operand)),
         },
         E::Binary(op, l, r) => ir::Expr::Binary {
-            op: binary(*op),
+            op: *op,
             left: Box::new(expr(l)),
             right: Box::new(expr(r)),
         },
@@ -329,35 +306,10 @@ fn expr(e: &ast::Expr<'_>) -> ir::Expr {
     }
 }
 
-fn binary(op: ast::BinaryOp) -> ir::BinaryOp {
-    use ast::BinaryOp as B;
-    match op {
-        B::Or => ir::BinaryOp::Or,
-        B::And => ir::BinaryOp::And,
-        B::Eq => ir::BinaryOp::Eq,
-        B::Ne => ir::BinaryOp::Ne,
-        B::Lt => ir::BinaryOp::Lt,
-        B::Le => ir::BinaryOp::Le,
-        B::Gt => ir::BinaryOp::Gt,
-        B::Ge => ir::BinaryOp::Ge,
-        B::Add => ir::BinaryOp::Add,
-        B::Sub => ir::BinaryOp::Sub,
-        B::Mul => ir::BinaryOp::Mul,
-        B::Div => ir::BinaryOp::Div,
-        B::Rem => ir::BinaryOp::Rem,
-    }
-}
-
 fn duration(d: ast::Duration) -> ir::Duration {
     ir::Duration {
         amount: d.amount,
-        unit: match d.unit {
-            ast::TimeUnit::Minutes => ir::TimeUnit::Minutes,
-            ast::TimeUnit::Hours => ir::TimeUnit::Hours,
-            ast::TimeUnit::Days => ir::TimeUnit::Days,
-            ast::TimeUnit::Weeks => ir::TimeUnit::Weeks,
-            ast::TimeUnit::Months => ir::TimeUnit::Months,
-        },
+        unit: d.unit,
     }
 }
 
@@ -384,11 +336,7 @@ fn trigger(t: &ast::Trigger<'_>) -> ir::Trigger {
     match t {
         ast::Trigger::Lifecycle { model, event, .. } => ir::Trigger::Lifecycle {
             model: model.name.to_owned(),
-            event: match event {
-                ast::LifecycleEvent::Created => ir::LifecycleEvent::Created,
-                ast::LifecycleEvent::Updated => ir::LifecycleEvent::Updated,
-                ast::LifecycleEvent::Deleted => ir::LifecycleEvent::Deleted,
-            },
+            event: *event,
         },
         ast::Trigger::Change { model, field, to } => ir::Trigger::Change {
             model: model.name.to_owned(),

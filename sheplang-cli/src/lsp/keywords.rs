@@ -94,3 +94,14 @@ pub fn all() -> Vec<&'static str> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    /// The types are the compiler's table of built-in types, in its order, and `ref`.
+    #[test]
+    fn types_are_the_compilers() {
+        let mut want: Vec<&str> = sheplang_core::types::names().collect();
+        want.push("ref");
+        assert_eq!(super::TYPES, want);
+    }
+}

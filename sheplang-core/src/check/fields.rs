@@ -7,29 +7,7 @@ use super::{Checker, suggest};
 use crate::ast::{self, BaseType, ConstraintKind, Decl, Literal};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::Span;
-
-/// The built-in type names, as written in a spec.
-const BUILTIN_TYPES: &[&str] = &[
-    "text", "number", "yes/no", "id", "date", "datetime", "email", "money", "image", "richtext",
-    "file",
-];
-
-/// Names users reach for from other languages, and the ShepLang type they mean.
-const TYPE_ALIASES: &[(&str, &str)] = &[
-    ("boolean", "yes/no"),
-    ("bool", "yes/no"),
-    ("string", "text"),
-    ("str", "text"),
-    ("int", "number"),
-    ("integer", "number"),
-    ("float", "number"),
-    ("double", "number"),
-    ("decimal", "money"),
-    ("timestamp", "datetime"),
-    ("uuid", "id"),
-    ("url", "text"),
-    ("json", "text"),
-];
+use crate::types::{self, Builtin, TypeInfo, ValueClass};
 
 pub(super) fn check_models<'s, 'a>(cx: &mut Checker<'_, 's, 'a>, app: &'s ast::App<'a>) {
     for decl in &app.decls {
@@ -95,19 +73,15 @@ pub(super) fn check_type<'a>(cx: &mut Checker<'_, '_, 'a>, ty: &ast::TypeRef<'a>
             if cx.symbols.models.contains_key(name.name) {
                 return true;
             }
-            let alias = TYPE_ALIASES
-                .iter()
-                .find(|(a, _)| a.eq_ignore_ascii_case(name.name))
-                .map(|(_, t)| *t);
-            let mut candidates: Vec<&str> = BUILTIN_TYPES.to_vec();
+            let alias = Builtin::from_alias(name.name).map(Builtin::name);
+            let mut candidates: Vec<&str> = types::names().collect();
             candidates.extend(cx.symbols.model_order.iter().copied());
             let help =
                 match alias.or_else(|| suggest::closest(name.name, candidates.iter().copied())) {
                     Some(t) => format!("did you mean `{t}`?"),
                     None => format!(
                         "use a built-in type ({}) or the name of a `data` model",
-                        BUILTIN_TYPES
-                            .iter()
+                        types::names()
                             .map(|t| format!("`{t}`"))
                             .collect::<Vec<_>>()
                             .join(", ")
@@ -158,7 +132,9 @@ fn check_id_field(cx: &mut Checker<'_, '_, '_>, field: &ast::Field<'_>) {
         .constraints
         .iter()
         .any(|c| matches!(c.kind, ConstraintKind::Optional));
-    let scalar_string = !field.ty.list && matches!(field.ty.base, BaseType::Id | BaseType::Text);
+    let id_capable = |t: &TypeInfo| t.id_capable;
+    let scalar_string =
+        !field.ty.list && matches!(field.ty.base, BaseType::Builtin(b) if id_capable(b.info()));
     if scalar_string && !optional {
         return;
     }
@@ -166,34 +142,27 @@ fn check_id_field(cx: &mut Checker<'_, '_, '_>, field: &ast::Field<'_>) {
         Code::BAD_ID_FIELD,
         cx.file,
         field.ty.span,
-        "a field named `id` must be a required `id` or `text`",
+        format!(
+            "a field named `id` must be a required `{}` or {}",
+            Builtin::Id.name(),
+            types::listed(|t| id_capable(t) && t.builtin != Builtin::Id, "or")
+        ),
     )
     .with_label("every row's `id` travels as a string in `model_deleted` and in every payload")
     .with_help("write `id: id`, or drop the field: every model gets a string `id` anyway");
     cx.error(d);
 }
 
-/// What a base type accepts, for constraint and default checks.
+/// What a field's base type accepts, for constraint and default checks.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    Text,
-    Number,
-    Bool,
-    Temporal,
+    Value(ValueClass),
     Reference,
 }
 
 fn kind_of(base: &BaseType<'_>) -> Kind {
     match base {
-        BaseType::Text
-        | BaseType::Email
-        | BaseType::Image
-        | BaseType::RichText
-        | BaseType::File
-        | BaseType::Id => Kind::Text,
-        BaseType::Number | BaseType::Money => Kind::Number,
-        BaseType::YesNo => Kind::Bool,
-        BaseType::Date | BaseType::DateTime => Kind::Temporal,
+        BaseType::Builtin(b) => Kind::Value(b.info().class),
         BaseType::Ref(_) | BaseType::Named(_) => Kind::Reference,
     }
 }
@@ -238,10 +207,13 @@ fn check_constraints(cx: &mut Checker<'_, '_, '_>, data: &ast::Data<'_>, field: 
                 } else {
                     "max"
                 };
-                if kind != Kind::Number || field.ty.list {
+                if !matches!(kind, Kind::Value(c) if c.is_numeric()) || field.ty.list {
                     let d = not_for(
                         what,
-                        "`number` and `money` fields; use `minLength`/`maxLength` for text",
+                        &format!(
+                            "{} fields; use `minLength`/`maxLength` for text",
+                            types::listed(|t| t.class.is_numeric(), "and")
+                        ),
                     );
                     cx.error(d);
                 } else if what == "min" {
@@ -256,7 +228,7 @@ fn check_constraints(cx: &mut Checker<'_, '_, '_>, data: &ast::Data<'_>, field: 
                 } else {
                     "maxLength"
                 };
-                if kind != Kind::Text && !field.ty.list {
+                if kind != Kind::Value(ValueClass::Text) && !field.ty.list {
                     let d = not_for(
                         what,
                         "text-like fields and lists; use `min`/`max` for numbers",
@@ -274,7 +246,7 @@ fn check_constraints(cx: &mut Checker<'_, '_, '_>, data: &ast::Data<'_>, field: 
                 } else {
                     "pattern"
                 };
-                if kind != Kind::Text || field.ty.list {
+                if kind != Kind::Value(ValueClass::Text) || field.ty.list {
                     let d = not_for(what, "text-like fields");
                     cx.error(d);
                 }
@@ -331,19 +303,17 @@ fn check_default(
 ) {
     let fits = !field.ty.list
         && match (kind, lit) {
-            (Kind::Text | Kind::Temporal, Literal::Str(_)) => true,
-            (Kind::Number, Literal::Num(_)) => true,
-            (Kind::Number, Literal::Str(s)) => {
-                matches!(field.ty.base, BaseType::Money) && s.value.parse::<f64>().is_ok()
-            }
-            (Kind::Bool, Literal::Bool(..)) => true,
+            (Kind::Value(ValueClass::Text | ValueClass::Temporal), Literal::Str(_)) => true,
+            (Kind::Value(class), Literal::Num(_)) => class.is_numeric(),
+            (Kind::Value(ValueClass::Decimal), Literal::Str(s)) => s.value.parse::<f64>().is_ok(),
+            (Kind::Value(ValueClass::Bool), Literal::Bool(..)) => true,
             // A bare name fits a text field when it names one of the model's states
             // (`status: text default=pending`), and a temporal field when it is `now`.
-            (Kind::Text, Literal::Name(n)) => data
+            (Kind::Value(ValueClass::Text), Literal::Name(n)) => data
                 .states
                 .as_ref()
                 .is_some_and(|s| s.names.iter().any(|st| st.name == n.name)),
-            (Kind::Temporal, Literal::Name(n)) => n.name == "now",
+            (Kind::Value(ValueClass::Temporal), Literal::Name(n)) => n.name == "now",
             _ => false,
         };
     if fits {
@@ -362,15 +332,23 @@ fn check_default(
     };
     let help = match (kind, lit) {
         (_, _) if field.ty.list => "list fields take no default".to_owned(),
-        (Kind::Text, Literal::Bool(b, _)) => {
-            format!("write it as text: `default=\"{b}\"`, or make the field `yes/no`")
+        (Kind::Value(ValueClass::Text), Literal::Bool(b, _)) => {
+            format!(
+                "write it as text: `default=\"{b}\"`, or make the field `{}`",
+                Builtin::Bool.name()
+            )
         }
-        (Kind::Text, Literal::Num(n)) => format!(
-            "write it as text: `default=\"{}\"`, or make the field a `number`",
-            n.text
+        (Kind::Value(ValueClass::Text), Literal::Num(n)) => format!(
+            "write it as text: `default=\"{}\"`, or make the field a `{}`",
+            n.text,
+            Builtin::Number.name()
         ),
-        (Kind::Bool, _) => "a `yes/no` field defaults to `true` or `false`".to_owned(),
-        (Kind::Number, _) => "a number field defaults to a number, such as `default=0`".to_owned(),
+        (Kind::Value(ValueClass::Bool), _) => {
+            format!("a `{ty}` field defaults to `true` or `false`")
+        }
+        (Kind::Value(class), _) if class.is_numeric() => {
+            "a number field defaults to a number, such as `default=0`".to_owned()
+        }
         _ => hint
             .unwrap_or("use a literal of the field's type")
             .to_owned(),

@@ -5,6 +5,7 @@ use super::{Bail, PResult, Parser, closest};
 use crate::ast::{self, BaseType, ConstraintKind, Literal};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::lexer::{Token, TokenKind};
+use crate::types::{self, Builtin};
 
 const CONSTRAINTS: [&str; 10] = [
     "required",
@@ -231,48 +232,38 @@ impl<'a> Parser<'a, '_> {
     pub(super) fn type_ref(&mut self, field: ast::Ident<'a>) -> PResult<ast::TypeRef<'a>> {
         let tok = self.peek();
         let base = match tok.kind {
-            TokenKind::YesNo => {
-                self.bump();
-                BaseType::YesNo
-            }
             // `title:` with nothing after it, and the next field on the next line.
             TokenKind::Ident if tok.starts_line() && self.nth_is(1, TokenKind::Colon) => {
                 let help = format!("every field needs a type, e.g. `{}: text`", field.name);
                 return Err(self.expected(&format!("a type for `{}`", field.name), Some(help)));
             }
-            TokenKind::Ident => {
+            TokenKind::Ident | TokenKind::YesNo => {
                 self.bump();
                 match self.text_of(tok) {
-                    "text" => BaseType::Text,
-                    "number" => BaseType::Number,
-                    "id" => BaseType::Id,
-                    "date" => BaseType::Date,
-                    "datetime" => BaseType::DateTime,
-                    "email" => BaseType::Email,
-                    "money" => BaseType::Money,
-                    "image" => BaseType::Image,
-                    "richtext" => BaseType::RichText,
-                    "file" => BaseType::File,
                     "ref" if self.at(TokenKind::LBracket) => {
                         self.bump();
                         let model = self.name("a model name in `ref[...]`")?;
                         self.expect(TokenKind::RBracket, "`]` to close `ref[...]`")?;
                         BaseType::Ref(model)
                     }
-                    _ => BaseType::Named(self.ident_of(tok)),
+                    word => match Builtin::from_name(word) {
+                        Some(builtin) => BaseType::Builtin(builtin),
+                        None => BaseType::Named(self.ident_of(tok)),
+                    },
                 }
             }
             _ => {
                 let help = match self.text_of(tok) {
-                    "[]" | "[" => Some("the list marker comes after the type: `text[]`".to_owned()),
-                    _ => Some(
-                        "the types are `text`, `number`, `yes/no`, `id`, `date`, `datetime`, \
-                         `email`, `money`, `image`, `richtext`, `file`, `ref[Model]` or a model \
-                         name"
-                            .to_owned(),
+                    "[]" | "[" => "the list marker comes after the type: `text[]`".to_owned(),
+                    _ => format!(
+                        "the types are {}, `ref[Model]` or a model name",
+                        types::names()
+                            .map(|t| format!("`{t}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 };
-                return Err(self.expected(&format!("a type for `{}`", field.name), help));
+                return Err(self.expected(&format!("a type for `{}`", field.name), Some(help)));
             }
         };
         let list = if self.eat(TokenKind::ListSuffix).is_some() {

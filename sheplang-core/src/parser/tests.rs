@@ -5,6 +5,7 @@ use super::parse;
 use crate::ast::{self, BaseType, ConstraintKind, Decl, StmtKind};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::span::{FileId, SourceFile};
+use crate::types::Builtin;
 
 fn parse_str(text: &str) -> (ast::File<'_>, Vec<Diagnostic>) {
     let mut diags = Diagnostics::new();
@@ -180,7 +181,7 @@ fn keywords_are_names_where_a_name_is_expected() {
     assert_eq!(d.name.name, "data");
     let names: Vec<&str> = d.fields.iter().map(|f| f.name.name).collect();
     assert_eq!(names, ["text", "data", "email", "from", "on", "required"]);
-    assert_eq!(d.fields[2].ty.base, BaseType::Email);
+    assert_eq!(d.fields[2].ty.base, BaseType::Builtin(Builtin::Email));
     assert!(d.fields[0].constraints.is_empty());
 }
 
@@ -208,7 +209,7 @@ fn fields_types_and_constraints() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(d.fields[2].ty.base, BaseType::YesNo);
+    assert_eq!(d.fields[2].ty.base, BaseType::Builtin(Builtin::Bool));
     assert!(matches!(d.fields[3].ty.base, BaseType::Ref(m) if m.name == "User"));
     assert!(d.fields[4].ty.list);
     assert!(matches!(d.fields[5].ty.base, BaseType::Named(m) if m.name == "Thing"));

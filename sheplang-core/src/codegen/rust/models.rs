@@ -113,10 +113,7 @@ impl Gen<'_> {
                 "Declared as {}.",
                 code(&docs::field_declaration(declared))
             ));
-            let string_like = matches!(
-                declared.ty,
-                ir::FieldType::Id | ir::FieldType::Text | ir::FieldType::Email
-            ) && !declared.list;
+            let string_like = declared.ty.builtin().is_some_and(|t| t.id_capable) && !declared.list;
             if !string_like || declared.optional {
                 doc.push(
                     "The wire contract makes every row's `id` a required string, so that is its \
@@ -165,12 +162,7 @@ impl Gen<'_> {
     fn type_note(&self, field: &ir::Field) -> String {
         let mut notes = Vec::new();
         match &field.ty {
-            ir::FieldType::Money => {
-                notes.push("A decimal string on the wire (`\"12.50\"`), never a float.".to_owned());
-            }
-            ir::FieldType::Date => notes.push("An ISO 8601 date (`\"2026-11-25\"`).".to_owned()),
-            ir::FieldType::Datetime => notes
-                .push("An ISO 8601 / RFC 3339 date-time (`\"2026-11-25T09:00:00Z\"`).".to_owned()),
+            ir::FieldType::Builtin(b) => notes.extend(b.info().rust_doc.map(str::to_owned)),
             ir::FieldType::Ref { model } => match self.model_type(model) {
                 Some(ty) => notes.push(format!("The id of a [`{ty}`] row.")),
                 None => notes.push(format!("The id of a {} row.", code(model))),
@@ -179,7 +171,6 @@ impl Gen<'_> {
                 Some(ty) => notes.push(format!("The related [`{ty}`] row itself, nested.")),
                 None => notes.push(format!("A nested {} row.", code(model))),
             },
-            _ => {}
         }
         if field.optional {
             notes.push("May be absent or `null` on the wire; absent when `None`.".to_owned());
@@ -191,17 +182,8 @@ impl Gen<'_> {
     pub(super) fn field_type(&self, field: &ir::Field) -> TokenStream {
         let string = quote!(::std::string::String);
         let base = match &field.ty {
-            ir::FieldType::Text
-            | ir::FieldType::Richtext
-            | ir::FieldType::Image
-            | ir::FieldType::File
-            | ir::FieldType::Email
-            | ir::FieldType::Id
-            | ir::FieldType::Date
-            | ir::FieldType::Datetime => string,
-            ir::FieldType::Number => quote!(f64),
-            ir::FieldType::Bool => quote!(bool),
-            ir::FieldType::Money => quote!(::sheplang::Money),
+            // Every entry's path parses (the type table's tests check it).
+            ir::FieldType::Builtin(b) => b.info().rust.parse().unwrap_or_else(|_| string.clone()),
             ir::FieldType::Ref { model } => match self.model_type(model) {
                 Some(ty) => {
                     let ty = ident(ty);

@@ -3,6 +3,7 @@
 
 use super::generate;
 use crate::ir::{self, Constraints, DefaultValue, Field, FieldType, Lifecycle, Model};
+use crate::types::Builtin;
 
 /// Builds IR by hand, so these tests do not depend on the parser.
 pub(crate) mod build {
@@ -83,10 +84,10 @@ use build::*;
 
 /// A spec touching every type and feature of the generator.
 pub(crate) fn task_manager() -> ir::Spec {
-    let mut title = field("title", FieldType::Text);
+    let mut title = field("title", FieldType::Builtin(Builtin::Text));
     title.required = true;
     title.constraints.min_length = Some(3.0);
-    let mut done = field("done", FieldType::Bool);
+    let mut done = field("done", FieldType::Builtin(Builtin::Bool));
     done.default = Some(DefaultValue::Bool(false));
     let mut task = states(
         model(
@@ -95,13 +96,13 @@ pub(crate) fn task_manager() -> ir::Spec {
                 title,
                 done,
                 optional(field("userId", reference("User"))),
-                field("estimate", FieldType::Money),
-                optional(field("due", FieldType::Date)),
-                list(field("tags", FieldType::Text)),
-                field("type", FieldType::Text),
+                field("estimate", FieldType::Builtin(Builtin::Money)),
+                optional(field("due", FieldType::Builtin(Builtin::Date))),
+                list(field("tags", FieldType::Builtin(Builtin::Text))),
+                field("type", FieldType::Builtin(Builtin::Text)),
                 optional(field("owner", nested("User"))),
                 list(field("watchers", nested("User"))),
-                field("points", FieldType::Number),
+                field("points", FieldType::Builtin(Builtin::Number)),
             ],
         ),
         &["todo", "in_progress", "done"],
@@ -110,8 +111,8 @@ pub(crate) fn task_manager() -> ir::Spec {
     let user = model(
         "User",
         vec![
-            field("name", FieldType::Text),
-            field("emailAddress", FieldType::Email),
+            field("name", FieldType::Builtin(Builtin::Text)),
+            field("emailAddress", FieldType::Builtin(Builtin::Email)),
         ],
     );
     spec("TaskManager", vec![task, user])
@@ -233,10 +234,10 @@ fn snake_case_collisions_are_resolved_in_a_fixed_way() {
         vec![model(
             "Session",
             vec![
-                field("userId", FieldType::Text),
-                field("user_id", FieldType::Text),
-                field("Id", FieldType::Text),
-                field("self", FieldType::Text),
+                field("userId", FieldType::Builtin(Builtin::Text)),
+                field("user_id", FieldType::Builtin(Builtin::Text)),
+                field("Id", FieldType::Builtin(Builtin::Text)),
+                field("self", FieldType::Builtin(Builtin::Text)),
             ],
         )],
     );
@@ -259,11 +260,14 @@ fn snake_case_collisions_are_resolved_in_a_fixed_way() {
 
 #[test]
 fn declared_id_is_the_row_id() {
-    let mut id = field("id", FieldType::Number);
+    let mut id = field("id", FieldType::Builtin(Builtin::Number));
     id.required = true;
     let s = spec(
         "A",
-        vec![model("Item", vec![field("name", FieldType::Text), id])],
+        vec![model(
+            "Item",
+            vec![field("name", FieldType::Builtin(Builtin::Text)), id],
+        )],
     );
     let code = generate(&s);
     assert_eq!(code.matches("pub id:").count(), 1, "{code}");
@@ -278,7 +282,10 @@ fn models_named_like_generated_items_keep_their_names() {
     let s = spec(
         "Chat",
         vec![
-            model("Channel", vec![field("name", FieldType::Text)]),
+            model(
+                "Channel",
+                vec![field("name", FieldType::Builtin(Builtin::Text))],
+            ),
             model("Spec", vec![]),
             model("ModelName", vec![]),
             model("Notification", vec![]),
@@ -307,10 +314,10 @@ fn odd_names_still_make_valid_rust() {
         model(
             "order_item",
             vec![
-                field("type", FieldType::Text),
-                field("match", FieldType::Text),
-                field("_", FieldType::Text),
-                field("HTTPStatus", FieldType::Number),
+                field("type", FieldType::Builtin(Builtin::Text)),
+                field("match", FieldType::Builtin(Builtin::Text)),
+                field("_", FieldType::Builtin(Builtin::Text)),
+                field("HTTPStatus", FieldType::Builtin(Builtin::Number)),
             ],
         ),
         &["new", "Self", "in-progress", "DONE"],

@@ -173,17 +173,8 @@ fn read_field(
 
 fn scalar_reader(ty: &FieldType) -> &'static str {
     match ty {
-        FieldType::Text
-        | FieldType::Email
-        | FieldType::Image
-        | FieldType::Richtext
-        | FieldType::File => "asText",
-        FieldType::Id | FieldType::Ref { .. } => "asId",
-        FieldType::Number => "asNumber",
-        FieldType::Money => "asMoney",
-        FieldType::Bool => "asBoolean",
-        FieldType::Date => "asDate",
-        FieldType::Datetime => "asDatetime",
+        FieldType::Builtin(b) => b.info().ts_reader,
+        FieldType::Ref { .. } => "asId",
         FieldType::Model { .. } => "asRow",
     }
 }

@@ -3,6 +3,7 @@
 
 use super::generate;
 use crate::ir::{Constraints, Field, FieldType, Lifecycle, Model, Spec};
+use crate::types::Builtin;
 
 fn field(name: &str, ty: FieldType) -> Field {
     Field {
@@ -49,16 +50,16 @@ fn tasks() -> Spec {
         },
     );
     owner.optional = true;
-    let mut tags = field("tags", FieldType::Text);
+    let mut tags = field("tags", FieldType::Builtin(Builtin::Text));
     tags.list = true;
     let mut task = model(
         "Task",
         vec![
-            field("title", FieldType::Text),
-            field("done", FieldType::Bool),
+            field("title", FieldType::Builtin(Builtin::Text)),
+            field("done", FieldType::Builtin(Builtin::Bool)),
             owner,
             tags,
-            field("price", FieldType::Money),
+            field("price", FieldType::Builtin(Builtin::Money)),
         ],
     );
     task.states = Some(Lifecycle {
@@ -70,7 +71,10 @@ fn tasks() -> Spec {
     });
     spec(vec![
         task,
-        model("User", vec![field("name", FieldType::Text)]),
+        model(
+            "User",
+            vec![field("name", FieldType::Builtin(Builtin::Text))],
+        ),
     ])
 }
 
@@ -163,7 +167,10 @@ fn model_interfaces_follow_the_wire_mapping() {
 fn a_declared_id_is_the_id() {
     let s = spec(vec![model(
         "Item",
-        vec![field("id", FieldType::Id), field("name", FieldType::Text)],
+        vec![
+            field("id", FieldType::Builtin(Builtin::Id)),
+            field("name", FieldType::Builtin(Builtin::Text)),
+        ],
     )]);
     let out = generate(&s);
     let types = file(&out, "types.ts");
@@ -175,10 +182,10 @@ fn awkward_field_names_are_quoted_or_computed() {
     let s = spec(vec![model(
         "Thing",
         vec![
-            field("default", FieldType::Text),
-            field("delete", FieldType::Bool),
-            field("my-field", FieldType::Number),
-            field("__proto__", FieldType::Text),
+            field("default", FieldType::Builtin(Builtin::Text)),
+            field("delete", FieldType::Builtin(Builtin::Bool)),
+            field("my-field", FieldType::Builtin(Builtin::Number)),
+            field("__proto__", FieldType::Builtin(Builtin::Text)),
         ],
     )]);
     let out = generate(&s);
@@ -207,8 +214,14 @@ fn a_spec_without_models_still_has_every_declaration() {
 #[test]
 fn model_names_that_clash_with_fixed_exports_are_renamed() {
     let s = spec(vec![
-        model("Channel", vec![field("name", FieldType::Text)]),
-        model("Record", vec![field("name", FieldType::Text)]),
+        model(
+            "Channel",
+            vec![field("name", FieldType::Builtin(Builtin::Text))],
+        ),
+        model(
+            "Record",
+            vec![field("name", FieldType::Builtin(Builtin::Text))],
+        ),
     ]);
     let out = generate(&s);
     let types = file(&out, "types.ts");
@@ -232,7 +245,10 @@ fn only_the_value_readers_in_use_are_imported() {
 #[test]
 fn related_rows_are_read_by_their_own_converter() {
     let s = spec(vec![
-        model("User", vec![field("name", FieldType::Text)]),
+        model(
+            "User",
+            vec![field("name", FieldType::Builtin(Builtin::Text))],
+        ),
         model(
             "Task",
             vec![field(

@@ -108,19 +108,9 @@ fn model_interface(c: &mut Code, model: &ir::Model, names: &Names) {
 /// The TypeScript type of a field's value (without the optional `| null`).
 pub(super) fn field_type(field: &ir::Field, names: &Names) -> String {
     let base = match &field.ty {
-        FieldType::Number => "number",
-        FieldType::Bool => "boolean",
+        FieldType::Builtin(b) => b.info().ts,
         FieldType::Model { model } => names.interface(model),
-        FieldType::Text
-        | FieldType::Id
-        | FieldType::Date
-        | FieldType::Datetime
-        | FieldType::Email
-        | FieldType::Money
-        | FieldType::Image
-        | FieldType::Richtext
-        | FieldType::File
-        | FieldType::Ref { .. } => "string",
+        FieldType::Ref { .. } => "string",
     };
     if field.list {
         format!("{base}[]")
@@ -132,20 +122,9 @@ pub(super) fn field_type(field: &ir::Field, names: &Names) -> String {
 /// A JSDoc line for the fields whose TypeScript type does not say everything.
 fn field_doc(field: &ir::Field) -> Option<String> {
     let what = match &field.ty {
-        FieldType::Money => "`money`: a decimal string such as `\"12.50\"`, never a float.".into(),
-        FieldType::Date => "`date`: an ISO 8601 date such as `\"2026-11-25\"`.".into(),
-        FieldType::Datetime => {
-            "`datetime`: an ISO 8601 timestamp such as `\"2026-11-25T09:00:00Z\"`.".into()
-        }
+        FieldType::Builtin(b) => b.info().ts_doc?.to_owned(),
         FieldType::Ref { model } => format!("`ref[{model}]`: the id of a `{model}`."),
-        FieldType::Email => "`email`: an e-mail address.".into(),
-        FieldType::Image => "`image`: an image URL or path.".into(),
-        FieldType::File => "`file`: a file URL or path.".into(),
-        FieldType::Richtext => "`richtext`: formatted text.".into(),
-        FieldType::Id => "`id`: an identifier.".into(),
-        FieldType::Text | FieldType::Number | FieldType::Bool | FieldType::Model { .. } => {
-            return None;
-        }
+        FieldType::Model { .. } => return None,
     };
     Some(if field.list {
         format!("A list; each item is {what}")
