@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use sheplang_core::ast::Style;
+use sheplang_core::types::{TYPES, ValueClass};
 use sheplang_core::{Code, Diagnostic, SourceMap, compile, compile_str, ir, parse, render_all};
 
 /// The codes no example on the page shows: an input over 4 GiB, and the two limits, whose
@@ -374,6 +375,83 @@ fn generated_spec() -> ir::Spec {
         "app Tasks { data Task { fields: { title: text } states: todo -> done } }",
     );
     result.expect("the spec compiles").spec
+}
+
+/// The built-in types of `class`, as a spec spells them.
+fn types_of(class: ValueClass) -> BTreeSet<&'static str> {
+    TYPES
+        .iter()
+        .filter(|t| t.class == class)
+        .map(|t| t.name)
+        .collect()
+}
+
+/// The `code spans` of a cell that name built-in types.
+fn builtin_spans(cell: &str) -> BTreeSet<&str> {
+    cell.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|span| TYPES.iter().any(|t| t.name == *span))
+        .collect()
+}
+
+/// The tables of constraints and defaults list, for each, the built-in types it fits, no more
+/// and no fewer: for a constraint, the types the compiler does not warn about (W0001); for a
+/// default, the types of its class in `sheplang_core::types`, each taking the row's example.
+#[test]
+fn constraints_and_defaults_fit_the_types_the_page_says() {
+    let doc = read_doc();
+    let constraints = table(&doc, "| constraint | fits | says | when it does not fit |");
+    for (constraint, example) in [
+        ("min=N", "min=1"),
+        ("minLength=N", "minLength=1"),
+        ("email=true", "email=true"),
+        ("pattern=\"regex\"", "pattern=\"^a\""),
+    ] {
+        let row = constraints
+            .iter()
+            .find(|row| first_span(&row[0]) == Some(constraint))
+            .unwrap_or_else(|| panic!("no row for `{constraint}` in the table of constraints"));
+        let fits: BTreeSet<&str> = TYPES
+            .iter()
+            .map(|t| t.name)
+            .filter(|name| {
+                let spec = format!("app A {{ data T {{ fields: {{ f: {name} {example} }} }} }}");
+                !codes_of(&spec).contains(Code::CONSTRAINT_TYPE.0)
+            })
+            .collect();
+        assert_eq!(
+            builtin_spans(&row[1]),
+            fits,
+            "the types `{constraint}` fits, as docs/language.md lists them (left) and as the \
+             compiler has it (right)"
+        );
+    }
+    let defaults = table(&doc, "| field type | a fitting default |");
+    for (class, first, example) in [
+        (ValueClass::Text, "text", "\"x\""),
+        (ValueClass::Number, "number", "1"),
+        (ValueClass::Decimal, "money", "\"12.50\""),
+        (ValueClass::Bool, "yes/no", "true"),
+        (ValueClass::Temporal, "date", "now"),
+    ] {
+        let row = defaults
+            .iter()
+            .find(|row| first_span(&row[0]) == Some(first))
+            .unwrap_or_else(|| panic!("no row for `{first}` in the table of defaults"));
+        assert_eq!(
+            builtin_spans(&row[0]),
+            types_of(class),
+            "the types whose default is {:?}, as docs/language.md lists them (left) and as the \
+             checks see them (right)",
+            row[1]
+        );
+        for name in types_of(class) {
+            let spec =
+                format!("app A {{ data T {{ fields: {{ f: {name} default={example} }} }} }}");
+            assert_eq!(codes_of(&spec), BTreeSet::new(), "{spec}");
+        }
+    }
 }
 
 /// The page's table of TypeScript files lists exactly the files the generator writes.
