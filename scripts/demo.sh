@@ -48,7 +48,7 @@ if [[ -f $web/node_modules/.package-lock.json && $web/node_modules/.package-lock
   step "the page's npm packages are installed (examples/demo/web/node_modules)"
 else
   step "installing the page's npm packages (npm ci, from examples/demo/web/package-lock.json)"
-  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) ||
+  (cd "$web" && npm ci --no-audit --no-fund --engine-strict --loglevel=error) ||
     die "npm ci failed (see above)" "is the npm registry reachable? (npm config get registry)"
 fi
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo's browser test, end to end, on a fresh machine: installs Chromium (Debian's, with
-# apt-get, only when /usr/bin/chromium is missing), builds everything with scripts/demo.sh
+# apt-get, only when /usr/bin/chromium is missing, without recommended packages: the browser
+# and the libraries it needs, no daemons, nothing already installed upgraded), builds everything with scripts/demo.sh
 # --build-only (npm ci, generated TypeScript, bundled page, server binary), then runs
 # examples/demo/web/e2e/ with node's test runner: two browsers, one live task list, a server
 # restart. Screenshots go to examples/demo/web/e2e/screenshots/.
@@ -27,12 +28,12 @@ if [[ ! -x $chromium ]]; then
     die "CHROMIUM_PATH=$chromium is not an executable"
   fi
   if [[ $(id -u) -ne 0 ]]; then
-    die "Chromium is missing ($chromium) and installing it needs root" "sudo apt-get install -y chromium, or CHROMIUM_PATH=/path/to/chromium"
+    die "Chromium is missing ($chromium) and installing it needs root" "sudo apt-get install -y --no-install-recommends chromium, or CHROMIUM_PATH=/path/to/chromium"
   fi
   command -v apt-get >/dev/null 2>&1 ||
     die "Chromium is missing ($chromium) and there is no apt-get to install it" "install Chromium, then CHROMIUM_PATH=/path/to/chromium"
-  step "installing Chromium (apt-get install chromium)"
-  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } >&2 ||
+  step "installing Chromium (apt-get install --no-install-recommends chromium)"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } >&2 ||
     die "apt-get could not install chromium (see above)" "are Debian's package servers reachable?"
   [[ -x $chromium ]] || die "apt-get installed chromium, but $chromium is still missing" "set CHROMIUM_PATH"
 fi

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 stamp=node_modules/.installed-package-lock.json
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  npm ci --no-audit --no-fund
+  npm ci --no-audit --no-fund --engine-strict
   cp package-lock.json "$stamp"
 fi
 npm run gen
