@@ -1,7 +1,12 @@
-//! The `sheplang` binary as a user runs it: the conformance suite, exit codes, and output.
+//! The `sheplang` binary as a user runs it: the corpora, exit codes, and output.
 
-use std::path::{Path, PathBuf};
+#[path = "../../sheplang-core/tests/common/mod.rs"]
+mod common;
+
+use std::path::PathBuf;
 use std::process::{Command, Output};
+
+use common::Origin;
 
 fn sheplang(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sheplang"))
@@ -10,18 +15,11 @@ fn sheplang(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-fn conformance(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance")
-        .join(kind);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "shep"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no specs in {}", dir.display());
-    files
+/// A spec of the project corpus, `corpus/accept/<name>`.
+fn accepted(name: &str) -> PathBuf {
+    let path = common::project_dir("accept").join(name);
+    assert!(path.is_file(), "{} is missing", path.display());
+    path
 }
 
 /// The lines of every `error[...]` diagnostic's `--> file:line:col` in rendered output.
@@ -49,7 +47,8 @@ fn error_lines(stderr: &str) -> Vec<usize> {
 
 #[test]
 fn every_accepted_spec_checks() {
-    for spec in conformance("accept") {
+    for spec in common::specs("accept") {
+        let spec = spec.path;
         let out = sheplang(&["check", spec.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(
@@ -62,8 +61,9 @@ fn every_accepted_spec_checks() {
     }
 }
 
-/// The line of the real problem in each known reject spec. A spec added to the folder later
-/// is still checked to fail with at least one located error.
+/// The line of the real problem in each known shared reject spec. A spec added to that folder
+/// later is still checked to fail with at least one located error. The project corpus's specs
+/// state their line in their header.
 const REJECT_LINES: &[(&str, usize)] = &[
     ("bobascript-component.shep", 1),
     ("hash-comments.shep", 34),
@@ -75,7 +75,15 @@ const REJECT_LINES: &[(&str, usize)] = &[
 
 #[test]
 fn every_rejected_spec_fails_on_the_right_line() {
-    for spec in conformance("reject") {
+    for spec in common::specs("reject") {
+        let expected = match spec.origin {
+            Origin::Project => spec.expectations().first().map(|e| e.line),
+            Origin::Shared => REJECT_LINES
+                .iter()
+                .find(|(n, _)| *n == spec.name)
+                .map(|(_, line)| *line),
+        };
+        let spec = spec.path;
         let out = sheplang(&["check", spec.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(
@@ -91,9 +99,9 @@ fn every_rejected_spec_fails_on_the_right_line() {
             spec.display()
         );
         let name = spec.file_name().unwrap().to_str().unwrap();
-        if let Some((_, line)) = REJECT_LINES.iter().find(|(n, _)| *n == name) {
+        if let Some(line) = expected {
             assert_eq!(
-                lines[0], *line,
+                lines[0], line,
                 "{name}: first error should be on line {line}:\n{stderr}"
             );
         }
@@ -102,15 +110,17 @@ fn every_rejected_spec_fails_on_the_right_line() {
 
 #[test]
 fn warnings_do_not_fail_check() {
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/accept/upstream-constraints-indent.shep");
+    let spec = accepted("braces-warnings.shep");
     let out = sheplang(&["check", spec.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        stderr.contains("warning[W0003]"),
-        "expected the default warning:\n{stderr}"
-    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for code in ["W0001", "W0002", "W0003", "W0004", "W0005"] {
+        assert!(
+            stderr.contains(&format!("warning[{code}]")),
+            "expected a {code} warning:\n{stderr}"
+        );
+    }
+    assert!(!stderr.contains("error["), "{stderr}");
 }
 
 #[test]
@@ -135,8 +145,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn model_prints_the_ir_as_json_and_yaml() {
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/accept/kitchen-sink.shep");
+    let spec = accepted("braces-library.shep");
     let json = sheplang(&["model", spec.to_str().unwrap()]);
     assert_eq!(
         json.status.code(),
@@ -145,12 +154,13 @@ fn model_prints_the_ir_as_json_and_yaml() {
         String::from_utf8_lossy(&json.stderr)
     );
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("valid JSON");
-    assert_eq!(value["app"], "KitchenSink");
-    assert_eq!(value["models"][1]["name"], "Post");
-    assert_eq!(value["models"][1]["channel"], "post");
-    assert_eq!(value["models"][1]["states"]["states"][0], "draft");
-    assert_eq!(value["models"][1]["fields"][2]["type"]["kind"], "ref");
-    assert_eq!(value["models"][1]["fields"][2]["type"]["model"], "User");
+    assert_eq!(value["app"], "Library");
+    assert_eq!(value["models"][1]["name"], "Book");
+    assert_eq!(value["models"][1]["channel"], "book");
+    assert_eq!(value["models"][1]["states"]["states"][0], "available");
+    assert_eq!(value["models"][1]["fields"][9]["name"], "donor");
+    assert_eq!(value["models"][1]["fields"][9]["type"]["kind"], "ref");
+    assert_eq!(value["models"][1]["fields"][9]["type"]["model"], "Member");
     // The keys the README's IR table documents, no more and no fewer.
     let keys = |v: &serde_json::Value| -> Vec<String> {
         let mut k: Vec<String> = v.as_object().expect("an object").keys().cloned().collect();
@@ -203,14 +213,13 @@ fn model_prints_the_ir_as_json_and_yaml() {
     let yaml = sheplang(&["model", spec.to_str().unwrap(), "--format", "yaml"]);
     assert_eq!(yaml.status.code(), Some(0));
     let text = String::from_utf8(yaml.stdout).unwrap();
-    assert!(text.contains("app: KitchenSink"), "{text}");
-    assert!(text.contains("channel: post"), "{text}");
+    assert!(text.contains("app: Library"), "{text}");
+    assert!(text.contains("channel: book"), "{text}");
 }
 
 #[test]
 fn gen_writes_artifacts_only_when_they_change() {
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/accept/upstream-todo-indent.shep");
+    let spec = accepted("indent-library.shep");
     let out = std::env::temp_dir().join(format!("sheplang-cli-gen-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let run = sheplang(&[
@@ -225,7 +234,7 @@ fn gen_writes_artifacts_only_when_they_change() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let rust = out.join("upstream-todo-indent.rs");
+    let rust = out.join("indent-library.rs");
     let first = std::fs::read_to_string(&rust).expect("the Rust module is written");
     assert!(first.contains("@generated"));
     let stamp = std::fs::metadata(&rust).unwrap().modified().unwrap();

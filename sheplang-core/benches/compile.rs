@@ -1,15 +1,17 @@
 //! Front-end and pipeline throughput.
 //!
-//! Inputs: every conformance `accept/` spec (one compile per file, their bytes added up), and a
+//! Inputs: every accepted spec of the project corpus, and of the shared conformance corpus when
+//! it is beside the repository (one compile per file, their bytes added up), and a
 //! generated spec of 1,000 models with 20 fields each, in the brace and in the indentation style.
 //! Each benchmark sets a bytes counter, so divan prints MB/s.
 //!
 //! `cargo bench -p sheplang-core --bench compile`
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::fmt::Write as _;
-use std::fs;
 use std::hint::black_box;
-use std::path::Path;
 
 use divan::Bencher;
 use divan::counter::BytesCount;
@@ -20,18 +22,11 @@ fn main() {
     divan::main();
 }
 
-/// The texts of the conformance specs that must compile.
+/// The texts of the corpus specs that must compile.
 fn accept_specs() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/accept");
-    let mut paths: Vec<_> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|e| e.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "shep"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|p| fs::read_to_string(p).expect("a UTF-8 spec"))
+    common::specs("accept")
+        .into_iter()
+        .map(|spec| spec.text)
         .collect()
 }
 

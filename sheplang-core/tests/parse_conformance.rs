@@ -1,18 +1,13 @@
-//! The conformance specs through the front end (lexer, layout, parser):
-//! every `accept/` spec parses with no diagnostic at all, every syntax `reject/` spec fails with
-//! an error on the expected line(s).
+//! The corpora through the front end (lexer, layout, parser): every `accept/` spec parses with
+//! no diagnostic at all, every syntax `reject/` spec fails with an error on the expected
+//! line(s), and every reject spec that fails in the checker parses cleanly.
+//!
+//! The project corpus's specs state their expected first error in their header; the shared
+//! corpus's (when it is there) are listed in [`EXPECTED_LINES`] and [`CHECKER_REJECTS`].
 
 mod common;
 
 use sheplang_core::{Diagnostic, SourceMap, parse};
-
-/// Every `.shep` file of a folder, sorted, as (file name, text).
-fn specs(kind: &str) -> Vec<(String, String)> {
-    common::specs(kind)
-        .into_iter()
-        .map(|s| (s.name, s.text))
-        .collect()
-}
 
 fn parse_one(name: &str, text: &str) -> (SourceMap, Vec<Diagnostic>) {
     let mut sources = SourceMap::new();
@@ -21,7 +16,8 @@ fn parse_one(name: &str, text: &str) -> (SourceMap, Vec<Diagnostic>) {
     (sources, diags)
 }
 
-/// Reject specs whose failure is a syntax error, with the lines that must carry an error.
+/// Shared reject specs whose failure is a syntax error, with the lines that must carry an
+/// error.
 const EXPECTED_LINES: &[(&str, &[usize])] = &[
     ("bobascript-component.shep", &[1]),
     // The first `#` is on line 34 (line 32 is blank).
@@ -31,14 +27,14 @@ const EXPECTED_LINES: &[(&str, &[usize])] = &[
     ("unquoted-job-time.shep", &[3, 5]),
 ];
 
-/// Reject specs that fail in the checker, not the parser: they must parse cleanly.
+/// Shared reject specs that fail in the checker, not the parser: they must parse cleanly.
 const CHECKER_REJECTS: &[&str] = &["unresolved-view.shep"];
 
 #[test]
 fn accept_specs_parse_without_diagnostics() {
     let mut failures = Vec::new();
-    for (name, text) in specs("accept") {
-        let (sources, diags) = parse_one(&name, &text);
+    for spec in common::specs("accept") {
+        let (sources, diags) = parse_one(&spec.name, &spec.text);
         if !diags.is_empty() {
             failures.push(sheplang_core::render_all(&diags, &sources));
         }
@@ -47,8 +43,38 @@ fn accept_specs_parse_without_diagnostics() {
 }
 
 #[test]
-fn reject_specs_fail_on_the_expected_lines() {
-    for (name, text) in specs("reject") {
+fn project_reject_specs_fail_where_their_header_says() {
+    for spec in common::project_specs("reject") {
+        let name = &spec.name;
+        let expected = spec.expectations();
+        let expected = expected
+            .first()
+            .unwrap_or_else(|| panic!("{name}: no `// expect:`"));
+        let (sources, diags) = parse_one(name, &spec.text);
+        let rendered = sheplang_core::render_all(&diags, &sources);
+        // Lexical (E00xx) and syntax (E01xx) errors come from the front end; the rest from
+        // the checker, which sees a cleanly parsed file.
+        if expected.code.as_str() >= "E0200" {
+            assert!(diags.is_empty(), "{name} must parse cleanly:\n{rendered}");
+            continue;
+        }
+        let first = diags
+            .iter()
+            .find(|d| d.is_error())
+            .unwrap_or_else(|| panic!("{name} must fail to parse"));
+        let line = sources.get(first.file).line_col(first.span.start).0;
+        assert_eq!(
+            (first.code.0, line),
+            (expected.code.as_str(), expected.line),
+            "{name}: first error\n{rendered}"
+        );
+    }
+}
+
+#[test]
+fn shared_reject_specs_fail_on_the_expected_lines() {
+    for spec in common::shared_specs("reject") {
+        let (name, text) = (spec.name, spec.text);
         let (sources, diags) = parse_one(&name, &text);
         let rendered = sheplang_core::render_all(&diags, &sources);
         if CHECKER_REJECTS.contains(&name.as_str()) {

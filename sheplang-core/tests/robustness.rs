@@ -1,6 +1,7 @@
 //! The whole pipeline never panics and every diagnostic points inside its input.
 //!
-//! Feeds every prefix of every conformance spec, and a few thousand deterministic mutations of
+//! Feeds every prefix of every corpus spec (the project's and, when it is there, the shared
+//! conformance corpus's), and a few thousand deterministic mutations of
 //! them (characters replaced, inserted and deleted; lines dropped, swapped and duplicated),
 //! through [`sheplang_core::compile`] and checks each diagnostic's spans and rendering.
 
@@ -13,8 +14,7 @@ use std::path::Path;
 
 use sheplang_core::{Diagnostic, SourceMap, compile};
 
-/// Every conformance spec, accept and reject.
-/// Every conformance spec, accept and reject, as (path, text).
+/// Every corpus spec, accept and reject, as (path, text).
 fn corpus() -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = ["accept", "reject"]
         .into_iter()

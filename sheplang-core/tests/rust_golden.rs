@@ -1,4 +1,6 @@
-//! Golden snapshots of the generated Rust, one per spec of `shared/conformance/accept/`.
+//! Golden snapshots of the generated Rust, one per accepted spec: the project
+//! corpus's (`corpus/accept/`, snapshots `corpus-<stem>`) and, when it is there, the shared
+//! corpus's (`../shared/conformance/accept/`, snapshots `<stem>`).
 //!
 //! Review a change with `cargo insta review`. The snapshots are also compiled, with
 //! `#![deny(warnings)]` and clippy, by `sheplang/tests/goldens.rs`, which first checks that each
@@ -8,11 +10,11 @@ mod common;
 
 use sheplang_core::{codegen, compile_str, render_all};
 
-/// Every accepted spec, sorted by file name, as (file stem, text).
+/// Every accepted spec, as (snapshot name, text).
 fn specs() -> Vec<(String, String)> {
     common::specs("accept")
         .into_iter()
-        .map(|s| (s.stem, s.text))
+        .map(|s| (s.snapshot(), s.text))
         .collect()
 }
 

@@ -1,4 +1,6 @@
-//! Golden snapshots of the generated TypeScript, one per spec of `shared/conformance/accept/`.
+//! Golden snapshots of the generated TypeScript, one per accepted spec: the project
+//! corpus's (`corpus/accept/`, snapshots `corpus-<stem>`) and, when it is there, the shared
+//! corpus's (`../shared/conformance/accept/`, snapshots `<stem>`).
 //!
 //! A spec's snapshot holds what is generated for it (`types.ts`, the Prisma extension's
 //! records, the hooks). The runtime files beside them (the server, the Prisma extension, the
@@ -12,11 +14,11 @@ mod common;
 use sheplang_core::codegen::{Artifact, typescript};
 use sheplang_core::{compile_str, render_all};
 
-/// Every accepted spec, sorted by file name, as (file stem, text).
+/// Every accepted spec, as (snapshot name, text).
 fn specs() -> Vec<(String, String)> {
     common::specs("accept")
         .into_iter()
-        .map(|s| (s.stem, s.text))
+        .map(|s| (s.snapshot(), s.text))
         .collect()
 }
 

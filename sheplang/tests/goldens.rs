@@ -2,10 +2,13 @@
 //! host crate with `#![deny(warnings)]` and pass clippy with `-D warnings`.
 //!
 //! A stale golden cannot pass: each snapshot must first equal what the generator makes of its
-//! spec today, every accepted spec must have a snapshot, and then exactly the snapshots' text is
+//! spec today, every accepted spec (of the project corpus, and of the shared one when it is
+//! there) must have a snapshot, and then exactly the snapshots' text is
 //! compiled, each `include!`d in a module of its own (typify's approach) in a scratch crate that
 //! depends on this facade only, built by a `cargo clippy` subprocess.
 
+#[path = "../../sheplang-core/tests/common/mod.rs"]
+mod common;
 mod host;
 
 use std::fs;
@@ -14,10 +17,6 @@ use std::path::PathBuf;
 use host::workspace;
 
 use sheplang_core::{codegen, compile_str, render_all};
-
-fn accept_dir() -> PathBuf {
-    workspace().join("../shared/conformance/accept")
-}
 
 fn snapshot_dir() -> PathBuf {
     workspace().join("sheplang-core/tests/snapshots")
@@ -30,32 +29,21 @@ fn snapshot_body(snap: &str) -> Option<&str> {
     Some(&rest[end + "\n---\n".len()..])
 }
 
-/// Every accepted spec's stem, with the golden text checked against the generator.
+/// Every accepted spec's snapshot name (the project corpus's and, when it is there, the
+/// shared corpus's), with the golden text checked against the generator.
 fn fresh_goldens() -> Vec<(String, String)> {
-    let mut specs: Vec<PathBuf> = fs::read_dir(accept_dir())
-        .expect("the conformance folder")
-        .map(|e| e.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "shep"))
-        .collect();
-    specs.sort();
-    assert!(!specs.is_empty(), "no accepted specs found");
     let mut stale = Vec::new();
     let mut goldens = Vec::new();
-    for spec in specs {
-        let stem = spec
-            .file_stem()
-            .expect("a stem")
-            .to_string_lossy()
-            .into_owned();
-        let text = fs::read_to_string(&spec).expect("a readable spec");
-        let (sources, result) = compile_str(&format!("{stem}.shep"), &text);
+    for spec in common::specs("accept") {
+        let name = spec.snapshot();
+        let (sources, result) = compile_str(&spec.name, &spec.text);
         let compiled = result
-            .unwrap_or_else(|d| panic!("`{stem}` does not compile:\n{}", render_all(&d, &sources)));
+            .unwrap_or_else(|d| panic!("`{name}` does not compile:\n{}", render_all(&d, &sources)));
         let generated = codegen::rust::generate(&compiled.spec);
-        let snap_path = snapshot_dir().join(format!("rust_golden__{stem}.snap"));
+        let snap_path = snapshot_dir().join(format!("rust_golden__{name}.snap"));
         let Ok(snap) = fs::read_to_string(&snap_path) else {
             stale.push(format!(
-                "{stem}: no snapshot (run the `rust_golden` test of sheplang-core)"
+                "{name}: no snapshot (run the `rust_golden` test of sheplang-core)"
             ));
             continue;
         };
@@ -63,11 +51,11 @@ fn fresh_goldens() -> Vec<(String, String)> {
             .unwrap_or_else(|| panic!("{} is not an insta snapshot", snap_path.display()));
         if body.trim_end() != generated.trim_end() {
             stale.push(format!(
-                "{stem}: the snapshot differs from the generator's output"
+                "{name}: the snapshot differs from the generator's output"
             ));
             continue;
         }
-        goldens.push((stem, body.to_owned()));
+        goldens.push((name, body.to_owned()));
     }
     assert!(
         stale.is_empty(),

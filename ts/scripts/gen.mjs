@@ -1,7 +1,9 @@
-// `npm run gen`: generates, with the sheplang CLI, the TypeScript of every conformance spec
-// (../../shared/conformance/accept) into .generated/conformance/<stem>/ts/ and of this
-// package's own specs (specs/) into .generated/specs/<stem>/ts/, then the Prisma client of
-// prisma/schema.prisma into prisma/generated/.
+// `npm run gen`: generates, with the sheplang CLI, the TypeScript of every accepted spec of the
+// project corpus (../corpus/accept) into .generated/corpus/<stem>/ts/, of the shared
+// conformance corpus beside the repository (../../shared/conformance/accept, when it is there)
+// into .generated/conformance/<stem>/ts/ and of this package's own specs (specs/) into
+// .generated/specs/<stem>/ts/, then the Prisma client of prisma/schema.prisma into
+// prisma/generated/. tsconfig*.json type-check everything under .generated/.
 //
 // SHEPLANG_BIN=/path/to/sheplang uses a built binary instead of `cargo run`.
 import { execFileSync } from 'node:child_process';
@@ -11,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const workspace = resolve(root, '..');
-const conformance = resolve(root, '../../shared/conformance/accept');
+const corpus = resolve(workspace, 'corpus/accept');
+const shared = resolve(workspace, '../shared/conformance');
 const out = join(root, '.generated');
 
 function specsIn(dir) {
@@ -33,7 +36,12 @@ function sheplang(args) {
 }
 
 rmSync(out, { recursive: true, force: true });
-sheplang(['gen', ...specsIn(conformance), '--out', join(out, 'conformance')]);
+sheplang(['gen', ...specsIn(corpus), '--out', join(out, 'corpus')]);
+if (existsSync(shared)) {
+  sheplang(['gen', ...specsIn(join(shared, 'accept')), '--out', join(out, 'conformance')]);
+} else {
+  console.log(`note: ${shared} not found; walking the project corpus only`);
+}
 sheplang(['gen', ...specsIn(join(root, 'specs')), '--out', join(out, 'specs')]);
 
 // Prisma 7's client generator needs no engine; pointing the schema engine at /bin/true keeps
