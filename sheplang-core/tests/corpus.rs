@@ -255,17 +255,7 @@ impl Seen {
 
     fn field_type(&mut self, ty: &FieldType, list: bool, place: &str) {
         let kind = match ty {
-            FieldType::Text => "text",
-            FieldType::Number => "number",
-            FieldType::Bool => "yes/no",
-            FieldType::Id => "id",
-            FieldType::Date => "date",
-            FieldType::Datetime => "datetime",
-            FieldType::Email => "email",
-            FieldType::Money => "money",
-            FieldType::Image => "image",
-            FieldType::Richtext => "richtext",
-            FieldType::File => "file",
+            FieldType::Builtin(b) => b.name(),
             FieldType::Ref { .. } => "ref[X]",
             FieldType::Model { .. } => "a model name",
         };
@@ -274,7 +264,7 @@ impl Seen {
             let base = match ty {
                 FieldType::Ref { .. } => "ref[X]",
                 FieldType::Model { .. } => "a model name",
-                _ => "a built-in",
+                FieldType::Builtin(_) => "a built-in",
             };
             self.add(format!("{place} type list of {base}"));
         }
@@ -764,21 +754,9 @@ fn required_features() -> BTreeSet<String> {
         all.push(format!("binary {op}"));
     }
     for place in ["field", "parameter"] {
-        for kind in [
-            "text",
-            "number",
-            "yes/no",
-            "id",
-            "date",
-            "datetime",
-            "email",
-            "money",
-            "image",
-            "richtext",
-            "file",
-            "ref[X]",
-            "a model name",
-        ] {
+        // Every built-in of the type table, so a type added there needs a corpus spec.
+        let builtins = sheplang_core::types::TYPES.iter().map(|t| t.builtin.name());
+        for kind in builtins.chain(["ref[X]", "a model name"]) {
             all.push(format!("{place} type {kind}"));
         }
     }
