@@ -27,7 +27,7 @@ use std::path::{Component, Path, PathBuf};
 
 use sheplang_core::{codegen, ir};
 
-use crate::commands::Outcome;
+use crate::report::Outcome;
 use crate::stale::{self, show};
 
 /// The key under `[package.metadata]`.
@@ -172,7 +172,7 @@ pub fn run(manifest_path: Option<&Path>, only: &[String]) -> Result<Outcome, Str
                 job.package, job.given
             )
         })?;
-        match crate::commands::compile_and_report(show(&job.spec, &cwd), text) {
+        match crate::report::compile_and_report(show(&job.spec, &cwd), text) {
             Some(result) => compiled.push((job, result.spec)),
             None => failed = true,
         }

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use sheplang_build::Outputs;
 use sheplang_core::ir;
 
-use crate::commands::{Outcome, compile_file};
 use crate::export::is_plain_name;
+use crate::report::{Outcome, compile_file};
 use crate::stale::{self, show};
 
 pub fn run(files: &[PathBuf], out: &Path) -> Result<Outcome, String> {

@@ -8,6 +8,7 @@ mod commands;
 mod export;
 mod generate;
 mod lsp;
+mod report;
 mod stale;
 
 use std::process::ExitCode;
@@ -22,8 +23,8 @@ fn main() -> ExitCode {
         }
     };
     match commands::run(command) {
-        Ok(commands::Outcome::Success) => ExitCode::SUCCESS,
-        Ok(commands::Outcome::SpecErrors) => ExitCode::from(1),
+        Ok(report::Outcome::Success) => ExitCode::SUCCESS,
+        Ok(report::Outcome::SpecErrors) => ExitCode::from(1),
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::from(2)

@@ -174,9 +174,9 @@ pub fn row_layout(spec: &ir::Spec, model: &str) -> Option<RowLayout> {
 /// The comment lines that open a generated file (prettyplease would drop comments).
 fn header(spec: &ir::Spec) -> String {
     format!(
-        "// {} by sheplang from app `{}`. Do not edit: change the spec and rebuild.\n\
+        "{} from app `{}`. Do not edit: change the spec and rebuild.\n\
          // Spec fingerprint: {}\n",
-        super::GENERATED_MARKER,
+        super::GENERATED_HEADER,
         spec.app.escape_debug(),
         spec.fingerprint.escape_debug(),
     )

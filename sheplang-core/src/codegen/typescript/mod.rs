@@ -128,8 +128,5 @@ fn header(spec: &ir::Spec) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    format!(
-        "// {} by sheplang from app `{app}`. Do not edit.",
-        super::GENERATED_MARKER
-    )
+    format!("{} from app `{app}`. Do not edit.", super::GENERATED_HEADER)
 }

@@ -37,8 +37,8 @@ pub(super) const FILES: &[File] = &[
 /// name, since the file is the same for every spec.
 pub(super) fn header() -> String {
     format!(
-        "// {} by sheplang: its runtime, the same for every spec. Do not edit.",
-        super::super::GENERATED_MARKER
+        "{}: its runtime, the same for every spec. Do not edit.",
+        super::super::GENERATED_HEADER
     )
 }
 
