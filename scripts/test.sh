@@ -3,6 +3,8 @@
 #   Rust:       cargo fmt --check, clippy -D warnings, cargo test (unit, goldens, ui, e2e crates)
 #   TypeScript: ts/scripts/check.sh (npm ci, generate, tsc, node:test against real packages)
 #   Browser:    scripts/test-browser.sh (installs Chromium from Debian if missing; playwright-core)
+#   Editors:    scripts/test-editors.sh (the VS Code grammar test and .vsix; Debian's Neovim,
+#               headless, against `sheplang lsp`)
 # Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,9 @@ cargo test --workspace --locked
 
 step "TypeScript: npm ci (from the lockfile), generate, tsc --strict, node tests (real socket.io, Prisma 7, React)"
 bash ts/scripts/check.sh
+
+step "editors: the VS Code extension (grammar test, vsce package) and headless Neovim on sheplang lsp"
+bash scripts/test-editors.sh
 
 step "browser: the demo in two headless Chromiums (Debian's), with a server restart"
 bash scripts/test-browser.sh

@@ -6,6 +6,8 @@ use lsp_types::{
     DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, Location, NumberOrString,
     Range, SemanticToken, SymbolKind, TextEdit, Uri, WorkspaceEdit,
 };
+use std::cell::OnceCell;
+
 use sheplang_core::codegen::{rust::row_layout, typescript::interface_layout};
 use sheplang_core::lexer::{self, Token, TokenKind};
 use sheplang_core::{FileId, Severity, SourceMap, Span, ir};
@@ -38,32 +40,48 @@ pub struct Analysis {
     pub text: String,
     pub lines: Lines,
     pub diagnostics: Vec<sheplang_core::Diagnostic>,
-    pub index: Index,
     /// The checked spec, when the document compiles.
     pub spec: Option<ir::Spec>,
-    pub tokens: Vec<Token>,
+    /// Built on the first request that needs it, so diagnostics go out first.
+    index: OnceCell<Index>,
+    tokens: OnceCell<Vec<Token>>,
 }
 
 impl Analysis {
     pub fn new(text: String) -> Analysis {
         let mut sources = SourceMap::new();
-        let file = sources.add("spec.shep", text.clone());
-        let (tree, _) = sheplang_core::parse(&sources, file);
-        let index = Index::build(&text, &tree);
+        let file = sources.add("spec.shep", text);
         let (spec, diagnostics) = match sheplang_core::compile(&sources, file) {
             Ok(c) => (Some(c.spec), c.warnings),
             Err(d) => (None, d),
         };
-        let mut sink = sheplang_core::diagnostic::Diagnostics::new();
-        let tokens = lexer::tokenize(&text, FileId(0), &mut sink);
+        let text = sources.get(file).text().to_owned();
         Analysis {
             lines: Lines::new(&text),
             text,
             diagnostics,
-            index,
             spec,
-            tokens,
+            index: OnceCell::new(),
+            tokens: OnceCell::new(),
         }
+    }
+
+    /// Who declares and uses which name.
+    pub fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut sources = SourceMap::new();
+            let file = sources.add("spec.shep", self.text.as_str());
+            let (tree, _) = sheplang_core::parse(&sources, file);
+            Index::build(&self.text, &tree)
+        })
+    }
+
+    /// The lexer's tokens.
+    fn tokens(&self) -> &[Token] {
+        self.tokens.get_or_init(|| {
+            let mut sink = sheplang_core::diagnostic::Diagnostics::new();
+            lexer::tokenize(&self.text, FileId(0), &mut sink)
+        })
     }
 
     pub fn range(&self, span: Span) -> Range {
@@ -135,20 +153,20 @@ impl Analysis {
     }
 
     pub fn definition(&self, offset: u32) -> Option<Span> {
-        let (kind, key, _) = self.index.at(offset)?;
-        self.index.def(kind, key).map(|d| d.span)
+        let (kind, key, _) = self.index().at(offset)?;
+        self.index().def(kind, key).map(|d| d.span)
     }
 
     pub fn references(&self, offset: u32, with_declaration: bool) -> Vec<Span> {
-        let Some((kind, key, _)) = self.index.at(offset) else {
+        let Some((kind, key, _)) = self.index().at(offset) else {
             return Vec::new();
         };
         let mut out: Vec<Span> = Vec::new();
-        if with_declaration && let Some(d) = self.index.def(kind, key) {
+        if with_declaration && let Some(d) = self.index().def(kind, key) {
             out.push(d.span);
         }
         out.extend(
-            self.index
+            self.index()
                 .refs
                 .iter()
                 .filter(|r| r.kind == kind && r.key == key)
@@ -164,18 +182,18 @@ impl Analysis {
         let hit = |s: Span| s.start <= offset && offset <= s.end;
         // A field's name or its type: the field.
         if let Some(f) = self
-            .index
+            .index()
             .fields
             .iter()
             .find(|f| hit(f.span) || hit(f.ty_span))
         {
-            if hit(f.ty_span) && self.index.at(offset).is_some() {
+            if hit(f.ty_span) && self.index().at(offset).is_some() {
                 // `ref[User]`: the model, below.
             } else {
                 return Some((self.field_hover(&f.model, &f.name), f.span));
             }
         }
-        let (kind, key, span) = self.index.at(offset)?;
+        let (kind, key, span) = self.index().at(offset)?;
         let text = match kind {
             Kind::Field => {
                 let (model, field) = key.split_once('.')?;
@@ -189,7 +207,7 @@ impl Analysis {
 
     fn field_hover(&self, model: &str, field: &str) -> String {
         let Some(info) = self
-            .index
+            .index()
             .fields
             .iter()
             .find(|f| f.model == model && f.name == field)
@@ -232,7 +250,7 @@ impl Analysis {
 
     fn model_hover(&self, model: &str) -> String {
         let fields: Vec<String> = self
-            .index
+            .index()
             .fields
             .iter()
             .filter(|f| f.model == model)
@@ -259,7 +277,7 @@ impl Analysis {
             start -= 1;
         }
         let before: Vec<&Token> = self
-            .tokens
+            .tokens()
             .iter()
             .filter(|t| t.kind != TokenKind::Eof && (t.span.end as usize) <= start)
             .collect();
@@ -270,7 +288,7 @@ impl Analysis {
                 .map(|i| before[i].text(&self.text))
         };
         let names = |kind: Kind| -> Vec<String> {
-            self.index
+            self.index()
                 .defs
                 .iter()
                 .filter(|d| d.kind == kind)
@@ -319,14 +337,14 @@ impl Analysis {
                 );
                 add(names(Kind::Model), CompletionItemKind::CLASS, "data");
             }
-            (Some(model), Some(".")) if self.index.def(Kind::Model, model).is_some() => {
+            (Some(model), Some(".")) if self.index().def(Kind::Model, model).is_some() => {
                 add(
                     kw(keywords::EVENTS),
                     CompletionItemKind::EVENT,
                     "lifecycle event",
                 );
                 let fields = self
-                    .index
+                    .index()
                     .fields
                     .iter()
                     .filter(|f| f.model == model)
@@ -365,7 +383,7 @@ impl Analysis {
     fn enclosing_block(&self, at: usize) -> Block {
         let text = &self.text;
         let before: Vec<&Token> = self
-            .tokens
+            .tokens()
             .iter()
             .filter(|t| t.kind != TokenKind::Eof && (t.span.end as usize) <= at)
             .collect();
@@ -375,7 +393,7 @@ impl Analysis {
         // Openers: the first word of the line (or the words before the `{`).
         let mut stack: Vec<Block> = Vec::new();
         let indentation = !self
-            .tokens
+            .tokens()
             .iter()
             .take(3)
             .any(|t| t.kind == TokenKind::LBrace);
@@ -457,7 +475,7 @@ impl Analysis {
                 selection_range: self.range(sel),
                 children,
             };
-        self.index
+        self.index()
             .defs
             .iter()
             .map(|d| {
@@ -493,7 +511,7 @@ impl Analysis {
     pub fn semantic_tokens(&self) -> Vec<SemanticToken> {
         let text = &self.text;
         let mut spans: Vec<(Span, u32)> = Vec::new();
-        for t in &self.tokens {
+        for t in self.tokens() {
             let ty = match t.kind {
                 TokenKind::Eof | TokenKind::Unknown => continue,
                 TokenKind::Str => 9,
@@ -501,7 +519,7 @@ impl Analysis {
                 TokenKind::YesNo => 1,
                 TokenKind::Ident => {
                     let word = t.text(text);
-                    match self.index.roles.get(&t.span.start) {
+                    match self.index().roles.get(&t.span.start) {
                         Some(Role::Model) => 2,
                         Some(Role::Action) => 3,
                         Some(Role::View) => 4,

@@ -97,11 +97,36 @@ pub fn all() -> Vec<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     /// The types are the compiler's table of built-in types, in its order, and `ref`.
     #[test]
     fn types_are_the_compilers() {
         let mut want: Vec<&str> = sheplang_core::types::names().collect();
         want.push("ref");
         assert_eq!(super::TYPES, want);
+    }
+
+    /// The words in backticks of language.md's "The keywords" section.
+    fn documented() -> BTreeSet<String> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/language.md");
+        let doc = std::fs::read_to_string(path).expect("docs/language.md");
+        let start = doc.find("### The keywords").expect("a keywords section");
+        let rest = &doc[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        rest[..end]
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|w| !w.contains(' ') && !w.contains('/') || *w == "yes/no")
+            .filter(|w| *w != "editors/vscode")
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn the_list_is_the_one_in_the_language_reference() {
+        let ours: BTreeSet<String> = super::all().into_iter().map(str::to_owned).collect();
+        assert_eq!(ours, documented());
     }
 }
