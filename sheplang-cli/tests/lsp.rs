@@ -552,3 +552,119 @@ fn survives_the_robustness_corpus_and_its_mutations() {
     }
     c.shutdown();
 }
+
+/// The (line, character) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let line = text[..offset].matches('\n').count();
+    let col = text[..offset]
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.encode_utf16().count());
+    (line as u32, col as u32)
+}
+
+/// The text a range covers.
+fn covered<'t>(text: &'t str, range: &Value) -> &'t str {
+    let offset = |p: &Value| {
+        let (line, ch) = (
+            p["line"].as_u64().expect("a line") as usize,
+            p["character"].as_u64().expect("a character") as usize,
+        );
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        start + ch
+    };
+    &text[offset(&range["start"])..offset(&range["end"])]
+}
+
+/// Over every spec of the corpus that compiles: no error diagnostic; formatting answers what
+/// `sheplang fmt` writes; every `ref[X]` and `list X` leads to `data X`, whose references all
+/// read `X`; hovering a field names its generated Rust and TypeScript.
+#[test]
+fn every_corpus_spec_is_navigable_and_formatted_like_fmt() {
+    let mut c = Client::start();
+    let mut specs = 0;
+    for (n, text) in robustness_corpus().into_iter().enumerate() {
+        if sheplang_core::compile_str("spec.shep", &text).1.is_err() {
+            continue;
+        }
+        specs += 1;
+        let uri = format!("file:///corpus-{n}.shep");
+        let diags = c.open(&uri, &text);
+        assert!(
+            diags.iter().all(|d| d["severity"] != 1),
+            "{diags:#?}\n{text}"
+        );
+
+        let edits = c.request(
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+        );
+        let want = sheplang_core::format::format_str("spec.shep", &text).expect("formats");
+        match edits.as_array().map(Vec::as_slice) {
+            Some([]) => assert_eq!(want, text),
+            Some([edit]) => assert_eq!(edit["newText"], want),
+            other => panic!("unexpected edits {other:?}"),
+        }
+
+        let (tree_sources, file) = {
+            let mut s = sheplang_core::SourceMap::new();
+            let f = s.add("spec.shep", text.clone());
+            (s, f)
+        };
+        let (tree, _) = sheplang_core::parse(&tree_sources, file);
+        let Some(app) = tree.app else { continue };
+        let models: Vec<_> = app
+            .decls
+            .iter()
+            .filter_map(|d| match d {
+                sheplang_core::ast::Decl::Data(d) => Some(d),
+                _ => None,
+            })
+            .collect();
+        for model in &models {
+            for field in &model.fields {
+                // Every model reference in a field type leads to its model.
+                if let sheplang_core::ast::BaseType::Ref(m)
+                | sheplang_core::ast::BaseType::Named(m) = field.ty.base
+                {
+                    let (l, ch) = line_col(&text, m.span.start as usize);
+                    let def = c.at("textDocument/definition", &uri, l, ch, json!({}));
+                    assert_eq!(covered(&text, &def["range"]), m.name, "{text}");
+                    let target = models
+                        .iter()
+                        .find(|d| d.name.name == m.name)
+                        .expect("a model");
+                    assert_eq!(
+                        range_start(&def["range"]),
+                        line_col(&text, target.name.span.start as usize)
+                    );
+                }
+                let (l, ch) = line_col(&text, field.name.span.start as usize);
+                let hover = c.at("textDocument/hover", &uri, l, ch, json!({}));
+                let value = hover["contents"]["value"].as_str().unwrap_or("");
+                assert!(
+                    value.contains(&format!("{}: ", field.name.name))
+                        && value.contains("Rust: `")
+                        && value.contains("TypeScript: `"),
+                    "hover on `{}`: {value}",
+                    field.name.name
+                );
+            }
+            let (l, ch) = line_col(&text, model.name.span.start as usize);
+            let refs = c.at(
+                "textDocument/references",
+                &uri,
+                l,
+                ch,
+                json!({ "context": { "includeDeclaration": true } }),
+            );
+            let refs = refs.as_array().expect("locations");
+            assert!(!refs.is_empty());
+            for r in refs {
+                assert_eq!(covered(&text, &r["range"]), model.name.name);
+            }
+        }
+    }
+    assert!(specs >= 5, "only {specs} corpus specs compiled");
+    c.shutdown();
+}
