@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test the project has, on a fresh machine: installs what it needs first.
 #   Rust:       cargo fmt --check, clippy -D warnings, cargo test (unit, goldens, ui, e2e crates)
+#   Guide:      scripts/test-guide.sh (the README's host crate, built outside the workspace)
 #   TypeScript: ts/scripts/check.sh (npm ci, generate, tsc, node:test against real packages)
 #   Browser:    scripts/test-browser.sh (installs Chromium from Debian if missing; playwright-core)
 #   Editors:    scripts/test-editors.sh (the VS Code grammar test and .vsix; Debian's Neovim,
@@ -23,6 +24,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
 step "cargo test"
 cargo test --workspace --locked
+
+step "the README's host-crate guide, replayed in a scratch crate outside the workspace"
+bash scripts/test-guide.sh
 
 step "TypeScript: npm ci (from the lockfile), generate, tsc --strict, node tests (real socket.io, Prisma 7, React)"
 bash ts/scripts/check.sh

@@ -1,4 +1,5 @@
-//! The README's "A new host crate, step by step", steps 4 and 5, as a file that builds:
+//! The README's "Your own host crate, step by step", steps 4 and 5, in the demo crate (the
+//! guide itself is replayed outside the workspace by `scripts/test-guide.sh`):
 //! the generated module, the realtime server's layer on an axum router, and a handler that
 //! emits through the typed path. `cargo run -p sheplang-demo --example minimal`, then
 //! `curl -X POST localhost:3000/api/tasks -H 'content-type: application/json' -d '{"title":"x"}'`.
