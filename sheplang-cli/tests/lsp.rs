@@ -395,12 +395,38 @@ fn navigation_hover_completion_and_formatting() {
     let items = c.at("textDocument/completion", uri, l, ch + 7, json!({}));
     assert_eq!(items[0]["label"], "Catalog", "{items}");
     assert_eq!(items.as_array().map(Vec::len), Some(1));
+    // After a button's `->`, the actions; at the top level, the declaration keywords.
+    let edited = text.replace("  button \"Add\" -> AddProduct\n", "  button \"Add\" -> \n");
+    c.change(uri, 30, &edited);
+    let (l, ch) = pos(&edited, "button \"Add\" -> ", 0);
+    let items = c.at("textDocument/completion", uri, l, ch + 15, json!({}));
+    let labels: Vec<&str> = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert_eq!(labels, ["AddProduct"]);
+    let edited = text.replace("\nflow Restock:", "\nwo\nflow Restock:");
+    c.change(uri, 31, &edited);
+    let (l, _) = pos(&edited, "\nwo\n", 0);
+    let items = c.at("textDocument/completion", uri, l + 1, 2, json!({}));
+    let labels: Vec<&str> = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        ["data", "view", "action", "flow", "job", "workflow"]
+    );
 
     // Formatting: an unformatted version comes back as the formatted spec.
     let messy = text
         .replace("  fields:\n    title:", "  fields:\n    title:    ")
         .replace("price = price * 2", "price=price*2");
-    c.change(uri, 4, &messy);
+    c.change(uri, 32, &messy);
     let edits = c.request(
         "textDocument/formatting",
         json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),

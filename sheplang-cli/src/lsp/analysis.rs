@@ -672,6 +672,31 @@ fn comments(text: &str) -> Vec<Span> {
 mod tests {
     use super::*;
 
+    fn labels(text: &str, at: &str) -> Vec<String> {
+        let a = Analysis::new(text.to_owned());
+        let offset = text.find(at).expect("the marker") + at.len();
+        a.completion(offset as u32)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    #[test]
+    fn brace_style_completion_follows_the_blocks() {
+        let text = "app A {\n  data User {\n    fields: {\n      name: \n    }\n  }\n  \
+                    view V {\n    list \n  }\n  action Go() {\n    show V\n    \n  }\n  \n}\n";
+        let types = labels(text, "name: ");
+        assert!(types.contains(&"yes/no".to_owned()) && types.contains(&"User".to_owned()));
+        assert_eq!(labels(text, "list "), ["User"]);
+        let stmts = labels(text, "show V\n    ");
+        assert!(stmts.contains(&"add".to_owned()) && stmts.contains(&"update".to_owned()));
+        assert!(!stmts.contains(&"fields".to_owned()));
+        assert_eq!(
+            labels(text, "  }\n  \n"),
+            ["data", "view", "action", "flow", "job", "workflow"]
+        );
+    }
+
     #[test]
     fn replacement_is_read_from_the_help() {
         assert_eq!(replacement("did you mean `yes/no`?"), Some("yes/no"));
