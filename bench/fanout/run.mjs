@@ -81,10 +81,10 @@ function buildRust() {
   return { executable, generated };
 }
 
-/** Transpiles the generated TypeScript of bench.shep to JavaScript under .work/. */
+/** Transpiles the server half of bench.shep's generated TypeScript to JavaScript under .work/. */
 function prepareNode(generated) {
   const ts = tsRequire('typescript');
-  const source = join(generated, 'bench', 'ts');
+  const source = join(generated, 'bench', 'ts-server');
   rmSync(work, { recursive: true, force: true });
   const walk = (dir) =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -55,7 +55,8 @@
 //! |---|---|
 //! | `app.rs` | the Rust module, for `sheplang::include_spec!("app")` |
 //! | `app.ir.json` | the checked IR as JSON (what `sheplang-macros` reads to check host structs) |
-//! | `app/ts/...` | the TypeScript artifacts (`types.ts`, `api/realtime/server.ts`, ...) |
+//! | `app/ts/...` | the browser half of the TypeScript (`types.ts`, `contexts/RealtimeContext.tsx`, `hooks/use<Model>Realtime.ts`) |
+//! | `app/ts-server/...` | the server half (`types.ts`, `api/realtime/server.ts`, the Prisma extension `api/realtime/middleware.ts`) |
 //!
 //! [`write_artifacts`] writes that layout into any folder (the `sheplang gen --out` command
 //! uses it), and [`write_if_changed`] is the primitive under both.
@@ -69,7 +70,8 @@ use std::fmt;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use sheplang_core::{Compiled, SourceMap, codegen, ir};
+use sheplang_core::codegen::{self, typescript};
+use sheplang_core::{Compiled, SourceMap, ir};
 
 /// Compiles one spec with the default options: the shortcut for
 /// `configure().compile(&[spec])`.
@@ -129,7 +131,8 @@ impl Default for Builder {
 }
 
 impl Builder {
-    /// The folder that receives `<stem>.rs`, `<stem>.ir.json` and `<stem>/ts/`. Default:
+    /// The folder that receives `<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/` and
+    /// `<stem>/ts-server/`. Default:
     /// `$OUT_DIR/sheplang`, where `sheplang::include_spec!` looks. Nothing is ever written
     /// outside it.
     pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -143,7 +146,8 @@ impl Builder {
         self
     }
 
-    /// Whether to write the TypeScript artifacts under `<stem>/ts/` (default `true`).
+    /// Whether to write the TypeScript artifacts under `<stem>/ts/` and `<stem>/ts-server/`
+    /// (default `true`).
     pub fn emit_typescript(mut self, yes: bool) -> Self {
         self.emit_typescript = yes;
         self
@@ -285,7 +289,7 @@ impl Builder {
 pub struct Outputs {
     /// `<stem>.rs`
     pub rust: bool,
-    /// `<stem>/ts/...`
+    /// `<stem>/ts/...` and `<stem>/ts-server/...`
     pub typescript: bool,
     /// `<stem>.ir.json`
     pub ir: bool,
@@ -311,8 +315,8 @@ pub struct Written {
 }
 
 /// Writes the artifacts of one compiled spec into `dir`, in the layout of the [crate]
-/// documentation (`<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/...`), each file only when its
-/// bytes change. Returns the files in a fixed order.
+/// documentation (`<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/...`, `<stem>/ts-server/...`), each
+/// file only when its bytes change. Returns the files in a fixed order.
 ///
 /// # Errors
 /// An [`ErrorKind::Path`] error when `stem` is not a plain file name or a generated artifact
@@ -350,19 +354,21 @@ pub fn write_artifacts(
         files.push((dir.join(format!("{stem}.ir.json")), json.into_bytes()));
     }
     if outputs.typescript {
-        let ts = dir.join(stem).join("ts");
-        for artifact in codegen::typescript::generate(spec) {
-            let Some(relative) = safe_relative(&artifact.path) else {
-                return Err(Error::new(ErrorKind::Path {
-                    path: PathBuf::from(&artifact.path),
-                    message: format!(
-                        "the TypeScript generator produced the path `{}`, which would leave the \
-                         output folder; this is a bug in sheplang",
-                        artifact.path
-                    ),
-                }));
-            };
-            files.push((ts.join(relative), artifact.contents.into_bytes()));
+        for half in typescript::Half::ALL {
+            let folder = dir.join(stem).join(typescript_folder(half));
+            for artifact in typescript::generate_half(spec, half) {
+                let Some(relative) = safe_relative(&artifact.path) else {
+                    return Err(Error::new(ErrorKind::Path {
+                        path: PathBuf::from(&artifact.path),
+                        message: format!(
+                            "the TypeScript generator produced the path `{}`, which would leave \
+                             the output folder; this is a bug in sheplang",
+                            artifact.path
+                        ),
+                    }));
+                };
+                files.push((folder.join(relative), artifact.contents.into_bytes()));
+            }
         }
     }
     files
@@ -372,6 +378,15 @@ pub fn write_artifacts(
             Err(source) => Err(Error::new(ErrorKind::Write { path, source })),
         })
         .collect()
+}
+
+/// The folder, under `<stem>/`, of one half of the TypeScript output: `ts` for the browser
+/// half, `ts-server` for the server half.
+pub fn typescript_folder(half: typescript::Half) -> &'static str {
+    match half {
+        typescript::Half::Browser => "ts",
+        typescript::Half::Server => "ts-server",
+    }
 }
 
 /// Writes `bytes` to `path` unless the file already holds exactly these bytes; creates the

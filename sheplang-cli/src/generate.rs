@@ -1,5 +1,6 @@
 //! `sheplang gen FILE... --out DIR`: every artifact of each spec, in the layout `build.rs` uses
-//! in `OUT_DIR/sheplang` (`<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/...`).
+//! in `OUT_DIR/sheplang` (`<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/...` for the browser and
+//! `<stem>/ts-server/...` for the server).
 //!
 //! As safe as `export`: two specs with the same file stem (they would write the same files)
 //! are refused before anything is read; every spec is compiled before anything is written, and
@@ -14,6 +15,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use sheplang_build::Outputs;
+use sheplang_core::codegen::typescript;
 use sheplang_core::ir;
 
 use crate::export::is_plain_name;
@@ -46,7 +48,7 @@ pub fn run(files: &[PathBuf], out: &Path) -> Result<Outcome, String> {
             } else {
                 format!(
                     "`{}` and `{}` would write the same files: both are named `{stem}` \
-                     (`{stem}.rs`, `{stem}.ir.json` and `{stem}/ts/` in `{}`)\nhelp: rename one \
+                     (`{stem}.rs`, `{stem}.ir.json` and `{stem}/` in `{}`)\nhelp: rename one \
                      of them, or generate each into its own `--out` folder",
                     first.display(),
                     file.display(),
@@ -105,9 +107,12 @@ fn stale_artifacts(out: &Path, fresh: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
         };
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if meta.is_dir() {
-            // `<stem>/ts/...`
+            // `<stem>/ts/...` and `<stem>/ts-server/...`
             let mut files = Vec::new();
-            stale::walk(&path.join("ts"), &mut files, &mut Vec::new());
+            for half in typescript::Half::ALL {
+                let folder = path.join(sheplang_build::typescript_folder(half));
+                stale::walk(&folder, &mut files, &mut Vec::new());
+            }
             stale.extend(files.into_iter().filter(|f| stale::has_header(f)));
         } else if meta.is_file() {
             let ours = if name.ends_with(".ir.json") {

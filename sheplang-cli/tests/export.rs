@@ -196,3 +196,130 @@ fn bad_metadata_and_usage_are_usage_errors() {
     assert_eq!(run.status.code(), Some(2));
     assert!(text(&run.stderr).contains("cannot read the Cargo workspace"));
 }
+
+/// The relative paths of the files under `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = files(dir)
+        .into_iter()
+        .map(|(path, _)| {
+            path.strip_prefix(dir)
+                .expect("under dir")
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn each_half_goes_to_its_own_folder_and_a_moved_half_leaves_nothing_behind() {
+    // First both halves in one folder, as a configuration without `typescript-server` asks.
+    let root = workspace(
+        "export-halves",
+        "specs = [\"specs/app.shep\"]\ntypescript = \"../web/src/generated\"",
+        SPEC,
+    );
+    let web = root.join("web/src/generated");
+    let server = root.join("server/src/generated");
+    let run = sheplang(&["export"], &root);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let both = names(&web);
+    assert!(
+        both.contains(&"app/api/realtime/server.ts".to_owned()),
+        "{both:?}"
+    );
+    assert!(
+        both.contains(&"app/hooks/useOrderRealtime.ts".to_owned()),
+        "{both:?}"
+    );
+
+    // `typescript-server = false`: no server half; the one exported beside the browser half goes.
+    let manifest = root.join("app/Cargo.toml");
+    let set_server = |value: &str| {
+        let text = fs::read_to_string(&manifest).expect("read the manifest");
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("typescript-server"))
+            .collect();
+        fs::write(
+            &manifest,
+            format!("{}\ntypescript-server = {value}\n", kept.join("\n")),
+        )
+        .expect("edit the manifest");
+    };
+    let browser = [
+        "app/contexts/RealtimeContext.tsx",
+        "app/hooks/useOrderRealtime.ts",
+        "app/types.ts",
+    ];
+    set_server("false");
+    let run = sheplang(&["export"], &root);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    assert_eq!(names(&web), browser);
+    assert!(
+        text(&run.stdout).contains("4 stale files removed"),
+        "{}",
+        text(&run.stdout)
+    );
+
+    // A folder of its own: the server half goes there, with its own `types.ts`.
+    set_server("\"../server/src/generated\"");
+    let run = sheplang(&["export"], &root);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    assert_eq!(names(&web), browser);
+    assert_eq!(
+        names(&server),
+        [
+            "app/api/realtime/middleware.ts",
+            "app/api/realtime/readers.ts",
+            "app/api/realtime/records.ts",
+            "app/api/realtime/server.ts",
+            "app/types.ts",
+        ]
+    );
+    assert_eq!(
+        fs::read(web.join("app/types.ts")).unwrap(),
+        fs::read(server.join("app/types.ts")).unwrap()
+    );
+}
+
+#[test]
+fn a_server_folder_inside_the_browser_folder_keeps_its_files() {
+    let root = workspace(
+        "export-nested",
+        "specs = [\"specs/app.shep\"]\ntypescript = \"generated\"\n\
+         typescript-server = \"generated/server\"",
+        SPEC,
+    );
+    for _ in 0..2 {
+        let run = sheplang(&["export"], &root);
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+        assert!(
+            text(&run.stdout).contains("0 stale files removed"),
+            "{}",
+            text(&run.stdout)
+        );
+    }
+    let out = root.join("app/generated");
+    assert!(out.join("server/app/api/realtime/server.ts").is_file());
+    assert!(out.join("app/hooks/useOrderRealtime.ts").is_file());
+    assert!(!out.join("app/api").exists());
+}
+
+#[test]
+fn a_bad_typescript_server_value_is_a_usage_error() {
+    let root = workspace(
+        "export-bad-server",
+        "specs = [\"specs/app.shep\"]\ntypescript = \"generated\"\ntypescript-server = true",
+        SPEC,
+    );
+    let run = sheplang(&["export"], &root);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("`app`: `typescript-server` must be a folder or `false`, not `true`"),
+        "{stderr}"
+    );
+    assert!(!root.join("app/generated").exists());
+}

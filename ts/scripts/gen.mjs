@@ -1,9 +1,10 @@
 // `npm run gen`: generates, with the sheplang CLI, the TypeScript of every accepted spec of the
-// project corpus (../corpus/accept) into .generated/corpus/<stem>/ts/, of the shared
-// conformance corpus beside the repository (../../shared/conformance/accept, when it is there)
-// into .generated/conformance/<stem>/ts/ and of this package's own specs (specs/) into
-// .generated/specs/<stem>/ts/, then the Prisma client of prisma/schema.prisma into
-// prisma/generated/. tsconfig*.json type-check everything under .generated/.
+// project corpus (../corpus/accept) into .generated/corpus/<stem>/, of the shared conformance
+// corpus beside the repository (../../shared/conformance/accept, when it is there) into
+// .generated/conformance/<stem>/ and of this package's own specs (specs/) into
+// .generated/specs/<stem>/ (each with ts/, the browser half, and ts-server/, the server half),
+// then the Prisma client of prisma/schema.prisma into prisma/generated/. tsconfig*.json
+// type-check everything under .generated/.
 //
 // SHEPLANG_BIN=/path/to/sheplang uses a built binary instead of `cargo run`.
 import { execFileSync } from 'node:child_process';

@@ -23,7 +23,7 @@ export interface RustReady {
   app: string;
   fingerprint: string;
   pid: number;
-  /** The folder with this build's generated `<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/`. */
+  /** The folder with this build's generated `<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/`, `<stem>/ts-server/`. */
   generated: string;
 }
 

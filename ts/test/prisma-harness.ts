@@ -3,7 +3,7 @@
 // subscribers (real socket.io clients) that collect exactly the model events they receive.
 import assert from 'node:assert/strict';
 
-import { realtimeExtension } from '../.generated/specs/tasks/ts/api/realtime/middleware.js';
+import { realtimeExtension } from '../.generated/specs/tasks/ts-server/api/realtime/middleware.js';
 import { TestClient, sleep, within } from './client.js';
 import { createTestDatabase, type TestDatabase } from './prisma-db.js';
 import { startTsServer, type StartedTsServer } from './ts-server.js';

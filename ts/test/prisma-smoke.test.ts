@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { realtimeExtension } from '../.generated/specs/tasks/ts/api/realtime/middleware.js';
+import { realtimeExtension } from '../.generated/specs/tasks/ts-server/api/realtime/middleware.js';
 import { TestClient, within } from './client.js';
 import { createTestDatabase } from './prisma-db.js';
 import { startTsServer } from './ts-server.js';

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 
-import { realtimeExtension } from '../.generated/specs/tasks/ts/api/realtime/middleware.js';
+import { realtimeExtension } from '../.generated/specs/tasks/ts-server/api/realtime/middleware.js';
 import {
   CREATED_AT,
   errorShape,

@@ -13,7 +13,7 @@ import {
   RealtimeServer,
   type RealtimeServerOptions,
   type RealtimeSocket,
-} from '../.generated/specs/tasks/ts/api/realtime/server.js';
+} from '../.generated/specs/tasks/ts-server/api/realtime/server.js';
 import type { ModelRealtime, ModelRealtimeOptions } from '../.generated/specs/tasks/ts/contexts/RealtimeContext.js';
 import { useTaskRealtime } from '../.generated/specs/tasks/ts/hooks/useTaskRealtime.js';
 import { useUserRealtime } from '../.generated/specs/tasks/ts/hooks/useUserRealtime.js';

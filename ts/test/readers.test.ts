@@ -20,8 +20,8 @@ import {
   listOf,
   rowOf,
   WireError,
-} from '../.generated/specs/tasks/ts/api/realtime/readers.js';
-import { FIELDS, TO_WIRE } from '../.generated/specs/tasks/ts/api/realtime/records.js';
+} from '../.generated/specs/tasks/ts-server/api/realtime/readers.js';
+import { FIELDS, TO_WIRE } from '../.generated/specs/tasks/ts-server/api/realtime/records.js';
 
 /** A stand-in for Prisma's `Decimal`: only `toFixed()` is read. */
 const decimal = (text: string): { toFixed(): string } => ({ toFixed: () => text });

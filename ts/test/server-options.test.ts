@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import type { RealtimeLogger } from '../.generated/specs/tasks/ts/api/realtime/server.js';
-import type { Task } from '../.generated/specs/tasks/ts/types.js';
+import type { RealtimeLogger } from '../.generated/specs/tasks/ts-server/api/realtime/server.js';
+import type { Task } from '../.generated/specs/tasks/ts-server/types.js';
 import { sleep, TestClient, within } from './client.js';
 import { barrier } from './protocol-cases.js';
 import { startTsServer, type StartedTsServer } from './ts-server.js';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import {
   RealtimeServer,
   type RealtimeServerOptions,
-} from '../.generated/specs/tasks/ts/api/realtime/server.js';
+} from '../.generated/specs/tasks/ts-server/api/realtime/server.js';
 import type { ServerConfig, ServerUnderTest } from './protocol-cases.js';
 
 export interface StartedTsServer extends ServerUnderTest {

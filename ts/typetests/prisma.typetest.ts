@@ -3,8 +3,8 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { createServer } from 'node:http';
 
-import { realtimeExtension } from '../.generated/specs/tasks/ts/api/realtime/middleware.js';
-import { RealtimeServer } from '../.generated/specs/tasks/ts/api/realtime/server.js';
+import { realtimeExtension } from '../.generated/specs/tasks/ts-server/api/realtime/middleware.js';
+import { RealtimeServer } from '../.generated/specs/tasks/ts-server/api/realtime/server.js';
 import { PrismaClient } from '../prisma/generated/client.js';
 
 export async function extended(): Promise<void> {

@@ -2,8 +2,8 @@
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 
-import { RealtimeServer, type RealtimeSocket } from '../.generated/specs/tasks/ts/api/realtime/server.js';
-import type { Channel, Task, User } from '../.generated/specs/tasks/ts/types.js';
+import { RealtimeServer, type RealtimeSocket } from '../.generated/specs/tasks/ts-server/api/realtime/server.js';
+import type { Channel, Task, User } from '../.generated/specs/tasks/ts-server/types.js';
 
 declare const task: Task;
 declare const user: User;

@@ -37,5 +37,6 @@ pub mod bench {
 }
 
 /// The folder with the generated artifacts of every example spec (`<stem>.rs`,
-/// `<stem>.ir.json`, `<stem>/ts/...`), for tests that compare the Rust and TypeScript halves.
+/// `<stem>.ir.json`, `<stem>/ts/...`, `<stem>/ts-server/...`), for tests that compare the Rust
+/// and TypeScript halves.
 pub const GENERATED_DIR: &str = concat!(env!("OUT_DIR"), "/sheplang");

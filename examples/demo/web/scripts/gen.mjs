@@ -1,10 +1,11 @@
-// `npm run gen`: the TypeScript half of ../specs/tasks.shep, written by `sheplang export` into
-// src/generated/tasks/ (types.ts, contexts/RealtimeContext.tsx, hooks/useTaskRealtime.ts, ...),
-// as the crate's Cargo.toml asks:
+// `npm run gen`: the browser half of the TypeScript of ../specs/tasks.shep, written by
+// `sheplang export` into src/generated/tasks/ (types.ts, contexts/RealtimeContext.tsx,
+// hooks/useTaskRealtime.ts), as the crate's Cargo.toml asks:
 //
 //   [package.metadata.sheplang]
 //   specs = ["specs/tasks.shep"]
 //   typescript = "web/src/generated"
+//   typescript-server = false
 //
 // The folder is gitignored: the spec is the source, this is its output. Files are written only
 // when their bytes change, so a running `npm run watch` rebuilds only after a spec change.

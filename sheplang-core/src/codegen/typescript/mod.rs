@@ -48,6 +48,38 @@ pub fn generate(spec: &ir::Spec) -> Vec<Artifact> {
     out
 }
 
+/// The two halves of the TypeScript output, so that each project includes only its own.
+///
+/// The browser half (`types.ts`, `contexts/RealtimeContext.tsx`, `hooks/...`) imports only
+/// `react` and `socket.io-client`; the server half (`types.ts`, `api/realtime/...`: the Socket.IO
+/// server and the Prisma extension) imports `socket.io`, `@prisma/client` and `node:*`. Each
+/// half is complete on its own: both carry `types.ts`, at the same path, so the two can also
+/// share one folder (the paths never clash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Half {
+    Browser,
+    Server,
+}
+
+impl Half {
+    /// Both halves, browser first.
+    pub const ALL: [Half; 2] = [Half::Browser, Half::Server];
+
+    /// Whether the artifact at `path` (as [`generate`] names it) belongs to this half.
+    pub fn includes(self, path: &str) -> bool {
+        let server = path.starts_with("api/");
+        path == "types.ts" || server == (self == Half::Server)
+    }
+}
+
+/// The artifacts of one half (see [`Half`]), in [`generate`]'s order.
+pub fn generate_half(spec: &ir::Spec, half: Half) -> Vec<Artifact> {
+    generate(spec)
+        .into_iter()
+        .filter(|artifact| half.includes(&artifact.path))
+        .collect()
+}
+
 /// The paths of the runtime files among [`generate`]'s artifacts: the same bytes for every
 /// spec.
 pub fn runtime_paths() -> impl Iterator<Item = &'static str> {

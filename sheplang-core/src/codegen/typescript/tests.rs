@@ -295,3 +295,55 @@ fn string_literals_escape_what_they_must() {
     assert!(super::names::is_identifier("café"));
     assert!(!super::names::is_identifier("9lives"));
 }
+
+#[test]
+fn each_half_has_types_and_only_its_own_imports() {
+    use super::Half;
+    let paths = |half| -> Vec<String> {
+        super::generate_half(&tasks(), half)
+            .into_iter()
+            .map(|a| a.path)
+            .collect()
+    };
+    assert_eq!(
+        paths(Half::Browser),
+        [
+            "types.ts",
+            "contexts/RealtimeContext.tsx",
+            "hooks/useTaskRealtime.ts",
+            "hooks/useUserRealtime.ts",
+        ]
+    );
+    assert_eq!(
+        paths(Half::Server),
+        [
+            "types.ts",
+            "api/realtime/server.ts",
+            "api/realtime/middleware.ts",
+            "api/realtime/readers.ts",
+            "api/realtime/records.ts",
+        ]
+    );
+    // Every artifact is in a half, and only `types.ts` in both.
+    for artifact in generate(&tasks()) {
+        let count = Half::ALL
+            .iter()
+            .filter(|h| h.includes(&artifact.path))
+            .count();
+        assert_eq!(count, if artifact.path == "types.ts" { 2 } else { 1 });
+    }
+    // The browser half imports nothing a browser lacks: a front end type-checks all of it.
+    for artifact in super::generate_half(&tasks(), Half::Browser) {
+        for line in artifact.contents.lines() {
+            let Some((_, from)) = line.split_once(" from '") else {
+                continue;
+            };
+            let module = from.trim_end_matches("';");
+            assert!(
+                module.starts_with('.') || ["react", "socket.io-client"].contains(&module),
+                "`{}` imports `{module}`",
+                artifact.path
+            );
+        }
+    }
+}
