@@ -75,6 +75,8 @@ for file in types.ts contexts/RealtimeContext.tsx hooks/useTaskRealtime.ts; do
   found=$(find "$app/web/src/generated/tasks" -path "*/$file" | head -n 1)
   [[ -n $found ]] || die "sheplang export wrote no $file under web/src/generated/tasks/"
 done
+[[ ! -e $app/web/src/generated/tasks/api ]] ||
+  die "sheplang export wrote the server half into the page's folder (typescript-server = false)"
 
 step "a spec error in the guide's build.rs (the ? form): the diagnostic, line by line"
 sed -i 's/done: yes\/no/done: boolean/' "$app/specs/tasks.shep"
