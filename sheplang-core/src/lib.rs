@@ -28,6 +28,7 @@ pub mod lexer;
 pub mod lower;
 pub mod parser;
 pub mod span;
+pub mod suggest;
 pub mod types;
 
 pub use diagnostic::{Code, ColorChoice, Diagnostic, Severity, render_all, render_all_styled};

@@ -8,9 +8,9 @@
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
-use sheplang_core::check::suggest::{closest, distance};
 use sheplang_core::codegen::rust::{RowField, RowLayout, row_layout};
 use sheplang_core::ir;
+use sheplang_core::suggest::closest;
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
 use syn::{DeriveInput, Ident, LitStr};
@@ -366,13 +366,9 @@ fn check_fields<'a>(
             .fields
             .iter()
             .position(|f| f.wire == name && unraw(&f.name) != name);
-        let close_missing = missing
-            .filter_map(|i| {
-                let limit = (name.chars().count() / 2).max(2);
-                distance(&name, &rust_names[i], limit).map(|d| (d, i))
-            })
-            .min()
-            .map(|(_, i)| i);
+        let missing: Vec<&str> = missing.map(|i| rust_names[i].as_str()).collect();
+        let close_missing = closest(&name, missing.iter().copied())
+            .and_then(|close| rust_names.iter().position(|n| n == close));
         let help = if let Some(i) = by_wire {
             suggested[i] = !seen[i];
             format!("the spec's `{name}` is the Rust field `{}`", rust_names[i])
@@ -632,7 +628,10 @@ mod tests {
 
     #[test]
     fn suggests_through_swapped_letters() {
-        assert_eq!(distance("modle", "model", 1), Some(1));
+        assert_eq!(
+            sheplang_core::suggest::distance("modle", "model", 1),
+            Some(1)
+        );
         assert_eq!(
             closest("modle", ["spec", "file", "model", "module"]),
             Some("model")
@@ -640,6 +639,61 @@ mod tests {
         assert_eq!(closest("emial", ["name", "email"]), Some("email"));
         assert_eq!(closest("Tsk", ["Task", "User"]), Some("Task"));
         assert_eq!(closest("order", ["Task", "User"]), None);
+    }
+
+    /// The suggestion cases shared with the compiler and the facade
+    /// (sheplang-core/tests/suggest_cases.txt): a host struct whose only field is the
+    /// misspelling, against a model whose fields are the candidates, gets the table's answer.
+    #[test]
+    fn the_derive_answers_as_the_shared_table_says() {
+        let table = include_str!("../../sheplang-core/tests/suggest_cases.txt");
+        let mut seen = 0;
+        for line in table
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        {
+            let (typo, rest) = line.split_once(':').expect("`typo: candidates => answer`");
+            let (candidates, answer) = rest.split_once("=>").expect("`=> answer`");
+            let (typo, answer) = (typo.trim(), answer.trim());
+            let fields: Vec<String> = candidates
+                .split_whitespace()
+                .map(|c| format!("{c}: text"))
+                .collect();
+            let spec = format!(
+                "app A {{ data M {{ fields: {{ {} }} }} }}",
+                fields.join(" ")
+            );
+            let (_, result) = sheplang_core::compile_str("case.shep", &spec);
+            let spec = result.expect("the case's spec compiles").spec;
+            let layout = row_layout(&spec, "M").expect("the model's layout");
+            let host: syn::FieldsNamed =
+                syn::parse_str(&format!("{{ {typo}: String }}")).expect("a field");
+            let mut errors = Errors::new();
+            check_fields(
+                &format_ident!("Host"),
+                &host.named,
+                &layout,
+                &spec.models[0],
+                &LitStr::new("M", Span::call_site()),
+                &mut errors,
+            );
+            let messages: Vec<String> = match errors.finish() {
+                Ok(()) => Vec::new(),
+                Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+            };
+            let unknown = messages
+                .iter()
+                .find(|m| m.contains(&format!("has no field `{typo}`")))
+                .unwrap_or_else(|| panic!("`{typo}`: {messages:?}"));
+            let got = unknown
+                .split_once("did you mean `")
+                .and_then(|(_, rest)| rest.split_once('`'))
+                .map(|(name, _)| name);
+            let want = (answer != "-").then_some(answer);
+            assert_eq!(got, want, "`{typo}` among {candidates}: {unknown}");
+            seen += 1;
+        }
+        assert!(seen > 10, "the table lost its cases");
     }
 
     #[test]

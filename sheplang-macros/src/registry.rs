@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
-use sheplang_core::check::suggest;
 use sheplang_core::ir;
+use sheplang_core::suggest;
 use syn::LitStr;
 
 use crate::errors::code_list;

@@ -246,6 +246,36 @@ fn distance(a: &str, b: &str, limit: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// This copy of the compiler's `suggest::closest` (the facade does not depend on the
+    /// compiler) gives the answers of the table the compiler, the parser, the checks and the
+    /// derive are tested on (sheplang-core/tests/suggest_cases.txt).
+    #[test]
+    fn closest_answers_as_the_shared_table_says() {
+        let table = include_str!("../../sheplang-core/tests/suggest_cases.txt");
+        let mut seen = 0;
+        for line in table
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        {
+            let (typo, rest) = line.split_once(':').expect("`typo: candidates => answer`");
+            let (candidates, answer) = rest.split_once("=>").expect("`=> answer`");
+            let (typo, answer) = (typo.trim(), answer.trim());
+            let candidates: Vec<&'static str> = candidates
+                .split_whitespace()
+                .map(|c| &*Box::leak(c.to_owned().into_boxed_str()))
+                .collect();
+            let candidates: &'static [&'static str] = Box::leak(candidates.into_boxed_slice());
+            let want = (answer != "-").then_some(answer);
+            assert_eq!(
+                closest(typo, candidates),
+                want,
+                "`{typo}` among {candidates:?}"
+            );
+            seen += 1;
+        }
+        assert!(seen > 10, "the table lost its cases");
+    }
+
     #[test]
     fn unknown_channel_is_the_wire_message() {
         let e = UnknownChannel::new("tasks", &["task", "user"]);

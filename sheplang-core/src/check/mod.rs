@@ -8,7 +8,7 @@
 
 mod fields;
 mod refs;
-pub mod suggest;
+pub use crate::suggest;
 
 use std::collections::{HashMap, HashSet};
 

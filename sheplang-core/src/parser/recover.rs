@@ -134,42 +134,7 @@ pub(super) fn truncate(s: &str) -> String {
     }
 }
 
-/// The candidate closest to `word` (case-insensitive edit distance at most 2, and less than half
-/// the word), for "did you mean" hints.
+/// The candidate closest to `word`, for "did you mean" hints: [`crate::suggest::closest`].
 pub(super) fn closest<'k>(word: &str, candidates: &[&'k str]) -> Option<&'k str> {
-    if word.len() > 64 {
-        return None;
-    }
-    let lower = word.to_ascii_lowercase();
-    let mut best: Option<(usize, &'k str)> = None;
-    for &c in candidates {
-        if c == word {
-            continue;
-        }
-        let limit = 2.min(word.len().max(c.len()) / 2);
-        if lower.len().abs_diff(c.len()) > limit {
-            continue;
-        }
-        let d = edit_distance(&lower, &c.to_ascii_lowercase());
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
-        }
-    }
-    best.map(|(_, c)| c)
-}
-
-/// Levenshtein distance over bytes.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b = b.as_bytes();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, &ca) in a.as_bytes().iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    crate::suggest::closest(word, candidates.iter().copied())
 }

@@ -1,4 +1,7 @@
-//! "Did you mean" suggestions by edit distance.
+//! "Did you mean" suggestions by edit distance: the one function the parser, the checks and the
+//! proc macros use. The facade (`sheplang`, which does not depend on the compiler) keeps a copy
+//! for its runtime errors; a test runs both, and the parser, the checks and the derive, over one
+//! table of cases (`tests/suggest_cases.txt`).
 
 /// Edit distance over chars, case-insensitive, where a swap of two neighbours counts as one
 /// edit (optimal string alignment: `titel` is one edit from `title`). Bounded by `limit`
@@ -30,8 +33,14 @@ pub fn distance(a: &str, b: &str, limit: usize) -> Option<usize> {
     (d <= limit).then_some(d)
 }
 
-/// The closest candidate to `name`, if one is close enough to be a likely typo.
+/// The closest candidate to `name`, if one is close enough to be a likely typo: at most one
+/// edit per three characters (and at least one), case-insensitive, a swap of neighbours being
+/// one edit. Ties go to the candidate that sorts first; an exact match is no suggestion.
 pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    // Long inputs are never typos of short names; skip the quadratic work.
+    if name.len() > 64 {
+        return None;
+    }
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
