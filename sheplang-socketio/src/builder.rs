@@ -8,17 +8,17 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
 use sheplang::{Channel as _, Spec};
-use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::service::SocketIoService;
+use socketioxide::{ParserConfig, SocketIo};
 use tower_layer::Layer;
 
 use crate::hub::Hub;
 use crate::log::{EventLog, MemoryLog};
 use crate::origin::{GuardConfig, OriginGuard, OriginLayer};
 use crate::protocol::{self, AuthorizeFn, Shared};
-use crate::{Origins, RealtimeServer};
+use crate::{Hosts, Origins, RealtimeServer};
 
 /// The default largest incoming message, in bytes: 100 kB, as the generated Node server
 /// (`maxPayloadBytes`) and socketioxide's polling transport.
@@ -33,8 +33,9 @@ pub const DEFAULT_AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Settings of a [`RealtimeServer`]; made by [`RealtimeServer::builder`].
 ///
-/// Every setting has a safe default: no cross-origin page may connect, every channel of the
-/// spec may be subscribed to, messages are capped at [`DEFAULT_MAX_PAYLOAD`] bytes.
+/// Every setting has a safe default: no cross-origin page may connect, only `localhost` and the
+/// server's own address are answered as `Host`, every channel of the spec may be subscribed
+/// to, messages are capped at [`DEFAULT_MAX_PAYLOAD`] bytes, binary attachments are refused.
 ///
 /// ```ignore
 /// let (realtime, layer) = RealtimeServer::<app::Spec>::builder()
@@ -47,6 +48,7 @@ pub const DEFAULT_AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(10);
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct RealtimeServerBuilder<S: Spec> {
     origins: Origins,
+    hosts: Hosts,
     authorize: Option<AuthorizeFn<S>>,
     authorize_timeout: Duration,
     max_payload: u64,
@@ -62,6 +64,7 @@ impl<S: Spec> RealtimeServerBuilder<S> {
     pub(crate) fn new() -> Self {
         RealtimeServerBuilder {
             origins: Origins::none(),
+            hosts: Hosts::local(),
             authorize: None,
             authorize_timeout: DEFAULT_AUTHORIZE_TIMEOUT,
             max_payload: DEFAULT_MAX_PAYLOAD,
@@ -79,6 +82,16 @@ impl<S: Spec> RealtimeServerBuilder<S> {
     /// The default is none. See [`crate::origin`] for the exact rule.
     pub fn allowed_origins(mut self, origins: impl Into<Origins>) -> Self {
         self.origins = origins.into();
+        self
+    }
+
+    /// The `Host` names the server answers to, besides `localhost` and its own address (the
+    /// default): `["app.example.com"]` for a server reached by that name, or [`Hosts::any`]
+    /// behind a proxy that checks the name itself. The check applies to every request that
+    /// passes through the layer, so put the layer around the whole router. See
+    /// [`crate::origin`] for the exact rule.
+    pub fn allowed_hosts(mut self, hosts: impl Into<Hosts>) -> Self {
+        self.hosts = hosts.into();
         self
     }
 
@@ -170,7 +183,14 @@ impl<S: Spec> RealtimeServerBuilder<S> {
     /// Put the layer on an axum `Router` (or any tower stack): requests under the Socket.IO
     /// path are answered by the realtime server, everything else reaches the inner service.
     pub fn build(self) -> (RealtimeServer<S>, RealtimeLayer) {
+        // The protocol sends no binary attachment: a packet that announces one closes the
+        // connection at once, before any attachment is buffered (socketioxide's defaults would
+        // keep up to 10,000 attachments and 10 MB per connection).
+        let parser = ParserConfig::common()
+            .max_incoming_binaries(0)
+            .max_incoming_binary_buf_size(0);
         let mut io = SocketIo::builder()
+            .with_parser(parser)
             .max_payload(self.max_payload)
             .ws_max_message_size(usize::try_from(self.max_payload).unwrap_or(usize::MAX))
             .ws_max_frame_size(usize::try_from(self.max_payload).unwrap_or(usize::MAX))
@@ -196,6 +216,7 @@ impl<S: Spec> RealtimeServerBuilder<S> {
         protocol::register(&shared);
         let guard = OriginLayer::new(Arc::new(GuardConfig {
             origins: self.origins,
+            hosts: self.hosts,
             req_path: self.req_path,
         }));
         (
@@ -210,6 +231,7 @@ impl<S: Spec> fmt::Debug for RealtimeServerBuilder<S> {
         f.debug_struct("RealtimeServerBuilder")
             .field("spec", &S::APP)
             .field("origins", &self.origins)
+            .field("hosts", &self.hosts)
             .field("authorize", &self.authorize.is_some())
             .field("authorize_timeout", &self.authorize_timeout)
             .field("max_payload", &self.max_payload)
@@ -219,8 +241,8 @@ impl<S: Spec> fmt::Debug for RealtimeServerBuilder<S> {
     }
 }
 
-/// The tower layer of a [`RealtimeServer`]: the origin guard in front of socketioxide's
-/// Socket.IO service. Made by [`RealtimeServerBuilder::build`].
+/// The tower layer of a [`RealtimeServer`]: the host and origin guard in front of
+/// socketioxide's Socket.IO service. Made by [`RealtimeServerBuilder::build`].
 #[derive(Clone)]
 pub struct RealtimeLayer {
     guard: OriginLayer,

@@ -50,12 +50,13 @@
 //! sheplang-build = "0.1"
 //! ```
 //!
-//! **3. Build the server** and put its layer on the router. The builder's defaults are the
-//! safe ones: no foreign origin, every channel of the spec, 100 kB messages.
+//! **3. Build the server**, put its layer around the router, and serve it with [`serve()`].
+//! The builder's defaults are the safe ones: no foreign origin, no foreign `Host`, every
+//! channel of the spec, 100 kB messages, no binary attachments; so are [`ServeOptions`]'.
 //!
 //! ```ignore
 //! use axum::{Router, extract::{Json, State}, http::StatusCode, routing::post};
-//! use sheplang_socketio::RealtimeServer;
+//! use sheplang_socketio::{RealtimeServer, ServeOptions};
 //!
 //! pub mod tasks {
 //!     sheplang::include_spec!("tasks");
@@ -74,9 +75,10 @@
 //!     let app = Router::new()
 //!         .route("/tasks", post(create_task))
 //!         .with_state(realtime)
-//!         .layer(layer);                                       // serves /socket.io/
+//!         .layer(layer);                                       // serves /socket.io/, checks Host
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-//!     axum::serve(listener, app).await
+//!     // Not `axum::serve`: this one has header-read and keep-alive timeouts and a connection cap.
+//!     sheplang_socketio::serve(listener, app, ServeOptions::default()).await
 //! }
 //! ```
 //!
@@ -103,6 +105,14 @@
 //!
 //! # Security defaults
 //!
+//! - **Connections** ([`serve()`](serve())): a request head must arrive within 10 s, an idle
+//!   keep-alive connection is closed after 5 s, and beyond 10,000 connections (kept under the
+//!   process's open-file limit) a new one is answered `503` at once. Each is a
+//!   [`ServeOptions`] field. A host that serves with `axum::serve` gets none of this.
+//! - **Host** ([`origin`]): every request through the layer must name `localhost`, the
+//!   server's own address or a host listed with
+//!   [`allowed_hosts`](RealtimeServerBuilder::allowed_hosts), or is refused with 403: a
+//!   DNS-rebinding page cannot reach a server on the developer's machine.
 //! - **Origins** ([`origin`]): a browser page from another origin is refused (HTTP 403 on the
 //!   polling and WebSocket handshakes alike) unless listed with
 //!   [`allowed_origins`](RealtimeServerBuilder::allowed_origins); the wildcard is
@@ -114,6 +124,9 @@
 //!   `not authorized`.
 //! - **Input size**: messages over [`max_payload`](RealtimeServerBuilder::max_payload) bytes
 //!   close the connection, on every transport (socketioxide's own WebSocket default is 64 MiB).
+//!   Binary attachments, which the protocol never uses, close the connection as soon as a
+//!   packet announces one (socketioxide would otherwise buffer up to 10 MB of them per
+//!   connection).
 //! - **Hostile input**: anything malformed is answered with an error acknowledgement when the
 //!   client asked for one, and ignored otherwise. A flood of requests is answered in full
 //!   (acknowledgements that do not fit the send queue wait in an outbox); a client that stops
@@ -154,6 +167,7 @@ mod hub;
 pub mod log;
 pub mod origin;
 mod protocol;
+pub mod serve;
 mod server;
 
 pub use builder::{
@@ -163,8 +177,9 @@ pub use builder::{
 pub use error::EmitError;
 pub use hub::Metrics;
 pub use log::{DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, EventLog, MemoryLog};
-pub use origin::Origins;
+pub use origin::{Hosts, Origins};
 pub use protocol::{MAX_PENDING_ACKS, MAX_QUEUED};
+pub use serve::{ConnectionInfo, ServeOptions, serve};
 pub use server::RealtimeServer;
 
 /// The socketioxide this crate is built on, re-exported so hosts name its types

@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use axum::Router;
-use sheplang_socketio::RealtimeServer;
+use sheplang_socketio::{Hosts, RealtimeServer, ServeOptions};
 
 pub use store::{Location, Store, StoreError, TaskPatch};
 
@@ -35,10 +35,17 @@ pub type Realtime = RealtimeServer<tasks::Spec>;
 /// The whole app on one router: the realtime server (`/socket.io/`), the JSON API (`/api/...`)
 /// and the page (everything else, from `web_dir`).
 ///
-/// Only pages served by this server (same origin) may open a realtime connection; the API and
-/// the page need nothing else.
+/// Only pages served by this server (same origin) may open a realtime connection, and only
+/// requests for `localhost` or the server's own address are answered (see [`app_for`]).
 pub fn app(store: Store, web_dir: PathBuf) -> (Router, Realtime) {
-    let (realtime, layer) = Realtime::builder().build();
+    app_for(store, web_dir, Hosts::local())
+}
+
+/// [`app`], answering to these `Host` names besides `localhost` and the server's own address.
+/// The realtime layer wraps the whole router, so its `Host` check (against DNS rebinding)
+/// covers the API and the page too.
+pub fn app_for(store: Store, web_dir: PathBuf, hosts: Hosts) -> (Router, Realtime) {
+    let (realtime, layer) = Realtime::builder().allowed_hosts(hosts).build();
     let router = Router::new()
         .merge(api::routes(store, realtime.clone()))
         .merge(Router::new().fallback(web::serve).with_state(web_dir))
@@ -55,6 +62,10 @@ pub struct Config {
     pub db: Location,
     /// The built page.
     pub web_dir: PathBuf,
+    /// `Host` names to answer besides `localhost` and 127.0.0.1.
+    pub hosts: Vec<String>,
+    /// The connection settings: header-read and keep-alive timeouts, connection cap.
+    pub serve: ServeOptions,
 }
 
 impl Config {
@@ -76,6 +87,8 @@ impl Default for Config {
             port: Config::DEFAULT_PORT,
             db: Location::File(Config::default_db()),
             web_dir: web::default_dir(),
+            hosts: Vec::new(),
+            serve: ServeOptions::default(),
         }
     }
 }
@@ -116,6 +129,7 @@ pub struct Server {
     router: Router,
     realtime: Realtime,
     seeded: usize,
+    options: ServeOptions,
 }
 
 impl Server {
@@ -134,12 +148,13 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|error| StartError::Bind { addr, error })?;
-        let (router, realtime) = app(store, config.web_dir.clone());
+        let (router, realtime) = app_for(store, config.web_dir.clone(), Hosts::list(&config.hosts));
         Ok(Server {
             listener,
             router,
             realtime,
             seeded,
+            options: config.serve.clone(),
         })
     }
 
@@ -161,17 +176,18 @@ impl Server {
         &self.realtime
     }
 
-    /// Serves until `shutdown` completes. Open connections are dropped then, not closed with
-    /// a Socket.IO disconnect, so pages reconnect by themselves when the server is back.
+    /// Serves until `shutdown` completes, with [`sheplang_socketio::serve()`] and the
+    /// configured [`ServeOptions`]. Open connections are dropped then, not closed with a
+    /// Socket.IO disconnect, so pages reconnect by themselves when the server is back.
     ///
     /// # Errors
-    /// When accepting connections fails.
+    /// When the listener has lost its address.
     pub async fn serve(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send,
     ) -> std::io::Result<()> {
         tokio::select! {
-            served = axum::serve(self.listener, self.router) => served,
+            served = sheplang_socketio::serve(self.listener, self.router, self.options) => served,
             () = shutdown => Ok(()),
         }
     }

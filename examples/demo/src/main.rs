@@ -2,21 +2,30 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use sheplang_demo::{Config, Location, Server, tasks};
 
 const USAGE: &str = "\
 sheplang-demo: a live task list; open it in two browser windows and change it in one.
 
-usage: sheplang-demo [--port N] [--db FILE | --memory] [--web DIR]
+usage: sheplang-demo [--port N] [--db FILE | --memory] [--web DIR] [--allowed-host NAME]...
+                     [--header-timeout-ms N] [--keep-alive-timeout-ms N] [--max-connections N]
 
 options:
-  --port N     port on 127.0.0.1 (default 3000, or $PORT); 0 picks a free port
-  --db FILE    SQLite file of the tasks (default $SHEPLANG_DEMO_DB, or
-               sheplang-demo/tasks.sqlite3 in the temporary folder)
-  --memory     keep the tasks in memory only (gone when the server stops)
-  --web DIR    the built page (default $SHEPLANG_DEMO_WEB, or examples/demo/web/dist)
-  -h, --help   this help
+  --port N                  port on 127.0.0.1 (default 3000, or $PORT); 0 picks a free port
+  --db FILE                 SQLite file of the tasks (default $SHEPLANG_DEMO_DB, or
+                            sheplang-demo/tasks.sqlite3 in the temporary folder)
+  --memory                  keep the tasks in memory only (gone when the server stops)
+  --web DIR                 the built page (default $SHEPLANG_DEMO_WEB, or examples/demo/web/dist)
+  --allowed-host NAME       also answer requests for this host name (`name` or `name:port`);
+                            localhost and 127.0.0.1 always are, any other name is refused
+  --header-timeout-ms N     close a connection that has not sent a request head within N ms
+                            (default 10000)
+  --keep-alive-timeout-ms N close a connection idle between requests for N ms (default 5000)
+  --max-connections N       answer 503 to connections beyond N (default 10000, kept under
+                            the open-file limit)
+  -h, --help                this help
 
 The first line on stdout that starts with `http://` is the page's address.";
 
@@ -148,10 +157,33 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Config>, String> {
             "--db" => config.db = Location::File(PathBuf::from(value("a file path")?)),
             "--memory" => config.db = Location::Memory,
             "--web" => config.web_dir = PathBuf::from(value("a folder")?),
+            "--allowed-host" => config.hosts.push(value("a host name")?),
+            "--header-timeout-ms" => {
+                let ms = parse_number(&value("milliseconds")?)?;
+                config.serve = config.serve.header_read_timeout(Duration::from_millis(ms));
+            }
+            "--keep-alive-timeout-ms" => {
+                let ms = parse_number(&value("milliseconds")?)?;
+                config.serve = config.serve.keep_alive_timeout(Duration::from_millis(ms));
+            }
+            "--max-connections" => {
+                let n = parse_number(&value("a number")?)?;
+                config.serve = config
+                    .serve
+                    .max_connections(usize::try_from(n).unwrap_or(usize::MAX));
+            }
             _ => return Err(format!("unknown argument `{arg}`")),
         }
     }
     Ok(Some(config))
+}
+
+fn parse_number(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{text}` is not a positive whole number"))
 }
 
 fn parse_port(text: &str) -> Result<u16, String> {

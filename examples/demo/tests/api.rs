@@ -461,6 +461,7 @@ async fn a_restart_keeps_the_tasks_and_seeds_only_a_new_database() {
         port: 0,
         db: Location::File(dir.path().join("tasks.sqlite3")),
         web_dir: dir.path().join("dist"),
+        ..sheplang_demo::Config::default()
     };
     let first = sheplang_demo::Server::bind(&config)
         .await

@@ -101,6 +101,30 @@ async fn an_oversized_message_closes_only_that_connection() {
 }
 
 #[tokio::test]
+async fn a_binary_attachment_closes_the_connection() {
+    bounded(async {
+        let server = TestServer::start(AllTypes::builder()).await;
+        let mut c = server.client().await;
+        // A binary event that announces 100 attachments, then 99 frames of 99 kB: each is
+        // under `max_payload`, and the protocol has no use for any of them.
+        c.send_raw("45100-[\"subscribe\",{\"_placeholder\":true,\"num\":0}]")
+            .await;
+        for _ in 0..99 {
+            if !c.send_binary(vec![7; 99_000]).await {
+                break;
+            }
+        }
+        assert!(
+            c.is_closed_within(support::WAIT).await,
+            "a packet with binary attachments closes the connection"
+        );
+        server.wait_for_connected_count(0).await;
+        still_serves(&server).await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_long_channel_under_the_payload_limit_is_invalid() {
     bounded(async {
         let server = TestServer::start(AllTypes::builder()).await;

@@ -1,11 +1,11 @@
-//! The authorize hook and the origin guard.
+//! The authorize hook, and the host and origin guard.
 
 mod support;
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sheplang_socketio::{Origins, RealtimeServer};
+use sheplang_socketio::{Hosts, Origins, RealtimeServer};
 use sheplang_socketio_examples::alltypes::{self, Channel};
 use sheplang_socketio_examples::rows;
 use support::{TestServer, bounded};
@@ -258,6 +258,113 @@ async fn any_origin_is_an_explicit_opt_in() {
             header(&r, "access-control-allow-origin"),
             Some("https://anyone.example")
         );
+    })
+    .await;
+}
+
+fn websocket(host: &str, origin: Option<&str>) -> String {
+    let origin = origin
+        .map(|o| format!("Origin: {o}\r\n"))
+        .unwrap_or_default();
+    format!(
+        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}\r\n{origin}\
+         Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+}
+
+fn hello(host: &str) -> String {
+    format!("GET /hello HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+}
+
+#[tokio::test]
+async fn a_foreign_host_is_refused_everywhere() {
+    bounded(async {
+        let server = TestServer::start(AllTypes::builder()).await;
+        let port = server.addr.port();
+        // A DNS-rebinding page: its origin matches its host, which is the attacker's name.
+        let evil = format!("evil.example:{port}");
+        let page = format!("http://{evil}");
+        let r = server.http(&handshake(Some(&page), &evil)).await;
+        assert_eq!(status(&r), 403, "polling handshake: {r}");
+        let r = server.http(&websocket(&evil, Some(&page))).await;
+        assert_eq!(status(&r), 403, "websocket upgrade: {r}");
+        let r = server.http(&handshake(None, &evil)).await;
+        assert_eq!(status(&r), 403, "without an origin: {r}");
+        let r = server.http(&hello(&evil)).await;
+        assert_eq!(status(&r), 403, "the rest of the app: {r}");
+        // Two Host headers, the first a good one.
+        let r = server
+            .http(&format!(
+                "GET /hello HTTP/1.1\r\nHost: {}\r\nHost: {evil}\r\nConnection: close\r\n\r\n",
+                server.addr
+            ))
+            .await;
+        assert_ne!(status(&r), 200, "{r}");
+
+        // localhost and the bound address, any port.
+        for host in [
+            format!("localhost:{port}"),
+            "localhost".to_owned(),
+            server.addr.to_string(),
+        ] {
+            let r = server.http(&handshake(None, &host)).await;
+            assert_eq!(status(&r), 200, "{host}: {r}");
+            let r = server.http(&websocket(&host, None)).await;
+            assert_eq!(status(&r), 101, "{host}: {r}");
+            let r = server.http(&hello(&host)).await;
+            assert_eq!(status(&r), 200, "{host}: {r}");
+        }
+        // Another IP literal than the one the connection came in on.
+        let r = server.http(&hello(&format!("127.0.0.2:{port}"))).await;
+        assert_eq!(status(&r), 403, "{r}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn listed_hosts_are_let_in() {
+    bounded(async {
+        let server = TestServer::start(
+            AllTypes::builder().allowed_hosts(["app.example", "admin.example:8443"]),
+        )
+        .await;
+        for (host, code) in [
+            ("app.example", 200),
+            ("APP.example.:3000", 200),
+            ("admin.example:8443", 200),
+            ("admin.example:8444", 403),
+            ("other.example", 403),
+            ("localhost", 200),
+        ] {
+            let r = server.http(&hello(host)).await;
+            assert_eq!(status(&r), code, "{host}: {r}");
+        }
+        let any = TestServer::start(AllTypes::builder().allowed_hosts(Hosts::any())).await;
+        assert_eq!(status(&any.http(&hello("whatever.example")).await), 200);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_origin_header_must_be_allowed() {
+    bounded(async {
+        let server = TestServer::start(AllTypes::builder()).await;
+        let host = server.addr.to_string();
+        let r = server
+            .http(&format!(
+                "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: {host}\r\n\
+                 Origin: http://{host}\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n"
+            ))
+            .await;
+        assert_eq!(status(&r), 403, "{r}");
+        let r = server
+            .http(&format!(
+                "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: {host}\r\n\
+                 Origin: http://{host}\r\nOrigin: http://{host}\r\nConnection: close\r\n\r\n"
+            ))
+            .await;
+        assert_eq!(status(&r), 200, "{r}");
     })
     .await;
 }

@@ -17,12 +17,14 @@ use tokio::net::{TcpListener, TcpStream};
 /// How long any single wait of a test may take.
 pub const WAIT: Duration = Duration::from_secs(15);
 
-/// Serves `router` on a free port of 127.0.0.1 until the test ends.
+/// Serves `router` on a free port of 127.0.0.1 until the test ends, as the demo does
+/// (`sheplang_socketio::serve`, default options).
 pub async fn serve(router: axum::Router) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        let options = sheplang_socketio::ServeOptions::default();
+        let _ = sheplang_socketio::serve(listener, router, options).await;
     });
     addr
 }

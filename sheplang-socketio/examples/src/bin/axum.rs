@@ -14,7 +14,7 @@ use axum::Router;
 use axum::extract::{Json, Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, post};
-use sheplang_socketio::RealtimeServer;
+use sheplang_socketio::{RealtimeServer, ServeOptions};
 use sheplang_socketio_examples::tasks::{self, Task};
 
 type Realtime = RealtimeServer<tasks::Spec>;
@@ -34,7 +34,8 @@ async fn main() -> std::io::Result<()> {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app).await
+    // Header-read and keep-alive timeouts and a connection cap, unlike `axum::serve`.
+    sheplang_socketio::serve(listener, app, ServeOptions::default()).await
 }
 
 /// Stores the task (not shown) and tells the subscribers of `task`.

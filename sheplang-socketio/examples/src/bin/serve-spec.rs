@@ -9,8 +9,12 @@
 //!            [--deny CHANNEL]... [--panic CHANNEL]... [--hang CHANNEL]... [--slow-ms N]
 //!            [--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS]
 //!            [--log-capacity EVENTS] [--log-max-age-ms N]
-//!            [--exit-on-stdin-eof]
+//!            [--allowed-host NAME]... [--header-timeout-ms N] [--keep-alive-timeout-ms N]
+//!            [--max-connections N] [--exit-on-stdin-eof]
 //! ```
+//!
+//! It serves with [`sheplang_socketio::serve()`]: the connection flags set its
+//! [`ServeOptions`], whose defaults they are otherwise.
 //!
 //! The port is `--port`, else `$PORT`, else 0 (any free port). Once listening it prints one
 //! JSON line on stdout, `{"port":N,"app":"...","fingerprint":"...","pid":N,"generated":"..."}`
@@ -31,14 +35,17 @@ use std::time::Duration;
 
 use axum::Router;
 use sheplang::{Channel as _, Spec};
-use sheplang_socketio::{Origins, RealtimeServer, RealtimeServerBuilder};
+use sheplang_socketio::{Origins, RealtimeServer, RealtimeServerBuilder, ServeOptions};
 use sheplang_socketio_examples::control::{self, Controlled};
 use sheplang_socketio_examples::{GENERATED_DIR, alltypes, bench, edge, tasks};
 use tokio::net::TcpListener;
 
 const USAGE: &str = "usage: serve-spec <tasks|edge|alltypes|bench> [--port N] [--origin URL]... \
 [--any-origin] [--deny CHANNEL]... [--panic CHANNEL]... [--hang CHANNEL]... [--slow-ms N] \
-[--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS] [--log-capacity EVENTS] [--log-max-age-ms N] [--exit-on-stdin-eof]";
+[--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS] \
+[--log-capacity EVENTS] [--log-max-age-ms N] \
+[--allowed-host NAME]... [--header-timeout-ms N] [--keep-alive-timeout-ms N] [--max-connections N] \
+[--exit-on-stdin-eof]";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -55,6 +62,8 @@ struct Options {
     max_buffer_size: Option<usize>,
     log_capacity: Option<usize>,
     log_max_age_ms: Option<u64>,
+    hosts: Vec<String>,
+    serve: ServeOptions,
     exit_on_stdin_eof: bool,
 }
 
@@ -126,6 +135,31 @@ fn parse_args() -> Result<Options, String> {
                         .map_err(|e| format!("--log-max-age-ms: {e}"))?,
                 );
             }
+            "--allowed-host" => options.hosts.push(value("--allowed-host")?),
+            "--header-timeout-ms" => {
+                let ms = value("--header-timeout-ms")?
+                    .parse()
+                    .map_err(|e| format!("--header-timeout-ms: {e}"))?;
+                options.serve = options
+                    .serve
+                    .clone()
+                    .header_read_timeout(Duration::from_millis(ms));
+            }
+            "--keep-alive-timeout-ms" => {
+                let ms = value("--keep-alive-timeout-ms")?
+                    .parse()
+                    .map_err(|e| format!("--keep-alive-timeout-ms: {e}"))?;
+                options.serve = options
+                    .serve
+                    .clone()
+                    .keep_alive_timeout(Duration::from_millis(ms));
+            }
+            "--max-connections" => {
+                let n = value("--max-connections")?
+                    .parse()
+                    .map_err(|e| format!("--max-connections: {e}"))?;
+                options.serve = options.serve.clone().max_connections(n);
+            }
             "--exit-on-stdin-eof" => options.exit_on_stdin_eof = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other if other.starts_with('-') => return Err(format!("unknown option `{other}`")),
@@ -141,11 +175,13 @@ fn parse_args() -> Result<Options, String> {
 
 /// The builder of spec `S` with the options' origins, hook and limits.
 fn configure<S: Spec + Send + Sync>(options: &Options) -> RealtimeServerBuilder<S> {
-    let mut builder = RealtimeServer::<S>::builder().allowed_origins(if options.any_origin {
-        Origins::any()
-    } else {
-        Origins::list(&options.origins)
-    });
+    let mut builder = RealtimeServer::<S>::builder()
+        .allowed_origins(if options.any_origin {
+            Origins::any()
+        } else {
+            Origins::list(&options.origins)
+        })
+        .allowed_hosts(options.hosts.as_slice());
     if !(options.deny.is_empty()
         && options.panic.is_empty()
         && options.hang.is_empty()
@@ -264,7 +300,9 @@ async fn serve(options: Options) -> Result<(), String> {
     };
     // No graceful shutdown: realtime clients may stay connected; the test is over.
     tokio::select! {
-        served = axum::serve(listener, router) => served.map_err(|e| format!("server error: {e}")),
+        served = sheplang_socketio::serve(listener, router, options.serve.clone()) => {
+            served.map_err(|e| format!("server error: {e}"))
+        }
         () = shutdown => Ok(()),
     }
 }

@@ -15,7 +15,7 @@ use axum::Router;
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::Value;
 use sheplang::Spec;
-use sheplang_socketio::{RealtimeServer, RealtimeServerBuilder};
+use sheplang_socketio::{RealtimeServer, RealtimeServerBuilder, ServeOptions};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
@@ -42,8 +42,14 @@ pub struct TestServer<S: Spec> {
 }
 
 impl<S: Spec> TestServer<S> {
-    /// Starts `builder`'s server behind an axum router with one plain route, `/hello`.
+    /// Starts `builder`'s server behind an axum router with one plain route, `/hello`, served
+    /// by [`sheplang_socketio::serve()`] with the default options.
     pub async fn start(builder: RealtimeServerBuilder<S>) -> Self {
+        Self::start_with(builder, ServeOptions::default()).await
+    }
+
+    /// As [`TestServer::start`], with these connection options.
+    pub async fn start_with(builder: RealtimeServerBuilder<S>, options: ServeOptions) -> Self {
         let (realtime, layer) = builder.build();
         let app = Router::new()
             .route("/hello", axum::routing::get(|| async { "hello" }))
@@ -51,7 +57,7 @@ impl<S: Spec> TestServer<S> {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let _ = sheplang_socketio::serve(listener, app, options).await;
         });
         TestServer {
             realtime,
@@ -217,6 +223,12 @@ impl Client {
 
     async fn send_text(&mut self, text: String) {
         let _ = self.ws.send(Message::text(text)).await;
+    }
+
+    /// Sends a binary WebSocket frame (an attachment, as far as Socket.IO is concerned); true
+    /// when it could be written.
+    pub async fn send_binary(&mut self, data: Vec<u8>) -> bool {
+        self.ws.send(Message::binary(data)).await.is_ok()
     }
 
     /// Sends a raw Socket.IO packet (`42[...]`, ...), for malformed input.
