@@ -11,9 +11,9 @@
 //!   not sent a complete request head within it is closed; the clock starts when the server
 //!   starts waiting for a head, so a slow trickle of bytes does not extend it;
 //! - a **keep-alive idle timeout** ([`ServeOptions::keep_alive_timeout`]): a connection with
-//!   no request in progress and no byte in either direction for that long is closed (a long
-//!   poll waiting for events is a request in progress; a WebSocket, once upgraded, keeps its
-//!   own Engine.IO heartbeat);
+//!   no request in progress and no byte in either direction for that long is closed, at the
+//!   latest twice that long after its last request ended (a long poll waiting for events is a
+//!   request in progress; a WebSocket, once upgraded, keeps its own Engine.IO heartbeat);
 //! - a **connection cap** ([`ServeOptions::max_connections`], WebSockets included): beyond it a
 //!   new connection is answered at once with `503 Service Unavailable`, `Retry-After: 1` and
 //!   closed, instead of waiting in the kernel's queue; service resumes as connections close.
@@ -282,7 +282,13 @@ async fn connection<S, B>(
     tokio::pin!(conn);
     let idle = options.keep_alive_timeout;
     loop {
-        let deadline = activity.last() + idle;
+        // While a request is in progress (a long poll may wait for events for 25 s), look
+        // again one timeout later; otherwise when the silence would reach the timeout.
+        let deadline = if activity.in_flight() > 0 {
+            Instant::now() + idle
+        } else {
+            activity.last() + idle
+        };
         tokio::select! {
             _ = conn.as_mut() => return,
             () = tokio::time::sleep_until(deadline) => {

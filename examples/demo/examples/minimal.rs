@@ -5,7 +5,7 @@
 //! `curl -X POST localhost:3000/api/tasks -H 'content-type: application/json' -d '{"title":"x"}'`.
 
 use axum::{Json, Router, extract::State, routing::post};
-use sheplang_socketio::RealtimeServer;
+use sheplang_socketio::{RealtimeServer, ServeOptions};
 
 pub mod tasks {
     sheplang::include_spec!("tasks");
@@ -23,7 +23,8 @@ async fn main() -> std::io::Result<()> {
         .with_state(realtime)
         .layer(layer);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-    axum::serve(listener, app).await
+    // Header-read and keep-alive timeouts and a connection cap (`axum::serve` has none).
+    sheplang_socketio::serve(listener, app, ServeOptions::default()).await
 }
 
 #[derive(serde::Deserialize)]
