@@ -8,9 +8,6 @@ import { TestClient, sleep, within } from './client.js';
 import { createTestDatabase, type TestDatabase } from './prisma-db.js';
 import { startTsServer, type StartedTsServer } from './ts-server.js';
 
-/** How long a subscriber keeps listening once it has the events it expects. */
-export const SETTLE_MS = 150;
-
 /** How long a subscriber waits for the events it expects. */
 const ARRIVE_MS = 5_000;
 
@@ -41,13 +38,20 @@ function readModelEvent(event: string, args: unknown[]): ModelEvent | undefined 
   }
 }
 
+/** Numbers the markers of every subscriber. */
+let markers = 0;
+
 /** A socket.io client subscribed to some channels, collecting the model events it receives. */
 export class Subscriber {
   private seen = 0;
 
-  private constructor(private readonly client: TestClient) {}
+  private constructor(
+    private readonly client: TestClient,
+    private readonly mark: (marker: string) => void,
+  ) {}
 
-  static async connect(url: string, channels: readonly string[]): Promise<Subscriber> {
+  /** `mark` makes the server send a `notification` with the given text, after all it sent before. */
+  static async connect(url: string, channels: readonly string[], mark: (marker: string) => void): Promise<Subscriber> {
     const client = await TestClient.connect(url);
     try {
       for (const channel of channels) {
@@ -57,7 +61,7 @@ export class Subscriber {
       client.close();
       throw error;
     }
-    return new Subscriber(client);
+    return new Subscriber(client, mark);
   }
 
   /** Every model event received so far, in order of arrival. */
@@ -72,7 +76,9 @@ export class Subscriber {
 
   /**
    * The model events received since the last call: waits (bounded) until at least `expected`
-   * have arrived, then listens `SETTLE_MS` longer so that any extra event is caught too.
+   * have arrived, then has the server send a marker notification and waits for it. The server
+   * sent every event of the writes so far before the marker, and one connection keeps its
+   * order, so an extra event cannot arrive later unseen.
    */
   async take(expected: number): Promise<ModelEvent[]> {
     const deadline = Date.now() + ARRIVE_MS;
@@ -83,7 +89,17 @@ export class Subscriber {
       }
       await sleep(10);
     }
-    await sleep(SETTLE_MS);
+    markers += 1;
+    const marker = `marker ${markers}`;
+    const arrived = (): boolean =>
+      this.client.received.some(({ event, args }) => event === 'notification' && args[0] === marker);
+    this.mark(marker);
+    while (!arrived()) {
+      if (Date.now() > deadline + ARRIVE_MS) {
+        assert.fail(`the marker notification did not arrive within ${ARRIVE_MS} ms`);
+      }
+      await sleep(10);
+    }
     const events = this.all().slice(this.seen);
     this.seen += events.length;
     return events;
@@ -149,7 +165,9 @@ export async function startPrismaRig(): Promise<PrismaRig> {
     logs,
     untracked,
     async subscribe(channels = ['task', 'user']) {
-      const subscriber = await Subscriber.connect(server.url, channels);
+      const subscriber = await Subscriber.connect(server.url, channels, (marker) => {
+        server.realtime.broadcastNotification(marker);
+      });
       subscribers.push(subscriber);
       return subscriber;
     },

@@ -4,7 +4,8 @@
 //
 // Every write must yield exactly the events it should, each with the real id, at a client
 // subscribed to the model's channel, and nothing else: a subscriber collects until it has the
-// events expected, then `SETTLE_MS` longer, and the whole list is compared. No timing is asserted.
+// events expected, then until a marker the server sends after them, and the whole list is
+// compared. No timing is asserted.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 

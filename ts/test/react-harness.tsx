@@ -6,7 +6,7 @@ import './react-env.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { cleanup } from '@testing-library/react';
+import { act, cleanup } from '@testing-library/react';
 import type { ReactNode } from 'react';
 
 import {
@@ -14,7 +14,12 @@ import {
   type RealtimeServerOptions,
   type RealtimeSocket,
 } from '../.generated/specs/tasks/ts-server/api/realtime/server.js';
-import type { ModelRealtime, ModelRealtimeOptions } from '../.generated/specs/tasks/ts/contexts/RealtimeContext.js';
+import {
+  useRealtime,
+  type ModelRealtime,
+  type ModelRealtimeOptions,
+  type RealtimeContextValue,
+} from '../.generated/specs/tasks/ts/contexts/RealtimeContext.js';
 import { useTaskRealtime } from '../.generated/specs/tasks/ts/hooks/useTaskRealtime.js';
 import { useUserRealtime } from '../.generated/specs/tasks/ts/hooks/useUserRealtime.js';
 import type { Channel, Task } from '../.generated/specs/tasks/ts/types.js';
@@ -141,6 +146,28 @@ export class Recorder<T> {
   }
 }
 
+/** The provider's value as the last probe rendered it: what `settled` pings through. */
+let lastContext: RealtimeContextValue | null = null;
+
+/**
+ * Waits until everything the page has sent so far has reached the server, and everything the
+ * server sent before has been handled by the page: React's pending work (and the provider's
+ * batched requests) first, then a `ping` over the page's own connection until the server's
+ * ack is back (one connection keeps its order both ways), then React's work again. Whatever
+ * should not have happened until now has had its chance to; no time is waited.
+ */
+export async function settled(): Promise<void> {
+  await act(async () => {});
+  const context = lastContext;
+  if (context === null) {
+    throw new Error('settled() needs a probe rendered inside a <RealtimeProvider>');
+  }
+  await act(async () => {
+    await context.ping(5_000);
+  });
+  await act(async () => {});
+}
+
 export interface TaskProbeProps {
   recorder?: Recorder<ModelRealtime<'Task'>>;
   options?: ModelRealtimeOptions<'Task'>;
@@ -151,6 +178,7 @@ export interface TaskProbeProps {
 /** `useTaskRealtime`, rendered as a user sees it: a status line and the live rows. */
 export function TaskProbe({ recorder, options, testId = 'tasks' }: TaskProbeProps): ReactNode {
   const live = useTaskRealtime(options);
+  lastContext = useRealtime();
   recorder?.values.push(live);
   return (
     <section data-testid={testId}>
@@ -167,6 +195,7 @@ export function TaskProbe({ recorder, options, testId = 'tasks' }: TaskProbeProp
 /** `useUserRealtime`, holding the `user` channel on the same connection. */
 export function UserProbe({ recorder }: { recorder?: Recorder<ModelRealtime<'User'>> }): ReactNode {
   const live = useUserRealtime();
+  lastContext = useRealtime();
   recorder?.values.push(live);
   return <p data-testid="users">{live.items.length}</p>;
 }
@@ -204,6 +233,7 @@ export async function withServer(
     await body(first, started);
   } finally {
     cleanup();
+    lastContext = null;
     for (const server of started) {
       await server.close();
     }

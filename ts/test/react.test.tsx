@@ -8,6 +8,7 @@ import {
   eventually,
   Recorder,
   rowText,
+  settled,
   shownRows,
   sleep,
   startServer,
@@ -42,9 +43,6 @@ import type { Task, User } from '../.generated/specs/tasks/ts/types.js';
 /** WebSocket only: no long-polling requests to wait for when a test closes its server. */
 const WS: RealtimeClientOptions = { transports: ['websocket'] };
 
-/** How long to keep watching for requests that should NOT come. */
-const SETTLE_MS = 250;
-
 const TIMEOUT = { timeout: 60_000 };
 
 /** Reconnects after 0.5 to 1.5 s: time enough to act while the client is away. */
@@ -71,7 +69,7 @@ test('two components on `task`: one connection, one subscribe; the last one out 
       assert.equal(screen.getByTestId('a-status').textContent, 'online');
       assert.equal(screen.getByTestId('b-status').textContent, 'online');
     });
-    await sleep(SETTLE_MS);
+    await settled();
     assert.equal(server.subscribes('task'), 1, 'one subscribe for two components');
     assert.equal(server.connections.length, 1, 'one connection for the whole app');
     assert.equal(server.openConnections(), 1);
@@ -84,7 +82,7 @@ test('two components on `task`: one connection, one subscribe; the last one out 
     });
 
     view.rerender(app(<TaskProbe testId="a" />));
-    await sleep(SETTLE_MS);
+    await settled();
     assert.equal(server.unsubscribes('task'), 0, 'one holder left: no unsubscribe');
     assert.equal(server.members('task'), 1);
     server.realtime.emitModelCreated('Task', task('t2', 'Still live'));
@@ -96,7 +94,7 @@ test('two components on `task`: one connection, one subscribe; the last one out 
     await eventually(() => {
       assert.equal(server.members('task'), 0);
     });
-    await sleep(SETTLE_MS);
+    await settled();
     assert.equal(server.unsubscribes('task'), 1, 'the last holder unsubscribes once');
     assert.equal(server.subscribes('task'), 1);
     assert.equal(server.openConnections(), 1, 'the connection outlives the subscriptions');
@@ -122,7 +120,7 @@ test('<StrictMode> mount, unmount, mount: one connection and one subscription at
       assert.equal(server.members('task'), 1);
       assert.equal(screen.getByTestId('tasks-status').textContent, 'online');
     });
-    await sleep(SETTLE_MS);
+    await settled();
     assert.equal(server.openConnections(), 1, 'one Socket.IO connection');
     assert.equal(server.openTransports(), 1, 'one Engine.IO connection');
     assert.equal(server.connections.length, 1, 'the socket of the discarded first mount never connected');
@@ -138,7 +136,7 @@ test('<StrictMode> mount, unmount, mount: one connection and one subscription at
     await eventually(() => {
       assert.equal(server.members('task'), 1);
     });
-    await sleep(SETTLE_MS);
+    await settled();
     assert.deepEqual(
       server.requests.map((r) => [r.event, r.channel]),
       [
@@ -277,7 +275,7 @@ test('a channel released during an outage is left, even when the session is reco
       10_000,
       'reconnected, holding `user` only',
     );
-    await sleep(SETTLE_MS);
+    await settled();
     assert.equal(server.members('task'), 0);
     assert.equal(server.members('user'), 1);
   });
@@ -498,7 +496,7 @@ test('`load` runs once the channel is subscribed; changes that arrive while it i
     await eventually(() => {
       assert.deepEqual(recorder.latest.items, db.rows());
     });
-    await sleep(SETTLE_MS);
+    await settled();
     assert.equal(calls.length, 1, 'one load, under <StrictMode> too');
     assert.equal(server.subscribes('task'), 1);
   });
@@ -577,7 +575,7 @@ test('after a server restart (no recovery) the hook loads again by itself and en
     assert.deepEqual(reconnects, [false]);
     // `seq` goes on across the reconnection.
     assertIncreasing(recorder.latest.history.map((change) => change.seq), 'seq');
-    await sleep(SETTLE_MS);
+    await settled();
     assert.equal(calls.length, 2, 'one reload per reconnection');
   });
 });
@@ -604,13 +602,13 @@ test('a hook that mounts on a channel already subscribed loads at once, once und
     await eventually(() => {
       assert.equal(server.members('task'), 1);
     });
-    await sleep(SETTLE_MS);
+    await settled();
     view.rerender(app(true));
     await eventually(() => {
       assert.equal(late.latest.loading, false);
       assert.deepEqual(shownRows(view.container, 'late'), ['t1: One']);
     });
-    await sleep(SETTLE_MS);
+    await settled();
     assert.equal(calls, 1);
     assert.equal(server.subscribes('task'), 1, 'no new subscribe for the second holder');
     assert.deepEqual(shownRows(view.container, 'early'), [], 'the hook without `load` keeps its own rows');
@@ -651,7 +649,7 @@ test('a short outage that the server recovers does not load again', TIMEOUT, asy
       10_000,
       'recovered with the missed event',
     );
-    await sleep(SETTLE_MS);
+    await settled();
     assert.equal(calls, 1, 'nothing was missed: no second load');
   });
 });
@@ -818,7 +816,7 @@ test('a new `url` moves the one connection to the new server, with its channels'
       assert.equal(second.members('task'), 1);
       assert.equal(first.openConnections(), 0);
     });
-    await sleep(SETTLE_MS);
+    await settled();
     assert.equal(second.connections.length, 1);
     assert.equal(second.subscribes('task'), 1);
     second.realtime.emitModelCreated('Task', task('t1', 'From the second server'));
