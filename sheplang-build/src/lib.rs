@@ -5,12 +5,15 @@
 //!
 //! `Cargo.toml` of the host crate:
 //!
+//! (Nothing is on crates.io: these are path dependencies into a clone of the repository beside
+//! the crate; `git = "<the repository's URL>"` in place of `path` works too.)
+//!
 //! ```toml
 //! [dependencies]
-//! sheplang = "0.1"
+//! sheplang = { path = "../sheplang/sheplang" }
 //!
 //! [build-dependencies]
-//! sheplang-build = "0.1"
+//! sheplang-build = { path = "../sheplang/sheplang-build" }
 //! ```
 //!
 //! `build.rs`: one call. On a spec error it prints rustc-style diagnostics and stops the build

@@ -39,15 +39,18 @@
 //! **2. `Cargo.toml`**: this crate next to `sheplang`, plus the web framework (axum here) and
 //! Tokio. socketioxide is re-exported ([`socketioxide`]), so it needs no line of its own.
 //!
+//! (Nothing is on crates.io: these are path dependencies into a clone of the repository beside
+//! the crate; `git = "<the repository's URL>"` in place of `path` works too.)
+//!
 //! ```toml
 //! [dependencies]
-//! sheplang = "0.1"
-//! sheplang-socketio = "0.1"
+//! sheplang = { path = "../sheplang/sheplang" }
+//! sheplang-socketio = { path = "../sheplang/sheplang-socketio" }
 //! axum = "0.8"
 //! tokio = { version = "1", features = ["rt-multi-thread", "macros", "net"] }
 //!
 //! [build-dependencies]
-//! sheplang-build = "0.1"
+//! sheplang-build = { path = "../sheplang/sheplang-build" }
 //! ```
 //!
 //! **3. Build the server**, put its layer around the router, and serve it with [`serve()`].

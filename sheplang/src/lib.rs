@@ -32,12 +32,15 @@
 //! **2. `Cargo.toml`**: `sheplang` as a dependency and `sheplang-build` as a build dependency.
 //! Nothing else: generated code reaches serde through this crate.
 //!
+//! (Nothing is on crates.io: these are path dependencies into a clone of the repository beside
+//! the crate; `git = "<the repository's URL>"` in place of `path` works too.)
+//!
 //! ```toml
 //! [dependencies]
-//! sheplang = "0.1"
+//! sheplang = { path = "../sheplang/sheplang" }
 //!
 //! [build-dependencies]
-//! sheplang-build = "0.1"
+//! sheplang-build = { path = "../sheplang/sheplang-build" }
 //! ```
 //!
 //! **3. `build.rs`** compiles the spec into `$OUT_DIR/sheplang/tasks.rs` (and the TypeScript
