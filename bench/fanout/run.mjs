@@ -252,7 +252,7 @@ const commands = {
   rust: () =>
     // The per-client send queue holds a whole burst: Node buffers without limit, and a burst
     // that overflows socketioxide's queue would be dropped (and counted as lost).
-    startProcess(executable, ['bench', '--port', '0', '--exit-on-stdin-eof', '--max-buffer-size', '8192']),
+    startProcess(executable, ['bench', '--port', '0', '--exit-on-stdin-eof']),
 };
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

@@ -153,9 +153,6 @@
 //!
 //! # Differences from the Node server
 //!
-//! - **Resume.** The generated Node server does not implement positions and resume yet; it
-//!   uses Socket.IO's connection state recovery instead (which socketioxide 0.18 does not
-//!   implement).
 //! - **A refused origin** gets an empty 403, where Node's engine.io sends a small JSON body;
 //!   browsers report both as a failed handshake.
 //!

@@ -142,6 +142,8 @@ export async function startServeSpec(spec: RustSpec, args: readonly string[] = [
 /** The shared protocol cases' factory (see test/protocol-cases.ts) for the Rust server. */
 export async function startRustServer(config: ServerConfig = {}): Promise<ServerUnderTest> {
   const args = (config.deny ?? []).flatMap((channel) => ['--deny', channel]);
+  if (config.logCapacity !== undefined) args.push('--log-capacity', String(config.logCapacity));
+  if (config.maxBufferedPackets !== undefined) args.push('--max-buffer-size', String(config.maxBufferedPackets));
   const server = await startServeSpec('tasks', args);
   const emit = async (event: string, args: unknown[]): Promise<void> => {
     await server.control('/control/emit', { event, args });
@@ -152,6 +154,16 @@ export async function startRustServer(config: ServerConfig = {}): Promise<Server
     emitUpdated: (model, row) => emit('model_updated', [model, row]),
     emitDeleted: (model, id) => emit('model_deleted', [model, id]),
     notify: (message, data) => emit('notification', data === undefined ? [message] : [message, data]),
+    async emitCreatedMany(model, rows) {
+      await server.control('/control/emit-batch', {
+        events: rows.map((row) => ({ event: 'model_created', args: [model, row] })),
+      });
+    },
+    async overflowDisconnects() {
+      const response = await fetch(`${server.url}/control/stats`);
+      const stats = (await response.json()) as { metrics: { overflowDisconnects: number } };
+      return stats.metrics.overflowDisconnects;
+    },
     close: () => server.stop(),
   };
 }

@@ -32,25 +32,13 @@ export async function within<T>(promise: Promise<T>, ms: number, message: string
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * With connection state recovery on, a Socket.IO server appends the packet's offset (a string)
- * as the last argument of every event it sends, and socket.io-client passes it on to the
- * listeners (it keeps the last one to resume from). That is transport, not protocol: drop it,
- * so that the cases read the same against servers with and without recovery. The client knows
- * recovery is on when the server gave it a private session id (`_pid`).
- */
-function withoutOffset(socket: LooseSocket, args: unknown[]): unknown[] {
-  const recovering = typeof Reflect.get(socket, '_pid') === 'string';
-  return recovering && typeof args.at(-1) === 'string' ? args.slice(0, -1) : args;
-}
-
 export class TestClient {
   readonly received: Received[] = [];
   private readonly listeners = new Set<() => void>();
 
   private constructor(readonly socket: LooseSocket) {
     socket.onAny((event: string, ...args: unknown[]) => {
-      this.received.push({ event, args: withoutOffset(socket, args) });
+      this.received.push({ event, args });
       for (const listener of this.listeners) listener();
     });
     socket.on('disconnect', () => {

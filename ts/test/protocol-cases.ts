@@ -24,6 +24,10 @@ export interface ServerUnderTest {
   emitUpdated<M extends ModelName>(model: M, row: Models[M]): Promise<void>;
   emitDeleted(model: ModelName, id: string): Promise<void>;
   notify(message: string, data?: unknown): Promise<void>;
+  /** `model_created` for each row, in order (one request for the Rust server). */
+  emitCreatedMany<M extends ModelName>(model: M, rows: readonly Models[M][]): Promise<void>;
+  /** How many clients the server disconnected because their send queue overflowed. */
+  overflowDisconnects(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -31,6 +35,10 @@ export interface ServerUnderTest {
 export interface ServerConfig {
   /** Channels the host's authorize hook refuses. */
   deny?: readonly Channel[];
+  /** Events the log keeps per channel. */
+  logCapacity?: number;
+  /** Packets that may wait for one client. */
+  maxBufferedPackets?: number;
 }
 
 export type StartServer = (config: ServerConfig) => Promise<ServerUnderTest>;
@@ -44,8 +52,6 @@ export interface CaseContext {
 export interface ProtocolCase {
   name: string;
   config?: ServerConfig;
-  /** Needs Socket.IO connection state recovery on the server. */
-  needsRecovery?: boolean;
   run(context: CaseContext): Promise<void>;
 }
 
@@ -333,46 +339,146 @@ export const PROTOCOL_CASES: readonly ProtocolCase[] = [
       await server.notify('deployed', { version: 3 });
       for (const client of [a, b]) {
         const plain = await client.waitFor('notification', (args) => args[0] === 'maintenance at noon');
-        // No data: absent, or null (which keeps `data` in its place for any trailing argument).
-        assert.ok(
-          plain.args.length === 1 || (plain.args.length === 2 && plain.args[1] === null),
-          JSON.stringify(plain.args),
-        );
-        assert.equal(plain.args[0], 'maintenance at noon');
+        // No data: the message alone, on both servers.
+        assert.deepEqual(plain.args, ['maintenance at noon']);
         const withData = await client.waitFor('notification', (args) => args[0] === 'deployed');
         assert.deepEqual(withData.args, ['deployed', { version: 3 }]);
       }
     },
   },
   {
-    name: 'a client back from a short outage gets the events it missed',
-    needsRecovery: true,
+    name: 'positions: only a client that subscribes with options gets the trailing `seq`',
     async run({ server, connect }) {
-      const client = await connect({ reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
-      assert.deepEqual(await subscribe(client, 'task'), OK);
+      const old = await connect();
+      const positioned = await connect();
+      assert.deepEqual(await subscribe(old, 'task'), OK);
+      const answer = await subscribeWith(positioned, 'task', {});
+      assert.equal(answer.seq, 0);
       await server.emitCreated('Task', task);
-      await client.waitFor('model_created');
-
-      // Cut the transport under the socket, as a network drop would.
+      await server.emitUpdated('Task', { ...task, done: true });
+      await server.emitDeleted('Task', task.id);
+      await barrier(server, old, positioned);
+      // Today's arity for the old form: a fixed-arity handler keeps working.
+      assert.deepEqual(
+        modelEvents(old).map((r) => [r.event, r.args.length]),
+        [
+          ['model_created', 2],
+          ['model_updated', 2],
+          ['model_deleted', 2],
+        ],
+      );
+      assert.deepEqual(
+        modelEvents(positioned).map((r) => [r.event, r.args.at(-1)]),
+        [
+          ['model_created', 1],
+          ['model_updated', 2],
+          ['model_deleted', 3],
+        ],
+      );
+      assert.deepEqual(modelEvents(positioned)[2]?.args, ['Task', 'task-1', 3]);
+    },
+  },
+  {
+    name: 'a client back from a 2 s disconnect during 1,000 events gets every event exactly once, in order',
+    async run({ server, connect }) {
+      const client = await connect({
+        reconnection: true,
+        reconnectionDelay: 2_000,
+        reconnectionDelayMax: 2_000,
+        randomizationFactor: 0,
+      });
+      const resumer = new Resumer(client, 'task');
+      await resumer.start();
+      const rows = Array.from({ length: 1_000 }, (_, i) => ({ ...task, id: `t-${i + 1}` }));
+      await server.emitCreatedMany('Task', rows.slice(0, 300));
+      await resumer.until(300);
+      // Cut the transport under the socket, as a network drop would; it comes back in 2 s.
       const down = client.disconnected();
       client.socket.io.engine.close();
       await down;
-      await server.emitUpdated('Task', { ...task, done: true });
-      await server.emitDeleted('Task', task.id);
-
-      await within(
-        new Promise<void>((resolve) => client.socket.once('connect', () => resolve())),
-        5_000,
-        'no reconnection',
+      await server.emitCreatedMany('Task', rows.slice(300));
+      await resumer.until(1_000, 20_000);
+      await barrier(server, client);
+      assert.deepEqual(
+        positionedIds(client),
+        rows.map((row, i) => [row.id, i + 1]),
+        'every event exactly once, in order',
       );
-      assert.equal(client.socket.recovered, true, 'the session was not recovered');
-      const updated = await client.waitFor('model_updated');
-      const deleted = await client.waitFor('model_deleted');
-      assert.deepEqual(updated.args, ['Task', { ...task, done: true }]);
-      assert.deepEqual(deleted.args, ['Task', 'task-1']);
-      // Still subscribed without asking again.
-      await server.emitCreated('Task', { ...task, id: 'task-4' });
-      await client.waitFor('model_created', (args) => idOf(args[1]) === 'task-4');
+    },
+  },
+  {
+    name: 'a `since` older than the log answers `reset`, and the events after it follow',
+    config: { logCapacity: 5 },
+    async run({ server, connect }) {
+      const first = await connect();
+      const answer = await subscribeWith(first, 'task', {});
+      await server.emitCreatedMany(
+        'Task',
+        Array.from({ length: 12 }, (_, i) => ({ ...task, id: `t-${i + 1}` })),
+      );
+      await barrier(server, first);
+      first.close();
+      const back = await connect();
+      const reset = await subscribeWith(back, 'task', { since: 3, epoch: answer.epoch });
+      assert.deepEqual([reset.reset, reset.seq], [true, 12]);
+      const other = await subscribeWith(back, 'user', { since: 3, epoch: 'another log' });
+      assert.equal(other.reset, true);
+      await server.emitCreated('Task', { ...task, id: 't-13' });
+      await barrier(server, back);
+      assert.deepEqual(positionedIds(back), [['t-13', 13]]);
+      // Still held: replayed, then live.
+      const replayed = await subscribeWith(back, 'task', { since: 11, epoch: answer.epoch });
+      assert.equal(replayed.reset, undefined);
+      await back.waitFor('model_created', (args) => args[2] === 12);
+    },
+  },
+  {
+    name: 'a stalled reader is disconnected, comes back, resumes and ends with every event',
+    config: { logCapacity: 50_000 },
+    async run({ server, connect }) {
+      const client = await connect();
+      const resumer = new Resumer(client, 'task');
+      await resumer.start();
+      // Stop reading: the socket's data stays in the kernel, then in the server's queue.
+      const tcp = underlyingSocket(client);
+      tcp.pause();
+      const title = 'x'.repeat(2_000);
+      const rows = Array.from({ length: 20_000 }, (_, i) => ({ ...task, id: `t-${i + 1}`, title }));
+      await server.emitCreatedMany('Task', rows);
+      await eventuallyTrue(async () => (await server.overflowDisconnects()) === 1, 20_000, 'no overflow disconnect');
+      tcp.resume();
+      await resumer.until(20_000, 60_000);
+      await barrier(server, client);
+      assert.deepEqual(
+        positionedIds(client).map(([, seq]) => seq),
+        rows.map((_, i) => i + 1),
+        'every event exactly once, in order',
+      );
+      assert.ok(resumer.reconnections >= 1, 'the client was not disconnected');
+      assert.equal(await server.overflowDisconnects(), 1);
+    },
+  },
+  {
+    name: 'malformed calls with an ack get the documented answer (the ack is the last argument)',
+    async run(context) {
+      const client = await context.connect();
+      assert.deepEqual(await client.request('subscribe', []), refused('invalid channel'));
+      assert.deepEqual(await client.request('subscribe', ['task', 1]), OK);
+      assert.deepEqual(await client.request('subscribe', ['task', 'x', 2]), OK);
+      assert.deepEqual(await client.request('subscribe', ['nope', 1]), refused('unknown channel "nope"'));
+      for (const since of [-1, 1.5, '3', 2 ** 53]) {
+        assert.deepEqual(
+          await client.request('subscribe', ['task', { since, epoch: 'e' }]),
+          refused('invalid options'),
+          String(since),
+        );
+      }
+      assert.deepEqual(await client.request('subscribe', ['task', { epoch: 5 }]), refused('invalid options'));
+      assert.deepEqual(await client.request('unsubscribe', []), refused('invalid channel'));
+      assert.deepEqual(await client.request('unsubscribe', ['task', 1]), OK);
+      assert.deepEqual(await client.request('ping', ['x']), []);
+      assert.deepEqual(await client.request('ping', [1, 2, 3]), []);
+      await stillServing(context, client);
     },
   },
 ];
@@ -381,4 +487,89 @@ export const PROTOCOL_CASES: readonly ProtocolCase[] = [
 function withoutNulls(row: unknown): unknown {
   if (typeof row !== 'object' || row === null || Array.isArray(row)) return row;
   return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== null));
+}
+
+/** What a subscribe with options answers. */
+interface Positioned {
+  ok: true;
+  epoch: string;
+  seq: number;
+  reset?: true;
+}
+
+async function subscribeWith(client: TestClient, channel: string, options: object): Promise<Positioned> {
+  const [answer] = await client.request('subscribe', [channel, options]);
+  assert.ok(typeof answer === 'object' && answer !== null && Reflect.get(answer, 'ok') === true, JSON.stringify(answer));
+  return answer as Positioned;
+}
+
+/** The `[id, seq]` of every positioned `model_created` the client received, in order. */
+function positionedIds(client: TestClient): [unknown, unknown][] {
+  return client.all('model_created').map((r) => {
+    assert.equal(r.args.length, 3, JSON.stringify(r.args));
+    return [idOf(r.args[1]), r.args[2]];
+  });
+}
+
+/**
+ * A client written from docs/wire.md: subscribes with options, keeps the last position, and
+ * after every reconnection (calling `connect()` itself after a server disconnect) subscribes
+ * again from it.
+ */
+class Resumer {
+  last = 0;
+  epoch: string | undefined;
+  reconnections = 0;
+
+  constructor(
+    private readonly client: TestClient,
+    private readonly channel: string,
+  ) {
+    const socket = client.socket;
+    socket.on('model_created', (...args: unknown[]) => {
+      const seq = args[2];
+      if (typeof seq === 'number' && seq > this.last) this.last = seq;
+    });
+    socket.on('disconnect', (reason: string) => {
+      if (reason === 'io server disconnect') socket.connect();
+    });
+    socket.on('connect', () => {
+      this.reconnections += 1;
+      void this.subscribe();
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.subscribe();
+  }
+
+  private async subscribe(): Promise<void> {
+    const options = this.epoch === undefined ? {} : { since: this.last, epoch: this.epoch };
+    const answer = await subscribeWith(this.client, this.channel, options);
+    assert.equal(answer.reset, undefined, 'the log should still hold what was missed');
+    this.epoch = answer.epoch;
+  }
+
+  /** Waits until the event at position `seq` arrived. */
+  async until(seq: number, timeoutMs = 10_000): Promise<void> {
+    await this.client.waitFor('model_created', (args) => args[2] === seq, timeoutMs);
+  }
+}
+
+/** The TCP socket under a WebSocket client (Node's `ws`), to stop reading from it. */
+function underlyingSocket(client: TestClient): { pause(): void; resume(): void } {
+  const transport: unknown = Reflect.get(client.socket.io.engine, 'transport');
+  const ws: unknown = typeof transport === 'object' && transport !== null ? Reflect.get(transport, 'ws') : undefined;
+  const tcp: unknown = typeof ws === 'object' && ws !== null ? Reflect.get(ws, '_socket') : undefined;
+  assert.ok(typeof tcp === 'object' && tcp !== null && 'pause' in tcp && 'resume' in tcp, 'no TCP socket under the client');
+  return tcp as { pause(): void; resume(): void };
+}
+
+/** Polls `condition` (a server counter) until it holds, within `timeoutMs`. */
+async function eventuallyTrue(condition: () => Promise<boolean>, timeoutMs: number, message: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${message} (after ${timeoutMs} ms)`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

@@ -91,7 +91,7 @@ export async function startServer(port = 0, options: RealtimeServerOptions = {})
     connections,
     subscribes: (channel) => count('subscribe', channel),
     unsubscribes: (channel) => count('unsubscribe', channel),
-    members: (channel) => realtime.io.of('/').adapter.rooms.get(channel)?.size ?? 0,
+    members: (channel) => realtime.getSubscriberCount(channel),
     openConnections: () => realtime.getConnectedCount(),
     openTransports: () => realtime.io.engine.clientsCount,
     close() {

@@ -15,9 +15,6 @@ import { PROTOCOL_CASES, runCase, type ProtocolCase } from './protocol-cases.js'
 const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map();
 
 function options(protocolCase: ProtocolCase): { timeout: number; skip?: string; todo?: string } {
-  if (protocolCase.needsRecovery === true) {
-    return { timeout: 60_000, skip: 'socketioxide 0.18 has no connection state recovery' };
-  }
   const todo = KNOWN_DIFFERENCES.get(protocolCase.name);
   return todo === undefined ? { timeout: 60_000 } : { timeout: 60_000, todo };
 }

@@ -20,6 +20,8 @@ export async function startTsServer(
   const deny = new Set(config.deny ?? []);
   const realtime = new RealtimeServer(httpServer, {
     ...(deny.size > 0 ? { authorize: (_socket, channel) => !deny.has(channel) } : {}),
+    ...(config.logCapacity === undefined ? {} : { logCapacity: config.logCapacity }),
+    ...(config.maxBufferedPackets === undefined ? {} : { maxBufferedPackets: config.maxBufferedPackets }),
     ...options,
   });
   await new Promise<void>((resolve, reject) => {
@@ -41,6 +43,12 @@ export async function startTsServer(
     },
     async notify(message, data) {
       realtime.broadcastNotification(message, data);
+    },
+    async emitCreatedMany(model, rows) {
+      for (const row of rows) realtime.emitModelCreated(model, row);
+    },
+    async overflowDisconnects() {
+      return realtime.metrics().overflowDisconnects;
     },
     async close() {
       await realtime.close();

@@ -35,7 +35,8 @@ export function options(): RealtimeServer {
       void wrong;
       return socket.data['userId'] !== undefined && channel !== 'user';
     },
-    recoveryMs: false,
+    maxBufferedPackets: 1_000,
+    logCapacity: 1_000,
     maxPayloadBytes: 10_000,
     logger: console,
   });

@@ -14,9 +14,10 @@
  * - Channels are reference-counted: two components on the same channel subscribe once, and the
  *   last one to let go unsubscribes. Requests go out once the current burst of renders is over,
  *   so `<StrictMode>`'s extra effect run costs nothing on the wire.
- * - Every held channel is subscribed again on each `connect`, so a reconnection keeps receiving
- *   events even when the server lost the session; the server's connection state recovery also
- *   replays what a short outage missed, and a channel released during the outage is left then.
+ * - Channels are subscribed with positions (docs/wire.md, "Positions and resume"): every held
+ *   channel is subscribed again on each `connect` from the last position applied, so the
+ *   server replays what an outage missed (each event applied once), or answers `reset` and the
+ *   hooks load again. A server that disconnects a client for falling behind is rejoined at once.
  *   A holder can ask to hear when its channel is subscribed, and whether it may have missed
  *   events since it last heard: that is when a hook's `load` fetches its rows.
  * - Every model event gets a number, `seq`, one more than the last one the provider received:
@@ -44,12 +45,23 @@ import {
   type ModelEventArgs,
   type ModelName,
   type Models,
+  type PositionedEventArgs,
   type ServerInfo,
   type ServerToClientEvents,
 } from '../types.js';
 
 /** The typed client socket. */
 export type RealtimeClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** The model events of channels subscribed with options, as the provider listens to them. */
+type PositionedSocket = Socket<
+  {
+    model_created: (...args: PositionedEventArgs) => void;
+    model_updated: (...args: PositionedEventArgs) => void;
+    model_deleted: (model: ModelName, id: string, seq?: number) => void;
+  },
+  ClientToServerEvents
+>;
 
 /** socket.io-client's options (`auth`, `path`, `transports`, `reconnectionDelayMax`, ...). */
 export type RealtimeClientOptions = Partial<ManagerOptions & SocketOptions>;
@@ -153,8 +165,13 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
       setError(null);
       channels.connected(next);
     };
-    const onDisconnect = (): void => {
+    const onDisconnect = (reason: string): void => {
       channels.disconnected(next);
+      if (reason === 'io server disconnect' && socketRef.current === next) {
+        // The server let go of a client that fell behind (docs/wire.md, "Slow clients"):
+        // socket.io-client does not come back by itself after that; resume now.
+        next.connect();
+      }
       setStatus(next.active ? 'connecting' : 'disconnected');
     };
     const onConnectError = (cause: Error): void => {
@@ -164,22 +181,31 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
     const onConnected = (info: ServerInfo): void => {
       setServer(info);
     };
-    const onCreated = (...args: ModelEventArgs): void => {
-      feed.publish({ kind: 'created', args });
+    // The channels are subscribed with options: a position follows the arguments.
+    const onCreated = (...args: PositionedEventArgs): void => {
+      if (channels.isNew(args[0], args[2])) {
+        feed.publish({ kind: 'created', args: [args[0], args[1]] as ModelEventArgs });
+      }
     };
-    const onUpdated = (...args: ModelEventArgs): void => {
-      feed.publish({ kind: 'updated', args });
+    const onUpdated = (...args: PositionedEventArgs): void => {
+      if (channels.isNew(args[0], args[2])) {
+        feed.publish({ kind: 'updated', args: [args[0], args[1]] as ModelEventArgs });
+      }
     };
-    const onDeleted = (model: ModelName, id: string): void => {
-      feed.publish({ kind: 'deleted', model, id });
+    const onDeleted = (model: ModelName, id: string, seq?: number): void => {
+      if (channels.isNew(model, seq)) {
+        feed.publish({ kind: 'deleted', model, id });
+      }
     };
     next.on('connect', onConnect);
     next.on('disconnect', onDisconnect);
     next.on('connect_error', onConnectError);
     next.on('connected', onConnected);
-    next.on('model_created', onCreated);
-    next.on('model_updated', onUpdated);
-    next.on('model_deleted', onDeleted);
+    // The event maps describe the old two-argument form; these listeners take the position too.
+    const positioned = next as unknown as PositionedSocket;
+    positioned.on('model_created', onCreated);
+    positioned.on('model_updated', onUpdated);
+    positioned.on('model_deleted', onDeleted);
     socketRef.current = next;
     setSocket(next);
     setStatus('connecting');
@@ -189,9 +215,9 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
       next.off('disconnect', onDisconnect);
       next.off('connect_error', onConnectError);
       next.off('connected', onConnected);
-      next.off('model_created', onCreated);
-      next.off('model_updated', onUpdated);
-      next.off('model_deleted', onDeleted);
+      positioned.off('model_created', onCreated);
+      positioned.off('model_updated', onUpdated);
+      positioned.off('model_deleted', onDeleted);
       next.disconnect();
       channels.detach(next);
       if (socketRef.current === next) {
@@ -284,6 +310,11 @@ class ChannelBook {
   private readonly joined = new Map<Channel, number>();
   /** The joined channels whose latest `subscribe` the server answered on this connection. */
   private readonly answered = new Set<Channel>();
+  /**
+   * Channel -> the last position applied and the log it came from (docs/wire.md, "Positions
+   * and resume"): kept across reconnections and sockets, dropped when the channel is let go.
+   */
+  private readonly positions = new Map<Channel, { last: number; epoch: string | null }>();
   private readonly onError: (error: Error) => void;
   private socket: RealtimeClientSocket | null = null;
   private lastRequest = 0;
@@ -314,18 +345,8 @@ class ChannelBook {
     if (this.socket !== socket) {
       return;
     }
-    // socket.io-client leaves `recovered` undefined when the server offers no recovery.
-    if (socket.recovered === true) {
-      // The server gave the session its rooms back, also those released during the outage.
-      for (const channel of this.joined.keys()) {
-        if (!this.held.has(channel)) {
-          socket.emit('unsubscribe', channel);
-        }
-      }
-    } else {
-      this.stale();
-    }
-    // Every held channel again: the server may have lost the session, or a request in flight.
+    // Every held channel again, from its last position: the server replays what the outage
+    // missed, or answers `reset` (then the holders load again).
     this.joined.clear();
     this.answered.clear();
     this.sync();
@@ -385,8 +406,30 @@ class ChannelBook {
         return;
       }
       this.held.delete(channel);
+      this.positions.delete(channel);
       this.schedule();
     };
+  }
+
+  /**
+   * Whether a model event with position `seq` is new: `false` for one already applied (a
+   * replay overlapping what arrived). Events without a position are always new.
+   */
+  isNew(model: ModelName, seq: number | undefined): boolean {
+    if (typeof seq !== 'number') {
+      return true;
+    }
+    const channel = CHANNEL_OF[model];
+    const position = this.positions.get(channel);
+    if (position === undefined) {
+      this.positions.set(channel, { last: seq, epoch: null });
+      return true;
+    }
+    if (seq <= position.last) {
+      return false;
+    }
+    position.last = seq;
+    return true;
   }
 
   /** Events may have been lost: every holder hears `recovered: false` next. */
@@ -445,13 +488,18 @@ class ChannelBook {
     this.lastRequest += 1;
     const id = this.lastRequest;
     this.joined.set(channel, id);
+    const position = this.positions.get(channel);
+    const options =
+      position?.epoch === undefined || position.epoch === null ? {} : { since: position.last, epoch: position.epoch };
     socket
       .timeout(SUBSCRIBE_TIMEOUT_MS)
-      .emitWithAck('subscribe', channel)
+      .emitWithAck('subscribe', channel, options)
       .then(
         (result) => {
           if (!result.ok) {
             this.onError(new Error(`cannot subscribe to \`${channel}\`: ${result.error}`));
+          } else if (socket === this.socket && this.joined.get(channel) === id) {
+            this.positioned(channel, options.since !== undefined, result);
           }
           this.answer(socket, channel, id);
         },
@@ -460,6 +508,26 @@ class ChannelBook {
           this.answer(socket, channel, id);
         },
       );
+  }
+
+  /** A subscription with positions was answered: the position to go on from, and whether to load. */
+  private positioned(
+    channel: Channel,
+    resumed: boolean,
+    result: { epoch: string; seq: number; reset?: true },
+  ): void {
+    const position = this.positions.get(channel);
+    if (position === undefined || position.epoch !== result.epoch) {
+      // A fresh subscription or another log: positions start from its answer.
+      this.positions.set(channel, { last: Math.max(position?.epoch === null ? position.last : 0, result.seq), epoch: result.epoch });
+    } else if (result.reset === true) {
+      position.last = Math.max(position.last, result.seq);
+    }
+    if (!resumed || result.reset === true) {
+      for (const holder of this.holders.get(channel) ?? []) {
+        holder.current = false;
+      }
+    }
   }
 
   /** The server answered request `id`: when it is the channel's latest, tell its holders. */
@@ -620,7 +688,7 @@ export function useModelRealtime<M extends ModelName>(
   model: M,
   options: ModelRealtimeOptions<M> = {},
 ): ModelRealtime<M> {
-  const { socket, status, isConnected, error, subscribe, listen, ping } = useRealtime();
+  const { status, isConnected, error, subscribe, listen, ping } = useRealtime();
   const [live, setLive] = useState<LiveRows<M>>(() => ({
     byId: indexById(options.initial ?? []),
     history: [],
@@ -681,15 +749,18 @@ export function useModelRealtime<M extends ModelName>(
     [listen, model],
   );
 
-  useEffect(
-    () =>
-      subscribe(CHANNEL_OF[model], (recovered) => {
-        if (!recovered && latest.current.load !== undefined) {
-          void refresh();
-        }
-      }),
-    [subscribe, model, refresh],
-  );
+  useEffect(() => {
+    let toldBefore = false;
+    return subscribe(CHANNEL_OF[model], (recovered) => {
+      if (toldBefore) {
+        latest.current.onReconnect?.(recovered);
+      }
+      toldBefore = true;
+      if (!recovered && latest.current.load !== undefined) {
+        void refresh();
+      }
+    });
+  }, [subscribe, model, refresh]);
 
   useEffect(
     () => () => {
@@ -698,24 +769,6 @@ export function useModelRealtime<M extends ModelName>(
     },
     [],
   );
-
-  useEffect(() => {
-    if (socket === null) {
-      return undefined;
-    }
-    let connectedBefore = socket.connected;
-    const onConnect = (): void => {
-      if (connectedBefore) {
-        // socket.io-client leaves `recovered` undefined when the server offers no recovery.
-        latest.current.onReconnect?.(socket.recovered === true);
-      }
-      connectedBefore = true;
-    };
-    socket.on('connect', onConnect);
-    return () => {
-      socket.off('connect', onConnect);
-    };
-  }, [socket]);
 
   const reset = useCallback((items: readonly Models[M][]): void => {
     setLive((previous) => ({ ...previous, byId: indexById(items) }));

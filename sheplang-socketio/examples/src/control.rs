@@ -7,6 +7,7 @@
 //! | route | body | does |
 //! |---|---|---|
 //! | `POST /control/emit` | `{"event": "model_created", "args": ["Task", {...}]}` | parses the event with the generated `ServerToClient::parse` (so the row must match the spec) and sends it through the typed API (`emit_created`, ...) |
+//! | `POST /control/emit-batch` | `{"events": [{"event": ..., "args": [...]}, ...]}` | each as `/control/emit`, in order |
 //! | `GET /control/stats` | | `{"connected": n, "subscribers": {"task": n, ...}, "epoch": "...", "metrics": {"overflowDisconnects": n, ...}}` |
 //! | `POST /control/samples` | | all-types spec only: emits the Rust-made rows of [`crate::rows`] |
 //! | `POST /control/burst?count=K&batch=B&payload=N&rate=R` | | bench spec only: emits `K` `Tick` rows, each with `sentAt` = now (ms since the epoch) and a text of `N` bytes; as fast as possible, yielding every `B` (`rate` 0), or paced at `R` events per second, `B` at a time |
@@ -116,6 +117,10 @@ impl Controlled for bench::Spec {
 pub fn router<S: Controlled>(server: RealtimeServer<S>) -> Router {
     Router::new()
         .route("/control/emit", post(emit::<S>))
+        .route(
+            "/control/emit-batch",
+            post(emit_batch::<S>).layer(axum::extract::DefaultBodyLimit::max(256 << 20)),
+        )
         .route("/control/stats", get(stats::<S>))
         .with_state(server)
 }
@@ -174,6 +179,37 @@ async fn emit<S: Controlled>(
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
     }
+}
+
+/// `POST /control/emit-batch` with `{"events": [{"event": ..., "args": [...]}, ...]}`: each as
+/// `/control/emit`, in order; stops at the first that does not fit the spec.
+async fn emit_batch<S: Controlled>(
+    State(server): State<RealtimeServer<S>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let request: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("invalid JSON: {e}")).into_response(),
+    };
+    let Some(events) = request.get("events").and_then(Value::as_array) else {
+        return (StatusCode::BAD_REQUEST, "expected {\"events\": [...]}").into_response();
+    };
+    for (i, one) in events.iter().enumerate() {
+        let (Some(event), Some(args)) = (
+            one.get("event").and_then(Value::as_str),
+            one.get("args").and_then(Value::as_array),
+        ) else {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("event {i}: expected {{\"event\": string, \"args\": [...]}}"),
+            )
+                .into_response();
+        };
+        if let Err(e) = S::emit(&server, event, args) {
+            return (StatusCode::BAD_REQUEST, format!("event {i}: {e}")).into_response();
+        }
+    }
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn stats<S: Controlled>(State(server): State<RealtimeServer<S>>) -> Response {

@@ -19,6 +19,7 @@
  */
 
 import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 
@@ -81,10 +82,21 @@ export interface RealtimeServerOptions {
   /** Where to log. Default: nowhere. `console` works. */
   logger?: RealtimeLogger;
   /**
-   * Connection state recovery: a client that comes back within this many milliseconds gets
-   * its rooms back and the events it missed. `false` turns it off. Default: 120 000.
+   * The log that numbers every model event and replays what a resuming client missed
+   * (docs/wire.md, "Positions and resume"). Default: a `MemoryLog` with `logCapacity` and
+   * `logMaxAgeMs`.
    */
-  recoveryMs?: number | false;
+  log?: EventLog;
+  /** How many events the default log keeps per channel. Default: 10 000. */
+  logCapacity?: number;
+  /** How long the default log keeps an event, in milliseconds. Default: 300 000. */
+  logMaxAgeMs?: number;
+  /**
+   * How many packets may wait for one slow client. A client past it is never skipped
+   * silently: it leaves its channels and is disconnected once it has read what was queued
+   * (it resumes when it reconnects). Default: 4 096.
+   */
+  maxBufferedPackets?: number;
   /** The largest message a client may send, in bytes (`maxHttpBufferSize`). Default: 100 000. */
   maxPayloadBytes?: number;
   /** The HTTP path of the endpoint. Default: `/socket.io`. */
@@ -94,7 +106,117 @@ export interface RealtimeServerOptions {
 /** A channel longer than this many UTF-8 bytes is refused as `invalid channel`. */
 const MAX_CHANNEL_BYTES = 256;
 const DEFAULT_AUTHORIZE_TIMEOUT_MS = 10_000;
-const DEFAULT_RECOVERY_MS = 120_000;
+const DEFAULT_LOG_CAPACITY = 10_000;
+const DEFAULT_LOG_MAX_AGE_MS = 300_000;
+const DEFAULT_MAX_BUFFERED_PACKETS = 4_096;
+/** The largest integer a `since` may be. */
+const MAX_SINCE = Number.MAX_SAFE_INTEGER;
+
+/** The three model events. */
+export type ModelEventName = 'model_created' | 'model_updated' | 'model_deleted';
+
+/** One model event as a log keeps it: the event, the model name and the row (or the id). */
+export interface LogEvent {
+  event: ModelEventName;
+  model: ModelName;
+  payload: unknown;
+}
+
+/** An event with its position in its channel's log. */
+export interface LogEntry {
+  seq: number;
+  event: LogEvent;
+}
+
+/** What a client resuming from a position gets: the events after it, or `reset`. */
+export type Replay = { reset: false; entries: LogEntry[]; head: number } | { reset: true; head: number };
+
+/**
+ * A per-channel log of model events: positions `1, 2, 3, ...` per channel, and replay from a
+ * position. `MemoryLog` is the default; a shared log (Redis Streams, say) implements the same
+ * methods, asynchronously if it must.
+ */
+export interface EventLog {
+  /** The identity of this log's history; positions of another epoch mean nothing here. */
+  readonly epoch: string;
+  /** Appends `event` to `channel`'s log; its position (the last one plus 1). */
+  append(channel: Channel, event: LogEvent): number | Promise<number>;
+  /** The events after `since` (all still held, else `reset`); none when `since` is undefined. */
+  read(channel: Channel, since: number | undefined): Replay | Promise<Replay>;
+}
+
+/** The in-memory `EventLog`: the last `capacity` events of each channel, none older than `maxAgeMs`. */
+export class MemoryLog implements EventLog {
+  readonly epoch = randomBytes(8).toString('hex');
+  private readonly channels = new Map<Channel, { head: number; entries: { at: number; entry: LogEntry }[] }>();
+
+  constructor(
+    private readonly capacity: number = DEFAULT_LOG_CAPACITY,
+    private readonly maxAgeMs: number = DEFAULT_LOG_MAX_AGE_MS,
+  ) {}
+
+  append(channel: Channel, event: LogEvent): number {
+    let log = this.channels.get(channel);
+    if (log === undefined) {
+      log = { head: 0, entries: [] };
+      this.channels.set(channel, log);
+    }
+    log.head += 1;
+    if (this.capacity > 0) {
+      log.entries.push({ at: Date.now(), entry: { seq: log.head, event } });
+    }
+    this.prune(log.entries);
+    return log.head;
+  }
+
+  read(channel: Channel, since: number | undefined): Replay {
+    const log = this.channels.get(channel);
+    if (log === undefined) {
+      return since === undefined || since === 0 ? { reset: false, entries: [], head: 0 } : { reset: true, head: 0 };
+    }
+    this.prune(log.entries);
+    const { head } = log;
+    if (since === undefined) {
+      return { reset: false, entries: [], head };
+    }
+    const oldest = log.entries[0]?.entry.seq ?? head + 1;
+    if (since > head || since + 1 < oldest) {
+      return { reset: true, head };
+    }
+    return { reset: false, entries: log.entries.slice(since + 1 - oldest).map((e) => e.entry), head };
+  }
+
+  private prune(entries: { at: number; entry: LogEntry }[]): void {
+    const now = Date.now();
+    let drop = Math.max(0, entries.length - this.capacity);
+    while (drop < entries.length && now - (entries[drop]?.at ?? now) > this.maxAgeMs) {
+      drop += 1;
+    }
+    if (drop > 0) {
+      entries.splice(0, drop);
+    }
+  }
+}
+
+/** The server's counters. */
+export interface RealtimeMetrics {
+  /** Model events appended to the log (and sent). */
+  events: number;
+  /** Connections disconnected because their send queue overflowed. */
+  overflowDisconnects: number;
+  /** Events sent again to resuming subscribers. */
+  replayed: number;
+  /** Resuming subscribes answered `reset`. */
+  resets: number;
+}
+
+/** The answer of a subscribe with options. */
+type ResumeAnswer = { ok: true; epoch: string; seq: number; reset?: true } | { ok: false; error: string };
+
+/** The room of a channel's subscribers that asked for positions. */
+function positionsRoom(channel: Channel): string {
+  return `${channel}#seq`;
+}
 const DEFAULT_MAX_PAYLOAD_BYTES = 100_000;
 
 /** Serves the app's channels and broadcasts its model changes. */
@@ -107,10 +229,21 @@ export class RealtimeServer {
   private readonly authorizeTimeoutMs: number;
   /** Per connection, the tail of its `subscribe`/`unsubscribe` requests, handled in order. */
   private readonly pending = new WeakMap<RealtimeSocket, Promise<void>>();
+  private readonly eventLog: EventLog;
+  private readonly maxBufferedPackets: number;
+  /** Emits, replays and joins, run one after the other (at once while the log is synchronous). */
+  private readonly dispatchQueue: (() => void | Promise<void>)[] = [];
+  private dispatching = false;
+  /** Connections being disconnected for an overflow. */
+  private readonly evicted = new WeakSet<RealtimeSocket>();
+  private readonly counters: RealtimeMetrics = { events: 0, overflowDisconnects: 0, replayed: 0, resets: 0 };
 
   constructor(httpServer: HttpServer, options: RealtimeServerOptions = {}) {
     const origins = options.origins ?? [];
-    const recoveryMs = options.recoveryMs ?? DEFAULT_RECOVERY_MS;
+    this.eventLog =
+      options.log ??
+      new MemoryLog(options.logCapacity ?? DEFAULT_LOG_CAPACITY, options.logMaxAgeMs ?? DEFAULT_LOG_MAX_AGE_MS);
+    this.maxBufferedPackets = Math.max(1, options.maxBufferedPackets ?? DEFAULT_MAX_BUFFERED_PACKETS);
     this.logger = options.logger ?? {};
     this.authorize = options.authorize;
     this.authorizeTimeoutMs = options.authorizeTimeoutMs ?? DEFAULT_AUTHORIZE_TIMEOUT_MS;
@@ -122,14 +255,6 @@ export class RealtimeServer {
         const allowed = isOriginAllowed(request, origins);
         callback(allowed ? null : 'origin not allowed', allowed);
       },
-      ...(recoveryMs === false
-        ? {}
-        : {
-            connectionStateRecovery: {
-              maxDisconnectionDuration: recoveryMs,
-              skipMiddlewares: true,
-            },
-          }),
     });
     this.io.on('connection', (socket) => {
       this.onConnection(socket);
@@ -148,16 +273,37 @@ export class RealtimeServer {
 
   /** Sends `model_deleted` with the id of a deleted row of `model` to the model's channel. */
   emitModelDeleted(model: ModelName, id: string): void {
-    this.io.to(CHANNEL_OF[model]).emit('model_deleted', model, id);
+    this.emitEvent({ event: 'model_deleted', model, payload: id });
   }
 
-  /**
-   * Sends `notification` to every connected client. Without `data`, `null` goes in its place:
-   * with connection state recovery on, Socket.IO appends an offset after the arguments, and a
-   * listener `(message, data) => ...` must not mistake it for data.
-   */
+  /** Sends `notification(message)`, or `notification(message, data)`, to every connected client. */
   broadcastNotification(message: string, data?: unknown): void {
-    this.io.emit('notification', message, data ?? null);
+    this.dispatch(() => {
+      for (const socket of this.io.of('/').sockets.values()) {
+        this.checkBuffer(socket);
+      }
+      if (data === undefined) {
+        this.io.emit('notification', message);
+      } else {
+        this.io.emit('notification', message, data);
+      }
+    });
+  }
+
+  /** The number of connections subscribed to `channel` (in either form). */
+  getSubscriberCount(channel: Channel): number {
+    const rooms = this.io.of('/').adapter.rooms;
+    return (rooms.get(channel)?.size ?? 0) + (rooms.get(positionsRoom(channel))?.size ?? 0);
+  }
+
+  /** The server's counters: events, overflow disconnections, replays, resets. */
+  metrics(): RealtimeMetrics {
+    return { ...this.counters };
+  }
+
+  /** The epoch of the event log: what a resuming `subscribe` answers in `epoch`. */
+  get logEpoch(): string {
+    return this.eventLog.epoch;
   }
 
   /** The number of open connections. */
@@ -182,23 +328,118 @@ export class RealtimeServer {
     model: M,
     data: Models[M],
   ): void {
-    // The signature pairs `model` with a row of that model, which is one of `ModelEventArgs`;
-    // TypeScript cannot follow that through the generic `M`.
-    const args = [model, data] as ModelEventArgs;
-    this.io.to(CHANNEL_OF[model]).emit(event, ...args);
+    this.emitEvent({ event, model, payload: data });
+  }
+
+  /** Numbers the event in its channel's log and sends it, after everything queued before it. */
+  private emitEvent(event: LogEvent): void {
+    const channel = CHANNEL_OF[event.model];
+    this.dispatch(() => {
+      const seq = this.eventLog.append(channel, event);
+      if (typeof seq === 'number') {
+        this.send(channel, event, seq);
+        return undefined;
+      }
+      return seq.then((n) => {
+        this.send(channel, event, n);
+      });
+    });
+  }
+
+  private send(channel: Channel, event: LogEvent, seq: number): void {
+    this.counters.events += 1;
+    const plain = this.io.to(channel);
+    const positioned = this.io.to(positionsRoom(channel));
+    for (const socket of this.io.of('/').sockets.values()) {
+      if (socket.rooms.has(channel) || socket.rooms.has(positionsRoom(channel))) {
+        this.checkBuffer(socket);
+      }
+    }
+    // `ModelEventArgs` pairs each model with its rows; the log keeps them as they came.
+    const args = [event.model, event.payload] as ModelEventArgs;
+    if (event.event === 'model_deleted') {
+      plain.emit('model_deleted', event.model, String(event.payload));
+      emitLoose(positioned, 'model_deleted', event.model, String(event.payload), seq);
+    } else {
+      plain.emit(event.event, ...args);
+      positioned.emit(event.event, ...([...args, seq] as unknown as ModelEventArgs));
+    }
+  }
+
+  /** Runs `task` after every task queued before it. */
+  private dispatch(task: () => void | Promise<void>): void {
+    this.dispatchQueue.push(task);
+    if (!this.dispatching) {
+      void this.drainDispatch();
+    }
+  }
+
+  private async drainDispatch(): Promise<void> {
+    this.dispatching = true;
+    try {
+      for (let task = this.dispatchQueue.shift(); task !== undefined; task = this.dispatchQueue.shift()) {
+        try {
+          const result = task();
+          if (result instanceof Promise) {
+            await result;
+          }
+        } catch (error) {
+          this.log('error', 'the event log failed', { error });
+        }
+      }
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  /** Packets waiting for `socket` (Engine.IO's write buffer). */
+  private buffered(socket: RealtimeSocket): number {
+    const buffer: unknown = Reflect.get(socket.conn, 'writeBuffer');
+    return Array.isArray(buffer) ? buffer.length : 0;
+  }
+
+  /** Evicts `socket` when one more packet would not fit its bound. */
+  private checkBuffer(socket: RealtimeSocket): void {
+    if (this.buffered(socket) >= this.maxBufferedPackets) {
+      this.evict(socket);
+    }
+  }
+
+  /**
+   * A connection whose send queue is full: it leaves its channels at once, is counted and
+   * logged once, and is disconnected after what was queued (so it knows to resume).
+   */
+  private evict(socket: RealtimeSocket): void {
+    if (this.evicted.has(socket)) {
+      return;
+    }
+    this.evicted.add(socket);
+    for (const room of [...socket.rooms]) {
+      if (room !== socket.id) {
+        void socket.leave(room);
+      }
+    }
+    this.counters.overflowDisconnects += 1;
+    this.log('warn', "a client's send queue is full; disconnecting it (it resumes when it reconnects)", {
+      id: socket.id,
+    });
+    socket.disconnect(true);
   }
 
   private onConnection(socket: RealtimeSocket): void {
-    this.log('debug', 'client connected', { id: socket.id, recovered: socket.recovered });
-    // Parameters are `unknown`: the event maps describe well-behaved clients, not the wire.
-    socket.on('subscribe', (channel: unknown, ack?: unknown) => {
-      this.enqueue(socket, () => this.subscribe(socket, channel, ack));
+    this.log('debug', 'client connected', { id: socket.id });
+    // Parameters are `unknown`: the event maps describe well-behaved clients, not the wire. The
+    // ack is the last argument, whatever comes before it.
+    socket.on('subscribe', (...args: unknown[]) => {
+      const ack = takeAck(args);
+      this.enqueue(socket, () => this.subscribe(socket, args, ack));
     });
-    socket.on('unsubscribe', (channel: unknown, ack?: unknown) => {
-      this.enqueue(socket, () => this.unsubscribe(socket, channel, ack));
+    socket.on('unsubscribe', (...args: unknown[]) => {
+      const ack = takeAck(args);
+      this.enqueue(socket, () => this.unsubscribe(socket, args[0], ack));
     });
-    socket.on('ping', (ack: unknown) => {
-      reply(ack);
+    socket.on('ping', (...args: unknown[]) => {
+      reply(takeAck(args));
     });
     socket.on('disconnect', (reason) => {
       this.log('debug', 'client disconnected', { id: socket.id, reason });
@@ -215,10 +456,15 @@ export class RealtimeServer {
     this.pending.set(socket, next);
   }
 
-  private async subscribe(socket: RealtimeSocket, channel: unknown, ack: unknown): Promise<void> {
-    const checked = checkChannel(channel);
+  private async subscribe(socket: RealtimeSocket, args: unknown[], ack: unknown): Promise<void> {
+    const checked = checkChannel(args[0]);
     if (!checked.ok) {
       answer(ack, checked);
+      return;
+    }
+    const resume = checkOptions(args[1]);
+    if (resume === 'invalid') {
+      answer(ack, { ok: false, error: 'invalid options' });
       return;
     }
     if (!(await this.isAuthorized(socket, checked.channel))) {
@@ -229,9 +475,81 @@ export class RealtimeServer {
     if (!socket.connected) {
       return;
     }
-    await socket.join(checked.channel);
-    this.log('debug', 'subscribed', { id: socket.id, channel: checked.channel });
-    answer(ack, { ok: true });
+    if (resume === null) {
+      await socket.leave(positionsRoom(checked.channel));
+      await socket.join(checked.channel);
+      this.log('debug', 'subscribed', { id: socket.id, channel: checked.channel });
+      answer(ack, { ok: true });
+      return;
+    }
+    await socket.leave(checked.channel);
+    // A position without the epoch it came from, or from another log, cannot be trusted.
+    const position = {
+      since: resume.since,
+      foreign: resume.since !== undefined && resume.epoch !== this.eventLog.epoch,
+    };
+    const result = await new Promise<ResumeAnswer>((resolve) => {
+      this.dispatch(() => this.resume(socket, checked.channel, position, resolve));
+    });
+    this.log('debug', 'subscribed with positions', { id: socket.id, channel: checked.channel });
+    reply(ack, result);
+  }
+
+  /**
+   * Replays what `socket` missed, as fast as its buffer allows, then joins it to the
+   * positions room; runs in the dispatch queue, so no event falls between the two.
+   */
+  private resume(
+    socket: RealtimeSocket,
+    channel: Channel,
+    resume: { since: number | undefined; foreign: boolean },
+    answered: (result: ResumeAnswer) => void,
+  ): void | Promise<void> {
+    const replay = this.eventLog.read(channel, resume.foreign ? undefined : resume.since);
+    const go = (r: Replay): void => {
+      const reset = r.reset || resume.foreign;
+      if (reset) {
+        this.counters.resets += 1;
+      }
+      answered({ ok: true, epoch: this.eventLog.epoch, seq: r.head, ...(reset ? { reset: true as const } : {}) });
+      this.catchUp(socket, channel, r.reset ? [] : r.entries);
+    };
+    return replay instanceof Promise ? replay.then(go) : go(replay);
+  }
+
+  /** Sends `entries` while they fit, then joins; else continues from the log when drained. */
+  private catchUp(socket: RealtimeSocket, channel: Channel, entries: readonly LogEntry[]): void {
+    if (!socket.connected || this.evicted.has(socket)) {
+      return;
+    }
+    let last: number | undefined;
+    for (const { seq, event } of entries) {
+      if (this.buffered(socket) >= this.maxBufferedPackets / 2) {
+        socket.conn.once('drain', () => {
+          this.dispatch(() => {
+            const more = this.eventLog.read(channel, last);
+            const go = (r: Replay): void => {
+              if (r.reset) {
+                // Fell out of the log while catching up: it resets when it comes back.
+                this.evict(socket);
+              } else {
+                this.catchUp(socket, channel, r.entries);
+              }
+            };
+            return more instanceof Promise ? more.then(go) : go(more);
+          });
+        });
+        return;
+      }
+      this.counters.replayed += 1;
+      if (event.event === 'model_deleted') {
+        emitLoose(socket, 'model_deleted', event.model, String(event.payload), seq);
+      } else {
+        socket.emit(event.event, ...([event.model, event.payload, seq] as unknown as ModelEventArgs));
+      }
+      last = seq;
+    }
+    void socket.join(positionsRoom(channel));
   }
 
   private async unsubscribe(socket: RealtimeSocket, channel: unknown, ack: unknown): Promise<void> {
@@ -241,6 +559,7 @@ export class RealtimeServer {
       return;
     }
     await socket.leave(checked.channel);
+    await socket.leave(positionsRoom(checked.channel));
     this.log('debug', 'unsubscribed', { id: socket.id, channel: checked.channel });
     answer(ack, { ok: true });
   }
@@ -299,6 +618,43 @@ function checkChannel(channel: unknown): CheckedChannel {
     return { ok: false, error: `unknown channel "${channel}"` };
   }
   return { ok: true, channel };
+}
+
+/** Emits arguments the event maps do not describe (the position after a model event's). */
+function emitLoose(target: { emit: unknown }, event: string, ...args: unknown[]): void {
+  (target.emit as (event: string, ...args: unknown[]) => boolean).call(target, event, ...args);
+}
+
+/** Removes and returns the ack: the last argument, when it is a function. */
+function takeAck(args: unknown[]): unknown {
+  return typeof args.at(-1) === 'function' ? args.pop() : undefined;
+}
+
+/**
+ * The options of `subscribe(channel, options)`: `null` for the old form (no second argument,
+ * or one that is not an object), `'invalid'` for a bad `since` or `epoch`, else where the
+ * client is.
+ */
+function checkOptions(options: unknown): { since?: number; epoch?: string } | 'invalid' | null {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    return null;
+  }
+  const since: unknown = Reflect.get(options, 'since');
+  const epoch: unknown = Reflect.get(options, 'epoch');
+  const checked: { since?: number; epoch?: string } = {};
+  if (since !== undefined && since !== null) {
+    if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0 || since > MAX_SINCE) {
+      return 'invalid';
+    }
+    checked.since = since;
+  }
+  if (epoch !== undefined && epoch !== null) {
+    if (typeof epoch !== 'string' || epoch.length > 256) {
+      return 'invalid';
+    }
+    checked.epoch = epoch;
+  }
+  return checked;
 }
 
 /** Answers a `subscribe` or `unsubscribe` when the client sent an ack function. */

@@ -268,6 +268,21 @@ const RESULTS: &str = r#"
 /** The answer to `subscribe` and `unsubscribe`. */
 export type SubscribeResult = { ok: true } | { ok: false; error: string };
 
+/**
+ * The options of `subscribe(channel, options, ack)` (docs/wire.md, "Positions and resume"):
+ * `{}` for a fresh subscription with positions, `{ since, epoch }` to get what was missed.
+ */
+export interface SubscribeOptions {
+  since?: number;
+  epoch?: string;
+}
+
+/**
+ * The answer to `subscribe` with options: the log's `epoch`, the channel's last position
+ * `seq`, and `reset: true` when the missed events are gone (load the rows again).
+ */
+export type ResumeResult = { ok: true; epoch: string; seq: number; reset?: true } | { ok: false; error: string };
+
 /** What the server sends in `connected`. */
 export interface ServerInfo {
   app: string;
@@ -279,13 +294,22 @@ export interface ServerInfo {
 const EVENTS: &str = r#"
 export type ModelEventArgs = { [M in ModelName]: [model: M, data: Models[M]] }[ModelName];
 
+/**
+ * The arguments of `model_created` and `model_updated` on a channel subscribed with options:
+ * the row's position in its channel's log comes last (docs/wire.md, "Positions and resume").
+ */
+export type PositionedEventArgs = { [M in ModelName]: [model: M, data: Models[M], seq: number] }[ModelName];
+
 /** Events the server sends. */
 export interface ServerToClientEvents {
-  /** A row was created; sent to the model's channel. */
+  /**
+   * A row was created; sent to the model's channel. On a channel subscribed with options, a
+   * third argument follows: `PositionedEventArgs`.
+   */
   model_created: (...args: ModelEventArgs) => void;
-  /** A row changed; sent to the model's channel. */
+  /** A row changed; sent to the model's channel (likewise). */
   model_updated: (...args: ModelEventArgs) => void;
-  /** A row was deleted; sent to the model's channel. */
+  /** A row was deleted; sent to the model's channel (likewise, `seq: number` after `id`). */
   model_deleted: (model: ModelName, id: string) => void;
   /** A message for everyone. */
   notification: (message: string, data?: unknown) => void;
@@ -295,8 +319,15 @@ export interface ServerToClientEvents {
 
 /** Events a client sends. */
 export interface ClientToServerEvents {
-  /** Joins a channel's room. */
-  subscribe: (channel: Channel, ack?: (result: SubscribeResult) => void) => void;
+  /**
+   * Joins a channel with positions: its model events carry `seq`, and `since` replays what was
+   * missed. (The old form, `subscribe(channel, ack)`, answers `SubscribeResult`.)
+   */
+  subscribe: (
+    channel: Channel,
+    options?: SubscribeOptions | ((result: SubscribeResult) => void),
+    ack?: (result: ResumeResult) => void,
+  ) => void;
   /** Leaves a channel's room. */
   unsubscribe: (channel: Channel, ack?: (result: SubscribeResult) => void) => void;
   /** Calls `ack` back: a round trip to measure latency or check liveness. */
