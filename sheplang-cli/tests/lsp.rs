@@ -1,5 +1,7 @@
 //! Drives `sheplang lsp` over stdio with real JSON-RPC messages, as an editor does.
 
+#[path = "../../sheplang-core/tests/common/mod.rs"]
+mod common;
 #[path = "../../sheplang-core/tests/common/mutate.rs"]
 mod mutate;
 
@@ -482,15 +484,11 @@ fn robustness_corpus() -> Vec<String> {
         root.join("sheplang-core/tests/specs"),
         root.join("examples/demo/specs"),
     ];
-    let shared = root.join("../shared/conformance");
-    if shared.is_dir() {
+    // Says so in one line when the shared corpus is not there.
+    if common::shared_present() {
+        let shared = common::shared_root();
         dirs.push(shared.join("accept"));
         dirs.push(shared.join("reject"));
-    } else {
-        println!(
-            "{} is not there: only the repository's specs are used",
-            shared.display()
-        );
     }
     let mut paths = Vec::new();
     while let Some(dir) = dirs.pop() {

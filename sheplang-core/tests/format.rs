@@ -3,6 +3,7 @@
 //! diagnostics), formatting it again changes nothing, and every comment is still there. Then the
 //! same over mutations of those specs: whatever parses is formatted, never refused as unstable.
 
+mod common;
 #[path = "common/mutate.rs"]
 mod mutate;
 
@@ -39,14 +40,9 @@ fn corpus() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut paths = Vec::new();
     walk(&root, &mut paths);
-    let shared = root.join("../shared/conformance");
-    if shared.is_dir() {
-        walk(&shared, &mut paths);
-    } else {
-        println!(
-            "{} is not there: only the repository's specs are formatted",
-            shared.display()
-        );
+    // Says so in one line when the shared corpus is not there.
+    if common::shared_present() {
+        walk(&common::shared_root(), &mut paths);
     }
     paths.sort();
     assert!(paths.len() >= 5, "too few specs found: {paths:?}");
