@@ -1,6 +1,9 @@
 // The generated TypeScript server's own options (not part of the shared protocol cases):
-// origins, authorize failures, the logger, recovery, payload limit, counting and closing.
+// origins, authorize failures, the logger, recovery, payload limit, connection limits,
+// counting and closing.
 import assert from 'node:assert/strict';
+import type { Server as HttpServer } from 'node:http';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import { test } from 'node:test';
 
 import type { RealtimeLogger } from '../.generated/specs/tasks/ts-server/api/realtime/server.js';
@@ -191,4 +194,90 @@ test('getConnectedCount and close', { timeout: 30_000 }, async () => {
     a.close();
     b.close();
   }
+});
+
+/** Opens a TCP connection to `url` and writes `data`; resolves once connected. */
+async function rawConnection(url: string, data: string): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  const socket = tcpConnect(Number(port), hostname);
+  socket.on('error', () => {});
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.write(data);
+  return socket;
+}
+
+/** Resolves with what the server sent once it closes `socket`. */
+function closedByServer(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.once('close', () => resolve(received));
+  });
+}
+
+test('connection: the HTTP server gets the default limits, or none with false', { timeout: 30_000 }, async () => {
+  const server = await startTsServer();
+  const own = await startTsServer({}, { connection: false });
+  try {
+    // Socket.IO types it as any of Node's servers; ts-server.ts attaches an http.Server.
+    const http = server.realtime.io.httpServer as HttpServer;
+    assert.equal(http.headersTimeout, 10_000);
+    assert.equal(http.requestTimeout, 30_000);
+    assert.equal(http.keepAliveTimeout, 5_000);
+    assert.equal(http.maxConnections, 10_000);
+    const untouched = own.realtime.io.httpServer as HttpServer;
+    assert.equal(untouched.headersTimeout, 60_000, "Node's own default");
+    assert.equal(untouched.maxConnections, undefined, "Node's own default: no cap");
+  } finally {
+    await server.close();
+    await own.close();
+  }
+});
+
+test('connection: an unfinished request head is closed after headersTimeoutMs', { timeout: 30_000 }, async () => {
+  const server = await startTsServer(
+    {},
+    { connection: { headersTimeoutMs: 500, requestTimeoutMs: 1_000 } },
+    { connectionsCheckingInterval: 100 },
+  );
+  try {
+    const partial = await rawConnection(server.url, 'GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n');
+    const answer = await within(closedByServer(partial), 10_000, 'the partial head was not closed');
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    // A complete request is answered meanwhile and afterwards.
+    await TestClient.connect(server.url).then((client) => client.close());
+  } finally {
+    await server.close();
+  }
+});
+
+test('connection: beyond maxConnections a new connection is closed at once, until one leaves', { timeout: 30_000 }, async () => {
+  await withServer({ connection: { maxConnections: 2 } }, async (server, connect) => {
+    const first = await connect(server.url);
+    await connect(server.url);
+    const extra = await rawConnection(server.url, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await within(closedByServer(extra), 2_000, 'a connection over the cap was left open');
+    const gone = first.disconnected();
+    first.close();
+    await gone;
+    // The server counts the closed connection a little later: retry until it lets one in.
+    await within(
+      (async () => {
+        for (;;) {
+          try {
+            (await TestClient.connect(server.url, {}, 1_000)).close();
+            return;
+          } catch {
+            await sleep(50);
+          }
+        }
+      })(),
+      10_000,
+      'no connection was let in after one left',
+    );
+  });
 });

@@ -1,5 +1,5 @@
 // Starts the generated TypeScript `RealtimeServer` of specs/tasks.shep on 127.0.0.1, port 0.
-import { createServer } from 'node:http';
+import { createServer, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import {
@@ -15,8 +15,9 @@ export interface StartedTsServer extends ServerUnderTest {
 export async function startTsServer(
   config: ServerConfig = {},
   options: RealtimeServerOptions = {},
+  httpOptions: ServerOptions = {},
 ): Promise<StartedTsServer> {
-  const httpServer = createServer();
+  const httpServer = createServer(httpOptions);
   const deny = new Set(config.deny ?? []);
   const realtime = new RealtimeServer(httpServer, {
     ...(deny.size > 0 ? { authorize: (_socket, channel) => !deny.has(channel) } : {}),

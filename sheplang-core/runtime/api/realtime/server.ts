@@ -13,6 +13,12 @@
  * httpServer.listen(3000);
  * ```
  *
+ * The constructor also gives the HTTP server connection limits (`connection`): a deadline for
+ * request heads and whole requests, a keep-alive idle timeout and a connection cap, which
+ * Node's defaults lack (no cap, 60 s for a head). Node checks the two deadlines every
+ * `connectionsCheckingInterval` (30 s unless given to `createServer`), so create the server
+ * with `createServer({ connectionsCheckingInterval: 1_000 })` to enforce them promptly.
+ *
  * Client input of any shape is validated and never crashes or wedges the server:
  * `subscribe`/`unsubscribe` answer `{ ok: true }` or `{ ok: false, error }` when given an
  * ack function, `ping` calls its ack when it is a function, anything else is ignored.
@@ -99,8 +105,61 @@ export interface RealtimeServerOptions {
   maxBufferedPackets?: number;
   /** The largest message a client may send, in bytes (`maxHttpBufferSize`). Default: 100 000. */
   maxPayloadBytes?: number;
+  /**
+   * Connection limits set on the HTTP server (see `ConnectionLimits`; each field has a default).
+   * `false` leaves the HTTP server's own settings alone.
+   */
+  connection?: ConnectionLimits | false;
   /** The HTTP path of the endpoint. Default: `/socket.io`. */
   path?: string;
+}
+
+/**
+ * Connection hygiene for the HTTP server the realtime server is attached to, so that clients
+ * that open connections and send nothing, or half a request, cannot hold the process's file
+ * descriptors. Set on the server by the `RealtimeServer` constructor.
+ */
+export interface ConnectionLimits {
+  /**
+   * `server.headersTimeout`: how long a client may take to send a complete request head, in
+   * milliseconds; past it Node answers 408 and closes. Default: 10 000 (Node's: 60 000).
+   */
+  headersTimeoutMs?: number;
+  /**
+   * `server.requestTimeout`: how long a client may take to send a whole request, in
+   * milliseconds (a long poll waiting for events is not affected: its request is complete).
+   * Default: 30 000 (Node's: 300 000).
+   */
+  requestTimeoutMs?: number;
+  /**
+   * `server.keepAliveTimeout`: how long an idle keep-alive connection is kept, in milliseconds.
+   * Default: 5 000 (Node's too).
+   */
+  keepAliveTimeoutMs?: number;
+  /**
+   * `server.maxConnections`: beyond this many open connections, WebSockets included, Node
+   * closes a new connection at once. Default: 10 000 (Node's: no limit). Keep it under the
+   * process's open-file limit (`ulimit -n`).
+   */
+  maxConnections?: number;
+}
+
+/** The `ConnectionLimits` defaults. */
+export const DEFAULT_CONNECTION_LIMITS: Readonly<Required<ConnectionLimits>> = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 10_000,
+});
+
+/** Sets `limits` (over the defaults) on `httpServer`. */
+function applyConnectionLimits(httpServer: HttpServer, limits: ConnectionLimits): void {
+  const settings = { ...DEFAULT_CONNECTION_LIMITS, ...limits };
+  // Node requires headersTimeout <= requestTimeout; set the larger bound first.
+  httpServer.requestTimeout = Math.max(settings.requestTimeoutMs, settings.headersTimeoutMs);
+  httpServer.headersTimeout = settings.headersTimeoutMs;
+  httpServer.keepAliveTimeout = settings.keepAliveTimeoutMs;
+  httpServer.maxConnections = settings.maxConnections;
 }
 
 /** A channel longer than this many UTF-8 bytes is refused as `invalid channel`. */
@@ -247,6 +306,9 @@ export class RealtimeServer {
     this.logger = options.logger ?? {};
     this.authorize = options.authorize;
     this.authorizeTimeoutMs = options.authorizeTimeoutMs ?? DEFAULT_AUTHORIZE_TIMEOUT_MS;
+    if (options.connection !== false) {
+      applyConnectionLimits(httpServer, options.connection ?? {});
+    }
     this.io = new Server(httpServer, {
       path: options.path ?? '/socket.io',
       maxHttpBufferSize: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
