@@ -251,6 +251,7 @@ fn each_half_goes_to_its_own_folder_and_a_moved_half_leaves_nothing_behind() {
     let browser = [
         "app/contexts/RealtimeContext.tsx",
         "app/hooks/useOrderRealtime.ts",
+        "app/protocol.ts",
         "app/types.ts",
     ];
     set_server("false");
@@ -275,6 +276,7 @@ fn each_half_goes_to_its_own_folder_and_a_moved_half_leaves_nothing_behind() {
             "app/api/realtime/readers.ts",
             "app/api/realtime/records.ts",
             "app/api/realtime/server.ts",
+            "app/protocol.ts",
             "app/types.ts",
         ]
     );

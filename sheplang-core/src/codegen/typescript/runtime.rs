@@ -16,6 +16,10 @@ pub(super) struct File {
 /// Every runtime file, in output order.
 pub(super) const FILES: &[File] = &[
     File {
+        path: "protocol.ts",
+        source: include_str!("../../../runtime/protocol.ts"),
+    },
+    File {
         path: "api/realtime/server.ts",
         source: include_str!("../../../runtime/api/realtime/server.ts"),
     },

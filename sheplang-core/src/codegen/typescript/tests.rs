@@ -102,6 +102,7 @@ fn writes_every_artifact_in_a_fixed_order() {
         paths,
         [
             "types.ts",
+            "protocol.ts",
             "api/realtime/server.ts",
             "api/realtime/middleware.ts",
             "api/realtime/readers.ts",
@@ -309,6 +310,7 @@ fn each_half_has_types_and_only_its_own_imports() {
         paths(Half::Browser),
         [
             "types.ts",
+            "protocol.ts",
             "contexts/RealtimeContext.tsx",
             "hooks/useTaskRealtime.ts",
             "hooks/useUserRealtime.ts",
@@ -318,19 +320,21 @@ fn each_half_has_types_and_only_its_own_imports() {
         paths(Half::Server),
         [
             "types.ts",
+            "protocol.ts",
             "api/realtime/server.ts",
             "api/realtime/middleware.ts",
             "api/realtime/readers.ts",
             "api/realtime/records.ts",
         ]
     );
-    // Every artifact is in a half, and only `types.ts` in both.
+    // Every artifact is in a half, and only `types.ts` and `protocol.ts` in both.
     for artifact in generate(&tasks()) {
         let count = Half::ALL
             .iter()
             .filter(|h| h.includes(&artifact.path))
             .count();
-        assert_eq!(count, if artifact.path == "types.ts" { 2 } else { 1 });
+        let shared = ["types.ts", "protocol.ts"].contains(&artifact.path.as_str());
+        assert_eq!(count, if shared { 2 } else { 1 });
     }
     // The browser half imports nothing a browser lacks: a front end type-checks all of it.
     for artifact in super::generate_half(&tasks(), Half::Browser) {

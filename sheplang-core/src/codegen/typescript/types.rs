@@ -16,6 +16,34 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
         spec.app
     ));
     c.blank();
+    let imports = [
+        "isOneOf",
+        "type ClientToServerEventsOf",
+        "type ModelEventArgsOf",
+        "type PositionedEventArgsOf",
+        "type ServerToClientEventsOf",
+    ];
+    c.block("import {", "} from './protocol.js';", |c| {
+        for name in imports {
+            c.line(format!("{name},"));
+        }
+    });
+    c.blank();
+    c.doc("The wire protocol's shapes that are the same for every spec (`protocol.ts`).");
+    let shared = [
+        "InterServerEvents",
+        "ResumeResult",
+        "ServerInfo",
+        "SocketData",
+        "SubscribeOptions",
+        "SubscribeResult",
+    ];
+    c.block("export type {", "} from './protocol.js';", |c| {
+        for name in shared {
+            c.line(format!("{name},"));
+        }
+    });
+    c.blank();
     c.doc("The app's name, as written in the spec.");
     c.line(format!(
         "export const APP_NAME = {};",
@@ -45,10 +73,20 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
     c.blank();
     maps(&mut c, spec, names);
     c.blank();
-    c.raw(RESULTS);
-    c.blank();
     c.doc(&model_event_args_doc(spec));
-    c.raw(EVENTS);
+    c.line("export type ModelEventArgs = ModelEventArgsOf<Models>;");
+    c.blank();
+    c.doc(
+        "The arguments of `model_created` and `model_updated` on a channel subscribed with\n\
+         options: the row's position in its channel's log comes last (docs/wire.md).",
+    );
+    c.line("export type PositionedEventArgs = PositionedEventArgsOf<Models>;");
+    c.blank();
+    c.doc("Events the server sends (docs/wire.md).");
+    c.line("export interface ServerToClientEvents extends ServerToClientEventsOf<Models> {}");
+    c.blank();
+    c.doc("Events a client sends (docs/wire.md).");
+    c.line("export interface ClientToServerEvents extends ClientToServerEventsOf<Channel> {}");
     c.finish()
 }
 
@@ -249,96 +287,13 @@ fn maps(c: &mut Code, spec: &ir::Spec, names: &Names) {
         channels.join(", ")
     ));
     c.blank();
-    c.raw(GUARDS);
+    c.doc("True when `value` names a data model of this spec.");
+    c.line("export function isModelName(value: unknown): value is ModelName {");
+    c.line("  return isOneOf(MODEL_NAMES, value);");
+    c.line("}");
+    c.blank();
+    c.doc("True when `value` is a channel of this spec.");
+    c.line("export function isChannel(value: unknown): value is Channel {");
+    c.line("  return isOneOf(CHANNELS, value);");
+    c.line("}");
 }
-
-const GUARDS: &str = r#"
-/** True when `value` names a data model of this spec. */
-export function isModelName(value: unknown): value is ModelName {
-  return MODEL_NAMES.some((name) => name === value);
-}
-
-/** True when `value` is a channel of this spec. */
-export function isChannel(value: unknown): value is Channel {
-  return CHANNELS.some((channel) => channel === value);
-}
-"#;
-
-const RESULTS: &str = r#"
-/** The answer to `subscribe` and `unsubscribe`. */
-export type SubscribeResult = { ok: true } | { ok: false; error: string };
-
-/**
- * The options of `subscribe(channel, options, ack)` (docs/wire.md, "Positions and resume"):
- * `{}` for a fresh subscription with positions, `{ since, epoch }` to get what was missed.
- */
-export interface SubscribeOptions {
-  since?: number;
-  epoch?: string;
-}
-
-/**
- * The answer to `subscribe` with options: the log's `epoch`, the channel's last position
- * `seq`, and `reset: true` when the missed events are gone (load the rows again).
- */
-export type ResumeResult = { ok: true; epoch: string; seq: number; reset?: true } | { ok: false; error: string };
-
-/** What the server sends in `connected`. */
-export interface ServerInfo {
-  app: string;
-  fingerprint: string;
-}
-
-"#;
-
-const EVENTS: &str = r#"
-export type ModelEventArgs = { [M in ModelName]: [model: M, data: Models[M]] }[ModelName];
-
-/**
- * The arguments of `model_created` and `model_updated` on a channel subscribed with options:
- * the row's position in its channel's log comes last (docs/wire.md, "Positions and resume").
- */
-export type PositionedEventArgs = { [M in ModelName]: [model: M, data: Models[M], seq: number] }[ModelName];
-
-/** Events the server sends. */
-export interface ServerToClientEvents {
-  /**
-   * A row was created; sent to the model's channel. On a channel subscribed with options, a
-   * third argument follows: `PositionedEventArgs`.
-   */
-  model_created: (...args: ModelEventArgs) => void;
-  /** A row changed; sent to the model's channel (likewise). */
-  model_updated: (...args: ModelEventArgs) => void;
-  /** A row was deleted; sent to the model's channel (likewise, `seq: number` after `id`). */
-  model_deleted: (model: ModelName, id: string) => void;
-  /** A message for everyone. */
-  notification: (message: string, data?: unknown) => void;
-  /** Sent once, right after the connection is accepted. */
-  connected: (info: ServerInfo) => void;
-}
-
-/** Events a client sends. */
-export interface ClientToServerEvents {
-  /**
-   * Joins a channel with positions: its model events carry `seq`, and `since` replays what was
-   * missed. (The old form, `subscribe(channel, ack)`, answers `SubscribeResult`.)
-   */
-  subscribe: (
-    channel: Channel,
-    options?: SubscribeOptions | ((result: SubscribeResult) => void),
-    ack?: (result: ResumeResult) => void,
-  ) => void;
-  /** Leaves a channel's room. */
-  unsubscribe: (channel: Channel, ack?: (result: SubscribeResult) => void) => void;
-  /** Calls `ack` back: a round trip to measure latency or check liveness. */
-  ping: (ack: () => void) => void;
-}
-
-/** Events between servers of a cluster: none. */
-export interface InterServerEvents {}
-
-/** Per-connection data (`socket.data`): free for the host, e.g. the authenticated user. */
-export interface SocketData {
-  [key: string]: unknown;
-}
-"#;
