@@ -10,6 +10,7 @@
 //! not get the answer to a create sends it again with the same key, and gets the answer of
 //! the first request (with `Idempotent-Replayed: true`) instead of a second task.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
@@ -156,17 +157,19 @@ where
 {
     let key = idempotency_key(&headers)?;
     let new = body.0;
-    let created = blocking(app, move |store, emitter| {
+    let (created, failure) = blocking(app, move |store, emitter| {
         let created = match key {
             Some(key) => store.create_once(&key, &new.title)?,
             None => Created::New(store.create(&new.title)?),
         };
-        if let Created::New(task) = &created {
-            report(emitter.emit(sheplang::created(task)));
-        }
-        Ok(created)
+        let failure = match &created {
+            Created::New(task) => failed(emitter.emit(sheplang::created(task))),
+            Created::Replayed(_) => None,
+        };
+        Ok((created, failure))
     })
     .await?;
+    report(failure);
     Ok(match created {
         Created::New(task) => (StatusCode::CREATED, Json(task)).into_response(),
         Created::Replayed(task) => (
@@ -213,13 +216,14 @@ where
     E::Error: std::fmt::Display,
 {
     let patch = body.0;
-    blocking(app, move |store, emitter| {
+    let (task, failure) = blocking(app, move |store, emitter| {
         let task = store.update(&id, &patch)?;
-        report(emitter.emit(sheplang::updated(&task)));
-        Ok(task)
+        let failure = failed(emitter.emit(sheplang::updated(&task)));
+        Ok((task, failure))
     })
-    .await
-    .map(Json)
+    .await?;
+    report(failure);
+    Ok(Json(task))
 }
 
 async fn remove<E>(
@@ -230,13 +234,13 @@ where
     E: Emitter<Spec = tasks::Spec> + Send + Sync + 'static,
     E::Error: std::fmt::Display,
 {
-    blocking(app, move |store, emitter| {
+    let failure = blocking(app, move |store, emitter| {
         let task = store.delete(&id)?;
-        report(emitter.emit(sheplang::deleted(&task)));
-        Ok(())
+        Ok(failed(emitter.emit(sheplang::deleted(&task))))
     })
-    .await
-    .map(|()| StatusCode::NO_CONTENT)
+    .await?;
+    report(failure);
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Runs `work` on the blocking pool with the store locked (SQLite calls block).
@@ -255,11 +259,25 @@ where
     .map_err(ApiError::from)
 }
 
-/// The write is committed either way: a subscriber whose queue was full misses one event (its
-/// page refetches when it reconnects), which is no reason to fail the request.
-fn report<Error: std::fmt::Display>(sent: Result<(), Error>) {
-    if let Err(e) = sent {
-        eprintln!("sheplang-demo: some subscribers were not told: {e}");
+/// A failed emit as text, to be [`report`]ed once the store lock is released. The write is
+/// committed either way, which is no reason to fail the request: an emit fails only when the
+/// realtime server has stopped (a slow subscriber is disconnected by the server and resumes; it
+/// never fails the emit).
+fn failed<Error: std::fmt::Display>(sent: Result<(), Error>) -> Option<String> {
+    sent.err().map(|e| e.to_string())
+}
+
+/// Logs the first failed emit of the process, outside any lock; later ones are only counted, so
+/// a stopped realtime server cannot flood stderr (one line per request) or stall the API on a
+/// blocked pipe.
+fn report(failure: Option<String>) {
+    static FAILURES: AtomicU64 = AtomicU64::new(0);
+    if let Some(e) = failure
+        && FAILURES.fetch_add(1, Ordering::Relaxed) == 0
+    {
+        eprintln!(
+            "sheplang-demo: subscribers were not told of a change: {e} (further failures are not logged)"
+        );
     }
 }
 
