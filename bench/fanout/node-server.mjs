@@ -3,12 +3,12 @@
 //   POST /control/burst?count=K&batch=B&payload=N&rate=R  emits K `Tick` rows: as fast as
 //        possible, yielding every B (rate 0), or paced at R events/s, B at a time
 //   GET  /control/stats                            {"connected": n}
-// Usage: node node-server.mjs <compiled server.js> [--no-recovery]
+// Usage: node node-server.mjs <compiled server.js>
 // Prints one JSON line {"port":N,"pid":N} once listening on 127.0.0.1; exits when stdin closes.
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 
-const [serverJs, ...flags] = process.argv.slice(2);
+const [serverJs] = process.argv.slice(2);
 const { RealtimeServer } = await import(pathToFileURL(serverJs).href);
 
 const now = () => performance.timeOrigin + performance.now();
@@ -48,7 +48,7 @@ const http = createServer(async (req, res) => {
     res.end();
   }
 });
-const realtime = new RealtimeServer(http, flags.includes('--no-recovery') ? { recoveryMs: false } : {});
+const realtime = new RealtimeServer(http, {});
 http.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: http.address().port, pid: process.pid })}\n`);
 });

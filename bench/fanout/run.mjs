@@ -20,7 +20,7 @@
 // Options: --subscribers 100,1000  --events 2000,400 (K per N)  --rate 200,20 (paced
 //          events/s per N, for 3 s: 20,000 deliveries/s, well below what the clients absorb)
 //          --batch 50  --payload 64  --workers 2  --runs 3 (median)
-//          --servers node,node-norecovery,rust
+//          --servers node,rust
 // Needs: cargo (builds serve-spec in release), and ts/node_modules (socket.io, socket.io-client,
 // typescript), installed by `npm ci` in ts/. Only 127.0.0.1 is used.
 import { execFileSync, spawn } from 'node:child_process';
@@ -49,7 +49,7 @@ const batch = Number(option('batch', '50'));
 const payload = Number(option('payload', '64'));
 const workers = Number(option('workers', '2'));
 const runs = Number(option('runs', '3'));
-const servers = list(option('servers', 'node,node-norecovery,rust'));
+const servers = list(option('servers', 'node,rust'));
 
 if (!existsSync(join(tsDir, 'node_modules', 'socket.io-client'))) {
   console.error('bench: ts/node_modules is missing; run `npm ci` in ts/ first');
@@ -247,11 +247,9 @@ const { executable, generated } = buildRust();
 const nodeServerJs = prepareNode(generated);
 const commands = {
   node: () => startProcess(process.execPath, [join(here, 'node-server.mjs'), nodeServerJs]),
-  'node-norecovery': () =>
-    startProcess(process.execPath, [join(here, 'node-server.mjs'), nodeServerJs, '--no-recovery']),
   rust: () =>
-    // The per-client send queue holds a whole burst: Node buffers without limit, and a burst
-    // that overflows socketioxide's queue would be dropped (and counted as lost).
+    // Both servers run with their default per-client queue: a client that cannot keep up is
+    // disconnected (and counted in `disconnects`), never silently skipped.
     startProcess(executable, ['bench', '--port', '0', '--exit-on-stdin-eof']),
 };
 
@@ -327,7 +325,7 @@ for (const r of results) {
   );
 }
 const rust = results.filter((r) => r.server === 'rust');
-for (const baseline of ['node', 'node-norecovery']) {
+for (const baseline of ['node']) {
   const rows = rust
     .map((r) => [r, results.find((b) => b.server === baseline && b.subscribers === r.subscribers)])
     .filter(([, b]) => b !== undefined);

@@ -72,7 +72,10 @@ function shadowsPrototype(spec: IrSpec, model: string, row: unknown): boolean {
 async function typecheck(generated: string, stem: string, rows: Arrived[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `rust-rows-${stem}-`));
   try {
-    copyFileSync(join(generated, stem, 'ts', 'types.ts'), join(dir, 'types.ts'));
+    // `types.ts` with the runtime file it imports (the protocol's shapes).
+    for (const file of ['types.ts', 'protocol.ts']) {
+      copyFileSync(join(generated, stem, 'ts', file), join(dir, file));
+    }
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
     const body = rows
       .map((r, i) => `export const row${i}: Models[${JSON.stringify(r.model)}] = ${JSON.stringify(r.row, null, 2)};`)
