@@ -16,33 +16,31 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
         spec.app
     ));
     c.blank();
-    let imports = [
-        "isOneOf",
-        "type ClientToServerEventsOf",
-        "type ModelEventArgsOf",
-        "type PositionedEventArgsOf",
-        "type ServerToClientEventsOf",
-    ];
-    c.block("import {", "} from './protocol.js';", |c| {
-        for name in imports {
-            c.line(format!("{name},"));
-        }
-    });
+    names_from(
+        &mut c,
+        "import",
+        &[
+            "isOneOf",
+            "type ClientToServerEventsOf",
+            "type ModelEventArgsOf",
+            "type PositionedEventArgsOf",
+            "type ServerToClientEventsOf",
+        ],
+    );
     c.blank();
     c.doc("The wire protocol's shapes that are the same for every spec (`protocol.ts`).");
-    let shared = [
-        "InterServerEvents",
-        "ResumeResult",
-        "ServerInfo",
-        "SocketData",
-        "SubscribeOptions",
-        "SubscribeResult",
-    ];
-    c.block("export type {", "} from './protocol.js';", |c| {
-        for name in shared {
-            c.line(format!("{name},"));
-        }
-    });
+    names_from(
+        &mut c,
+        "export type",
+        &[
+            "InterServerEvents",
+            "ResumeResult",
+            "ServerInfo",
+            "SocketData",
+            "SubscribeOptions",
+            "SubscribeResult",
+        ],
+    );
     c.blank();
     c.doc("The app's name, as written in the spec.");
     c.line(format!(
@@ -88,6 +86,15 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
     c.doc("Events a client sends (docs/wire.md).");
     c.line("export interface ClientToServerEvents extends ClientToServerEventsOf<Channel> {}");
     c.finish()
+}
+
+/// `{keyword} { a, b, ... } from './protocol.js';`, one name a line.
+fn names_from(c: &mut Code, keyword: &str, names: &[&str]) {
+    c.block(format!("{keyword} {{"), "} from './protocol.js';", |c| {
+        for name in names {
+            c.line(format!("{name},"));
+        }
+    });
 }
 
 /// The doc of `ModelEventArgs`, with an example from the spec's first model.
