@@ -183,19 +183,19 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
     };
     // The channels are subscribed with options: a position follows the arguments.
     const onCreated = (...args: PositionedEventArgs): void => {
-      if (channels.isNew(args[0], args[2])) {
+      channels.receive(args[0], args[2], () => {
         feed.publish({ kind: 'created', args: [args[0], args[1]] as ModelEventArgs });
-      }
+      });
     };
     const onUpdated = (...args: PositionedEventArgs): void => {
-      if (channels.isNew(args[0], args[2])) {
+      channels.receive(args[0], args[2], () => {
         feed.publish({ kind: 'updated', args: [args[0], args[1]] as ModelEventArgs });
-      }
+      });
     };
     const onDeleted = (model: ModelName, id: string, seq?: number): void => {
-      if (channels.isNew(model, seq)) {
+      channels.receive(model, seq, () => {
         feed.publish({ kind: 'deleted', model, id });
-      }
+      });
     };
     next.on('connect', onConnect);
     next.on('disconnect', onDisconnect);
@@ -315,6 +315,12 @@ class ChannelBook {
    * and resume"): kept across reconnections and sockets, dropped when the channel is let go.
    */
   private readonly positions = new Map<Channel, { last: number; epoch: string | null }>();
+  /**
+   * Channel -> the positioned events that arrived before the server answered the channel's
+   * latest `subscribe` on this connection: their positions can only be judged against the
+   * answer (a restarted server starts a new log, whose positions start again from 1).
+   */
+  private readonly early = new Map<Channel, { seq: number; deliver: () => void }[]>();
   private readonly onError: (error: Error) => void;
   private socket: RealtimeClientSocket | null = null;
   private lastRequest = 0;
@@ -330,6 +336,7 @@ class ChannelBook {
     this.socket = socket;
     this.joined.clear();
     this.answered.clear();
+    this.early.clear();
     this.stale();
   }
 
@@ -338,6 +345,7 @@ class ChannelBook {
       this.socket = null;
       this.joined.clear();
       this.answered.clear();
+      this.early.clear();
     }
   }
 
@@ -349,6 +357,7 @@ class ChannelBook {
     // missed, or answers `reset` (then the holders load again).
     this.joined.clear();
     this.answered.clear();
+    this.early.clear();
     this.sync();
   }
 
@@ -412,14 +421,32 @@ class ChannelBook {
   }
 
   /**
-   * Whether a model event with position `seq` is new: `false` for one already applied (a
-   * replay overlapping what arrived). Events without a position are always new.
+   * A model event with position `seq` arrived: `deliver` runs when it is new, now or, while the
+   * channel's `subscribe` is unanswered on this connection, once the answer says where the
+   * channel's log stands. Events without a position are always new.
    */
-  isNew(model: ModelName, seq: number | undefined): boolean {
+  receive(model: ModelName, seq: number | undefined, deliver: () => void): void {
     if (typeof seq !== 'number') {
-      return true;
+      deliver();
+      return;
     }
     const channel = CHANNEL_OF[model];
+    if (this.joined.has(channel) && !this.answered.has(channel)) {
+      const early = this.early.get(channel) ?? [];
+      early.push({ seq, deliver });
+      this.early.set(channel, early);
+      return;
+    }
+    if (this.isNew(channel, seq)) {
+      deliver();
+    }
+  }
+
+  /**
+   * Whether a model event with position `seq` is new: `false` for one already applied (a
+   * replay overlapping what arrived).
+   */
+  private isNew(channel: Channel, seq: number): boolean {
     const position = this.positions.get(channel);
     if (position === undefined) {
       this.positions.set(channel, { last: seq, epoch: null });
@@ -536,6 +563,13 @@ class ChannelBook {
       return;
     }
     this.answered.add(channel);
+    const early = this.early.get(channel) ?? [];
+    this.early.delete(channel);
+    for (const { seq, deliver } of early) {
+      if (this.isNew(channel, seq)) {
+        deliver();
+      }
+    }
     for (const holder of [...(this.holders.get(channel) ?? [])]) {
       this.tell(holder);
     }
