@@ -11,19 +11,8 @@ pub const TYPES: &[&str] = &[
     "text", "number", "yes/no", "id", "date", "datetime", "email", "money", "image", "richtext",
     "file", "ref",
 ];
-/// Field constraints.
-pub const CONSTRAINTS: &[&str] = &[
-    "required",
-    "unique",
-    "optional",
-    "min",
-    "max",
-    "minLength",
-    "maxLength",
-    "email",
-    "pattern",
-    "default",
-];
+/// Field constraints: the parser's own list.
+pub const CONSTRAINTS: &[&str] = sheplang_core::parser::CONSTRAINTS;
 /// The items of a `view`.
 pub const VIEW_ITEMS: &[&str] = &["list", "button"];
 /// Words that start a statement.

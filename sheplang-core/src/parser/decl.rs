@@ -7,7 +7,9 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::lexer::{Token, TokenKind};
 use crate::types::{self, Builtin};
 
-const CONSTRAINTS: [&str; 10] = [
+/// The constraint words of a field (`default` included), as the parser accepts them; tools
+/// (the language server's completion) read the same list.
+pub const CONSTRAINTS: &[&str] = &[
     "required",
     "unique",
     "optional",
@@ -302,7 +304,7 @@ impl<'a> Parser<'a, '_> {
             const LIST: &str = "the constraints are `required`, `unique`, `optional`, `min=`, \
                                 `max=`, `minLength=`, `maxLength=`, `email=`, `pattern=` and \
                                 `default=`";
-            let help = match closest(word, &CONSTRAINTS) {
+            let help = match closest(word, CONSTRAINTS) {
                 Some(c) => format!("did you mean `{c}`? {LIST}"),
                 None => LIST.to_owned(),
             };

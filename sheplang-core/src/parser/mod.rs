@@ -20,6 +20,7 @@
 //! statements, `expr` expressions, `recover` the recovery helpers.
 
 mod decl;
+pub use decl::CONSTRAINTS;
 mod expr;
 mod job;
 mod recover;
