@@ -14,7 +14,10 @@ import {
   type Task,
   type User,
 } from '../.generated/specs/tasks/ts/types.js';
-import { TestClient, within, type ClientOptions, type Received } from './client.js';
+import { sleep, TestClient, within, type ClientOptions, type Received } from './client.js';
+
+/** How long the stalled reader stops reading. */
+const STALL_MS = 10_000;
 
 /** A running server of specs/tasks.shep, with the host-side actions the cases need. */
 export interface ServerUnderTest {
@@ -394,9 +397,17 @@ export const PROTOCOL_CASES: readonly ProtocolCase[] = [
       await resumer.until(300);
       // Cut the transport under the socket, as a network drop would; it comes back in 2 s.
       const down = client.disconnected();
+      const back = new Promise<void>((resolve) => client.socket.once('connect', () => resolve()));
       client.socket.io.engine.close();
       await down;
-      await server.emitCreatedMany('Task', rows.slice(300));
+      // While it is away...
+      await server.emitCreatedMany('Task', rows.slice(300, 600));
+      await back;
+      // ...and while its resuming subscribe is on the way (the seam between replay and live):
+      // the rest, ten at a time.
+      for (let next = 600; next < rows.length; next += 10) {
+        await server.emitCreatedMany('Task', rows.slice(next, next + 10));
+      }
       await resumer.until(1_000, 20_000);
       await barrier(server, client);
       assert.deepEqual(
@@ -434,18 +445,25 @@ export const PROTOCOL_CASES: readonly ProtocolCase[] = [
   },
   {
     name: 'a stalled reader is disconnected, comes back, resumes and ends with every event',
+    // The log must still hold what the reader missed: a burst of 20,000 is more than the
+    // default 10,000 a channel, so this host configures a larger log (docs/wire.md: Rust's
+    // `log_limits`, Node's `logCapacity`). With the default it would get `reset` and reload.
     config: { logCapacity: 50_000 },
     async run({ server, connect }) {
       const client = await connect();
       const resumer = new Resumer(client, 'task');
       await resumer.start();
-      // Stop reading: the socket's data stays in the kernel, then in the server's queue.
+      // Stop reading for 10 s: the socket's data stays in the kernel, then in the server's
+      // queue. 20,000 events of 2 KB are far more than the kernel's buffers on loopback hold.
       const tcp = underlyingSocket(client);
+      const stalled = Date.now();
       tcp.pause();
       const title = 'x'.repeat(2_000);
       const rows = Array.from({ length: 20_000 }, (_, i) => ({ ...task, id: `t-${i + 1}`, title }));
       await server.emitCreatedMany('Task', rows);
       await eventuallyTrue(async () => (await server.overflowDisconnects()) === 1, 20_000, 'no overflow disconnect');
+      // The rest of the 10 s stall is the scenario, not a synchronisation: the reader is away.
+      await sleep(Math.max(0, STALL_MS - (Date.now() - stalled)));
       tcp.resume();
       await resumer.until(20_000, 60_000);
       await barrier(server, client);
