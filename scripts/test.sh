@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test the project has, on a fresh machine: installs what it needs first.
+#   Services:   a Redis and a PostgreSQL server for the whole run (scripts/lib/services.sh)
 #   Rust:       cargo fmt --check, clippy -D warnings, cargo test (unit, goldens, ui, e2e crates)
 #   Guide:      scripts/test-guide.sh (the README's host crate, built outside the workspace)
 #   TypeScript: ts/scripts/check.sh (npm ci, generate, tsc, node:test against real packages)
@@ -12,6 +13,11 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "services: Redis and PostgreSQL for the whole run (\$REDIS_URL / \$DATABASE_URL when reachable, else started here)"
+# shellcheck source=scripts/lib/services.sh
+source scripts/lib/services.sh
+services_start redis postgres
 
 step "cargo fmt --check"
 cargo fmt --all --check
