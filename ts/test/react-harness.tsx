@@ -4,7 +4,7 @@
 import './react-env.js';
 
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 
 import { act, cleanup } from '@testing-library/react';
 import type { ReactNode } from 'react';
@@ -257,16 +257,28 @@ export function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
+/** Where a `TaskTable` sends its changes: the generated server's `realtime`, or the Rust server. */
+export interface TaskSink {
+  emitModelCreated(model: 'Task', row: Task): void;
+  emitModelUpdated(model: 'Task', row: Task): void;
+  emitModelDeleted(model: 'Task', id: string): void;
+}
+
+/** One change a `TaskTable` made, as a hook's `history` should show it. */
+export type TableChange = { kind: 'created' | 'updated'; row: Task } | { kind: 'deleted'; id: string };
+
 /**
  * The server's `Task` rows, changed the way a database changes them (a new row goes to the
  * end, an update keeps its place), each change also sent by the server `via()` returns, if
- * any: what a client should end up showing is `rows()`.
+ * any: what a client should end up showing is `rows()`, and `changes` lists every change in
+ * order.
  */
 export class TaskTable {
+  readonly changes: TableChange[] = [];
   private readonly table = new Map<string, Task>();
-  private readonly via: () => ObservedServer | null;
+  private readonly via: () => ObservedServer | TaskSink | null;
 
-  constructor(via: () => ObservedServer | null, rows: readonly Task[] = []) {
+  constructor(via: () => ObservedServer | TaskSink | null, rows: readonly Task[] = []) {
     this.via = via;
     for (const row of rows) {
       this.table.set(row.id, row);
@@ -280,16 +292,102 @@ export class TaskTable {
 
   created(row: Task): void {
     this.table.set(row.id, row);
-    this.via()?.realtime.emitModelCreated('Task', row);
+    this.changes.push({ kind: 'created', row });
+    this.sink()?.emitModelCreated('Task', row);
   }
 
   updated(row: Task): void {
     this.table.set(row.id, row);
-    this.via()?.realtime.emitModelUpdated('Task', row);
+    this.changes.push({ kind: 'updated', row });
+    this.sink()?.emitModelUpdated('Task', row);
   }
 
   deleted(id: string): void {
     this.table.delete(id);
-    this.via()?.realtime.emitModelDeleted('Task', id);
+    this.changes.push({ kind: 'deleted', id });
+    this.sink()?.emitModelDeleted('Task', id);
   }
+
+  private sink(): TaskSink | null {
+    const via = this.via();
+    return via === null ? null : 'realtime' in via ? via.realtime : via;
+  }
+}
+
+/**
+ * A loopback TCP link between the page and a server, that the test can cut like a network:
+ * while cut, every byte either way is dropped and the connections stay open (a pulled cable:
+ * neither end is told), and new connections are dropped at once; `restore()` resets the
+ * connections that lived through the cut (as their timeouts would, later) and lets new ones
+ * through again.
+ */
+export interface NetworkLink {
+  /** `http://127.0.0.1:<port>` of the link. */
+  readonly url: string;
+  /** Connections that passed through the link, so far. */
+  readonly accepted: number;
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function startLink(targetPort: number): Promise<NetworkLink> {
+  const pairs = new Set<[Socket, Socket]>();
+  let down = false;
+  let accepted = 0;
+  const server = createTcpServer((page) => {
+    if (down) {
+      page.destroy();
+      return;
+    }
+    accepted += 1;
+    const upstream = connect(targetPort, '127.0.0.1');
+    const pair: [Socket, Socket] = [page, upstream];
+    pairs.add(pair);
+    const forward = (from: Socket, to: Socket): void => {
+      from.on('data', (chunk: Buffer) => {
+        if (!down) to.write(chunk);
+      });
+    };
+    forward(page, upstream);
+    forward(upstream, page);
+    const end = (): void => {
+      pairs.delete(pair);
+      page.destroy();
+      upstream.destroy();
+    };
+    for (const socket of pair) {
+      socket.on('close', end);
+      socket.on('error', end);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const resetAll = (): void => {
+    for (const [page, upstream] of [...pairs]) {
+      page.resetAndDestroy();
+      upstream.resetAndDestroy();
+    }
+    pairs.clear();
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get accepted() {
+      return accepted;
+    },
+    cut() {
+      down = true;
+    },
+    restore() {
+      resetAll();
+      down = false;
+    },
+    async close() {
+      resetAll();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

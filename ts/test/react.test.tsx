@@ -11,6 +11,7 @@ import {
   settled,
   shownRows,
   sleep,
+  startLink,
   startServer,
   task,
   TaskProbe,
@@ -20,12 +21,14 @@ import {
   withServer,
   type Deferred,
   type ObservedServer,
+  type TableChange,
+  type TaskSink,
 } from './react-harness.js';
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 
-import { act, render, screen } from '@testing-library/react';
+import { act, cleanup, render, screen } from '@testing-library/react';
 import { Component, StrictMode, type ErrorInfo, type ReactNode } from 'react';
 
 import {
@@ -39,6 +42,7 @@ import {
 } from '../.generated/specs/tasks/ts/contexts/RealtimeContext.js';
 import { useTaskRealtime } from '../.generated/specs/tasks/ts/hooks/useTaskRealtime.js';
 import type { Task, User } from '../.generated/specs/tasks/ts/types.js';
+import { serveSpecBinary, startServeSpec, type RustProcess } from '../support/rust-server.js';
 
 /** WebSocket only: no long-polling requests to wait for when a test closes its server. */
 const WS: RealtimeClientOptions = { transports: ['websocket'] };
@@ -51,6 +55,9 @@ const OUTAGE: RealtimeClientOptions = { ...WS, reconnectionDelay: 1_000, reconne
 after(() => {
   closeWindow();
 });
+
+// Build (or find) the Rust server once, before the first test's clock starts.
+serveSpecBinary();
 
 test('two components on `task`: one connection, one subscribe; the last one out unsubscribes', TIMEOUT, async () => {
   await withServer(async (server) => {
@@ -416,6 +423,26 @@ function changeText(change: ModelChange<'Task'>): string {
   return `${change.kind} ${change.kind === 'deleted' ? change.id : change.data.id}`;
 }
 
+/** A change as text with its row: two equal texts are the same change received twice. */
+function changeKey(change: ModelChange<'Task'>): string {
+  return change.kind === 'deleted' ? `deleted ${change.id}` : `${change.kind} ${JSON.stringify(change.data)}`;
+}
+
+/** A `TaskTable` change in the form of `changeKey`. */
+function tableKey(change: TableChange): string {
+  return change.kind === 'deleted' ? `deleted ${change.id}` : `${change.kind} ${JSON.stringify(change.row)}`;
+}
+
+/** No change appears twice in `history` (every change the tests make is distinct). */
+function assertNoDuplicates(history: readonly ModelChange<'Task'>[]): void {
+  const keys = history.map(changeKey);
+  assert.deepEqual(
+    keys.filter((key, i) => keys.indexOf(key) !== i),
+    [],
+    'a change applied twice',
+  );
+}
+
 /** Strictly increasing, every one. */
 function assertIncreasing(values: readonly number[], what: string): void {
   for (let i = 1; i < values.length; i += 1) {
@@ -573,6 +600,7 @@ test('after a server restart (no recovery) the hook loads again by itself and en
     assert.deepEqual(db.rows().map((row) => row.id), ['t1', 't4', 't5']);
     assert.deepEqual(shownRows(view.container), db.rows().map(rowText));
     assert.deepEqual(reconnects, [false]);
+    assertNoDuplicates(recorder.latest.history);
     // `seq` goes on across the reconnection.
     assertIncreasing(recorder.latest.history.map((change) => change.seq), 'seq');
     await settled();
@@ -964,6 +992,217 @@ test('ping() resolves against the real server and clears its timer; it rejects o
     });
   } finally {
     timers.restore();
+  }
+});
+
+/** A server the page talks to, for the tests that run against both servers. */
+interface Backend {
+  readonly port: number;
+  readonly sink: TaskSink;
+  /** Resolves once every change sent so far has reached the server. */
+  flush(): Promise<void>;
+  /** How many connections hold the `task` channel. */
+  subscribers(): Promise<number>;
+}
+
+function nodeBackend(server: ObservedServer): Backend {
+  return {
+    port: server.port,
+    sink: server.realtime,
+    flush: async () => {},
+    subscribers: async () => server.members('task'),
+  };
+}
+
+/** The Rust server (`serve-spec tasks`), changed through its control routes, in order. */
+function rustBackend(server: RustProcess): Backend {
+  let chain = Promise.resolve();
+  const send = (event: string, args: unknown[]): void => {
+    chain = chain.then(async () => {
+      await server.control('/control/emit', { event, args });
+    });
+  };
+  return {
+    port: server.ready.port,
+    sink: {
+      emitModelCreated: (model, row) => send('model_created', [model, row]),
+      emitModelUpdated: (model, row) => send('model_updated', [model, row]),
+      emitModelDeleted: (model, id) => send('model_deleted', [model, id]),
+    },
+    flush: () => chain,
+    async subscribers() {
+      const response = await fetch(`${server.url}/control/stats`);
+      const stats = (await response.json()) as { subscribers: Record<string, number> };
+      return stats.subscribers['task'] ?? 0;
+    },
+  };
+}
+
+/** How long the network is cut. */
+const CUT_MS = 2_000;
+
+/**
+ * A page reaches `backend` through a link that is cut for 2 s while the server writes: what
+ * the server sent during the cut is lost on the way, and neither end knows until the link
+ * comes back and resets the connection. The provider reconnects and resumes from its last
+ * position: the rows end equal to the server's, every change is in `history` exactly once, in
+ * order, and nothing is loaded again.
+ */
+async function networkCut(backend: Backend): Promise<void> {
+  const link = await startLink(backend.port);
+  try {
+    const db = new TaskTable(() => backend.sink, [task('t1', 'One'), task('t2', 'Two')]);
+    let loads = 0;
+    const load = (): Promise<readonly Task[]> => {
+      loads += 1;
+      return Promise.resolve(db.rows());
+    };
+    const recorder = new Recorder<ModelRealtime<'Task'>>();
+    const reconnects: boolean[] = [];
+    render(
+      <RealtimeProvider url={link.url} options={OUTAGE}>
+        <TaskProbe recorder={recorder} options={{ load, onReconnect: (recovered) => reconnects.push(recovered) }} />
+      </RealtimeProvider>,
+    );
+    await eventually(() => {
+      assert.equal(recorder.latest.loading, false);
+      assert.deepEqual(recorder.latest.items, db.rows());
+    });
+    db.created(task('t3', 'Three'));
+    await backend.flush();
+    await eventually(() => {
+      assert.deepEqual(recorder.latest.items, db.rows());
+    });
+
+    link.cut();
+    const cutAt = Date.now();
+    db.updated(task('t1', 'One, edited during the cut'));
+    db.deleted('t2');
+    for (let i = 4; i <= 40; i += 1) db.created(task(`t${i}`, `Created during the cut (${i})`));
+    await backend.flush();
+    assert.equal(recorder.latest.isConnected, true, 'neither end knows of the cut');
+    // The rest of the 2 s is the scenario (the network is away), not a synchronisation.
+    await sleep(Math.max(0, CUT_MS - (Date.now() - cutAt)));
+    db.updated(task('t3', 'Three, edited just before the network came back'));
+    await backend.flush();
+    link.restore();
+    // Changes while the page reconnects and resumes.
+    for (let i = 41; i <= 60; i += 1) db.created(task(`t${i}`, `Created while the page resumes (${i})`));
+    await backend.flush();
+    await eventually(
+      () => {
+        assert.deepEqual(reconnects, [true]);
+        assert.deepEqual(recorder.latest.items, db.rows());
+      },
+      15_000,
+      'resumed with the changes the cut lost',
+    );
+    await settled();
+    db.deleted('t4');
+    await backend.flush();
+    await eventually(() => {
+      assert.deepEqual(recorder.latest.items, db.rows());
+    });
+    await settled();
+    assert.deepEqual(recorder.latest.items, db.rows());
+    assert.equal(recorder.latest.history.length, db.changes.length);
+    assert.deepEqual(recorder.latest.history.map(changeKey), db.changes.map(tableKey), 'every change once, in order');
+    assert.equal(loads, 1, 'resumed: nothing loaded again');
+    assert.equal(link.accepted, 2, 'one connection before the cut, one after');
+    assert.equal(await backend.subscribers(), 1);
+  } finally {
+    cleanup();
+    await link.close();
+  }
+}
+
+test('a 2 s network cut (node server): the page resumes; `items` equal the server rows, `history` has every change once', TIMEOUT, async () => {
+  await withServer(async (server) => {
+    await networkCut(nodeBackend(server));
+  });
+});
+
+test('a 2 s network cut (rust server): the page resumes; `items` equal the server rows, `history` has every change once', TIMEOUT, async () => {
+  const server = await startServeSpec('tasks', ['--any-origin']);
+  try {
+    await networkCut(rustBackend(server));
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a rust server restart on the same port: the page loads again; `items` equal the server rows, no change twice', TIMEOUT, async () => {
+  const first = await startServeSpec('tasks', ['--any-origin']);
+  let second: RustProcess | undefined;
+  try {
+    let live: Backend | null = rustBackend(first);
+    const db = new TaskTable(() => live?.sink ?? null, [task('t1', 'One'), task('t2', 'Two')]);
+    let loads = 0;
+    const load = (): Promise<readonly Task[]> => {
+      loads += 1;
+      return Promise.resolve(db.rows());
+    };
+    const recorder = new Recorder<ModelRealtime<'Task'>>();
+    const reconnects: boolean[] = [];
+    const view = render(
+      <RealtimeProvider url={first.url} options={OUTAGE}>
+        <TaskProbe recorder={recorder} options={{ load, onReconnect: (recovered) => reconnects.push(recovered) }} />
+      </RealtimeProvider>,
+    );
+    await eventually(() => {
+      assert.equal(recorder.latest.loading, false);
+      assert.deepEqual(recorder.latest.items, db.rows());
+    });
+    db.created(task('t3', 'Three'));
+    await live.flush();
+    await eventually(() => {
+      assert.deepEqual(recorder.latest.items, db.rows());
+    });
+
+    await first.stop();
+    live = null;
+    await eventually(() => {
+      assert.equal(recorder.latest.isConnected, false);
+    });
+    // Written while no server runs: only a new load can show them.
+    db.updated(task('t1', 'One, edited while the server was down'));
+    db.deleted('t2');
+    db.created(task('t4', 'Four'));
+
+    second = await startServeSpec('tasks', ['--any-origin', '--port', String(first.ready.port)]);
+    const again = rustBackend(second);
+    live = again;
+    await eventually(
+      () => {
+        assert.equal(loads, 2);
+        assert.equal(recorder.latest.loading, false);
+        assert.deepEqual(recorder.latest.items, db.rows());
+      },
+      20_000,
+      'reconnected and loaded again',
+    );
+    // The new server numbers its events from 1 again: they are applied, not taken for old ones.
+    db.created(task('t5', 'Five'));
+    db.updated(task('t3', 'Three, edited after the restart'));
+    await again.flush();
+    await eventually(() => {
+      assert.deepEqual(recorder.latest.items, db.rows());
+    });
+    await settled();
+    assert.deepEqual(recorder.latest.items, db.rows());
+    assert.deepEqual(shownRows(view.container), db.rows().map(rowText));
+    assert.deepEqual(reconnects, [false]);
+    assertNoDuplicates(recorder.latest.history);
+    assert.deepEqual(recorder.latest.history.map(changeKey), [
+      `created ${JSON.stringify(task('t3', 'Three'))}`,
+      `created ${JSON.stringify(task('t5', 'Five'))}`,
+      `updated ${JSON.stringify(task('t3', 'Three, edited after the restart'))}`,
+    ]);
+    assert.equal(await again.subscribers(), 1);
+  } finally {
+    cleanup();
+    await first.stop();
+    await second?.stop();
   }
 });
 
