@@ -1,0 +1,127 @@
+// What the benchmarks share: building the Rust `serve-spec` (release) and transpiling the
+// generated Node server of sheplang-socketio/examples/specs/bench.shep, starting either as a
+// child process, and reading a process's memory and CPU time from /proc.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const workspace = resolve(here, '..', '..');
+const tsDir = join(workspace, 'ts');
+const work = join(here, '.work');
+
+if (!existsSync(join(tsDir, 'node_modules', 'socket.io-client'))) {
+  console.error('bench: ts/node_modules is missing; run `npm ci` in ts/ first');
+  process.exit(2);
+}
+export const tsRequire = createRequire(join(tsDir, 'package.json'));
+export const ioClientPath = pathToFileURL(tsRequire.resolve('socket.io-client')).href;
+
+// ---------------------------------------------------------------- build
+/** Builds serve-spec in release; returns the executable and the generated-code folder. */
+export function buildRust() {
+  console.error('bench: cargo build --release -p sheplang-socketio-examples --bin serve-spec');
+  const output = execFileSync(
+    'cargo',
+    ['build', '--release', '-p', 'sheplang-socketio-examples', '--bin', 'serve-spec', '--message-format=json'],
+    { cwd: workspace, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 },
+  );
+  let executable;
+  let generated;
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const m = JSON.parse(line);
+    if (m.reason === 'compiler-artifact' && m.executable?.endsWith('serve-spec')) executable = m.executable;
+    if (m.reason === 'build-script-executed' && m.package_id.includes('sheplang-socketio')) {
+      generated = join(m.out_dir, 'sheplang');
+    }
+  }
+  if (!executable || !generated) throw new Error('cargo did not report serve-spec and its OUT_DIR');
+  return { executable, generated };
+}
+
+/** Transpiles the server half of bench.shep's generated TypeScript to JavaScript under .work/. */
+export function prepareNode(generated) {
+  const ts = tsRequire('typescript');
+  const source = join(generated, 'bench', 'ts-server');
+  rmSync(work, { recursive: true, force: true });
+  const walk = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
+  for (const file of walk(source)) {
+    const out = join(work, 'ts', relative(source, file)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(out), { recursive: true });
+    const js = ts.transpileModule(readFileSync(file, 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    writeFileSync(out, js);
+  }
+  writeFileSync(join(work, 'package.json'), '{"type":"module"}\n');
+  // The generated server imports `socket.io`: resolve it from ts/node_modules.
+  symlinkSync(join(tsDir, 'node_modules'), join(work, 'node_modules'), 'dir');
+  return join(work, 'ts', 'api', 'realtime', 'server.js');
+}
+
+// ---------------------------------------------------------------- processes
+export async function startProcess(command, args) {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => child.once('exit', r));
+  const ready = await new Promise((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} did not start`)), 30_000);
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      resolveReady(JSON.parse(line));
+    });
+    exited.then((code) => reject(new Error(`${command} exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${ready.port}`,
+    pid: child.pid,
+    async stop() {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Peak RSS (MiB) and CPU seconds (user + system) so far of a process, from /proc. */
+export function processStats(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 'NaN') / 1024;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+    return { peakRssMiB: hwm, cpuSeconds: ticks / 100 };
+  } catch {
+    return { peakRssMiB: NaN, cpuSeconds: NaN };
+  }
+}
+
+
+/** The current RSS (MiB) of a process, from /proc. */
+export function currentRssMiB(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 'NaN') / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Builds both servers; returns a function that starts a fresh process of either. */
+export function prepareServers() {
+  const { executable, generated } = buildRust();
+  const nodeServerJs = prepareNode(generated);
+  return {
+    node: () => startProcess(process.execPath, [join(here, 'node-server.mjs'), nodeServerJs]),
+    // Both servers run with their defaults (the per-client queue included).
+    rust: () => startProcess(executable, ['bench', '--port', '0', '--exit-on-stdin-eof']),
+  };
+}
