@@ -8,6 +8,15 @@
 //! duplicate at the seam. The task awaits the log, so a log on a network store (Redis) fits
 //! behind the same code.
 //!
+//! **Shared logs.** With a log that several processes share ([`EventLog::follow`]), an emit is
+//! only appended; the event is sent when the log hands it back (`Deliver`), in the log's
+//! order, whichever process appended it. Each positioned subscriber remembers the last
+//! position queued for it and the epoch it came from: a delivered event at or before that
+//! position is one its replay already had (skipped), one after a hole, or from another epoch,
+//! disconnects it (it resubscribes and gets the hole replayed, or `reset`). While the log
+//! cannot be written the task retries with backoff, in order: nothing is dropped, the
+//! connections stay up, and events flow again when the log is back.
+//!
 //! **Backpressure.** Each connection's send queue holds `max_buffer_size` packets. An event
 //! that does not fit is never skipped silently: the connection leaves every channel at once
 //! (nothing more is queued for it), is counted in [`Metrics::overflow_disconnects`], logged
@@ -15,7 +24,7 @@
 //! what was queued, then the disconnect, reconnects and resumes from its last position.
 
 use core::fmt;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use core::time::Duration;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -29,7 +38,7 @@ use socketioxide::socket::{Sid, Socket};
 use socketioxide::{SendError, SocketError, SocketIo};
 use tokio::sync::mpsc;
 
-use crate::log::{Entry, EventLog, LogEvent, Replay};
+use crate::log::{Entry, EventLog, Feed, LogEvent, Position, Replay};
 
 /// How many commands the dispatcher takes from its queue at once.
 const BATCH: usize = 128;
@@ -88,6 +97,18 @@ pub(crate) enum Command {
     Notify {
         message: String,
         data: Option<Value>,
+        /// Handed back by a shared log: for this process's clients only.
+        local: bool,
+    },
+    /// An event handed back by a shared log.
+    Deliver {
+        channel: &'static str,
+        position: Position,
+        event: Arc<LogEvent>,
+    },
+    /// A shared log lost its history and started a new one.
+    Epoch {
+        epoch: Arc<str>,
     },
     Join {
         socket: Arc<Socket>,
@@ -117,8 +138,13 @@ pub struct Metrics {
     pub replayed: u64,
     /// Resuming subscribes answered `reset` (their position was no longer in the log).
     pub resets: u64,
-    /// Log operations that failed (a shared log that is unreachable).
+    /// Log operations that failed (a shared log that is unreachable); each is retried.
     pub log_errors: u64,
+    /// Positioned subscribers disconnected because their positions no longer hold (the shared
+    /// log lost its history, or they missed events): they resubscribe and replay or reset.
+    pub resync_disconnects: u64,
+    /// The log cannot be written now: events wait, in order, until it is back.
+    pub log_degraded: bool,
 }
 
 #[derive(Default)]
@@ -128,6 +154,8 @@ struct Counters {
     replayed: AtomicU64,
     resets: AtomicU64,
     log_errors: AtomicU64,
+    resync_disconnects: AtomicU64,
+    degraded: AtomicBool,
 }
 
 /// The dispatcher's handle: its queue and what the server reads without it.
@@ -141,8 +169,13 @@ pub(crate) struct Hub {
 struct Inner {
     io: SocketIo,
     log: Arc<dyn EventLog>,
-    epoch: Arc<str>,
+    /// The log's epoch as last seen.
+    epoch: Mutex<Arc<str>>,
     max_buffer_size: usize,
+    /// The channels, for the log's feed.
+    channel_list: Arc<[&'static str]>,
+    /// Events fed by a shared log and not yet sent.
+    pending: Arc<AtomicUsize>,
     counts: HashMap<&'static str, AtomicUsize>,
     counters: Counters,
 }
@@ -155,7 +188,7 @@ impl Hub {
         max_buffer_size: usize,
     ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        let epoch: Arc<str> = log.epoch().into();
+        let epoch = Mutex::new(log.epoch());
         let hub = Hub {
             tx,
             rx: Mutex::new(Some(rx)),
@@ -164,6 +197,8 @@ impl Hub {
                 log,
                 epoch,
                 max_buffer_size,
+                channel_list: channels.into(),
+                pending: Arc::new(AtomicUsize::new(0)),
                 counts: channels.iter().map(|c| (*c, AtomicUsize::new(0))).collect(),
                 counters: Counters::default(),
             }),
@@ -186,7 +221,12 @@ impl Hub {
         else {
             return;
         };
-        runtime.spawn(run(self.inner.clone(), rx));
+        let feed = Feed {
+            tx: self.tx.clone(),
+            channels: self.inner.channel_list.clone(),
+            pending: self.inner.pending.clone(),
+        };
+        runtime.spawn(run(self.inner.clone(), rx, feed));
     }
 
     /// Queues a command; `false` when the task is gone (the runtime shut down).
@@ -209,18 +249,20 @@ impl Hub {
             replayed: c.replayed.load(Ordering::Relaxed),
             resets: c.resets.load(Ordering::Relaxed),
             log_errors: c.log_errors.load(Ordering::Relaxed),
+            resync_disconnects: c.resync_disconnects.load(Ordering::Relaxed),
+            log_degraded: c.degraded.load(Ordering::Relaxed),
         }
     }
 
-    pub(crate) fn epoch(&self) -> &str {
-        &self.inner.epoch
+    pub(crate) fn epoch(&self) -> Arc<str> {
+        self.inner.current_epoch()
     }
 }
 
 impl fmt::Debug for Hub {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Hub")
-            .field("epoch", &self.inner.epoch)
+            .field("epoch", &self.inner.current_epoch())
             .finish_non_exhaustive()
     }
 }
@@ -230,6 +272,9 @@ struct Member {
     socket: Arc<Socket>,
     /// Asked for positions: its model events carry the trailing `seq` argument.
     sequenced: bool,
+    /// The last position queued for it (replayed or live), and the epoch of its positions.
+    after: u64,
+    epoch: Arc<str>,
     /// While a resuming subscriber's replay is being sent: its backlog, which live events
     /// join at the end until it is drained.
     catch_up: Option<Arc<CatchUp>>,
@@ -298,10 +343,22 @@ struct State {
     channels: HashMap<&'static str, HashMap<Sid, Member>>,
     /// Connections being disconnected for an overflow: nothing more is sent to them.
     evicted: HashSet<Sid>,
+    /// The log is shared: events are sent when it hands them back.
+    shared: bool,
 }
 
-async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Command>) {
+async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Command>, feed: Feed) {
     let mut state = State::default();
+    // A shared log fixes where its feed starts before any command is handled: a subscriber's
+    // replay then always ends at or after that point, so the feed misses nothing it needs.
+    match inner.log.follow(feed).await {
+        Ok(shared) => state.shared = shared,
+        Err(_e) => {
+            inner.counters.log_errors.fetch_add(1, Ordering::Relaxed);
+            #[cfg(feature = "tracing")]
+            tracing::warn!("the event log cannot be followed: {_e}");
+        }
+    }
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         for command in batch.drain(..) {
@@ -343,7 +400,39 @@ impl Inner {
     async fn handle(&self, state: &mut State, command: Command) {
         match command {
             Command::Emit { channel, event } => self.emit(state, channel, event).await,
-            Command::Notify { message, data } => self.notify(state, &message, data.as_ref()),
+            Command::Notify {
+                message,
+                data,
+                local,
+            } => {
+                if state.shared && !local {
+                    self.retry(|| self.log.notify(&message, data.as_ref()))
+                        .await;
+                } else {
+                    self.notify(state, &message, data.as_ref());
+                }
+            }
+            Command::Deliver {
+                channel,
+                position,
+                event,
+            } => {
+                self.pending.fetch_sub(1, Ordering::Relaxed);
+                self.fan_out(state, channel, Some(position), &event);
+            }
+            Command::Epoch { epoch } => {
+                self.set_epoch(&epoch);
+                let stale: Vec<_> = state
+                    .channels
+                    .values()
+                    .flat_map(|members| members.iter())
+                    .filter(|(_, m)| m.sequenced && m.epoch != epoch)
+                    .map(|(sid, m)| (*sid, m.socket.clone()))
+                    .collect();
+                for (sid, socket) in stale {
+                    self.evict(state, sid, socket, Eviction::Resync);
+                }
+            }
             Command::Join {
                 socket,
                 channel,
@@ -367,9 +456,57 @@ impl Inner {
         }
     }
 
+    fn current_epoch(&self) -> Arc<str> {
+        self.epoch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_epoch(&self, epoch: &Arc<str>) {
+        let mut current = self.epoch.lock().unwrap_or_else(PoisonError::into_inner);
+        if *current != *epoch {
+            *current = epoch.clone();
+        }
+    }
+
+    /// Runs a log operation until it succeeds, waiting longer after each failure (up to 2 s),
+    /// with the log marked degraded meanwhile.
+    async fn retry<'a, T>(&'a self, op: impl Fn() -> crate::log::LogFuture<'a, T>) -> T {
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match op().await {
+                Ok(value) => {
+                    if self.counters.degraded.swap(false, Ordering::Relaxed) {
+                        #[cfg(feature = "tracing")]
+                        tracing::warn!("the event log is back");
+                    }
+                    return value;
+                }
+                Err(_e) => {
+                    self.counters.log_errors.fetch_add(1, Ordering::Relaxed);
+                    if !self.counters.degraded.swap(true, Ordering::Relaxed) {
+                        #[cfg(feature = "tracing")]
+                        tracing::warn!(
+                            "the event log failed: {_e}; events wait until it is back (retrying)"
+                        );
+                    }
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+    }
+
     async fn emit(&self, state: &mut State, channel: &'static str, event: Arc<LogEvent>) {
-        let seq = match self.log.append(channel, event.clone()).await {
-            Ok(seq) => Some(seq),
+        if state.shared {
+            // Sent when the log hands it back, in the log's order.
+            self.retry(|| self.log.append(channel, event.clone())).await;
+            self.counters.events.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let position = match self.log.append(channel, event.clone()).await {
+            Ok(position) => Some(position),
             Err(_e) => {
                 self.counters.log_errors.fetch_add(1, Ordering::Relaxed);
                 #[cfg(feature = "tracing")]
@@ -381,19 +518,55 @@ impl Inner {
             }
         };
         self.counters.events.fetch_add(1, Ordering::Relaxed);
+        self.fan_out(state, channel, position, &event);
+    }
+
+    /// Sends an event to the channel's subscribers: with its position to those that asked for
+    /// positions (skipping one they already have; disconnecting them after a hole or an epoch
+    /// change), without to the others.
+    fn fan_out(
+        &self,
+        state: &mut State,
+        channel: &'static str,
+        position: Option<Position>,
+        event: &Arc<LogEvent>,
+    ) {
+        if let Some(position) = &position {
+            self.set_epoch(&position.epoch);
+        }
         let Some(members) = state.channels.get_mut(channel) else {
             return;
         };
-        let mut full = Vec::new();
+        let mut evict = Vec::new();
         for (sid, member) in members.iter_mut() {
-            if let (Some(catch_up), Some(seq)) = (&member.catch_up, seq) {
+            if !member.sequenced {
+                if let Queued::Full = send_event(&member.socket, event, 0, false) {
+                    evict.push((*sid, member.socket.clone(), Eviction::Overflow));
+                }
+                continue;
+            }
+            let Some(position) = &position else {
+                // No position to give: a resuming subscriber must resubscribe (and reload).
+                evict.push((*sid, member.socket.clone(), Eviction::Resync));
+                continue;
+            };
+            let seq = position.seq;
+            if member.epoch != position.epoch || seq > member.after + 1 {
+                evict.push((*sid, member.socket.clone(), Eviction::Resync));
+                continue;
+            }
+            if seq <= member.after {
+                continue;
+            }
+            member.after = seq;
+            if let Some(catch_up) = &member.catch_up {
                 let mut catching_up = catch_up.lock();
                 if !catching_up.live {
                     catching_up.added += 1;
                     if catching_up.added > self.max_buffer_size {
                         // Reads slower than the events arrive: as an overflow.
                         drop(catching_up);
-                        full.push((*sid, member.socket.clone()));
+                        evict.push((*sid, member.socket.clone(), Eviction::Overflow));
                     } else {
                         catching_up.backlog.push_back(Entry {
                             seq,
@@ -405,18 +578,12 @@ impl Inner {
                 drop(catching_up);
                 member.catch_up = None;
             }
-            let sent = match seq {
-                Some(seq) => send_event(&member.socket, &event, seq, member.sequenced),
-                // No position to give: a resuming subscriber must resubscribe (and reload).
-                None if member.sequenced => Queued::Full,
-                None => send_event(&member.socket, &event, 0, false),
-            };
-            if let Queued::Full = sent {
-                full.push((*sid, member.socket.clone()));
+            if let Queued::Full = send_event(&member.socket, event, seq, true) {
+                evict.push((*sid, member.socket.clone(), Eviction::Overflow));
             }
         }
-        for (sid, socket) in full {
-            self.evict(state, sid, socket);
+        for (sid, socket, why) in evict {
+            self.evict(state, sid, socket, why);
         }
     }
 
@@ -435,7 +602,7 @@ impl Inner {
             }
         }
         for socket in full {
-            self.evict_ref(state, socket);
+            self.evict_ref(state, socket, Eviction::Overflow);
         }
     }
 
@@ -451,14 +618,16 @@ impl Inner {
             return;
         }
         let Some(resume) = resume else {
-            self.insert(state, channel, socket, false);
+            let epoch = self.current_epoch();
+            self.insert_member(state, channel, socket, false, 0, epoch, None);
             done(Answer::Subscribe(SubscribeResult::Ok));
             return;
         };
-        let (since, foreign) = match resume.since {
-            Some((seq, epoch)) if *epoch == *self.epoch => (Some(seq), false),
-            Some(_) => (None, true),
-            None => (None, false),
+        let current = self.current_epoch();
+        let (since, client_epoch) = match resume.since {
+            Some((seq, epoch)) if *epoch == *current => (Some(seq), Some(epoch)),
+            Some((_, epoch)) => (None, Some(epoch)),
+            None => (None, None),
         };
         let replay = match self.log.read(channel, since).await {
             Ok(replay) => replay,
@@ -472,10 +641,20 @@ impl Inner {
                 return;
             }
         };
-        let (entries, head, reset) = match replay {
-            Replay::Events { entries, head } => (entries, head, foreign),
-            Replay::Reset { head } => (Vec::new(), head, true),
+        let (entries, head, epoch, reset) = match replay {
+            Replay::Events {
+                entries,
+                head,
+                epoch,
+            } => {
+                // A position of another history, or one read before the history changed.
+                let foreign = client_epoch.as_deref().is_some_and(|c| *c != *epoch);
+                let reset = foreign || (since.is_none() && client_epoch.is_some());
+                (if reset { Vec::new() } else { entries }, head, epoch, reset)
+            }
+            Replay::Reset { head, epoch } => (Vec::new(), head, epoch, true),
         };
+        self.set_epoch(&epoch);
         if reset {
             self.counters.resets.fetch_add(1, Ordering::Relaxed);
         }
@@ -488,30 +667,23 @@ impl Inner {
             tokio::spawn(drain(socket.clone(), catch_up.clone()));
             catch_up
         });
-        self.insert_member(state, channel, socket, true, catch_up);
+        self.insert_member(state, channel, socket, true, head, epoch.clone(), catch_up);
         done(Answer::Resumed {
-            epoch: self.epoch.clone(),
+            epoch,
             seq: head,
             reset,
         });
     }
 
-    fn insert(
-        &self,
-        state: &mut State,
-        channel: &'static str,
-        socket: Arc<Socket>,
-        sequenced: bool,
-    ) {
-        self.insert_member(state, channel, socket, sequenced, None);
-    }
-
+    #[allow(clippy::too_many_arguments)]
     fn insert_member(
         &self,
         state: &mut State,
         channel: &'static str,
         socket: Arc<Socket>,
         sequenced: bool,
+        after: u64,
+        epoch: Arc<str>,
         catch_up: Option<Arc<CatchUp>>,
     ) {
         let members = state.channels.entry(channel).or_default();
@@ -519,6 +691,8 @@ impl Inner {
         let member = Member {
             socket,
             sequenced,
+            after,
+            epoch,
             catch_up,
         };
         match members.insert(sid, member) {
@@ -542,14 +716,15 @@ impl Inner {
         }
     }
 
-    /// A connection whose send queue overflowed: out of every channel now, counted, logged
-    /// once, disconnected as soon as the disconnect packet fits.
-    fn evict(&self, state: &mut State, sid: Sid, socket: Arc<Socket>) {
+    /// A connection whose send queue overflowed, or whose positions no longer hold: out of
+    /// every channel now, counted, logged once, disconnected as soon as the disconnect packet
+    /// fits.
+    fn evict(&self, state: &mut State, sid: Sid, socket: Arc<Socket>, why: Eviction) {
         debug_assert_eq!(socket.id, sid);
-        self.evict_ref(state, SocketRef::from(socket));
+        self.evict_ref(state, SocketRef::from(socket), why);
     }
 
-    fn evict_ref(&self, state: &mut State, socket: SocketRef) {
+    fn evict_ref(&self, state: &mut State, socket: SocketRef, why: Eviction) {
         let sid = socket.id;
         if !state.evicted.insert(sid) {
             return;
@@ -557,13 +732,33 @@ impl Inner {
         for channel in self.counts.keys() {
             self.remove(state, channel, sid);
         }
-        self.counters
-            .overflow_disconnects
-            .fetch_add(1, Ordering::Relaxed);
-        #[cfg(feature = "tracing")]
-        tracing::warn!(socket = %sid, "a client's send queue is full; disconnecting it (it resumes when it reconnects)");
+        match why {
+            Eviction::Overflow => {
+                self.counters
+                    .overflow_disconnects
+                    .fetch_add(1, Ordering::Relaxed);
+                #[cfg(feature = "tracing")]
+                tracing::warn!(socket = %sid, "a client's send queue is full; disconnecting it (it resumes when it reconnects)");
+            }
+            Eviction::Resync => {
+                self.counters
+                    .resync_disconnects
+                    .fetch_add(1, Ordering::Relaxed);
+                #[cfg(feature = "tracing")]
+                tracing::warn!(socket = %sid, "a client's positions no longer hold; disconnecting it (it resumes or reloads when it reconnects)");
+            }
+        }
         tokio::spawn(disconnect_when_possible(socket));
     }
+}
+
+/// Why a connection is disconnected by the server.
+#[derive(Debug, Clone, Copy)]
+enum Eviction {
+    /// Its send queue overflowed.
+    Overflow,
+    /// Its positions no longer hold (epoch change, or a hole in what it was sent).
+    Resync,
 }
 
 /// Stops a member's catch-up, if it has one.

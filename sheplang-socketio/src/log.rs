@@ -7,12 +7,12 @@
 //! dispatcher, between two appends.
 //!
 //! [`EventLog`] is the interface; [`MemoryLog`] the embedded default (one process, nothing to
-//! run). A shared log (several server processes behind one store, such as Redis Streams with
-//! `XADD ... MAXLEN` for [`append`](EventLog::append) and `XRANGE` for
-//! [`read`](EventLog::read)) goes behind the same interface: its methods are asynchronous,
-//! positions are plain integers the store can hand out (`INCR` per channel, or the stream's
-//! own counter), and [`epoch`](EventLog::epoch) names the history, so that a client never
-//! resumes from positions of a log that was lost and started again.
+//! run). A shared log (several server processes behind one store: `RedisLog` of the `redis`
+//! feature) goes behind the same interface: its methods are asynchronous, positions are plain
+//! integers the store hands out, every position comes with the epoch of the history it
+//! belongs to (so that a client never resumes from positions of a log that was lost and
+//! started again), and [`follow`](EventLog::follow) hands the server every event appended by
+//! any process, in order, which it then sends to its own clients.
 
 use core::fmt;
 use core::future::Future;
@@ -58,7 +58,17 @@ pub struct Entry {
     pub event: Arc<LogEvent>,
 }
 
-/// What a client resuming from a position gets.
+/// Where [`EventLog::append`] put an event: its position, in the history named `epoch`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    /// The position in the channel's log.
+    pub seq: u64,
+    /// The epoch of the log's history at the time of the append.
+    pub epoch: Arc<str>,
+}
+
+/// What a client resuming from a position gets, with the epoch of the history it was read from
+/// (a position from another epoch means nothing here: the server answers `reset`).
 #[derive(Debug, Clone)]
 pub enum Replay {
     /// Every event after the position, oldest first (possibly none), up to `head`.
@@ -67,13 +77,89 @@ pub enum Replay {
         entries: Vec<Entry>,
         /// The channel's last position.
         head: u64,
+        /// The log's epoch.
+        epoch: Arc<str>,
     },
     /// Some events after the position are gone (or the position is not one of this log's):
     /// the client must load its rows again. Events after `head` follow live.
     Reset {
         /// The channel's last position.
         head: u64,
+        /// The log's epoch.
+        epoch: Arc<str>,
     },
+}
+
+/// What a shared log hands to the server it serves ([`EventLog::follow`]): every event
+/// appended to it by any process, every notification, and the news that its history was
+/// lost. Cheap to clone.
+#[derive(Clone)]
+pub struct Feed {
+    pub(crate) tx: tokio::sync::mpsc::UnboundedSender<crate::hub::Command>,
+    pub(crate) channels: Arc<[&'static str]>,
+    pub(crate) pending: Arc<core::sync::atomic::AtomicUsize>,
+}
+
+impl fmt::Debug for Feed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Feed")
+            .field("channels", &self.channels)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many fed events may wait for the server before [`Feed::room`] waits.
+const FEED_WINDOW: usize = 8192;
+
+impl Feed {
+    /// The server's channels: a shared log reads these.
+    pub fn channels(&self) -> &[&'static str] {
+        &self.channels
+    }
+
+    /// One event of `channel` at `position`, in the order of the channel's log (each position
+    /// once, none skipped). `false` when the server is gone: stop reading.
+    pub fn event(&self, channel: &str, position: Position, event: Arc<LogEvent>) -> bool {
+        let Some(channel) = self.channels.iter().find(|c| **c == channel) else {
+            return true;
+        };
+        self.pending
+            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        self.tx
+            .send(crate::hub::Command::Deliver {
+                channel,
+                position,
+                event,
+            })
+            .is_ok()
+    }
+
+    /// A notification for every connected client of this server.
+    pub fn notification(&self, message: String, data: Option<serde_json::Value>) -> bool {
+        self.tx
+            .send(crate::hub::Command::Notify {
+                message,
+                data,
+                local: true,
+            })
+            .is_ok()
+    }
+
+    /// The log's history is now `epoch` (the store lost the previous one): every client that
+    /// holds positions of another epoch is disconnected, and reloads when it resubscribes.
+    pub fn epoch(&self, epoch: Arc<str>) -> bool {
+        self.tx.send(crate::hub::Command::Epoch { epoch }).is_ok()
+    }
+
+    /// Waits while the server has many fed events still to send (so that a reader does not
+    /// run ahead of the server without bound).
+    pub async fn room(&self) {
+        let mut pause = Duration::from_millis(1);
+        while self.pending.load(core::sync::atomic::Ordering::Relaxed) > FEED_WINDOW {
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(20));
+        }
+    }
 }
 
 /// A log that could not be read or written (a shared store that is unreachable).
@@ -105,25 +191,50 @@ impl std::error::Error for LogError {}
 /// it is sent, [`read`](Self::read) when a client subscribes. An implementation keeps a bounded
 /// history (by count, age, or both) and answers [`Replay::Reset`] for a position it no longer
 /// holds.
+///
+/// A log shared by several processes also implements [`follow`](Self::follow): the server
+/// then sends an event when the log hands it back (whoever appended it), not when it appends
+/// it, and [`notify`](Self::notify) sends a notification through the log to every process.
 pub trait EventLog: Send + Sync + 'static {
-    /// The identity of this log's history: two logs (or one log after it lost its history)
-    /// have different epochs, and positions of one mean nothing to the other. Sent to clients
-    /// in the answer of a resuming `subscribe`.
-    fn epoch(&self) -> &str;
+    /// The identity of this log's history now: two logs (or one log after it lost its history)
+    /// have different epochs, and positions of one mean nothing to the other.
+    fn epoch(&self) -> Arc<str>;
 
     /// Appends `event` to `channel`'s log; resolves to its position (the last one plus 1).
-    fn append<'a>(&'a self, channel: &'a str, event: Arc<LogEvent>) -> LogFuture<'a, u64>;
+    fn append<'a>(&'a self, channel: &'a str, event: Arc<LogEvent>) -> LogFuture<'a, Position>;
 
     /// The events of `channel` after position `since` (all of them must still be held, else
     /// [`Replay::Reset`]); with `since: None`, no events and the channel's last position.
     fn read<'a>(&'a self, channel: &'a str, since: Option<u64>) -> LogFuture<'a, Replay>;
+
+    /// For a shared log: starts handing every event appended from now on (by any process) to
+    /// `feed`, and resolves to `true` once the starting point is fixed. The default, for a log
+    /// of one process, does nothing and resolves to `false`: the server sends each event as
+    /// it appends it.
+    fn follow(&self, feed: Feed) -> LogFuture<'_, bool> {
+        drop(feed);
+        Box::pin(core::future::ready(Ok(false)))
+    }
+
+    /// For a shared log: sends a notification to every process that follows the log. Only
+    /// called when [`follow`](Self::follow) resolved to `true`.
+    fn notify<'a>(
+        &'a self,
+        message: &'a str,
+        data: Option<&'a serde_json::Value>,
+    ) -> LogFuture<'a, ()> {
+        let _ = (message, data);
+        Box::pin(core::future::ready(Err(LogError::new(
+            "this log is not shared; the server sends notifications itself",
+        ))))
+    }
 }
 
 /// The in-memory [`EventLog`]: the embedded default. Keeps, per channel, the last
 /// [`capacity`](Self::with_limits) events that are younger than `max_age`; a new epoch for
 /// every instance (a restarted process has lost its history, and its clients reload).
 pub struct MemoryLog {
-    epoch: String,
+    epoch: Arc<str>,
     capacity: usize,
     max_age: Duration,
     channels: Mutex<HashMap<String, ChannelLog>>,
@@ -144,7 +255,7 @@ impl MemoryLog {
     /// A log that keeps at most `capacity` events per channel, none older than `max_age`.
     pub fn with_limits(capacity: usize, max_age: Duration) -> Self {
         MemoryLog {
-            epoch: new_epoch(),
+            epoch: new_epoch().into(),
             capacity,
             max_age,
             channels: Mutex::new(HashMap::new()),
@@ -183,8 +294,12 @@ impl MemoryLog {
                 None | Some(0) => Replay::Events {
                     entries: Vec::new(),
                     head: 0,
+                    epoch: self.epoch.clone(),
                 },
-                Some(_) => Replay::Reset { head: 0 },
+                Some(_) => Replay::Reset {
+                    head: 0,
+                    epoch: self.epoch.clone(),
+                },
             };
         };
         self.prune(log, now);
@@ -193,11 +308,15 @@ impl MemoryLog {
             return Replay::Events {
                 entries: Vec::new(),
                 head,
+                epoch: self.epoch.clone(),
             };
         };
         let oldest = log.entries.front().map_or(head + 1, |(_, e)| e.seq);
         if since > head || since + 1 < oldest {
-            return Replay::Reset { head };
+            return Replay::Reset {
+                head,
+                epoch: self.epoch.clone(),
+            };
         }
         let skip = usize::try_from(since + 1 - oldest).unwrap_or(usize::MAX);
         Replay::Events {
@@ -208,6 +327,7 @@ impl MemoryLog {
                 .map(|(_, e)| e.clone())
                 .collect(),
             head,
+            epoch: self.epoch.clone(),
         }
     }
 }
@@ -229,13 +349,16 @@ impl fmt::Debug for MemoryLog {
 }
 
 impl EventLog for MemoryLog {
-    fn epoch(&self) -> &str {
-        &self.epoch
+    fn epoch(&self) -> Arc<str> {
+        self.epoch.clone()
     }
 
-    fn append<'a>(&'a self, channel: &'a str, event: Arc<LogEvent>) -> LogFuture<'a, u64> {
+    fn append<'a>(&'a self, channel: &'a str, event: Arc<LogEvent>) -> LogFuture<'a, Position> {
         let seq = self.append_now(channel, event);
-        Box::pin(core::future::ready(Ok(seq)))
+        Box::pin(core::future::ready(Ok(Position {
+            seq,
+            epoch: self.epoch.clone(),
+        })))
     }
 
     fn read<'a>(&'a self, channel: &'a str, since: Option<u64>) -> LogFuture<'a, Replay> {
@@ -245,7 +368,7 @@ impl EventLog for MemoryLog {
 }
 
 /// 16 hex digits, different for every log (the standard library's per-instance hash keys).
-fn new_epoch() -> String {
+pub(crate) fn new_epoch() -> String {
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u128(
         std::time::SystemTime::now()
@@ -269,10 +392,10 @@ mod tests {
 
     fn seqs(replay: &Replay) -> (Vec<u64>, u64, bool) {
         match replay {
-            Replay::Events { entries, head } => {
+            Replay::Events { entries, head, .. } => {
                 (entries.iter().map(|e| e.seq).collect(), *head, false)
             }
-            Replay::Reset { head } => (Vec::new(), *head, true),
+            Replay::Reset { head, .. } => (Vec::new(), *head, true),
         }
     }
 

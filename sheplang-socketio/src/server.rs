@@ -114,6 +114,7 @@ impl<S: Spec> RealtimeServer<S> {
         let sent = self.shared.hub.send(Command::Notify {
             message: message.to_owned(),
             data: data.cloned(),
+            local: false,
         });
         if sent {
             Ok(())
@@ -140,9 +141,10 @@ impl<S: Spec> RealtimeServer<S> {
         self.shared.hub.metrics()
     }
 
-    /// The epoch of the server's event log: what a resuming `subscribe` answers in `epoch`.
-    pub fn log_epoch(&self) -> &str {
-        self.shared.hub.epoch()
+    /// The epoch of the server's event log as last seen: what a resuming `subscribe` answers
+    /// in `epoch` (a shared log's epoch changes when its store loses its history).
+    pub fn log_epoch(&self) -> String {
+        self.shared.hub.epoch().to_string()
     }
 
     /// The underlying socketioxide server, for what this crate does not wrap (rooms of your
