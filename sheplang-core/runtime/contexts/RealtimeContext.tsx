@@ -22,6 +22,14 @@
  *   events since it last heard: that is when a hook's `load` fetches its rows.
  * - Every model event gets a number, `seq`, one more than the last one the provider received:
  *   the same in every hook that sees the event, and a key for a list of changes.
+ * - Fast, honest reconnection: a connection attempt gives up after `CONNECT_TIMEOUT_MS` (socket.io's
+ *   default is 20 s), retries back off with jitter, and the browser's `online` event or the tab
+ *   becoming visible starts a new attempt at once instead of waiting out the backoff. While
+ *   connected, a heartbeat `ping` every `HEARTBEAT_MS` tells when the connection lags (its answer
+ *   is late: the link is slow or the events queue up), so that a page does not call itself live
+ *   over rows it has not received.
+ * - A hook applies the changes that arrive in one frame as one React update; a row that did not
+ *   change keeps its identity (also across a reload), so `React.memo` rows render only what changed.
  * - Safe under `<StrictMode>` and server rendering: the socket is created in an effect.
  */
 
@@ -79,6 +87,32 @@ export const DEFAULT_PING_TIMEOUT_MS = 5_000;
 const SUBSCRIBE_TIMEOUT_MS = 10_000;
 
 /**
+ * How long one connection attempt may take before the next one is tried, in milliseconds
+ * (socket.io-client's `timeout`, whose own default is 20 s). An option of the same name wins.
+ */
+export const CONNECT_TIMEOUT_MS = 4_000;
+
+/** The provider's reconnection defaults; the `options` given to it win. */
+const RECONNECTION_DEFAULTS: RealtimeClientOptions = {
+  timeout: CONNECT_TIMEOUT_MS,
+  reconnectionDelay: 500,
+  reconnectionDelayMax: 5_000,
+  randomizationFactor: 0.5,
+};
+
+/** How often a connected provider sends its heartbeat `ping`, in milliseconds. */
+export const HEARTBEAT_MS = 1_000;
+
+/** A heartbeat unanswered for this long marks the connection as lagging, in milliseconds. */
+export const LAGGING_AFTER_MS = 2_000;
+
+/**
+ * How long a frame's worth of changes may wait for the next animation frame before it is
+ * applied anyway (a hidden tab has no frames), in milliseconds.
+ */
+const FRAME_FALLBACK_MS = 50;
+
+/**
  * One change to a model's rows, as the provider received it. `seq` numbers the provider's
  * model events (of every model) from 1, in the order they arrived, for the provider's whole
  * life (reconnections and new `url`s included): every hook that sees an event sees the same
@@ -96,9 +130,10 @@ export type ModelChange<M extends ModelName> =
  * fetched now miss nothing. `recovered` is true when the connection recovered its session
  * since this holder was last told, so that no event was missed meanwhile; it is false the
  * first time and whenever events may have been lost. A refused subscription (its error shows
- * as `error`) and one the server left unanswered for 10 seconds are told too.
+ * as `error`) and one the server left unanswered for 10 seconds are told too. `connection` is the
+ * provider's `connection` it happened on.
  */
-export type SubscribedListener = (recovered: boolean) => void;
+export type SubscribedListener = (recovered: boolean, connection: number) => void;
 
 export interface RealtimeContextValue {
   /** The shared socket; `null` until the provider's effect has run (and on the server). */
@@ -109,6 +144,13 @@ export interface RealtimeContextValue {
   error: Error | null;
   /** What the server sent in `connected`. */
   server: ServerInfo | null;
+  /** How many times the provider has connected: 0 before the first connection, then 1, 2, ... */
+  connection: number;
+  /**
+   * Whether the heartbeat `ping` of the current connection has gone unanswered for
+   * `LAGGING_AFTER_MS`: the events this connection carries are late (a slow or stalled link).
+   */
+  lagging: boolean;
   /**
    * Whether the server was built from the same spec (equal fingerprints); `null` until the
    * server has said.
@@ -148,6 +190,8 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
   const [status, setStatus] = useState<ConnectionStatus>('connecting');
   const [error, setError] = useState<Error | null>(null);
   const [server, setServer] = useState<ServerInfo | null>(null);
+  const [connection, setConnection] = useState(0);
+  const [lagging, setLagging] = useState(false);
   const [channels] = useState(() => new ChannelBook(setError));
   const [feed] = useState(() => new ChangeFeed());
   const socketRef = useRef<RealtimeClientSocket | null>(null);
@@ -158,14 +202,21 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
   }, [options]);
 
   useEffect(() => {
-    const next: RealtimeClientSocket = io(url, { ...optionsRef.current, autoConnect: false });
+    const next: RealtimeClientSocket = io(url, {
+      ...RECONNECTION_DEFAULTS,
+      ...optionsRef.current,
+      autoConnect: false,
+    });
     channels.attach(next);
+    const heartbeat = new Heartbeat(next, setLagging);
     const onConnect = (): void => {
       setStatus('connected');
       setError(null);
-      channels.connected(next);
+      setConnection(channels.connected(next));
+      heartbeat.start();
     };
     const onDisconnect = (reason: string): void => {
+      heartbeat.stop();
       channels.disconnected(next);
       if (reason === 'io server disconnect' && socketRef.current === next) {
         // The server let go of a client that fell behind (docs/wire.md, "Slow clients"):
@@ -206,11 +257,41 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
     positioned.on('model_created', onCreated);
     positioned.on('model_updated', onUpdated);
     positioned.on('model_deleted', onDeleted);
+    // The network is back, or the user looks at the page again: try now rather than when the
+    // backoff says (or when a handshake sent into a dead network gives up).
+    const wake = (): void => {
+      if (socketRef.current !== next) {
+        return;
+      }
+      if (next.connected) {
+        heartbeat.probe();
+      } else {
+        // Closes the manager (and any attempt in flight, its backoff reset) and opens it again.
+        next.disconnect();
+        next.connect();
+        setStatus('connecting');
+      }
+    };
+    const onVisibility = (): void => {
+      if (document.visibilityState === 'visible') {
+        wake();
+      }
+    };
+    const browser = typeof window !== 'undefined' && typeof document !== 'undefined';
+    if (browser) {
+      window.addEventListener('online', wake);
+      document.addEventListener('visibilitychange', onVisibility);
+    }
     socketRef.current = next;
     setSocket(next);
     setStatus('connecting');
     next.connect();
     return () => {
+      if (browser) {
+        window.removeEventListener('online', wake);
+        document.removeEventListener('visibilitychange', onVisibility);
+      }
+      heartbeat.stop();
       next.off('connect', onConnect);
       next.off('disconnect', onDisconnect);
       next.off('connect_error', onConnectError);
@@ -269,14 +350,80 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
       error,
       server,
       schemaMatches: server === null ? null : server.fingerprint === FINGERPRINT,
+      connection,
+      lagging,
       subscribe,
       listen,
       ping,
     }),
-    [socket, status, error, server, subscribe, listen, ping],
+    [socket, status, error, server, connection, lagging, subscribe, listen, ping],
   );
 
   return <RealtimeContext.Provider value={value}>{children}</RealtimeContext.Provider>;
+}
+
+/**
+ * The heartbeat of one socket: while connected, a `ping` every `HEARTBEAT_MS` (one at a time);
+ * one unanswered for `LAGGING_AFTER_MS` says the connection lags, its answer says it is back.
+ */
+class Heartbeat {
+  private readonly socket: RealtimeClientSocket;
+  private readonly setLagging: (lagging: boolean) => void;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  /** When the unanswered `ping` was sent, or `null`. */
+  private sentAt: number | null = null;
+  private lastAnswer = 0;
+  /** Which connection a `ping` belongs to: answers from an earlier one are dropped. */
+  private round = 0;
+
+  constructor(socket: RealtimeClientSocket, setLagging: (lagging: boolean) => void) {
+    this.socket = socket;
+    this.setLagging = setLagging;
+  }
+
+  start(): void {
+    this.stop();
+    this.lastAnswer = Date.now();
+    this.timer = setInterval(() => this.tick(), HEARTBEAT_MS / 4);
+  }
+
+  stop(): void {
+    if (this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+    this.round += 1;
+    this.sentAt = null;
+    this.setLagging(false);
+  }
+
+  /** A `ping` now, unless one is on its way. */
+  probe(): void {
+    if (this.timer === null || this.sentAt !== null || !this.socket.connected) {
+      return;
+    }
+    const round = this.round;
+    this.sentAt = Date.now();
+    this.socket.emit('ping', () => {
+      if (round !== this.round) {
+        return;
+      }
+      this.sentAt = null;
+      this.lastAnswer = Date.now();
+      this.setLagging(false);
+    });
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    if (this.sentAt !== null) {
+      if (now - this.sentAt >= LAGGING_AFTER_MS) {
+        this.setLagging(true);
+      }
+    } else if (now - this.lastAnswer >= HEARTBEAT_MS) {
+      this.probe();
+    }
+  }
 }
 
 /** The shared connection. Throws outside `<RealtimeProvider>`. */
@@ -324,6 +471,8 @@ class ChannelBook {
   private readonly onError: (error: Error) => void;
   private socket: RealtimeClientSocket | null = null;
   private lastRequest = 0;
+  /** How many times the current sockets have connected. */
+  private connections = 0;
   /** Whether a `sync` is queued. */
   private queued = false;
 
@@ -349,16 +498,19 @@ class ChannelBook {
     }
   }
 
-  connected(socket: RealtimeClientSocket): void {
+  /** The socket connected: returns the provider's new `connection` number. */
+  connected(socket: RealtimeClientSocket): number {
     if (this.socket !== socket) {
-      return;
+      return this.connections;
     }
+    this.connections += 1;
     // Every held channel again, from its last position: the server replays what the outage
     // missed, or answers `reset` (then the holders load again).
     this.joined.clear();
     this.answered.clear();
     this.early.clear();
     this.sync();
+    return this.connections;
   }
 
   disconnected(socket: RealtimeClientSocket): void {
@@ -471,7 +623,7 @@ class ChannelBook {
   private tell(holder: Holder): void {
     const recovered = holder.current;
     holder.current = true;
-    holder.onSubscribed(recovered);
+    holder.onSubscribed(recovered, this.connections);
   }
 
   /**
@@ -659,8 +811,22 @@ export interface ModelRealtimeOptions<M extends ModelName> {
   onReconnect?: (recovered: boolean) => void;
 }
 
+/**
+ * Whether a hook's rows are the server's, as far as the client can tell:
+ * - `live`: connected, the channel subscribed on this connection (what an outage missed is
+ *   replayed), no load running, and the connection not lagging;
+ * - `stale`: connected, but the rows are still catching up (the subscription unanswered, a load
+ *   running, the heartbeat late), or given up on (`disconnected`);
+ * - `reconnecting`: not connected, and trying (also before the first connection).
+ */
+export type SyncState = 'live' | 'stale' | 'reconnecting';
+
 export interface ModelRealtime<M extends ModelName> {
-  /** The live rows: `initial` or the loaded rows, then every change applied by id, in first-seen order. */
+  /**
+   * The live rows: `initial` or the loaded rows, then every change applied by id, in first-seen
+   * order. A row that did not change keeps its object (also when a reload hands over an equal
+   * row), so a `React.memo` row component renders again only when its row changed.
+   */
   items: readonly Models[M][];
   byId: ReadonlyMap<string, Models[M]>;
   /** The last changes, oldest first, at most `historyLimit`. */
@@ -668,6 +834,8 @@ export interface ModelRealtime<M extends ModelName> {
   lastChange: ModelChange<M> | null;
   status: ConnectionStatus;
   isConnected: boolean;
+  /** Whether the rows are live, stale or waiting for a reconnection (see `SyncState`). */
+  sync: SyncState;
   /** The connection's or the subscription's error (the provider's `error`). */
   error: Error | null;
   /**
@@ -722,7 +890,7 @@ export function useModelRealtime<M extends ModelName>(
   model: M,
   options: ModelRealtimeOptions<M> = {},
 ): ModelRealtime<M> {
-  const { status, isConnected, error, subscribe, listen, ping } = useRealtime();
+  const { status, isConnected, error, connection, lagging, subscribe, listen, ping } = useRealtime();
   const [live, setLive] = useState<LiveRows<M>>(() => ({
     byId: indexById(options.initial ?? []),
     history: [],
@@ -732,6 +900,30 @@ export function useModelRealtime<M extends ModelName>(
   const latest = useRef(options);
   /** The load whose rows will be applied, while it runs. */
   const running = useRef<Load<M> | null>(null);
+  /** The `connection` on which the channel was last subscribed. */
+  const [subscribedOn, setSubscribedOn] = useState(-1);
+  /** The changes received and not applied yet, and how to cancel their scheduled flush. */
+  const pending = useRef<ModelChange<M>[]>([]);
+  const cancelFlush = useRef<(() => void) | null>(null);
+
+  /** Applies the pending changes now, as one update. */
+  const flush = useCallback((): void => {
+    cancelFlush.current?.();
+    cancelFlush.current = null;
+    const batch = pending.current;
+    if (batch.length === 0) {
+      return;
+    }
+    pending.current = [];
+    const limit = historyLimit(latest.current.historyLimit);
+    setLive((previous) => applyChanges(previous, batch, limit));
+    const onChange = latest.current.onChange;
+    if (onChange !== undefined) {
+      for (const change of batch) {
+        onChange(change);
+      }
+    }
+  }, []);
 
   useEffect(() => {
     latest.current = options;
@@ -763,29 +955,35 @@ export function useModelRealtime<M extends ModelName>(
       return false;
     }
     running.current = null;
+    // What arrived before the rows goes first; the rows replace it, with the changes on top.
+    flush();
     const byId = replay(rows, mine.missed);
-    setLive((previous) => ({ ...previous, byId }));
+    setLive((previous) => replaceRows(previous, byId));
     setLoad(LOADED);
     return true;
-  }, []);
+  }, [flush]);
 
-  useEffect(
-    () =>
-      listen(model, (change) => {
-        const current = running.current;
-        if (current !== null) {
-          remember(current.missed, change);
-        }
-        const limit = historyLimit(latest.current.historyLimit);
-        setLive((previous) => applyChange(previous, change, limit));
-        latest.current.onChange?.(change);
-      }),
-    [listen, model],
-  );
+  useEffect(() => {
+    const stop = listen(model, (change) => {
+      const current = running.current;
+      if (current !== null) {
+        remember(current.missed, change);
+      }
+      pending.current.push(change);
+      cancelFlush.current ??= nextFrame(flush);
+    });
+    return () => {
+      stop();
+      // Unmounted (or another model): what is pending is applied at once.
+      flush();
+    };
+  }, [listen, model, flush]);
 
   useEffect(() => {
     let toldBefore = false;
-    return subscribe(CHANNEL_OF[model], (recovered) => {
+    return subscribe(CHANNEL_OF[model], (recovered, on) => {
+      flush();
+      setSubscribedOn(on);
       if (toldBefore) {
         latest.current.onReconnect?.(recovered);
       }
@@ -794,7 +992,7 @@ export function useModelRealtime<M extends ModelName>(
         void refresh();
       }
     });
-  }, [subscribe, model, refresh]);
+  }, [subscribe, model, refresh, flush]);
 
   useEffect(
     () => () => {
@@ -804,15 +1002,27 @@ export function useModelRealtime<M extends ModelName>(
     [],
   );
 
-  const reset = useCallback((items: readonly Models[M][]): void => {
-    setLive((previous) => ({ ...previous, byId: indexById(items) }));
-  }, []);
+  const reset = useCallback(
+    (items: readonly Models[M][]): void => {
+      flush();
+      setLive((previous) => replaceRows(previous, indexById(items)));
+    },
+    [flush],
+  );
 
   const clearHistory = useCallback((): void => {
     setLive((previous) => ({ ...previous, history: [] }));
   }, []);
 
   const items = useMemo(() => [...live.byId.values()], [live.byId]);
+  const sync: SyncState =
+    status === 'connected'
+      ? subscribedOn === connection && !load.loading && !lagging
+        ? 'live'
+        : 'stale'
+      : status === 'connecting'
+        ? 'reconnecting'
+        : 'stale';
 
   return useMemo(
     () => ({
@@ -822,6 +1032,7 @@ export function useModelRealtime<M extends ModelName>(
       lastChange: live.lastChange,
       status,
       isConnected,
+      sync,
       error,
       loading: load.loading,
       loadError: load.error,
@@ -830,23 +1041,122 @@ export function useModelRealtime<M extends ModelName>(
       reset,
       clearHistory,
     }),
-    [items, live, status, isConnected, error, load, refresh, ping, reset, clearHistory],
+    [items, live, status, isConnected, sync, error, load, refresh, ping, reset, clearHistory],
   );
 }
 
-function applyChange<M extends ModelName>(
+/**
+ * Calls `run` once, on the next animation frame, or after `FRAME_FALLBACK_MS` when no frame
+ * comes (a hidden tab) or there are no frames (outside a browser). Returns a cancel function.
+ */
+function nextFrame(run: () => void): () => void {
+  const frames = typeof requestAnimationFrame === 'function' && typeof cancelAnimationFrame === 'function';
+  let frame: number | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const cancel = (): void => {
+    if (frame !== null) {
+      cancelAnimationFrame(frame);
+      frame = null;
+    }
+    if (timer !== null) {
+      clearTimeout(timer);
+      timer = null;
+    }
+  };
+  const once = (): void => {
+    cancel();
+    run();
+  };
+  if (frames) {
+    frame = requestAnimationFrame(once);
+  }
+  timer = setTimeout(once, frames ? FRAME_FALLBACK_MS : 0);
+  return cancel;
+}
+
+/** `batch` applied in order, with one copy of the rows; unchanged rows keep their objects. */
+function applyChanges<M extends ModelName>(
   live: LiveRows<M>,
-  change: ModelChange<M>,
+  batch: readonly ModelChange<M>[],
   limit: number,
 ): LiveRows<M> {
   const byId = new Map(live.byId);
-  if (change.kind === 'deleted') {
-    byId.delete(change.id);
-  } else {
-    byId.set(idOf(change.data), change.data);
+  for (const change of batch) {
+    if (change.kind === 'deleted') {
+      byId.delete(change.id);
+    } else {
+      const id = idOf(change.data);
+      const before = byId.get(id);
+      if (before === undefined || !sameRow(before, change.data)) {
+        byId.set(id, change.data);
+      }
+    }
   }
-  const history = limit === 0 ? [] : [...live.history, change].slice(-limit);
-  return { byId, history, lastChange: change };
+  const history = limit === 0 ? [] : [...live.history, ...batch.slice(-limit)].slice(-limit);
+  return { byId, history, lastChange: batch[batch.length - 1] ?? live.lastChange };
+}
+
+/**
+ * `next` in place of the live rows, sharing structure: a row equal to the one shown keeps the
+ * shown object, and when nothing differs (same rows, same order) the live rows stay as they are.
+ */
+function replaceRows<M extends ModelName>(live: LiveRows<M>, next: Map<string, Models[M]>): LiveRows<M> {
+  const previous = live.byId;
+  let same = previous.size === next.size;
+  const shown = [...previous.keys()];
+  let index = 0;
+  for (const [id, row] of next) {
+    const before = previous.get(id);
+    if (before !== undefined && before !== row && sameRow(before, row)) {
+      next.set(id, before);
+    }
+    if (same && (shown[index] !== id || next.get(id) !== before)) {
+      same = false;
+    }
+    index += 1;
+  }
+  return same ? live : { ...live, byId: next };
+}
+
+/**
+ * Whether two rows hold the same values: primitives by `Object.is`, dates by time, arrays and
+ * plain objects (a row's lists and JSON fields) element by element.
+ */
+function sameRow(a: object, b: object): boolean {
+  return sameValue(a, b, 0);
+}
+
+/** How deep `sameValue` looks before it calls two distinct objects different. */
+const MAX_COMPARE_DEPTH = 8;
+
+function sameValue(x: unknown, y: unknown, depth: number): boolean {
+  if (Object.is(x, y)) {
+    return true;
+  }
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null || depth > MAX_COMPARE_DEPTH) {
+    return false;
+  }
+  if (x instanceof Date || y instanceof Date) {
+    return x instanceof Date && y instanceof Date && x.getTime() === y.getTime();
+  }
+  if (Array.isArray(x) || Array.isArray(y)) {
+    return (
+      Array.isArray(x) &&
+      Array.isArray(y) &&
+      x.length === y.length &&
+      x.every((item: unknown, i) => sameValue(item, y[i], depth + 1))
+    );
+  }
+  if (Object.getPrototypeOf(x) !== Object.getPrototypeOf(y)) {
+    return false;
+  }
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) {
+    return false;
+  }
+  return keys.every(
+    (key) => Object.prototype.hasOwnProperty.call(y, key) && sameValue(Reflect.get(x, key), Reflect.get(y, key), depth + 1),
+  );
 }
 
 /**
