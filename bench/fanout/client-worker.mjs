@@ -1,9 +1,10 @@
 // One worker thread of bench clients: `count` socket.io-client connections (WebSocket), each
 // subscribed to `tick`; records, for every `model_created` it gets, the latency from the
-// server's `sentAt` to its arrival here (same machine, same clock).
+// server's `sentAt` to its arrival here (same machine, same clock), and whether each event's
+// position follows the previous one.
 //
 // Messages from the parent: {type: 'reset'} clears the counters; {type: 'report'} answers
-// {received, lastArrival, latencies: Float64Array, disconnects}; {type: 'close'} disconnects all.
+// {received, lastArrival, latencies: Float64Array, disconnects, outOfOrder}; {type: 'close'} disconnects all.
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { url, count, ioClientPath } = workerData;
@@ -14,14 +15,18 @@ let latencies = [];
 let received = 0;
 let lastArrival = 0;
 let disconnects = 0;
+let outOfOrder = 0;
 const sockets = [];
 
 async function connectOne() {
   const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 20_000 });
-  socket.on('model_created', (_model, row) => {
+  let lastSeq;
+  socket.on('model_created', (_model, row, seq) => {
     received += 1;
     lastArrival = now();
     latencies.push(lastArrival - row.sentAt);
+    if (lastSeq !== undefined && seq !== lastSeq + 1) outOfOrder += 1;
+    lastSeq = seq;
   });
   socket.on('disconnect', () => {
     disconnects += 1;
@@ -30,7 +35,8 @@ async function connectOne() {
     socket.once('connect', resolve);
     socket.once('connect_error', reject);
   });
-  const answer = await socket.timeout(20_000).emitWithAck('subscribe', 'tick');
+  // With options, as the React provider subscribes: every event carries its position.
+  const answer = await socket.timeout(20_000).emitWithAck('subscribe', 'tick', {});
   if (!answer?.ok) throw new Error(`subscribe refused: ${JSON.stringify(answer)}`);
   sockets.push(socket);
 }
@@ -46,6 +52,7 @@ parentPort.on('message', (message) => {
     latencies = [];
     received = 0;
     lastArrival = 0;
+    outOfOrder = 0;
     parentPort.postMessage({ type: 'reset' });
   } else if (message.type === 'report') {
     parentPort.postMessage({
@@ -54,6 +61,7 @@ parentPort.on('message', (message) => {
       lastArrival,
       latencies: Float64Array.from(latencies),
       disconnects,
+      outOfOrder,
     });
   } else if (message.type === 'close') {
     for (const socket of sockets) socket.close();

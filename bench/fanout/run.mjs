@@ -23,11 +23,13 @@
 //          --servers node,rust
 // Needs: cargo (builds serve-spec in release), and ts/node_modules (socket.io, socket.io-client,
 // typescript), installed by `npm ci` in ts/. Only 127.0.0.1 is used.
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-import { ioClientPath, prepareServers, processStats } from './servers.mjs';
+import { buildLoadClient, ioClientPath, prepareServers, processStats } from './servers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -42,7 +44,12 @@ const eventsPerN = list(option('events', '2000,400')).map(Number);
 const ratePerN = list(option('rate', '200,20')).map(Number);
 const batch = Number(option('batch', '50'));
 const payload = Number(option('payload', '64'));
-const workers = Number(option('workers', '2'));
+const client = option('client', 'rust');
+if (client !== 'rust' && client !== 'node') {
+  console.error(`bench: --client must be \`rust\` or \`node\`, not \`${client}\``);
+  process.exit(2);
+}
+const workers = Number(option('workers', client === 'rust' ? '1' : '2'));
 const runs = Number(option('runs', '3'));
 const servers = list(option('servers', 'node,rust'));
 
@@ -61,26 +68,64 @@ function ask(worker, message, answerType) {
   });
 }
 
+/** The client pool: `workers` processes (Rust) or worker threads (Node) sharing the N connections. */
 async function startClients(url, n) {
-  const per = Array.from({ length: workers }, (_, i) => Math.floor(n / workers) + (i < n % workers ? 1 : 0));
-  const pool = per
-    .filter((count) => count > 0)
-    .map((count) => new Worker(join(here, 'client-worker.mjs'), { workerData: { url, count, ioClientPath } }));
-  await Promise.all(
-    pool.map(
-      (w) =>
-        new Promise((resolveReady, reject) => {
-          w.on('error', reject);
-          w.once('message', (m) => (m.type === 'ready' ? resolveReady() : reject(new Error(String(m.type)))));
-        }),
-    ),
+  const per = Array.from({ length: workers }, (_, i) => Math.floor(n / workers) + (i < n % workers ? 1 : 0)).filter(
+    (count) => count > 0,
   );
+  const pool = await Promise.all(per.map((count) => (client === 'rust' ? rustClient(url, count) : nodeClient(url, count))));
   return {
-    reset: () => Promise.all(pool.map((w) => ask(w, { type: 'reset' }, 'reset'))),
-    report: () => Promise.all(pool.map((w) => ask(w, { type: 'report' }, 'report'))),
+    pids: pool.map((c) => c.pid).filter((pid) => pid !== undefined),
+    reset: () => Promise.all(pool.map((c) => c.ask('reset'))),
+    report: () => Promise.all(pool.map((c) => c.ask('report'))),
     async close() {
-      await Promise.all(pool.map((w) => ask(w, { type: 'close' }, 'closed')));
-      await Promise.all(pool.map((w) => w.terminate()));
+      await Promise.all(pool.map((c) => c.ask('close')));
+      await Promise.all(pool.map((c) => c.stop()));
+    },
+  };
+}
+
+/** `count` socket.io-client connections in a worker thread of this process. */
+async function nodeClient(url, count) {
+  const worker = new Worker(join(here, 'client-worker.mjs'), { workerData: { url, count, ioClientPath } });
+  await new Promise((resolveReady, reject) => {
+    worker.on('error', reject);
+    worker.once('message', (m) => (m.type === 'ready' ? resolveReady() : reject(new Error(String(m.type)))));
+  });
+  const answers = { reset: 'reset', report: 'report', close: 'closed' };
+  return {
+    pid: undefined,
+    ask: (type) => ask(worker, { type }, answers[type]),
+    stop: () => worker.terminate(),
+  };
+}
+
+/** `count` raw-WebSocket connections in one `fanout-load` process (bench/fanout/load). */
+async function rustClient(url, count) {
+  const child = spawn(loadClient, ['--url', url, '--connections', String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => child.once('exit', r));
+  const lines = createInterface({ input: child.stdout });
+  const waiting = [];
+  lines.on('line', (line) => {
+    const m = JSON.parse(line);
+    if (m.latencies) m.latencies = Float64Array.from(m.latencies);
+    waiting.shift()?.(m);
+  });
+  const next = () => new Promise((r) => waiting.push(r));
+  const ready = await Promise.race([next(), exited.then((code) => ({ type: `exit ${code}` }))]);
+  if (ready.type !== 'ready') throw new Error(`fanout-load did not start: ${ready.type}`);
+  return {
+    pid: child.pid,
+    ask(type) {
+      const answer = next();
+      child.stdin.write(`${type}\n`);
+      return answer;
+    },
+    async stop() {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }
@@ -144,6 +189,7 @@ async function measure(server, clients, n, k, rate = 0) {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     disconnects: reports.reduce((sum, r) => sum + r.disconnects, 0),
+    outOfOrder: reports.reduce((sum, r) => sum + (r.outOfOrder ?? 0), 0),
   };
 }
 
@@ -151,6 +197,7 @@ async function measure(server, clients, n, k, rate = 0) {
 // Both servers run with their default per-client queue: a client that cannot keep up is
 // disconnected (and counted in `disconnects`), never silently skipped.
 const commands = prepareServers();
+const loadClient = client === 'rust' ? buildLoadClient() : undefined;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const results = [];
@@ -163,12 +210,14 @@ for (const [i, n] of subscribers.entries()) {
     // Warm-up: JIT, buffers, the first connections' upgrade.
     await measure(server, clients, n, Math.min(200, k));
     const before = processStats(server.pid);
+    const clientsBefore = clients.pids.map((pid) => processStats(pid).cpuSeconds);
     const saturated = [];
     for (let r = 0; r < runs; r += 1) {
       saturated.push(await measure(server, clients, n, k));
       await sleep(200);
     }
     const after = processStats(server.pid);
+    const clientCpu = clients.pids.reduce((sum, pid, j) => sum + processStats(pid).cpuSeconds - clientsBefore[j], 0);
     const paced = [];
     for (let r = 0; r < runs; r += 1) {
       paced.push(await measure(server, clients, n, Math.round(rate * 3), rate));
@@ -190,6 +239,8 @@ for (const [i, n] of subscribers.entries()) {
       pacedP99Ms: median(paced.map((m) => m.p99)),
       lost: [...saturated, ...paced].reduce((sum, m) => sum + m.lost, 0),
       disconnects: [...saturated, ...paced].reduce((sum, m) => sum + m.disconnects, 0),
+      outOfOrder: [...saturated, ...paced].reduce((sum, m) => sum + m.outOfOrder, 0),
+      clientCpuMsPer1k: clients.pids.length > 0 ? (clientCpu * 1000 * 1000) / Math.max(1, deliveries) : NaN,
       peakRssMiB: stats.peakRssMiB,
       cpuMsPer1k: ((after.cpuSeconds - before.cpuSeconds) * 1000 * 1000) / Math.max(1, deliveries),
     };
@@ -209,18 +260,18 @@ for (const [i, n] of subscribers.entries()) {
 const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const lines = [];
 lines.push(
-  `fan-out: ${batch}-event batches, ${payload}-byte payload, ${workers} client worker(s), median of ${runs} run(s), loopback`,
+  `fan-out: ${batch}-event batches, ${payload}-byte payload, ${client === 'rust' ? `${workers} fanout-load process(es), raw WebSocket` : `${workers} socket.io-client worker thread(s)`}, median of ${runs} run(s), loopback`,
 );
 lines.push('');
 lines.push(
-  '| server | N | saturated: delivered/s | p50 ms | p99 ms | paced: events/s | p50 ms | p99 ms | peak RSS MiB | CPU ms / 1k deliveries | lost |',
+  '| server | N | saturated: delivered/s | p50 ms | p99 ms | paced: events/s | p50 ms | p99 ms | peak RSS MiB | CPU ms / 1k deliveries | client CPU ms / 1k | lost | out of order |',
 );
-lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
   lines.push(
     `| ${r.server} | ${r.subscribers} | ${Math.round(r.deliveredPerSecond).toLocaleString('en-US')} | ` +
       `${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${r.rate} | ${fmt(r.pacedP50Ms, 2)} | ${fmt(r.pacedP99Ms, 2)} | ` +
-      `${fmt(r.peakRssMiB)} | ${fmt(r.cpuMsPer1k, 2)} | ${r.lost} |`,
+      `${fmt(r.peakRssMiB)} | ${fmt(r.cpuMsPer1k, 2)} | ${fmt(r.clientCpuMsPer1k, 2)} | ${r.lost} | ${r.outOfOrder} |`,
   );
 }
 const rust = results.filter((r) => r.server === 'rust');
@@ -243,7 +294,9 @@ for (const baseline of ['node']) {
   }
 }
 const lost = results.reduce((sum, r) => sum + r.lost, 0);
+const outOfOrder = results.reduce((sum, r) => sum + r.outOfOrder, 0);
 lines.push('');
 lines.push(lost === 0 ? 'lost events: 0' : `LOST EVENTS: ${lost}`);
+lines.push(outOfOrder === 0 ? 'out of order: 0' : `OUT OF ORDER: ${outOfOrder}`);
 console.log(lines.join('\n'));
-process.exit(lost === 0 ? 0 : 1);
+process.exit(lost === 0 && outOfOrder === 0 ? 0 : 1);

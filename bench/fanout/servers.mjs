@@ -115,6 +115,23 @@ export function currentRssMiB(pid) {
   }
 }
 
+/** Builds the Rust load client (`bench/fanout/load`) in release; returns the executable. */
+export function buildLoadClient() {
+  console.error('bench: cargo build --release -p fanout-load');
+  const output = execFileSync('cargo', ['build', '--release', '-p', 'fanout-load', '--message-format=json'], {
+    cwd: workspace,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 << 20,
+  });
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const m = JSON.parse(line);
+    if (m.reason === 'compiler-artifact' && m.executable?.endsWith('fanout-load')) return m.executable;
+  }
+  throw new Error('cargo did not report the fanout-load executable');
+}
+
 /** Builds both servers; returns a function that starts a fresh process of either. */
 export function prepareServers() {
   const { executable, generated } = buildRust();
