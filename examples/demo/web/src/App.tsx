@@ -1,6 +1,8 @@
 import {
+  memo,
   useCallback,
   useEffect,
+  useMemo,
   useRef,
   useState,
   type FormEvent,
@@ -8,11 +10,13 @@ import {
   type ReactNode,
 } from 'react';
 
-import { createTask, deleteTask, listTasks, updateTask, type TaskPatch } from './api.js';
+import { listTasks, type TaskPatch } from './api.js';
+import { shown, useEdits, type PendingCreate, type RowEdit } from './edits.js';
 import {
   useRealtime,
   type ConnectionStatus,
   type ModelChange,
+  type SyncState,
 } from './generated/tasks/contexts/RealtimeContext.js';
 import { useTaskRealtime } from './generated/tasks/hooks/useTaskRealtime.js';
 import { APP_NAME, FINGERPRINT, type Task } from './generated/tasks/types.js';
@@ -30,9 +34,11 @@ type Change = ModelChange<'Task'>;
  * (once it is subscribed, and again after a reconnection the server could not recover), and
  * applies every `model_created`, `model_updated` and `model_deleted` of `Task` that the server
  * broadcasts, whichever window caused it, also those that arrive while the rows are fetched.
+ * The hook applies a frame's changes at once and keeps the objects of unchanged rows, so the
+ * memoised rows render only when their task changed. This window's own writes show at once and
+ * are taken back, with a message on the row, when the server refuses them (`useEdits`).
  */
 export function App(): ReactNode {
-  const [actionError, setActionError] = useState<string | null>(null);
   const [dismissed, setDismissed] = useState<Error | null>(null);
 
   // The last row seen of each id, to tell a rename from a completion in the activity list.
@@ -47,7 +53,7 @@ export function App(): ReactNode {
     }
   }, []);
 
-  const { items, byId, status, history, loading, loadError, refresh } = useTaskRealtime({
+  const { items, byId, status, sync, history, loading, loadError } = useTaskRealtime({
     historyLimit: HISTORY,
     onChange,
     load: listTasks,
@@ -59,33 +65,24 @@ export function App(): ReactNode {
     known.current = new Map(byId);
   }, [byId]);
 
-  const connected = status === 'connected';
-  const run = useCallback(
-    async (action: () => Promise<unknown>): Promise<boolean> => {
-      try {
-        await action();
-        setActionError(null);
-        if (!connected) {
-          // No live events reach this window now: show the write anyway.
-          await refresh();
-        }
-        return true;
-      } catch (error) {
-        setActionError(messageOf(error));
-        return false;
+  const edits = useEdits(byId, sync);
+  // The rows as shown: the live rows, this window's pending writes on top (a row without one
+  // keeps its object, so its memoised component does not render again).
+  const rows = useMemo(() => {
+    const out: { task: Task; edit: RowEdit | undefined }[] = [];
+    for (const task of items) {
+      const edit = edits.rows.get(task.id);
+      const row = shown(task, edit);
+      if (row !== null) {
+        out.push({ task: row, edit });
       }
-    },
-    [connected, refresh],
-  );
+    }
+    return out;
+  }, [items, edits.rows]);
 
-  const patch = useCallback(
-    (id: string, change: TaskPatch) => void run(() => updateTask(id, change)),
-    [run],
-  );
-  const remove = useCallback((id: string) => void run(() => deleteTask(id)), [run]);
-
-  const done = items.filter((task) => task.done).length;
-  const error = actionError ?? (loadError !== null && loadError !== dismissed ? messageOf(loadError) : null);
+  const done = rows.filter(({ task }) => task.done).length;
+  // Only a failed load is a banner (a write's trouble shows on its row); the next load clears it.
+  const error = loadError !== null && loadError !== dismissed ? messageOf(loadError) : null;
 
   return (
     <div className="shell">
@@ -96,7 +93,7 @@ export function App(): ReactNode {
             Open this page in two windows: a change in one shows up in the other.
           </p>
         </div>
-        <StatusBadge status={status} wasConnected={server !== null} />
+        <StatusBadge status={status} sync={sync} wasConnected={server !== null} />
       </header>
 
       {schemaMatches === false && (
@@ -107,36 +104,45 @@ export function App(): ReactNode {
         </p>
       )}
 
-      <NewTaskForm onAdd={(title) => run(() => createTask(title))} />
+      <NewTaskForm onAdd={edits.create} />
 
       {error !== null && (
         <p role="alert" className="banner error" data-testid="error">
           {error}
-          <button type="button" className="link" onClick={() => {
-              setActionError(null);
-              setDismissed(loadError);
-            }}>
+          <button type="button" className="link" onClick={() => setDismissed(loadError)}>
             Dismiss
           </button>
         </p>
       )}
 
       <section className="card" aria-label="Tasks">
-        {items.length === 0 ? (
+        {rows.length === 0 && edits.creates.length === 0 ? (
           <p className="empty">{loading ? 'Loading…' : 'Nothing to do. Add a task above.'}</p>
         ) : (
           <ul className="tasks">
-            {items.map((task) => (
-              <TaskRow key={task.id} task={task} onPatch={patch} onDelete={remove} />
+            {rows.map(({ task, edit }) => (
+              <TaskRow
+                key={task.id}
+                task={task}
+                edit={edit}
+                onPatch={edits.patch}
+                onDelete={edits.remove}
+                onDismiss={edits.dismiss}
+              />
             ))}
+            {edits.creates
+              .filter((pending) => pending.id === null || !byId.has(pending.id))
+              .map((pending) => (
+                <PendingRow key={pending.key} pending={pending} onDismiss={edits.dismiss} />
+              ))}
           </ul>
         )}
         <footer className="summary" data-testid="summary">
           <span>
-            {items.length} {items.length === 1 ? 'task' : 'tasks'}
+            {rows.length} {rows.length === 1 ? 'task' : 'tasks'}
           </span>
           <span>
-            {items.length - done} open · {done} done
+            {rows.length - done} open · {done} done
           </span>
         </footer>
       </section>
@@ -151,46 +157,51 @@ export function App(): ReactNode {
   );
 }
 
+/**
+ * "Live" only when the rows are the server's as far as the page can tell (`sync`): connected
+ * but catching up (a reload, a replay, a lagging link) is "Catching up…".
+ */
 function StatusBadge({
   status,
+  sync,
   wasConnected,
 }: {
   status: ConnectionStatus;
+  sync: SyncState;
   wasConnected: boolean;
 }): ReactNode {
   const label =
-    status === 'connected'
+    sync === 'live'
       ? 'Live'
-      : status === 'connecting'
-        ? wasConnected
-          ? 'Reconnecting…'
-          : 'Connecting…'
-        : 'Offline';
+      : status === 'connected'
+        ? 'Catching up…'
+        : status === 'connecting'
+          ? wasConnected
+            ? 'Reconnecting…'
+            : 'Connecting…'
+          : 'Offline';
   return (
-    <span className="status" data-testid="status" data-status={status} role="status">
+    <span className="status" data-testid="status" data-status={status} data-sync={sync} role="status">
       <span className="dot" aria-hidden="true" />
       {label}
     </span>
   );
 }
 
-function NewTaskForm({ onAdd }: { onAdd: (title: string) => Promise<boolean> }): ReactNode {
+function NewTaskForm({ onAdd }: { onAdd: (title: string) => void }): ReactNode {
   const [title, setTitle] = useState('');
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
+  const submit = (event: FormEvent<HTMLFormElement>): void => {
     event.preventDefault();
     const trimmed = title.trim();
-    if (trimmed === '' || busy) {
+    if (trimmed === '') {
       return;
     }
-    setBusy(true);
-    if (await onAdd(trimmed)) {
-      setTitle('');
-    }
-    setBusy(false);
+    // The new task shows at once (below the list until the server has it).
+    onAdd(trimmed);
+    setTitle('');
   };
   return (
-    <form className="new" onSubmit={(event) => void submit(event)}>
+    <form className="new" onSubmit={submit}>
       <input
         value={title}
         onChange={(event) => setTitle(event.target.value)}
@@ -199,21 +210,58 @@ function NewTaskForm({ onAdd }: { onAdd: (title: string) => Promise<boolean> }):
         maxLength={MAX_TITLE}
         data-testid="new-title"
       />
-      <button type="submit" disabled={title.trim() === '' || busy} data-testid="add">
+      <button type="submit" disabled={title.trim() === ''} data-testid="add">
         Add
       </button>
     </form>
   );
 }
 
-function TaskRow({
+/** What a row says about this window's write to it, if anything. */
+function WriteNote({ state, message, onDismiss }: { state: string; message: string | null; onDismiss: () => void }): ReactNode {
+  if (state === 'refused') {
+    return (
+      <span className="note refused" role="alert" data-testid="row-error">
+        not saved: {message}
+        <button type="button" className="link" onClick={onDismiss} data-testid="row-dismiss">
+          Dismiss
+        </button>
+      </span>
+    );
+  }
+  if (state === 'queued') {
+    return (
+      <span className="note queued" data-testid="row-unsaved" title={message ?? undefined}>
+        not saved yet
+      </span>
+    );
+  }
+  return null;
+}
+
+/** A task this window is creating, until the live list has it. */
+function PendingRow({ pending, onDismiss }: { pending: PendingCreate; onDismiss: (key: string) => void }): ReactNode {
+  return (
+    <li className={`task pending ${pending.state}`} data-testid="pending-task" data-state={pending.state}>
+      <span className="title">{pending.title}</span>
+      <WriteNote state={pending.state} message={pending.message} onDismiss={() => onDismiss(pending.key)} />
+    </li>
+  );
+}
+
+/** One task; memoised: it renders again only when its task, its write or a callback changed. */
+const TaskRow = memo(function TaskRow({
   task,
+  edit,
   onPatch,
   onDelete,
+  onDismiss,
 }: {
   task: Task;
+  edit: RowEdit | undefined;
   onPatch: (id: string, patch: TaskPatch) => void;
   onDelete: (id: string) => void;
+  onDismiss: (id: string) => void;
 }): ReactNode {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(task.title);
@@ -249,6 +297,7 @@ function TaskRow({
       className={`task${task.done ? ' done' : ''}${flash ? ' flash' : ''}`}
       data-testid="task"
       data-id={task.id}
+      data-write={edit?.state}
     >
       <label className="check">
         <input
@@ -302,9 +351,12 @@ function TaskRow({
           ×
         </button>
       </span>
+      {edit !== undefined && (
+        <WriteNote state={edit.state} message={edit.message} onDismiss={() => onDismiss(task.id)} />
+      )}
     </li>
   );
-}
+});
 
 /**
  * True for a moment after `value` changes (not on mount): a row glows when its content changes,
