@@ -176,6 +176,7 @@ mod money;
 mod reference;
 mod spec;
 pub mod testing;
+pub mod validate;
 
 pub use error::{EventError, UnknownChannel, UnknownName};
 pub use event::{
@@ -185,6 +186,7 @@ pub use event::{
 pub use money::{Money, ParseMoneyError};
 pub use reference::Ref;
 pub use spec::{Channel, DynSpec, Model, Spec};
+pub use validate::{Rule, Violation, Violations};
 
 // The procedural macros (`sheplang!` for inline specs, the host-struct derive) live in
 // `sheplang-macros`; re-exported here so users depend on this crate only. The derive `Model`

@@ -25,6 +25,7 @@ mod models;
 mod names;
 mod protocol;
 mod string_enum;
+mod validation;
 
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -62,6 +62,8 @@ impl Gen<'_> {
             .zip(&names.fields)
             .filter_map(|(f, n)| n.as_ref().map(|n| self.field(f, n)));
 
+        let validation = self.validation(index);
+
         let lifecycle = names
             .state
             .as_ref()
@@ -83,6 +85,8 @@ impl Gen<'_> {
                 pub const NAME: &'static str = #name;
                 /// The model's channel: the room its events go to.
                 pub const CHANNEL: #channel = #channel::#channel_variant;
+
+                #validation
             }
 
             impl ::sheplang::Model for #ty {
