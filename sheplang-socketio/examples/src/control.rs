@@ -267,6 +267,7 @@ async fn burst(
     let pace = (burst.rate.is_finite() && burst.rate > 0.0)
         .then(|| std::time::Duration::from_secs_f64(f64::from(batch) / burst.rate));
     let started = Instant::now();
+    let base = server.metrics().events;
     let mut failed = 0usize;
     for seq in 0..burst.count {
         let tick = bench::Tick {
@@ -285,7 +286,16 @@ async fn burst(
                     let due = started + interval * ((seq + 1) / batch);
                     tokio::time::sleep_until(due.into()).await;
                 }
-                None => tokio::task::yield_now().await,
+                // As fast as the server takes them: the next batch once the dispatcher has
+                // handed this one to the connections (the Node server's emit returns once its
+                // writes are done; this keeps the same bound on how far ahead of its
+                // connections a host can be).
+                None => {
+                    let handed = u64::from(seq + 1);
+                    while server.metrics().events < base + handed {
+                        tokio::task::yield_now().await;
+                    }
+                }
             }
         }
     }
