@@ -3,33 +3,40 @@
 // (sheplang-socketio), same spec (sheplang-socketio/examples/specs/bench.shep), same clients.
 //
 // For each subscriber count N and each server, in turn: start the server (a fresh process),
-// connect N socket.io-client subscribers to channel `tick` (spread over worker threads), warm
-// up, then measure at the clients, in two ways:
-//   - saturated: the server emits K `model_created("Tick", row)` events as fast as it accepts
-//     them (yielding to its event loop every B events). Delivered events per second = N*K
-//     deliveries / (first emit -> last arrival). Latencies here are mostly queueing.
+// connect N subscribers to channel `tick`, warm up, then measure at the clients, two ways:
+//   - saturated: the server emits K `model_created("Tick", row)` events as fast as it takes
+//     them, B at a time (the Node server's emit returns once it has written; the Rust burst
+//     takes the next batch once the dispatcher has handed this one to the connections).
+//     Delivered events per second = N*K deliveries / (just before the burst -> last arrival).
 //   - paced: the server emits at a fixed rate that every server sustains (`--rate`, events/s,
 //     10 at a time), so p50/p99 latency compare at equal load.
 // Latency is the row's `sentAt` (server clock at emit) to its arrival. Also: the server
-// process's peak RSS (VmHWM) and its CPU time per 1,000 deliveries during the saturated runs,
-// and lost events (N*K minus what arrived: must be 0). Then the Rust/Node ratios.
+// process's peak RSS (VmHWM), its RSS per connection (idle, right after the N subscribed),
+// its CPU time per 1,000 deliveries during the saturated runs and the clients' own, lost events
+// (N*K minus what arrived) and events out of order (a position that does not follow the
+// previous one): both must be 0, else the script exits 1. Then the Rust/Node ratios.
 //
-//   node bench/fanout/run.mjs                     # N = 100 and 1000
+// The clients (`--client rust`, the default) are `fanout-load` (bench/fanout/load): N
+// subscribers on raw WebSocket frames in one process, on one thread, about a microsecond of
+// CPU a delivery, so that the server is what is measured. `--client node` uses socket.io-client
+// in worker threads instead (the clients then cost more CPU than the Rust server).
+//
+//   node bench/fanout/run.mjs                     # N = 100 and 1000, median of 3; ~5 minutes
 //   node bench/fanout/run.mjs --subscribers 100 --events 500 --runs 1
 //
 // Options: --subscribers 100,1000  --events 2000,400 (K per N)  --rate 200,20 (paced
-//          events/s per N, for 3 s: 20,000 deliveries/s, well below what the clients absorb)
-//          --batch 50  --payload 64  --workers 2  --runs 3 (median)
-//          --servers node,rust
-// Needs: cargo (builds serve-spec in release), and ts/node_modules (socket.io, socket.io-client,
-// typescript), installed by `npm ci` in ts/. Only 127.0.0.1 is used.
+//          events/s per N, for 3 s: 20,000 deliveries/s, well below what either server takes)
+//          --batch 50  --payload 64  --runs 3 (median)  --servers node,rust
+//          --client rust|node  --workers N (client processes, or worker threads; 1 or 2)
+// Needs: cargo (builds serve-spec and fanout-load in release), and ts/node_modules (socket.io,
+// socket.io-client, typescript), installed by `npm ci` in ts/. Only 127.0.0.1 is used.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-import { buildLoadClient, ioClientPath, prepareServers, processStats } from './servers.mjs';
+import { buildLoadClient, currentRssMiB, ioClientPath, prepareServers, processStats } from './servers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -206,7 +213,11 @@ for (const [i, n] of subscribers.entries()) {
   const rate = ratePerN[i] ?? ratePerN.at(-1);
   for (const name of servers) {
     const server = await commands[name]();
+    await sleep(300);
+    const idleRss = currentRssMiB(server.pid);
     const clients = await startClients(server.url, n);
+    await sleep(300);
+    const rssPerConnectionKiB = ((currentRssMiB(server.pid) - idleRss) * 1024) / n;
     // Warm-up: JIT, buffers, the first connections' upgrade.
     await measure(server, clients, n, Math.min(200, k));
     const before = processStats(server.pid);
@@ -242,6 +253,7 @@ for (const [i, n] of subscribers.entries()) {
       outOfOrder: [...saturated, ...paced].reduce((sum, m) => sum + m.outOfOrder, 0),
       clientCpuMsPer1k: clients.pids.length > 0 ? (clientCpu * 1000 * 1000) / Math.max(1, deliveries) : NaN,
       peakRssMiB: stats.peakRssMiB,
+      rssPerConnectionKiB,
       cpuMsPer1k: ((after.cpuSeconds - before.cpuSeconds) * 1000 * 1000) / Math.max(1, deliveries),
     };
     results.push(row);
@@ -264,14 +276,14 @@ lines.push(
 );
 lines.push('');
 lines.push(
-  '| server | N | saturated: delivered/s | p50 ms | p99 ms | paced: events/s | p50 ms | p99 ms | peak RSS MiB | CPU ms / 1k deliveries | client CPU ms / 1k | lost | out of order |',
+  '| server | N | saturated: delivered/s | p50 ms | p99 ms | paced: events/s | p50 ms | p99 ms | peak RSS MiB | RSS / connection KiB | CPU ms / 1k deliveries | client CPU ms / 1k | lost | out of order |',
 );
-lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
   lines.push(
     `| ${r.server} | ${r.subscribers} | ${Math.round(r.deliveredPerSecond).toLocaleString('en-US')} | ` +
       `${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${r.rate} | ${fmt(r.pacedP50Ms, 2)} | ${fmt(r.pacedP99Ms, 2)} | ` +
-      `${fmt(r.peakRssMiB)} | ${fmt(r.cpuMsPer1k, 2)} | ${fmt(r.clientCpuMsPer1k, 2)} | ${r.lost} | ${r.outOfOrder} |`,
+      `${fmt(r.peakRssMiB)} | ${fmt(r.rssPerConnectionKiB)} | ${fmt(r.cpuMsPer1k, 2)} | ${fmt(r.clientCpuMsPer1k, 2)} | ${r.lost} | ${r.outOfOrder} |`,
   );
 }
 const rust = results.filter((r) => r.server === 'rust');
@@ -283,13 +295,14 @@ for (const baseline of ['node']) {
   lines.push('');
   lines.push(`Rust / ${baseline} (delivered/s: higher is better; the rest: lower is better):`);
   lines.push('');
-  lines.push('| N | delivered/s | saturated p99 | paced p50 | paced p99 | peak RSS | CPU per delivery |');
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| N | delivered/s | saturated p99 | paced p50 | paced p99 | peak RSS | RSS per connection | CPU per delivery |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [r, b] of rows) {
     lines.push(
       `| ${r.subscribers} | ${fmt(r.deliveredPerSecond / b.deliveredPerSecond, 2)}x | ${fmt(r.p99Ms / b.p99Ms, 2)}x | ` +
         `${fmt(r.pacedP50Ms / b.pacedP50Ms, 2)}x | ${fmt(r.pacedP99Ms / b.pacedP99Ms, 2)}x | ` +
-        `${fmt(r.peakRssMiB / b.peakRssMiB, 2)}x | ${fmt(r.cpuMsPer1k / b.cpuMsPer1k, 2)}x |`,
+        `${fmt(r.peakRssMiB / b.peakRssMiB, 2)}x | ${fmt(r.rssPerConnectionKiB / b.rssPerConnectionKiB, 2)}x | ` +
+        `${fmt(r.cpuMsPer1k / b.cpuMsPer1k, 2)}x |`,
     );
   }
 }
