@@ -27,7 +27,8 @@
  *   becoming visible starts a new attempt at once instead of waiting out the backoff. While
  *   connected, a heartbeat `ping` every `HEARTBEAT_MS` tells when the connection lags (its answer
  *   is late: the link is slow or the events queue up), so that a page does not call itself live
- *   over rows it has not received.
+ *   over rows it has not received; one unanswered for `RECONNECT_LAGGING_AFTER_MS` makes the
+ *   connection again.
  * - A hook applies the changes that arrive in one frame as one React update; a row that did not
  *   change keeps its identity (also across a reload), so `React.memo` rows render only what changed.
  * - Safe under `<StrictMode>` and server rendering: the socket is created in an effect.
@@ -105,6 +106,13 @@ export const HEARTBEAT_MS = 1_000;
 
 /** A heartbeat unanswered for this long marks the connection as lagging, in milliseconds. */
 export const LAGGING_AFTER_MS = 2_000;
+
+/**
+ * A heartbeat unanswered for this long closes the connection, and the provider connects again
+ * (and resumes from the positions applied), in milliseconds: the link is dead without saying so,
+ * or so far behind that a fresh connection (a replay, or a reload) beats reading the backlog.
+ */
+export const RECONNECT_LAGGING_AFTER_MS = 15_000;
 
 /**
  * How long a frame's worth of changes may wait for the next animation frame before it is
@@ -364,7 +372,8 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
 
 /**
  * The heartbeat of one socket: while connected, a `ping` every `HEARTBEAT_MS` (one at a time);
- * one unanswered for `LAGGING_AFTER_MS` says the connection lags, its answer says it is back.
+ * one unanswered for `LAGGING_AFTER_MS` says the connection lags, and only a round trip shorter
+ * than that says it is back.
  */
 class Heartbeat {
   private readonly socket: RealtimeClientSocket;
@@ -403,21 +412,33 @@ class Heartbeat {
       return;
     }
     const round = this.round;
-    this.sentAt = Date.now();
+    const sentAt = Date.now();
+    this.sentAt = sentAt;
     this.socket.emit('ping', () => {
       if (round !== this.round) {
         return;
       }
       this.sentAt = null;
       this.lastAnswer = Date.now();
-      this.setLagging(false);
+      // A late answer came through a backlog, and what followed the ping may still be in it:
+      // the connection stays lagging until a round trip is quick again (the next one, now).
+      const late = this.lastAnswer - sentAt >= LAGGING_AFTER_MS;
+      this.setLagging(late);
+      if (late) {
+        this.probe();
+      }
     });
   }
 
   private tick(): void {
     const now = Date.now();
     if (this.sentAt !== null) {
-      if (now - this.sentAt >= LAGGING_AFTER_MS) {
+      const waited = now - this.sentAt;
+      if (waited >= RECONNECT_LAGGING_AFTER_MS) {
+        // The manager sees its transport close and reconnects (with its backoff).
+        this.stop();
+        this.socket.io.engine.close();
+      } else if (waited >= LAGGING_AFTER_MS) {
         this.setLagging(true);
       }
     } else if (now - this.lastAnswer >= HEARTBEAT_MS) {
@@ -468,6 +489,11 @@ class ChannelBook {
    * answer (a restarted server starts a new log, whose positions start again from 1).
    */
   private readonly early = new Map<Channel, { seq: number; deliver: () => void }[]>();
+  /**
+   * Channel -> the position a resumed subscription's replay ends at, while it is still arriving
+   * (the answer comes first): its holders are told once the replay is applied.
+   */
+  private readonly catchUp = new Map<Channel, number>();
   private readonly onError: (error: Error) => void;
   private socket: RealtimeClientSocket | null = null;
   private lastRequest = 0;
@@ -486,6 +512,7 @@ class ChannelBook {
     this.joined.clear();
     this.answered.clear();
     this.early.clear();
+    this.catchUp.clear();
     this.stale();
   }
 
@@ -495,6 +522,7 @@ class ChannelBook {
       this.joined.clear();
       this.answered.clear();
       this.early.clear();
+      this.catchUp.clear();
     }
   }
 
@@ -509,6 +537,7 @@ class ChannelBook {
     this.joined.clear();
     this.answered.clear();
     this.early.clear();
+    this.catchUp.clear();
     this.sync();
     return this.connections;
   }
@@ -516,6 +545,7 @@ class ChannelBook {
   disconnected(socket: RealtimeClientSocket): void {
     if (this.socket === socket) {
       this.answered.clear();
+      this.catchUp.clear();
     }
   }
 
@@ -591,6 +621,19 @@ class ChannelBook {
     }
     if (this.isNew(channel, seq)) {
       deliver();
+      this.caughtUp(channel);
+    }
+  }
+
+  /** Tells the holders of `channel` once a resumed subscription's replay has been applied. */
+  private caughtUp(channel: Channel): void {
+    const target = this.catchUp.get(channel);
+    if (target === undefined || !this.answered.has(channel) || (this.positions.get(channel)?.last ?? 0) < target) {
+      return;
+    }
+    this.catchUp.delete(channel);
+    for (const holder of [...(this.holders.get(channel) ?? [])]) {
+      this.tell(holder);
     }
   }
 
@@ -706,6 +749,9 @@ class ChannelBook {
       for (const holder of this.holders.get(channel) ?? []) {
         holder.current = false;
       }
+      this.catchUp.delete(channel);
+    } else {
+      this.catchUp.set(channel, result.seq);
     }
   }
 
@@ -722,6 +768,12 @@ class ChannelBook {
         deliver();
       }
     }
+    const target = this.catchUp.get(channel);
+    if (target !== undefined && (this.positions.get(channel)?.last ?? 0) < target) {
+      // The replay is still on its way: the holders hear when it is applied (`caughtUp`).
+      return;
+    }
+    this.catchUp.delete(channel);
     for (const holder of [...(this.holders.get(channel) ?? [])]) {
       this.tell(holder);
     }

@@ -1,0 +1,226 @@
+// The demo server and Chromium pages for the pages scenarios (e2e/pages.test.mjs and
+// bench/pages/run.mjs): a server process on a scratch SQLite file, browsers with a probe of
+// their frames, and the page's state read back.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+export const web = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const workspace = resolve(web, '../../..');
+const dist = join(web, 'dist');
+const serverBin = resolve(process.env.SHEPLANG_DEMO_BIN ?? join(workspace, 'target/debug/sheplang-demo'));
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+  // Two pages share two cores with the server: no throttling of a page's timers or frames.
+  '--disable-renderer-backgrounding',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+];
+
+/** What is missing to run the scenarios, as lines with a hint each. */
+export function missing() {
+  const out = [];
+  if (!existsSync(join(dist, 'index.html'))) {
+    out.push(`the built page (${dist}/index.html): npm run build in examples/demo/web`);
+  }
+  if (!existsSync(serverBin)) {
+    out.push(`the server binary (${serverBin}): cargo build -p sheplang-demo`);
+  }
+  if (!existsSync(chromiumPath)) {
+    out.push(`Chromium (${chromiumPath}): apt-get install -y --no-install-recommends chromium`);
+  }
+  return out;
+}
+
+/** A scratch folder, removed by `dispose()`. */
+export function scratch() {
+  const dir = mkdtempSync(join(tmpdir(), 'sheplang-pages-'));
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts the demo server on `db` (port 0: any free port); resolves once it prints its URL. */
+export async function startServer(db, port = 0) {
+  const child = spawn(serverBin, ['--port', String(port), '--db', db, '--web', dist], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PORT: '' },
+  });
+  const output = [];
+  child.stderr.on('data', (chunk) => output.push(String(chunk)));
+  const lines = createInterface({ input: child.stdout });
+  const url = await new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server printed no URL in 30 s:\n${output.join('')}`)), 30_000);
+    lines.on('line', (line) => {
+      output.push(`${line}\n`);
+      if (line.startsWith('http://')) {
+        clearTimeout(timer);
+        resolvePromise(line.trim());
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited (${code}) before printing its URL:\n${output.join('')}`));
+    });
+  });
+  return {
+    url,
+    port: Number(new URL(url).port),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        return;
+      }
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The demo's JSON API, straight to the server (not through any shaping). */
+export function api(url) {
+  const call = async (method, path, body, headers = {}) => {
+    const response = await fetch(new URL(path, url), {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    }
+    return text === '' ? null : JSON.parse(text);
+  };
+  return {
+    list: () => call('GET', '/api/tasks'),
+    create: (title) => call('POST', '/api/tasks', { title }),
+    rename: (id, title) => call('PATCH', `/api/tasks/${id}`, { title }),
+    toggle: (id, done) => call('PATCH', `/api/tasks/${id}`, { done }),
+  };
+}
+
+/** Runs `work(i)` for i in 0..count, `parallel` at a time; resolves with the time the last answer came. */
+export async function pool(count, parallel, work) {
+  let next = 0;
+  let last = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next;
+      next += 1;
+      await work(i);
+      last = Date.now();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
+  return last;
+}
+
+/** A Chromium with one page; `problems` collects its console errors and exceptions. */
+export async function openBrowser(dir, name, viewport = { width: 640, height: 800 }) {
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(dir, `profile-${name}-`)), {
+    executablePath: chromiumPath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') {
+      problems.push(message.text());
+    }
+  });
+  page.on('pageerror', (error) => problems.push(String(error)));
+  // Frame gaps, from the page's own clock: every animation frame records the time since the last.
+  await page.addInitScript(() => {
+    const probe = { last: 0, maxGap: 0, gaps: [] };
+    window.__frames = probe;
+    const tick = (now) => {
+      if (probe.last !== 0) {
+        const gap = now - probe.last;
+        probe.maxGap = Math.max(probe.maxGap, gap);
+        if (probe.gaps.length < 100_000) {
+          probe.gaps.push(gap);
+        }
+      }
+      probe.last = now;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  return { context, page, problems, close: () => context.close().catch(() => {}) };
+}
+
+/** Starts a fresh frame record; `frames(page)` reads it. */
+export function resetFrames(page) {
+  return page.evaluate(() => {
+    window.__frames.maxGap = 0;
+    window.__frames.gaps = [];
+    window.__frames.last = 0;
+  });
+}
+
+/** The frame gaps since `resetFrames`: the largest, and the 99th percentile, in ms. */
+export function frames(page) {
+  return page.evaluate(() => {
+    const gaps = [...window.__frames.gaps].sort((a, b) => a - b);
+    const p99 = gaps.length === 0 ? 0 : gaps[Math.min(gaps.length - 1, Math.floor(gaps.length * 0.99))];
+    return { max: window.__frames.maxGap, p99, count: gaps.length };
+  });
+}
+
+/** Waits (checking every frame) until the page shows `count` task rows; resolves with the page's clock then. */
+export function rowsShown(page, count, timeout) {
+  return page
+    .waitForFunction((n) => document.querySelectorAll('[data-testid=task]').length === n && Date.now(), count, {
+      polling: 'raf',
+      timeout,
+    })
+    .then((handle) => handle.jsonValue());
+}
+
+/** Waits until the page says Live; resolves with the page's clock then. */
+export function live(page, timeout) {
+  return page
+    .waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.sync === 'live' && Date.now(), null, {
+      polling: 'raf',
+      timeout,
+    })
+    .then((handle) => handle.jsonValue());
+}
+
+/** The rows the page shows, `id title done` each, in order. */
+export function shownRows(page) {
+  return page.locator('[data-testid=task]').evaluateAll((rows) =>
+    rows.map((row) => {
+      const title = row.querySelector('[data-testid=title]')?.textContent ?? '';
+      const done = row.querySelector('[data-testid=toggle]')?.checked === true;
+      return `${row.dataset.id} ${title}${done ? ' (done)' : ''}`;
+    }),
+  );
+}
+
+/** The server's rows in the same form. */
+export function serverRows(tasks) {
+  return tasks.map((task) => `${task.id} ${task.title}${task.done ? ' (done)' : ''}`);
+}
+
+/** Percentile `p` (0..1) of `values`. */
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}

@@ -1,0 +1,375 @@
+// The pages scenarios: real Chromium pages on the demo under a burst of writes, a long list, a
+// flapping network, a 1 kB/s link and an outage. Each checks what a user would see (and throws
+// when it is wrong) and returns its timings; e2e/pages.test.mjs runs them small, bench/pages/
+// run.mjs runs them at full size and prints the figures.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+
+import {
+  api,
+  frames,
+  live,
+  openBrowser,
+  pool,
+  resetFrames,
+  rowsShown,
+  scratch,
+  serverRows,
+  shownRows,
+  startServer,
+} from './demo.mjs';
+import { startShaper } from './shaper.mjs';
+
+/** A fresh server and the pages named, all live; `done()` closes everything. */
+async function setUp(names, { via } = {}) {
+  const dir = scratch();
+  const db = join(dir.dir, 'tasks.sqlite3');
+  const server = await startServer(db);
+  const link = via === 'shaper' ? await startShaper({ port: server.port }) : null;
+  const pages = {};
+  for (const name of names) {
+    pages[name] = await openBrowser(dir.dir, name);
+  }
+  await Promise.all(Object.values(pages).map(({ page }) => page.goto(link?.url ?? server.url)));
+  await Promise.all(Object.values(pages).map(({ page }) => live(page, 30_000)));
+  return {
+    server,
+    db,
+    link,
+    pages,
+    client: api(server.url),
+    async done() {
+      for (const { close } of Object.values(pages)) {
+        await close();
+      }
+      await link?.close();
+      await this.server.stop();
+      dir.dispose();
+    },
+  };
+}
+
+/** Waits until `page` is Live and shows exactly the server's rows; resolves with the page's clock then. */
+async function equalToServer(page, client, timeout) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const expected = serverRows(await client.list());
+    const left = deadline - Date.now();
+    try {
+      const handle = await page.waitForFunction(
+        (rows) => {
+          if (document.querySelector('[data-testid=status]')?.dataset.sync !== 'live') {
+            return false;
+          }
+          const shown = [...document.querySelectorAll('[data-testid=task]')].map((row) => {
+            const title = row.querySelector('[data-testid=title]')?.textContent ?? '';
+            const done = row.querySelector('[data-testid=toggle]')?.checked === true;
+            return `${row.dataset.id} ${title}${done ? ' (done)' : ''}`;
+          });
+          return shown.length === rows.length && shown.every((row, i) => row === rows[i]) && Date.now();
+        },
+        expected,
+        { polling: 'raf', timeout: Math.max(Math.min(left, 2_000), 1) },
+      );
+      const at = await handle.jsonValue();
+      // The server may have moved on meanwhile: equal to what it holds now, or look again.
+      if (JSON.stringify(serverRows(await client.list())) === JSON.stringify(expected)) {
+        return at;
+      }
+    } catch (error) {
+      if (Date.now() >= deadline) {
+        const shown = await shownRows(page);
+        const status = await page.getByTestId('status').getAttribute('data-sync');
+        throw new Error(
+          `the page is not Live and equal to the server after ${timeout} ms (it says ${status}; ${shown.length} rows shown, ${expected.length} on the server)`,
+          { cause: error },
+        );
+      }
+    }
+  }
+}
+
+/** Notes, by the page's clock, when the next click reaches the page; `clickedAt(page)` reads it. */
+function armClick(page) {
+  return page.evaluate(() => {
+    window.__clickAt = 0;
+    document.addEventListener('pointerdown', () => {
+      window.__clickAt = Date.now();
+    }, { capture: true, once: true });
+  });
+}
+
+function clickedAt(page) {
+  return page.evaluate(() => window.__clickAt);
+}
+
+/** Waits (every frame) until the row `id` is done in `page`; resolves with the page's clock then. */
+function doneShown(page, id, timeout) {
+  return page
+    .waitForFunction(
+      (rowId) => document.querySelector(`[data-testid=task][data-id="${rowId}"] [data-testid=toggle]`)?.checked === true && Date.now(),
+      id,
+      { polling: 'raf', timeout },
+    )
+    .then((handle) => handle.jsonValue());
+}
+
+/**
+ * `count` creates through the API, `parallel` at a time, with two pages open: when both show
+ * every row, how a click after the burst shows in both, and the longest frame gap.
+ */
+export async function burst({ count, parallel = 8 }) {
+  const setup = await setUp(['A', 'B']);
+  try {
+    const { pages, client } = setup;
+    const before = (await client.list()).length;
+    await Promise.all([resetFrames(pages.A.page), resetFrames(pages.B.page)]);
+    const started = Date.now();
+    const lastAnswer = await pool(count, parallel, (i) => client.create(`Burst task ${i + 1}`));
+    const shown = await Promise.all([
+      rowsShown(pages.A.page, before + count, 120_000),
+      rowsShown(pages.B.page, before + count, 120_000),
+    ]);
+    const gaps = await Promise.all([frames(pages.A.page), frames(pages.B.page)]);
+    await Promise.all([equalToServer(pages.A.page, client, 30_000), equalToServer(pages.B.page, client, 30_000)]);
+
+    // A click after the burst: the last row, completed in A.
+    const id = await pages.A.page.locator('[data-testid=task]').last().getAttribute('data-id');
+    const toggle = pages.A.page.locator(`[data-testid=task][data-id="${id}"] [data-testid=toggle]`);
+    await toggle.scrollIntoViewIfNeeded();
+    await armClick(pages.A.page);
+    await toggle.click();
+    const [inA, inB] = await Promise.all([doneShown(pages.A.page, id, 30_000), doneShown(pages.B.page, id, 30_000)]);
+    const clicked = await clickedAt(pages.A.page);
+    await Promise.all([equalToServer(pages.A.page, client, 30_000), equalToServer(pages.B.page, client, 30_000)]);
+    assert.deepEqual(setup.pages.A.problems, [], 'no console errors in A');
+    assert.deepEqual(setup.pages.B.problems, [], 'no console errors in B');
+    return {
+      apiMs: lastAnswer - started,
+      shownAfterLastAnswerMs: Math.max(...shown) - lastAnswer,
+      clickShownInA: inA - clicked,
+      clickShownInBoth: Math.max(inA, inB) - clicked,
+      maxFrameGapMs: Math.max(gaps[0].max, gaps[1].max),
+    };
+  } finally {
+    await setup.done();
+  }
+}
+
+/** `count` rows (made before the pages open), scrolled through and clicked: frame times. */
+export async function longList({ count, parallel = 16 }) {
+  const dir = scratch();
+  const server = await startServer(join(dir.dir, 'tasks.sqlite3'));
+  const client = api(server.url);
+  const opened = [];
+  try {
+    await pool(count, parallel, (i) => client.create(`Row ${i + 1}`));
+    const total = (await client.list()).length;
+    for (const name of ['A', 'B']) {
+      opened.push(await openBrowser(dir.dir, name));
+    }
+    const [a, b] = opened;
+    const loadStarted = Date.now();
+    await Promise.all([a.page.goto(server.url), b.page.goto(server.url)]);
+    const loaded = await Promise.all([rowsShown(a.page, total, 60_000), rowsShown(b.page, total, 60_000)]);
+    await Promise.all([live(a.page, 30_000), live(b.page, 30_000)]);
+
+    // Scroll A from top to bottom, one step a frame.
+    await resetFrames(a.page);
+    await a.page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const step = () => {
+            const before = window.scrollY;
+            window.scrollBy(0, 600);
+            if (window.scrollY === before) {
+              resolve();
+            } else {
+              requestAnimationFrame(step);
+            }
+          };
+          requestAnimationFrame(step);
+        }),
+    );
+    const scrolled = await frames(a.page);
+
+    // A click on a row on screen, near the bottom of the list.
+    await resetFrames(a.page);
+    const id = await a.page.evaluate(() => {
+      const row = document.elementFromPoint(200, window.innerHeight / 2)?.closest('[data-testid=task]');
+      return row instanceof HTMLElement ? row.dataset.id : null;
+    });
+    assert.ok(id, 'a row in the middle of the screen');
+    const toggle = a.page.locator(`[data-testid=task][data-id="${id}"] [data-testid=toggle]`);
+    await armClick(a.page);
+    await toggle.click();
+    const [inA, inB] = await Promise.all([doneShown(a.page, id, 30_000), doneShown(b.page, id, 30_000)]);
+    const clicked = await clickedAt(a.page);
+    const afterClick = await frames(a.page);
+    await Promise.all([equalToServer(a.page, client, 30_000), equalToServer(b.page, client, 30_000)]);
+    assert.deepEqual(a.problems, [], 'no console errors in A');
+    return {
+      rows: total,
+      loadMs: Math.max(...loaded) - loadStarted,
+      scrollFrames: scrolled.count,
+      scrollMaxFrameMs: scrolled.max,
+      scrollP99FrameMs: scrolled.p99,
+      clickShownInA: inA - clicked,
+      clickShownInB: inB - clicked,
+      clickMaxFrameMs: afterClick.max,
+    };
+  } finally {
+    for (const { close } of opened) {
+      await close();
+    }
+    await server.stop();
+    dir.dispose();
+  }
+}
+
+/**
+ * Page B's network goes off and on every `flapMs` for `durationMs` while the server takes writes:
+ * how long after the network is back for good B is Live and equal to the server, per run.
+ */
+export async function flapping({ runs, flapMs = 300, durationMs = 10_000 }) {
+  const setup = await setUp(['B']);
+  try {
+    const { pages, client } = setup;
+    const context = pages.B.context;
+    const recoveries = [];
+    const seed = await client.list();
+    for (let run = 0; run < runs; run += 1) {
+      // Writes during the flapping: renames of the rows there are, and a create now and then.
+      let writing = true;
+      let n = 0;
+      const writer = (async () => {
+        while (writing) {
+          n += 1;
+          const row = seed[n % seed.length];
+          await (n % 5 === 0 ? client.create(`Made while flapping ${run}.${n}`) : client.rename(row.id, `Renamed ${run}.${n}`));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })();
+      const flaps = Math.floor(durationMs / flapMs);
+      for (let i = 0; i < flaps; i += 1) {
+        await context.setOffline(i % 2 === 0);
+        await new Promise((resolve) => setTimeout(resolve, flapMs));
+      }
+      await context.setOffline(false);
+      const back = Date.now();
+      writing = false;
+      await writer;
+      const at = await equalToServer(pages.B.page, client, 60_000);
+      recoveries.push(at - back);
+    }
+    return { runs, recoveriesMs: recoveries };
+  } finally {
+    await setup.done();
+  }
+}
+
+/**
+ * A page behind a shaping proxy at `bytesPerSecond` while `renames` renames go through the API
+ * (one writer per row, so each row's renames commit in order): the page must end Live and equal
+ * to the server, and never say Live while it misses a rename older than `slackMs`.
+ */
+export async function slowLink({ renames, bytesPerSecond = 1_000, slackMs = 5_000, settleMs = 300_000 }) {
+  const setup = await setUp(['C'], { via: 'shaper' });
+  try {
+    const { pages, client, link } = setup;
+    const page = pages.C.page;
+    const rows = await client.list();
+    // What the page shows whenever it says Live: its rows' titles, by its own clock.
+    await page.evaluate(() => {
+      const record = [];
+      window.__live = record;
+      const look = () => {
+        if (document.querySelector('[data-testid=status]')?.dataset.sync !== 'live') {
+          return;
+        }
+        const titles = {};
+        for (const row of document.querySelectorAll('[data-testid=task]')) {
+          titles[row.dataset.id] = row.querySelector('[data-testid=title]')?.textContent ?? '';
+        }
+        record.push({ at: Date.now(), titles });
+      };
+      new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+      look();
+    });
+    link.set({ bytesPerSecond });
+    /** When the API answered rename `k` of each row. */
+    const answered = new Map(rows.map((row) => [row.id, []]));
+    const started = Date.now();
+    const perRow = Math.ceil(renames / rows.length);
+    await Promise.all(
+      rows.map(async (row) => {
+        for (let k = 0; k < perRow; k += 1) {
+          await client.rename(row.id, `r${k}`);
+          answered.get(row.id).push(Date.now());
+        }
+      }),
+    );
+    const lastAnswer = Date.now();
+    const at = await equalToServer(page, client, settleMs);
+    const record = await page.evaluate(() => window.__live);
+    // Live while missing a rename answered more than `slackMs` before: a lie.
+    const lies = [];
+    for (const { at: when, titles } of record) {
+      for (const [id, times] of answered) {
+        const match = /^r(\d+)$/.exec(titles[id] ?? '');
+        const shownK = match === null ? -1 : Number(match[1]);
+        const missed = times.findIndex((time, k) => k > shownK && time < when - slackMs);
+        if (missed !== -1) {
+          lies.push(`Live at +${when - started} ms showing ${titles[id]} for ${id}, but r${missed} was saved at +${times[missed] - started} ms`);
+        }
+      }
+    }
+    assert.deepEqual(lies.slice(0, 5), [], `the page said Live over stale rows ${lies.length} times`);
+    return {
+      renames: perRow * rows.length,
+      bytesPerSecond,
+      apiMs: lastAnswer - started,
+      equalAfterLastAnswerMs: at - lastAnswer,
+      liveSamples: record.length,
+    };
+  } finally {
+    await setup.done();
+  }
+}
+
+/**
+ * The server goes away; page B renames a task meanwhile (shown "not saved yet"); the server comes
+ * back: the rename is saved, A shows it, and B has no banner or row message left.
+ */
+export async function outage() {
+  const setup = await setUp(['A', 'B']);
+  const { pages, client } = setup;
+  try {
+    const [first] = await client.list();
+    const port = setup.server.port;
+    await setup.server.stop();
+    await pages.B.page.locator('[data-testid=status]:not([data-sync=live])').waitFor({ timeout: 15_000 });
+    const title = 'Renamed during the outage';
+    const row = pages.B.page.locator(`[data-testid=task][data-id="${first.id}"]`);
+    await row.getByTestId('title').dblclick();
+    await row.getByTestId('rename-input').fill(title);
+    await row.getByTestId('rename-input').press('Enter');
+    await row.getByTestId('row-unsaved').waitFor({ timeout: 15_000 });
+    assert.equal(await row.getByTestId('title').textContent(), title, 'the rename shows, marked not saved yet');
+
+    setup.server = await startServer(setup.db, port);
+    const back = Date.now();
+    await row.locator('[data-testid=row-unsaved]').waitFor({ state: 'detached', timeout: 30_000 });
+    const saved = (await client.list()).find((task) => task.id === first.id);
+    assert.equal(saved?.title, title, 'the rename reached the server');
+    await pages.A.page
+      .locator(`[data-testid=task][data-id="${first.id}"] [data-testid=title]`)
+      .getByText(title, { exact: true })
+      .waitFor({ timeout: 15_000 });
+    await Promise.all([equalToServer(pages.A.page, client, 30_000), equalToServer(pages.B.page, client, 30_000)]);
+    assert.equal(await pages.B.page.locator('[data-testid=error], [data-testid=row-error], [data-testid=row-unsaved]').count(), 0, 'no banner or row message left');
+    return { savedAfterReturnMs: Date.now() - back };
+  } finally {
+    await setup.done();
+  }
+}
