@@ -60,6 +60,36 @@
 //! | `app.ir.json` | the checked IR as JSON (what `sheplang-macros` reads to check host structs) |
 //! | `app/ts/...` | the browser half of the TypeScript (`types.ts`, `contexts/RealtimeContext.tsx`, `hooks/use<Model>Realtime.ts`) |
 //! | `app/ts-server/...` | the server half (`types.ts`, `api/realtime/server.ts`, the Prisma extension `api/realtime/middleware.ts`) |
+//! | `app.sqlite.sql`, `app.postgres.sql` | the tables of the spec's models (`CREATE TABLE`), for SQLite and PostgreSQL |
+//! | `app/prisma/sqlite/schema.prisma`, `app/prisma/postgres/schema.prisma` | the same models for Prisma, on those tables |
+//!
+//! # The tables as a migration
+//!
+//! The SQL holds the spec's constraints as the database's own (`NOT NULL`, `UNIQUE`, `CHECK`
+//! for lengths and bounds, foreign keys, defaults; docs/wire.md has the mapping). Run it once
+//! on a new database, for instance when SQLite's `PRAGMA user_version` is 0:
+//!
+//! ```ignore
+//! const TABLES: &str = include_str!(concat!(env!("OUT_DIR"), "/sheplang/app.sqlite.sql"));
+//! ```
+//!
+//! For an existing database, [`Builder::storage`] names the tables and columns and gives a
+//! model an integer id:
+//!
+//! ```no_run
+//! use sheplang_build::Storage;
+//!
+//! fn main() {
+//!     sheplang_build::configure()
+//!         .storage(
+//!             Storage::new()
+//!                 .table("Task", "task")
+//!                 .column("Task", "createdAt", "created_at")
+//!                 .integer_id("Task"),
+//!         )
+//!         .compile_or_exit(&["specs/app.shep"]);
+//! }
+//! ```
 //!
 //! [`write_artifacts`] writes that layout into any folder (the `sheplang gen --out` command
 //! uses it), and [`write_if_changed`] is the primitive under both.
@@ -73,8 +103,11 @@ use std::fmt;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use sheplang_core::codegen::{self, typescript};
+use sheplang_core::codegen::sql::Dialect;
+use sheplang_core::codegen::{self, prisma, sql, typescript};
 use sheplang_core::{Compiled, SourceMap, ir};
+
+pub use sheplang_core::codegen::storage::{IdKind, ModelStorage, Storage};
 
 /// Compiles one spec with the default options: the shortcut for
 /// `configure().compile(&[spec])`.
@@ -116,8 +149,11 @@ pub struct Builder {
     emit_rust: bool,
     emit_typescript: bool,
     emit_ir: bool,
+    emit_sql: bool,
+    emit_prisma: bool,
     emit_rerun_if_changed: bool,
     emit_warnings: bool,
+    storage: Storage,
 }
 
 impl Default for Builder {
@@ -127,8 +163,11 @@ impl Default for Builder {
             emit_rust: true,
             emit_typescript: true,
             emit_ir: true,
+            emit_sql: true,
+            emit_prisma: true,
             emit_rerun_if_changed: true,
             emit_warnings: true,
+            storage: Storage::new(),
         }
     }
 }
@@ -163,6 +202,28 @@ impl Builder {
         self
     }
 
+    /// Whether to write the SQL tables `<stem>.sqlite.sql` and `<stem>.postgres.sql`
+    /// (default `true`).
+    pub fn emit_sql(mut self, yes: bool) -> Self {
+        self.emit_sql = yes;
+        self
+    }
+
+    /// Whether to write the Prisma schemas `<stem>/prisma/{sqlite,postgres}/schema.prisma`
+    /// (default `true`).
+    pub fn emit_prisma(mut self, yes: bool) -> Self {
+        self.emit_prisma = yes;
+        self
+    }
+
+    /// The table and column names and the kinds of id of the SQL and Prisma schemas (default:
+    /// the spec's names, text ids). A model it names must be a model of one of the specs, and
+    /// a field a field of that model.
+    pub fn storage(mut self, storage: Storage) -> Self {
+        self.storage = storage;
+        self
+    }
+
     /// Whether to print `cargo:rerun-if-changed=<spec>` for each spec read (default `true`).
     /// Turn it off only outside a build script.
     pub fn emit_rerun_if_changed(mut self, yes: bool) -> Self {
@@ -181,6 +242,8 @@ impl Builder {
             rust: self.emit_rust,
             typescript: self.emit_typescript,
             ir: self.emit_ir,
+            sql: self.emit_sql,
+            prisma: self.emit_prisma,
         }
     }
 
@@ -268,13 +331,29 @@ impl Builder {
                 })),
             }
         }
+        if errors.is_empty() {
+            errors.extend(self.check_storage(&compiled));
+        }
         if !errors.is_empty() {
             return Err(Error::many(errors));
         }
         for (stem, result) in &compiled {
-            write_artifacts(&result.spec, stem, &out_dir, self.outputs())?;
+            let storage = self.storage.for_spec(&result.spec);
+            write_artifacts(&result.spec, stem, &out_dir, self.outputs(), &storage)?;
         }
         Ok(())
+    }
+
+    /// The storage names' problems: each spec's, and the models no spec declares.
+    fn check_storage(&self, compiled: &[(String, Compiled)]) -> Vec<Error> {
+        let specs: Vec<&ir::Spec> = compiled.iter().map(|(_, r)| &r.spec).collect();
+        match self.storage.check_all(&specs) {
+            Ok(()) => Vec::new(),
+            Err(messages) => messages
+                .into_iter()
+                .map(|message| Error::new(ErrorKind::Storage { message }))
+                .collect(),
+        }
     }
 
     /// [`Builder::compile`]; on any error, prints it on stderr and exits with code 1 (no panic,
@@ -296,6 +375,10 @@ pub struct Outputs {
     pub typescript: bool,
     /// `<stem>.ir.json`
     pub ir: bool,
+    /// `<stem>.sqlite.sql` and `<stem>.postgres.sql`
+    pub sql: bool,
+    /// `<stem>/prisma/sqlite/schema.prisma` and `<stem>/prisma/postgres/schema.prisma`
+    pub prisma: bool,
 }
 
 impl Default for Outputs {
@@ -304,6 +387,8 @@ impl Default for Outputs {
             rust: true,
             typescript: true,
             ir: true,
+            sql: true,
+            prisma: true,
         }
     }
 }
@@ -318,8 +403,9 @@ pub struct Written {
 }
 
 /// Writes the artifacts of one compiled spec into `dir`, in the layout of the [crate]
-/// documentation (`<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/...`, `<stem>/ts-server/...`), each
-/// file only when its bytes change. Returns the files in a fixed order.
+/// documentation (`<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/...`, `<stem>/ts-server/...`, the
+/// SQL and the Prisma schemas, with the names of `storage`), each file only when its bytes
+/// change. Returns the files in a fixed order.
 ///
 /// # Errors
 /// An [`ErrorKind::Path`] error when `stem` is not a plain file name or a generated artifact
@@ -330,6 +416,7 @@ pub fn write_artifacts(
     stem: &str,
     dir: &Path,
     outputs: Outputs,
+    storage: &Storage,
 ) -> Result<Vec<Written>, Error> {
     if !is_plain_name(stem) {
         return Err(Error::new(ErrorKind::Path {
@@ -356,6 +443,30 @@ pub fn write_artifacts(
         json.push('\n');
         files.push((dir.join(format!("{stem}.ir.json")), json.into_bytes()));
     }
+    if let Err(messages) = storage.check(spec) {
+        return Err(Error::many(
+            messages
+                .into_iter()
+                .map(|message| Error::new(ErrorKind::Storage { message }))
+                .collect(),
+        ));
+    }
+    if outputs.sql {
+        for dialect in Dialect::ALL {
+            files.push((
+                dir.join(format!("{stem}.{}.sql", dialect.file_tag())),
+                sql::generate(spec, storage, dialect).into_bytes(),
+            ));
+        }
+    }
+    if outputs.prisma {
+        for dialect in Dialect::ALL {
+            files.push((
+                dir.join(prisma_path(stem, dialect)),
+                prisma::generate(spec, storage, dialect).into_bytes(),
+            ));
+        }
+    }
     if outputs.typescript {
         for half in typescript::Half::ALL {
             let folder = dir.join(stem).join(typescript_folder(half));
@@ -381,6 +492,15 @@ pub fn write_artifacts(
             Err(source) => Err(Error::new(ErrorKind::Write { path, source })),
         })
         .collect()
+}
+
+/// Where the Prisma schema of `dialect` goes, relative to the output folder:
+/// `<stem>/prisma/<sqlite|postgres>/schema.prisma`.
+pub fn prisma_path(stem: &str, dialect: Dialect) -> PathBuf {
+    Path::new(stem)
+        .join("prisma")
+        .join(dialect.file_tag())
+        .join("schema.prisma")
 }
 
 /// The folder, under `<stem>/`, of one half of the TypeScript output: `ts` for the browser
@@ -500,6 +620,11 @@ pub enum ErrorKind {
         /// Its name.
         var: String,
     },
+    /// The storage names ([`Builder::storage`]) do not fit the specs.
+    Storage {
+        /// What is wrong, and what to do.
+        message: String,
+    },
     /// A path that cannot be used.
     Path {
         /// The path.
@@ -545,7 +670,9 @@ impl fmt::Display for ErrorKind {
                  `sheplang_build` from a build script, or give an output folder with \
                  `configure().out_dir(..)`"
             ),
-            ErrorKind::Path { message, .. } => write!(f, "error: {message}"),
+            ErrorKind::Path { message, .. } | ErrorKind::Storage { message } => {
+                write!(f, "error: {message}")
+            }
         }
     }
 }

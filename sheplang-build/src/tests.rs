@@ -58,7 +58,14 @@ fn write_if_changed_leaves_equal_files_alone() {
 #[test]
 fn artifacts_use_the_documented_layout() {
     let dir = temp();
-    let written = write_artifacts(&sample_spec(), "app", dir.path(), Outputs::default()).unwrap();
+    let written = write_artifacts(
+        &sample_spec(),
+        "app",
+        dir.path(),
+        Outputs::default(),
+        &Storage::new(),
+    )
+    .unwrap();
     let rel: Vec<_> = written
         .iter()
         .map(|w| w.path.strip_prefix(dir.path()).unwrap().to_path_buf())
@@ -85,7 +92,14 @@ fn artifacts_use_the_documented_layout() {
             .unwrap();
     assert_eq!(ir, sample_spec());
 
-    let again = write_artifacts(&sample_spec(), "app", dir.path(), Outputs::default()).unwrap();
+    let again = write_artifacts(
+        &sample_spec(),
+        "app",
+        dir.path(),
+        Outputs::default(),
+        &Storage::new(),
+    )
+    .unwrap();
     assert!(
         again.iter().all(|w| !w.changed),
         "unchanged bytes are not rewritten"
@@ -95,11 +109,19 @@ fn artifacts_use_the_documented_layout() {
         rust: true,
         typescript: false,
         ir: false,
+        sql: false,
+        prisma: false,
     };
     assert_eq!(
-        write_artifacts(&sample_spec(), "other", dir.path(), only_rust)
-            .unwrap()
-            .len(),
+        write_artifacts(
+            &sample_spec(),
+            "other",
+            dir.path(),
+            only_rust,
+            &Storage::new()
+        )
+        .unwrap()
+        .len(),
         1
     );
 }
@@ -108,7 +130,13 @@ fn artifacts_use_the_documented_layout() {
 fn stems_and_artifact_paths_cannot_escape() {
     let dir = temp();
     for stem in ["", ".", "..", "a/b", "..\\x", "c:x"] {
-        let err = write_artifacts(&sample_spec(), stem, dir.path(), Outputs::default());
+        let err = write_artifacts(
+            &sample_spec(),
+            stem,
+            dir.path(),
+            Outputs::default(),
+            &Storage::new(),
+        );
         assert!(err.is_err(), "{stem:?}");
     }
     assert!(safe_relative("types.ts").is_some());

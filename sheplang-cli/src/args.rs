@@ -8,7 +8,10 @@ sheplang: compile-time-checked real-time apps from one spec
 Usage:
   sheplang check FILE...                     check specs; warnings and errors on stderr
   sheplang model FILE [--format json|yaml]   print the checked model (IR) on stdout
-  sheplang gen FILE... --out DIR             write the Rust and TypeScript artifacts into DIR
+  sheplang gen FILE... --out DIR [--storage FILE.json]
+                                             write the Rust, TypeScript, SQL and Prisma
+                                             artifacts into DIR; --storage names the tables
+                                             and columns (docs/wire.md)
   sheplang fmt [--check] FILE...             format specs in place; --check lists the files
                                              that are not formatted and changes nothing
   sheplang lsp                               run the language server on stdin and stdout
@@ -41,6 +44,7 @@ pub enum Command {
     Gen {
         files: Vec<PathBuf>,
         out: PathBuf,
+        storage: Option<PathBuf>,
     },
     Export {
         manifest_path: Option<PathBuf>,
@@ -97,19 +101,25 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             Ok(Command::Model { file, format })
         }
         "gen" => {
-            let (files, flags) = split(rest, &["--out"])?;
+            let (files, flags) = split(rest, &["--out", "--storage"])?;
             if files.is_empty() {
                 return Err("`gen` needs at least one spec file".into());
             }
             let mut out = None;
+            let mut storage = None;
             for (flag, value) in flags {
                 match flag.as_str() {
                     "--out" => out = Some(PathBuf::from(value)),
+                    "--storage" => storage = Some(PathBuf::from(value)),
                     other => return Err(format!("unexpected flag `{other}` for `gen`")),
                 }
             }
             let out = out.ok_or("`gen` needs `--out DIR`")?;
-            Ok(Command::Gen { files, out })
+            Ok(Command::Gen {
+                files,
+                out,
+                storage,
+            })
         }
         "export" => {
             let (files, flags) = split(rest, &["--manifest-path", "--package"])?;
@@ -222,7 +232,16 @@ mod tests {
             parse(&argv("gen a.shep --out=dir")),
             Ok(Command::Gen {
                 files: vec!["a.shep".into()],
-                out: "dir".into()
+                out: "dir".into(),
+                storage: None,
+            })
+        );
+        assert_eq!(
+            parse(&argv("gen a.shep --storage names.json --out dir")),
+            Ok(Command::Gen {
+                files: vec!["a.shep".into()],
+                out: "dir".into(),
+                storage: Some("names.json".into()),
             })
         );
     }

@@ -50,7 +50,11 @@ pub fn run(command: Command) -> Result<Outcome, String> {
             manifest_path,
             packages,
         } => crate::export::run(manifest_path.as_deref(), &packages),
-        Command::Gen { files, out } => crate::generate::run(&files, &out),
+        Command::Gen {
+            files,
+            out,
+            storage,
+        } => crate::generate::run(&files, &out, storage.as_deref()),
         Command::Fmt { files, check } => fmt(&files, check),
         Command::Lsp => crate::lsp::run().map(|()| Outcome::Success),
     }

@@ -1,20 +1,24 @@
-//! `sheplang gen FILE... --out DIR`: every artifact of each spec, in the layout `build.rs` uses
-//! in `OUT_DIR/sheplang` (`<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/...` for the browser and
-//! `<stem>/ts-server/...` for the server).
+//! `sheplang gen FILE... --out DIR [--storage FILE.json]`: every artifact of each spec, in the
+//! layout `build.rs` uses in `OUT_DIR/sheplang` (`<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/...`
+//! for the browser and `<stem>/ts-server/...` for the server, `<stem>.sqlite.sql`,
+//! `<stem>.postgres.sql` and `<stem>/prisma/{sqlite,postgres}/schema.prisma`). `--storage`
+//! reads the table and column names from a JSON file (`sheplang_build::Storage`).
 //!
 //! As safe as `export`: two specs with the same file stem (they would write the same files)
 //! are refused before anything is read; every spec is compiled before anything is written, and
 //! a spec with errors writes and removes nothing (exit status 1). Each file is written only when
 //! its bytes change. Then the artifacts an earlier run left in that layout and this run did not
 //! write (a spec, a model or a file the generator no longer makes) are removed: a Rust or
-//! TypeScript file only when it starts with the generators' header, an `<x>.ir.json` directly
+//! TypeScript file (or SQL, or Prisma schema) only when it starts with the generators' header,
+//! an `<x>.ir.json` directly
 //! in `DIR` only when it reads as a sheplang IR. Nothing else under `DIR` is touched, and
 //! nothing outside the layout is even looked at.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use sheplang_build::Outputs;
+use sheplang_build::{Outputs, Storage};
+use sheplang_core::codegen::sql::{Dialect, SQL_GENERATED_HEADER};
 use sheplang_core::codegen::typescript;
 use sheplang_core::ir;
 
@@ -22,8 +26,12 @@ use crate::export::is_plain_name;
 use crate::report::{Outcome, compile_file};
 use crate::stale::{self, show};
 
-pub fn run(files: &[PathBuf], out: &Path) -> Result<Outcome, String> {
+pub fn run(files: &[PathBuf], out: &Path, storage: Option<&Path>) -> Result<Outcome, String> {
     let cwd = std::env::current_dir().unwrap_or_default();
+    let storage = match storage {
+        None => Storage::new(),
+        Some(path) => read_storage(path)?,
+    };
 
     // The output names first: two specs named alike would overwrite each other's files.
     let mut named: Vec<(String, &Path)> = Vec::new();
@@ -75,10 +83,22 @@ pub fn run(files: &[PathBuf], out: &Path) -> Result<Outcome, String> {
         return Ok(Outcome::SpecErrors);
     }
 
+    let specs: Vec<&ir::Spec> = compiled.iter().map(|(_, _, spec)| spec).collect();
+    if let Err(messages) = storage.check_all(&specs) {
+        for message in messages {
+            eprintln!("error: {message}");
+        }
+        return Err(
+            "nothing was generated: fix the storage names and run `sheplang gen` again".to_owned(),
+        );
+    }
+
     let mut fresh = BTreeSet::new();
     for (stem, file, spec) in &compiled {
-        let written = sheplang_build::write_artifacts(spec, stem, out, Outputs::default())
-            .map_err(|e| e.to_string())?;
+        let storage = storage.for_spec(spec);
+        let written =
+            sheplang_build::write_artifacts(spec, stem, out, Outputs::default(), &storage)
+                .map_err(|e| e.to_string())?;
         let changed = written.iter().filter(|w| w.changed).count();
         eprintln!(
             "{}: {changed} of {} files written to `{}`",
@@ -107,16 +127,24 @@ fn stale_artifacts(out: &Path, fresh: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
         };
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if meta.is_dir() {
-            // `<stem>/ts/...` and `<stem>/ts-server/...`
+            // `<stem>/ts/...`, `<stem>/ts-server/...` and `<stem>/prisma/...`
             let mut files = Vec::new();
             for half in typescript::Half::ALL {
                 let folder = path.join(sheplang_build::typescript_folder(half));
                 stale::walk(&folder, &mut files, &mut Vec::new());
             }
             stale.extend(files.into_iter().filter(|f| stale::has_header(f)));
+            for dialect in Dialect::ALL {
+                let schema = out.join(sheplang_build::prisma_path(name, dialect));
+                if schema.is_file() && stale::has_header(&schema) {
+                    stale.push(schema);
+                }
+            }
         } else if meta.is_file() {
             let ours = if name.ends_with(".ir.json") {
                 is_ir(&path)
+            } else if name.ends_with(".sql") {
+                starts_with(&path, SQL_GENERATED_HEADER)
             } else {
                 name.ends_with(".rs") && stale::has_header(&path)
             };
@@ -127,6 +155,25 @@ fn stale_artifacts(out: &Path, fresh: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     }
     stale.retain(|f| !fresh.contains(f));
     stale
+}
+
+/// Whether the file at `path` starts with `header`.
+fn starts_with(path: &Path, header: &str) -> bool {
+    std::fs::read(path).is_ok_and(|bytes| bytes.starts_with(header.as_bytes()))
+}
+
+/// The storage names of `--storage FILE.json`.
+fn read_storage(path: &Path) -> Result<Storage, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the storage names `{}`: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "the storage names `{}` are not readable: {e}\nhelp: write them as \
+             {{ \"Task\": {{ \"table\": \"task\", \"columns\": {{ \"createdAt\": \"created_at\" }}, \
+             \"id\": \"integer\" }} }}",
+            path.display()
+        )
+    })
 }
 
 /// Whether a file reads as a sheplang IR (what `gen` writes as `<stem>.ir.json`).
