@@ -225,10 +225,10 @@ fn scalar(
             }
         };
     }
-    if let (FieldType::Builtin(b), Some(value)) = (&field.ty, &field.default) {
-        if let Some(default) = default(*b, value) {
-            attributes.insert(0, format!("@default({default})"));
-        }
+    if let (FieldType::Builtin(b), Some(value)) = (&field.ty, &field.default)
+        && let Some(default) = default(*b, value)
+    {
+        attributes.insert(0, format!("@default({default})"));
     }
     (one.to_owned(), attributes.join(" "))
 }

@@ -127,7 +127,8 @@ fn table(
             let name = quote(&format!("{table}_{column}_{rule}"));
             let _ = write!(line, "\n    CONSTRAINT {name} CHECK ({condition})");
         }
-        if let Some(target) = referenced(&field.ty) {
+        // A list of ids has no foreign key: SQL keys a column, not the items of an array.
+        if let Some(target) = referenced(&field.ty).filter(|_| !field.list) {
             let reference = format!(
                 "REFERENCES {} ({})",
                 quote(storage.table_of(target)),
@@ -232,23 +233,33 @@ fn referenced(ty: &FieldType) -> Option<&str> {
     }
 }
 
-/// The `CHECK`s of a column: `(rule, condition)`.
+/// The `CHECK`s of a column: `(rule, condition)`, in the order the validators report rules.
 fn checks(dialect: Dialect, field: &ir::Field, column: &str) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
+    let c = &field.constraints;
     if field.list {
-        if dialect == Dialect::Sqlite {
-            out.push((
-                "list",
-                format!("json_valid({column}) AND json_type({column}) = 'array'"),
-            ));
+        let count = match dialect {
+            Dialect::Sqlite => {
+                out.push((
+                    "list",
+                    format!("json_valid({column}) AND json_type({column}) = 'array'"),
+                ));
+                format!("json_array_length({column})")
+            }
+            Dialect::Postgres => format!("cardinality({column})"),
+        };
+        if let Some(n) = c.min_length {
+            out.push(("minLength", format!("{count} >= {}", number(n))));
+        }
+        if let Some(n) = c.max_length {
+            out.push(("maxLength", format!("{count} <= {}", number(n))));
         }
         return out;
     }
-    let Some(class) = field.ty.builtin().map(|t| t.class) else {
+    let Some(info) = field.ty.builtin() else {
         return out;
     };
-    let c = &field.constraints;
-    match class {
+    match info.class {
         ValueClass::Text => {
             let length = match dialect {
                 Dialect::Sqlite => "length",
@@ -263,9 +274,18 @@ fn checks(dialect: Dialect, field: &ir::Field, column: &str) -> Vec<(&'static st
             if let Some(n) = c.max_length {
                 out.push(("maxLength", format!("{length}({column}) <= {}", number(n))));
             }
+            let email = c.email.unwrap_or(info.builtin == Builtin::Email);
+            if email {
+                out.push(("email", email_check(dialect, column)));
+            }
+            if let (Some(pattern), Dialect::Postgres) = (&c.pattern, dialect)
+                && portable_pattern(pattern)
+            {
+                out.push(("pattern", format!("{column} ~ {}", string(pattern))));
+            }
         }
         ValueClass::Number | ValueClass::Decimal => {
-            let value = match (class, dialect) {
+            let value = match (info.class, dialect) {
                 (ValueClass::Decimal, Dialect::Sqlite) => format!("CAST({column} AS REAL)"),
                 _ => column.to_owned(),
             };
@@ -286,21 +306,123 @@ fn checks(dialect: Dialect, field: &ir::Field, column: &str) -> Vec<(&'static st
     out
 }
 
-/// The condition "holds a character that is neither white space nor a control character"
-/// (Unicode's `White_Space` and `Cc`, what `char::is_whitespace` and `char::is_control` say).
+/// The characters that are not visible, as ranges of code points from U+0001 (no database
+/// here holds a NUL in text): Unicode's `White_Space`, the controls (`Cc`) and the
+/// `Default_Ignorable_Code_Point`s (zero-width spaces, joiners, the byte order mark, fillers,
+/// variation selectors, tag characters).
+const INVISIBLE: &[(u32, u32)] = &[
+    (0x01, 0x20),
+    (0x7F, 0xA0),
+    (0xAD, 0xAD),
+    (0x34F, 0x34F),
+    (0x61C, 0x61C),
+    (0x115F, 0x1160),
+    (0x1680, 0x1680),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x2000, 0x200F),
+    (0x2028, 0x202F),
+    (0x205F, 0x206F),
+    (0x3000, 0x3000),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+];
+
+/// The condition "holds a visible character": one that is not in [`INVISIBLE`].
 fn visible(dialect: Dialect, column: &str) -> String {
     match dialect {
-        // GLOB compares code points; the class lists the invisible ones. A NUL ends SQLite's
-        // view of the text, so text made of NULs is empty to it, and refused.
-        Dialect::Sqlite => format!(
-            "{column} GLOB '*[^' || char(1) || '- ' || char(127) || '-' || \
-             char(160, 5760, 8192) || '-' || char(8202, 8232, 8233, 8239, 8287, 12288) || ']*'"
-        ),
+        // GLOB compares code points. A NUL ends SQLite's view of a text, so a text of NULs is
+        // empty to it, and refused.
+        Dialect::Sqlite => {
+            // `char(a, b, ...)` for runs of characters, `'-'` between the ends of a range.
+            let mut parts: Vec<String> = vec!["'*[^'".to_owned()];
+            let mut run: Vec<String> = Vec::new();
+            for &(from, to) in INVISIBLE {
+                run.push(from.to_string());
+                if to != from {
+                    parts.push(format!("char({})", run.join(", ")));
+                    parts.push("'-'".to_owned());
+                    run = vec![to.to_string()];
+                }
+            }
+            parts.push(format!("char({})", run.join(", ")));
+            parts.push("']*'".to_owned());
+            format!("{column} GLOB {}", parts.join(" || "))
+        }
         // PostgreSQL text never holds a NUL.
-        Dialect::Postgres => format!(
-            "{column} ~ '[^\\x01-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]'"
-        ),
+        Dialect::Postgres => {
+            let class: String = INVISIBLE
+                .iter()
+                .map(|&(from, to)| {
+                    if from == to {
+                        escape(from)
+                    } else {
+                        format!("{}-{}", escape(from), escape(to))
+                    }
+                })
+                .collect();
+            format!("{column} ~ '[^{class}]'")
+        }
     }
+}
+
+/// A code point as an escape of PostgreSQL's regular expressions.
+fn escape(c: u32) -> String {
+    if c <= 0xFFFF {
+        format!("\\u{c:04x}")
+    } else {
+        format!("\\U{c:08x}")
+    }
+}
+
+/// The condition "an e-mail address": one `@` after a non-empty local part, no white space
+/// or control character, and a domain of two or more dot-separated labels, none empty, none
+/// beginning or ending with a hyphen.
+fn email_check(dialect: Dialect, column: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => {
+            let domain = format!("substr({column}, instr({column}, '@') + 1)");
+            let dotted = format!("'.' || {domain} || '.'");
+            format!(
+                "instr({column}, '@') > 1 AND instr({domain}, '@') = 0 \
+                 AND {column} NOT GLOB '*[' || char(1) || '- ' || char(127) || '-' || char(160) || ']*' \
+                 AND {domain} GLOB '?*.?*' AND {dotted} NOT LIKE '%..%' \
+                 AND {dotted} NOT LIKE '%.-%' AND {dotted} NOT LIKE '%-.%'"
+            )
+        }
+        Dialect::Postgres => {
+            let label =
+                "[^.@[:space:][:cntrl:]-]([^.@[:space:][:cntrl:]]*[^.@[:space:][:cntrl:]-])?";
+            format!("{column} ~ '^[^@[:space:][:cntrl:]]+@({label}\\.)+{label}$'")
+        }
+    }
+}
+
+/// Whether a pattern means the same to JavaScript (the validators) and to PostgreSQL's regular
+/// expressions: literal characters, classes, groups, the quantifiers and anchors, and the
+/// escapes `\d \D \s \S \w \W` and of punctuation. Others (`\b`, back references,
+/// `(?...)`, `\p{...}`) mean something else there or nothing, and stay the validators' alone.
+pub(crate) fn portable_pattern(pattern: &str) -> bool {
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('d' | 'D' | 's' | 'S' | 'w' | 'W') => {}
+                Some(p) if p.is_ascii_punctuation() => {}
+                _ => return false,
+            },
+            '(' if chars.clone().next() == Some('?') => return false,
+            '\0' | '\n' | '\r' => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// The `DEFAULT` of a column, when the spec gives one that fits its type (the checks warn
@@ -351,7 +473,7 @@ pub(crate) fn is_decimal(s: &str) -> bool {
     !whole.is_empty()
         && whole.bytes().all(|b| b.is_ascii_digit())
         && fraction.bytes().all(|b| b.is_ascii_digit())
-        && (fraction.is_empty() || !digits.ends_with('.'))
+        && !digits.ends_with('.')
 }
 
 /// A date `YYYY-MM-DD`, or a date-time `YYYY-MM-DDTHH:MM:SS` with optional fraction and a
@@ -481,6 +603,23 @@ mod tests {
         }
         for bad in ["", "-", ".5", "5.", "1e3", "1.2.3", "abc"] {
             assert!(!is_decimal(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn portable_patterns() {
+        for ok in ["^[A-Z]{3}-[0-9]+$", "^https?://", "\\d+\\.\\d*", "a|b(c)*"] {
+            assert!(portable_pattern(ok), "{ok}");
+        }
+        for bad in [
+            "\\bword",
+            "(?<name>x)",
+            "(a)\\1",
+            "\\p{L}",
+            "x(?=y)",
+            "\\u0041",
+        ] {
+            assert!(!portable_pattern(bad), "{bad}");
         }
     }
 

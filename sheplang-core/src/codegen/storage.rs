@@ -259,7 +259,7 @@ mod tests {
     #[test]
     fn bad_names_are_each_reported_with_a_hint() {
         let spec = spec(
-            "app A { data Task { fields: { title: text, done: yes/no } } data User { fields: { id: id } } }",
+            "app A { data Task { fields: { title: text done: yes/no } } data User { fields: { id: id } } }",
         );
         let storage = Storage::new()
             .table("Tsk", "x")

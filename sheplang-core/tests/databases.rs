@@ -1,0 +1,439 @@
+//! The generated SQL on real databases: SQLite (bundled, through rusqlite) and PostgreSQL (the
+//! environment's `$DATABASE_URL`, or a server started for this test; see `test-services`),
+//! driven with `psql`.
+//!
+//! - Every accepted spec's tables are created, each PostgreSQL run in a fresh schema.
+//! - Every row of `corpus/constraints/cases.json` is inserted: the database refuses exactly the
+//!   rows that break a constraint it holds, and names the broken rule (`Profile_age_max`).
+//! - `unique` and `ref[X]`, which only a database sees, refuse a second row and a dangling id.
+
+mod common;
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use rusqlite::Connection;
+use rusqlite::types::Value as SqlValue;
+use serde_json::Value;
+use sheplang_core::codegen::sql::{self, Dialect, quote};
+use sheplang_core::codegen::storage::Storage;
+use sheplang_core::{compile_str, ir, render_all};
+
+fn compile(name: &str, text: &str) -> ir::Spec {
+    let (sources, result) = compile_str(name, text);
+    match result {
+        Ok(compiled) => compiled.spec,
+        Err(d) => panic!("{name} does not compile:\n{}", render_all(&d, &sources)),
+    }
+}
+
+/// Every accepted spec, plus the constraint cases' spec.
+fn specs() -> Vec<(String, ir::Spec)> {
+    let mut out: Vec<(String, ir::Spec)> = common::specs("accept")
+        .into_iter()
+        .map(|s| (s.snapshot(), compile(&s.name, &s.text)))
+        .collect();
+    let (name, text) = constraints_spec();
+    out.push((name.clone(), compile(&name, &text)));
+    out
+}
+
+fn constraints_spec() -> (String, String) {
+    let path = common::repo_root().join("corpus/constraints/constraints.shep");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    ("constraints.shep".to_owned(), text)
+}
+
+fn sqlite(spec: &ir::Spec) -> Connection {
+    let conn = Connection::open_in_memory().expect("an in-memory database");
+    conn.pragma_update(None, "foreign_keys", true)
+        .expect("foreign keys on");
+    conn.execute_batch(&sql::generate(spec, &Storage::new(), Dialect::Sqlite))
+        .unwrap_or_else(|e| panic!("app `{}`: the SQLite DDL fails: {e}", spec.app));
+    conn
+}
+
+/// A PostgreSQL server and a `psql` that reaches it.
+struct Postgres {
+    service: test_services::Service,
+}
+
+impl Postgres {
+    fn start() -> Postgres {
+        let service = test_services::postgres().unwrap_or_else(|e| panic!("{e}"));
+        Postgres { service }
+    }
+
+    /// Runs `script` in one transaction with `search_path` set to `schema`; `Err` carries
+    /// psql's error output.
+    fn run(&self, schema: &str, script: &str) -> Result<(), String> {
+        let mut child = Command::new("psql")
+            .args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "--single-transaction",
+                "-d",
+            ])
+            .arg(self.service.url())
+            .args(["-f", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run `psql`: {e}; install it with `apt-get install \
+                     postgresql-client`"
+                )
+            });
+        let full = format!(
+            "SET client_min_messages = warning;\nSET search_path TO {};\n{script}",
+            quote(schema)
+        );
+        child
+            .stdin
+            .take()
+            .expect("psql's stdin")
+            .write_all(full.as_bytes())
+            .expect("psql reads its script");
+        let out = child.wait_with_output().expect("psql finishes");
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    /// A fresh schema holding `spec`'s tables.
+    fn schema_with(&self, name: &str, spec: &ir::Spec) -> Schema<'_> {
+        let schema = format!("sheplang_{}_{}", std::process::id(), name.replace('-', "_"));
+        let create = format!(
+            "DROP SCHEMA IF EXISTS {q} CASCADE;\nCREATE SCHEMA {q};\nSET search_path TO {q};\n{}",
+            sql::generate(spec, &Storage::new(), Dialect::Postgres),
+            q = quote(&schema)
+        );
+        self.run("public", &create)
+            .unwrap_or_else(|e| panic!("app `{}`: the PostgreSQL DDL fails:\n{e}", spec.app));
+        Schema {
+            pg: self,
+            name: schema,
+        }
+    }
+}
+
+/// A schema dropped at the end of the test.
+struct Schema<'a> {
+    pg: &'a Postgres,
+    name: String,
+}
+
+impl Drop for Schema<'_> {
+    fn drop(&mut self) {
+        let _ = self.pg.run(
+            "public",
+            &format!("DROP SCHEMA IF EXISTS {} CASCADE;", quote(&self.name)),
+        );
+    }
+}
+
+#[test]
+fn the_sqlite_tables_of_every_accepted_spec_are_created() {
+    for (name, spec) in specs() {
+        let conn = sqlite(&spec);
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("the catalogue reads");
+        let joins = spec
+            .models
+            .iter()
+            .flat_map(|m| &m.fields)
+            .filter(|f| f.list && matches!(f.ty, ir::FieldType::Model { .. }))
+            .count();
+        assert_eq!(
+            usize::try_from(tables).expect("a count"),
+            spec.models.len() + joins,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn the_postgres_tables_of_every_accepted_spec_are_created() {
+    let pg = Postgres::start();
+    for (name, spec) in specs() {
+        let schema = pg.schema_with(&name, &spec);
+        let count = format!(
+            "DO $$ BEGIN IF (SELECT count(*) FROM information_schema.tables WHERE table_schema = '{}') <> {} \
+             THEN RAISE EXCEPTION 'wrong table count'; END IF; END $$;",
+            schema.name,
+            spec.models.len()
+                + spec
+                    .models
+                    .iter()
+                    .flat_map(|m| &m.fields)
+                    .filter(|f| f.list && matches!(f.ty, ir::FieldType::Model { .. }))
+                    .count()
+        );
+        pg.run(&schema.name, &count)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+/// One row of `cases.json`.
+struct Case {
+    name: String,
+    row: serde_json::Map<String, Value>,
+    /// `(field, rule)` of each violation.
+    violations: Vec<(String, String)>,
+}
+
+fn cases() -> (String, Vec<Case>) {
+    let path = common::repo_root().join("corpus/constraints/cases.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let json: Value = serde_json::from_str(&text).expect("cases.json is JSON");
+    let model = json["model"].as_str().expect("a model").to_owned();
+    let valid = json["valid"].as_object().expect("a valid row").clone();
+    let cases = json["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|case| {
+            let mut row = valid.clone();
+            for (k, v) in case["set"].as_object().expect("a set") {
+                row.insert(k.clone(), v.clone());
+            }
+            Case {
+                name: case["name"].as_str().expect("a name").to_owned(),
+                row,
+                violations: case["violations"]
+                    .as_array()
+                    .expect("violations")
+                    .iter()
+                    .map(|v| {
+                        (
+                            v["field"].as_str().expect("a field").to_owned(),
+                            v["rule"].as_str().expect("a rule").to_owned(),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    (model, cases)
+}
+
+/// The rules a database holds as its own constraints. SQLite has no regular expressions, so a
+/// `pattern` is the validators' alone there.
+fn held(dialect: Dialect, rule: &str) -> bool {
+    match rule {
+        "required" | "minLength" | "maxLength" | "min" | "max" | "email" => true,
+        "pattern" => dialect == Dialect::Postgres,
+        _ => false,
+    }
+}
+
+/// The database's answer to one row: refused (with its error) or not, checked against the
+/// case. Returns a complaint, if any.
+fn judge(
+    dialect: Dialect,
+    model: &str,
+    case: &Case,
+    outcome: Result<(), String>,
+) -> Option<String> {
+    let broken: Vec<String> = case
+        .violations
+        .iter()
+        .filter(|(_, rule)| held(dialect, rule))
+        .map(|(field, rule)| format!("{model}_{field}_{rule}"))
+        .collect();
+    match (outcome, broken.is_empty()) {
+        (Ok(()), true) => None,
+        (Ok(()), false) => Some(format!(
+            "{dialect:?}, case `{}`: the row was stored, but it breaks {}",
+            case.name,
+            broken.join(", ")
+        )),
+        (Err(e), true) => Some(format!(
+            "{dialect:?}, case `{}`: a row that breaks no constraint was refused: {e}",
+            case.name
+        )),
+        // PostgreSQL text cannot hold a NUL: the value is refused before any constraint.
+        (Err(e), false)
+            if dialect == Dialect::Postgres
+                && case
+                    .row
+                    .values()
+                    .any(|v| v.as_str().is_some_and(|s| s.contains('\0')))
+                && e.contains("invalid Unicode escape value") =>
+        {
+            None
+        }
+        (Err(e), false) => (!broken.iter().any(|name| e.contains(name.as_str()))).then(|| {
+            format!(
+                "{dialect:?}, case `{}`: refused, but the error names none of {}: {e}",
+                case.name,
+                broken.join(", ")
+            )
+        }),
+    }
+}
+
+fn sqlite_value(value: &Value) -> SqlValue {
+    match value {
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        Value::Number(n) => SqlValue::Real(n.as_f64().expect("a finite number")),
+        Value::String(s) => SqlValue::Text(s.clone()),
+        Value::Array(_) | Value::Object(_) => SqlValue::Text(value.to_string()),
+    }
+}
+
+fn sqlite_insert(
+    conn: &Connection,
+    model: &str,
+    row: &serde_json::Map<String, Value>,
+) -> Result<(), String> {
+    let columns: Vec<String> = row.keys().map(|k| quote(k)).collect();
+    let marks: Vec<String> = (1..=row.len()).map(|i| format!("?{i}")).collect();
+    let statement = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        quote(model),
+        columns.join(", "),
+        marks.join(", ")
+    );
+    let values: Vec<SqlValue> = row.values().map(sqlite_value).collect();
+    conn.execute(&statement, rusqlite::params_from_iter(values))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// A PostgreSQL literal of a JSON value, Unicode escapes for anything not plain ASCII.
+fn pg_literal(value: &Value) -> String {
+    match value {
+        Value::Null => "NULL".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            let mut out = String::from("U&'");
+            for c in s.chars() {
+                match c {
+                    '\'' => out.push_str("''"),
+                    '\\' => out.push_str("\\\\"),
+                    ' '..='~' => out.push(c),
+                    c if u32::from(c) <= 0xFFFF => out.push_str(&format!("\\{:04X}", u32::from(c))),
+                    c => out.push_str(&format!("\\+{:06X}", u32::from(c))),
+                }
+            }
+            out.push('\'');
+            out
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(pg_literal).collect();
+            format!("ARRAY[{}]::text[]", items.join(", "))
+        }
+        Value::Object(_) => panic!("no object values in the cases"),
+    }
+}
+
+fn pg_insert(model: &str, row: &serde_json::Map<String, Value>) -> String {
+    let columns: Vec<String> = row.keys().map(|k| quote(k)).collect();
+    let values: Vec<String> = row.values().map(pg_literal).collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES ({});",
+        quote(model),
+        columns.join(", "),
+        values.join(", ")
+    )
+}
+
+#[test]
+fn sqlite_refuses_each_row_that_breaks_a_constraint_it_holds() {
+    let (name, text) = constraints_spec();
+    let spec = compile(&name, &text);
+    let (model, cases) = cases();
+    let conn = sqlite(&spec);
+    let mut complaints = Vec::new();
+    for case in &cases {
+        conn.execute_batch("SAVEPOINT one_case")
+            .expect("a savepoint");
+        let outcome = sqlite_insert(&conn, &model, &case.row);
+        conn.execute_batch("ROLLBACK TO one_case; RELEASE one_case")
+            .expect("a rollback");
+        complaints.extend(judge(Dialect::Sqlite, &model, case, outcome));
+    }
+    assert!(complaints.is_empty(), "{}", complaints.join("\n"));
+    assert!(cases.len() > 10, "the cases were read");
+}
+
+#[test]
+fn postgres_refuses_each_row_that_breaks_a_constraint_it_holds() {
+    let (name, text) = constraints_spec();
+    let spec = compile(&name, &text);
+    let (model, cases) = cases();
+    let pg = Postgres::start();
+    let schema = pg.schema_with("constraint_cases", &spec);
+    let mut complaints = Vec::new();
+    for case in &cases {
+        // `--single-transaction` with a final ROLLBACK: nothing stays.
+        let script = format!("{}\nROLLBACK;", pg_insert(&model, &case.row));
+        complaints.extend(judge(
+            Dialect::Postgres,
+            &model,
+            case,
+            pg.run(&schema.name, &script),
+        ));
+    }
+    assert!(complaints.is_empty(), "{}", complaints.join("\n"));
+}
+
+#[test]
+fn unique_and_references_are_the_databases_own() {
+    let (name, text) = constraints_spec();
+    let spec = compile(&name, &text);
+    let (model, cases) = cases();
+    let valid = &cases
+        .iter()
+        .find(|c| c.violations.is_empty())
+        .expect("a valid case")
+        .row;
+    let mut twin = valid.clone();
+    twin.insert("id".into(), Value::String("p-2".into()));
+    let mut dangling = twin.clone();
+    dangling.insert("handle".into(), Value::String("other".into()));
+    dangling.insert("owner".into(), Value::String("nobody".into()));
+
+    let conn = sqlite(&spec);
+    sqlite_insert(&conn, &model, valid).expect("the valid row is stored");
+    let e = sqlite_insert(&conn, &model, &twin).expect_err("a second `handle` is refused");
+    assert!(
+        e.contains("UNIQUE constraint failed: Profile.handle"),
+        "{e}"
+    );
+    let e = sqlite_insert(&conn, &model, &dangling).expect_err("a dangling `owner` is refused");
+    assert!(e.contains("FOREIGN KEY constraint failed"), "{e}");
+
+    let pg = Postgres::start();
+    let schema = pg.schema_with("unique_and_references", &spec);
+    let first = pg_insert(&model, valid);
+    pg.run(&schema.name, &format!("{first}\nROLLBACK;"))
+        .expect("the valid row is stored");
+    let e = pg
+        .run(
+            &schema.name,
+            &format!("{first}\n{}", pg_insert(&model, &twin)),
+        )
+        .expect_err("a second `handle` is refused");
+    assert!(e.contains("Profile_handle_key"), "{e}");
+    let e = pg
+        .run(&schema.name, &pg_insert(&model, &dangling))
+        .expect_err("a dangling `owner` is refused");
+    assert!(e.contains("Profile_owner_fkey"), "{e}");
+}
