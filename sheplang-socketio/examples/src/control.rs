@@ -292,8 +292,10 @@ async fn burst(
                 // connections a host can be).
                 None => {
                     let handed = u64::from(seq + 1);
+                    // Polled every millisecond: spinning would take a worker thread from the
+                    // connections' writers.
                     while server.metrics().events < base + handed {
-                        tokio::task::yield_now().await;
+                        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
                     }
                 }
             }
