@@ -4,7 +4,8 @@
 # and the libraries it needs, no daemons, nothing already installed upgraded), builds everything with scripts/demo.sh
 # --build-only (npm ci, generated TypeScript, bundled page, server binary), then runs
 # examples/demo/web/e2e/ with node's test runner: two browsers, one live task list, a server
-# restart. Screenshots go to examples/demo/web/e2e/screenshots/.
+# restart (demo.test.mjs); a burst, a long list, a flapping network, a 1 kB/s link and an
+# outage (pages.test.mjs). Screenshots go to examples/demo/web/e2e/screenshots/.
 #
 # Usage: bash scripts/test-browser.sh
 #        DEMO_SCREENSHOT=update bash scripts/test-browser.sh   also refreshes docs/demo.png
