@@ -253,6 +253,7 @@ fn each_half_goes_to_its_own_folder_and_a_moved_half_leaves_nothing_behind() {
         "app/hooks/useOrderRealtime.ts",
         "app/protocol.ts",
         "app/types.ts",
+        "app/validate.ts",
     ];
     set_server("false");
     let run = sheplang(&["export"], &root);
@@ -278,6 +279,7 @@ fn each_half_goes_to_its_own_folder_and_a_moved_half_leaves_nothing_behind() {
             "app/api/realtime/server.ts",
             "app/protocol.ts",
             "app/types.ts",
+            "app/validate.ts",
         ]
     );
     assert_eq!(

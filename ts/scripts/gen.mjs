@@ -2,7 +2,8 @@
 // project corpus (../corpus/accept) into .generated/corpus/<stem>/, of the shared conformance
 // corpus beside the repository (../../shared/conformance/accept, when it is there) into
 // .generated/conformance/<stem>/ and of this package's own specs (specs/) into
-// .generated/specs/<stem>/ (each with ts/, the browser half, and ts-server/, the server half),
+// .generated/specs/<stem>/ and of the constraint cases' spec (../corpus/constraints) into
+// .generated/constraints/ (each with ts/, the browser half, and ts-server/, the server half),
 // then the Prisma client of prisma/schema.prisma into prisma/generated/. tsconfig*.json
 // type-check everything under .generated/.
 //
@@ -44,6 +45,8 @@ if (existsSync(shared)) {
   console.log(`note: ${shared} not found; walking the project corpus only`);
 }
 sheplang(['gen', ...specsIn(join(root, 'specs')), '--out', join(out, 'specs')]);
+// The constraint cases shared with the Rust validator (test/constraints.test.ts).
+sheplang(['gen', join(workspace, 'corpus/constraints/constraints.shep'), '--out', join(out, 'constraints')]);
 
 // Prisma 7's client generator needs no engine; pointing the schema engine at /bin/true keeps
 // `prisma generate` from trying to download one (there is no network here).

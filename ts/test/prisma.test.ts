@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 
 import { realtimeExtension } from '../.generated/specs/tasks/ts-server/api/realtime/middleware.js';
+import { ValidationError } from '../.generated/specs/tasks/ts-server/types.js';
 import {
   CREATED_AT,
   errorShape,
@@ -482,6 +483,61 @@ describe('failed writes: no event, the same error as without the extension', () 
     await failsAlike((client) => client.task.create({ data: { title: 'ok' }, select: { titel: true } as never }));
     await failsAlike((client) => client.task.delete({ where: { id: 'a' }, omit: { titel: true } as never }));
     await failsAlike((client) => client.task.deleteMany({ where: {}, limit: -1 }));
+  });
+});
+
+describe('constraints of the spec', () => {
+  test('a write that breaks them is refused before it runs: no row, no event, every violation named', TIMEOUT, async () => {
+    const sub = await rig.subscribe(['task', 'user']);
+    const created = await failure(() =>
+      rig.prisma.task.create({ data: { title: '\u0000', createdAt: CREATED_AT } }),
+    );
+    assert.ok(created instanceof ValidationError, String(created));
+    assert.equal(created.model, 'Task');
+    assert.deepEqual(created.violations, [
+      { field: 'title', rule: 'required', message: 'must contain a visible character' },
+    ]);
+    assert.equal(created.message, 'a `Task` row breaks the spec: `title` must contain a visible character');
+    const many = await failure(() =>
+      rig.prisma.user.createMany({
+        data: [
+          { name: 'Ada', email: 'ada@example.com' },
+          { name: ' ', email: 'not an address' },
+        ],
+      }),
+    );
+    assert.ok(many instanceof ValidationError);
+    assert.deepEqual(
+      many.violations.map((v) => [v.field, v.rule]),
+      [
+        ['name', 'required'],
+        ['email', 'email'],
+      ],
+    );
+    await seedTasks();
+    const updated = await failure(() => rig.prisma.task.update({ where: { id: 'a' }, data: { title: { set: '\u200b' } } }));
+    assert.ok(updated instanceof ValidationError);
+    const upserted = await failure(() =>
+      rig.prisma.user.upsert({
+        where: { email: 'x@example.com' },
+        create: { name: 'X', email: 'x@example' },
+        update: { name: 'X' },
+      }),
+    );
+    assert.ok(upserted instanceof ValidationError);
+    assert.deepEqual(await sub.take(0), []);
+    assert.deepEqual(await rig.base.user.count(), 0);
+    assert.deepEqual((await rig.base.task.findUnique({ where: { id: 'a' } }))?.title, 'A');
+  });
+
+  test('only the fields a write gives are checked; a valid write goes through', TIMEOUT, async () => {
+    await seedTasks();
+    const sub = await rig.subscribe();
+    await rig.prisma.task.update({ where: { id: 'a' }, data: { done: true } });
+    assert.deepEqual(
+      (await sub.take(1)).map((e) => e.kind),
+      ['updated'],
+    );
   });
 });
 

@@ -72,8 +72,8 @@ function shadowsPrototype(spec: IrSpec, model: string, row: unknown): boolean {
 async function typecheck(generated: string, stem: string, rows: Arrived[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `rust-rows-${stem}-`));
   try {
-    // `types.ts` with the runtime file it imports (the protocol's shapes).
-    for (const file of ['types.ts', 'protocol.ts']) {
+    // `types.ts` with the runtime files it imports (the protocol's shapes, the validators).
+    for (const file of ['types.ts', 'protocol.ts', 'validate.ts']) {
       copyFileSync(join(generated, stem, 'ts', file), join(dir, file));
     }
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');

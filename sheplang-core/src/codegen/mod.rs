@@ -7,6 +7,7 @@ pub struct Artifact {
     pub contents: String,
 }
 
+mod constraints;
 pub mod prisma;
 pub mod rust;
 pub mod sql;

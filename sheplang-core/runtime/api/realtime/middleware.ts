@@ -45,6 +45,13 @@
  * and events are sent as soon as each write returns; without the last, an `upsert` or
  * `deleteMany` outside a transaction runs its two statements without one.
  *
+ * Every write is checked against the spec's constraints first (`RULES` of `types.ts`, the same
+ * rules as the Rust `validate()`): the values a `create`, `createMany`, `update`, `updateMany`
+ * or `upsert` gives (in `data`, or `create` and `update`) must keep every constraint, or the
+ * write is refused with a `ValidationError` listing every violation, before any statement runs.
+ * Only the fields given are checked (a field left out keeps its default or its value); an update
+ * operation other than `{ set: value }` (`increment`, ...) is left to the database.
+ *
  * The Prisma schema is expected to mirror the spec: the same model names, an `id` primary key,
  * and a field named after each spec field (a `ref[X]` as the scalar id, a bare model-typed field
  * as a relation). A row whose values do not fit the spec is not broadcast; the server's logger
@@ -55,7 +62,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 import { Prisma } from '@prisma/client/extension';
 
-import { isModelName, type ModelName, type Models } from '../../types.js';
+import { isModelName, RULES, type ModelName, type Models } from '../../types.js';
+import { checkPresent, ValidationError, type Violation } from '../../validate.js';
 import { isRecord, type Fields, type PrismaRecord } from './readers.js';
 import { FIELDS, TO_WIRE } from './records.js';
 import type { RealtimeServer } from './server.js';
@@ -229,6 +237,10 @@ class ArgumentsRejected {
 
 /** Runs one write and broadcasts what it did. */
 async function observe<M extends ModelName>(call: WriteCall<M>): Promise<unknown> {
+  const violations = violationsOf(call.model, call.args);
+  if (violations.length > 0) {
+    throw new ValidationError(call.model, violations);
+  }
   try {
     return await track(call);
   } catch (error) {
@@ -317,6 +329,24 @@ async function deleteMany<M extends ModelName>(call: WriteCall<M>, run: Run): Pr
   }
   broadcastDeleted(call, ids);
   return { count };
+}
+
+/** What the values a write gives (`data`, or an upsert's `create` and `update`) break. */
+function violationsOf(model: ModelName, args: unknown): Violation[] {
+  if (!isRecord(args)) {
+    return [];
+  }
+  const rules = RULES[model];
+  const out: Violation[] = [];
+  for (const key of ['data', 'create', 'update']) {
+    const given = args[key];
+    for (const row of Array.isArray(given) ? given : [given]) {
+      if (isRecord(row)) {
+        out.push(...checkPresent(rules, row));
+      }
+    }
+  }
+  return out;
 }
 
 /**

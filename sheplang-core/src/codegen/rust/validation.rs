@@ -9,8 +9,8 @@ use quote::quote;
 
 use super::Gen;
 use super::names::ident;
+use crate::codegen::constraints::{Bound, Checks, bound_text};
 use crate::ir;
-use crate::types::Builtin;
 
 impl Gen<'_> {
     /// `RULES` and `validate()` of model `index`, for its inherent `impl`.
@@ -47,45 +47,34 @@ impl Gen<'_> {
 
 /// The builder calls after `FieldRules::new(..)` for a field, or `None` when nothing is checked.
 fn field_rules(field: &ir::Field) -> Option<TokenStream> {
-    let c = &field.constraints;
+    let checks = Checks::of(field)?;
     let mut chain = Vec::new();
-    if field.required && !field.optional {
+    if checks.required {
         chain.push(quote!(.required()));
     }
-    let bounds = [
-        (c.min_length, quote!(min_length)),
-        (c.max_length, quote!(max_length)),
-        (c.min, quote!(min)),
-        (c.max, quote!(max)),
-    ];
-    for (bound, method) in bounds {
-        if let Some(value) = bound {
-            let (value, text) = bound_tokens(value);
-            chain.push(quote!(.#method(#value, #text)));
-        }
+    for (bound, value) in checks.bounds {
+        let method = match bound {
+            Bound::MinLength => quote!(min_length),
+            Bound::MaxLength => quote!(max_length),
+            Bound::Min => quote!(min),
+            Bound::Max => quote!(max),
+        };
+        let text = bound_text(value);
+        let value = f64_tokens(value);
+        chain.push(quote!(.#method(#value, #text)));
     }
-    if checks_email(field) {
+    if checks.email {
         chain.push(quote!(.email()));
     }
-    if let Some(pattern) = &c.pattern {
+    if let Some(pattern) = checks.pattern {
         chain.push(quote!(.pattern(#pattern)));
     }
-    (!chain.is_empty()).then(|| quote!(#(#chain)*))
+    Some(quote!(#(#chain)*))
 }
 
-/// Whether the field is checked as an e-mail address: `email=true`, or a field of type `email`
-/// without `email=false`.
-pub(crate) fn checks_email(field: &ir::Field) -> bool {
-    match field.constraints.email {
-        Some(yes) => yes,
-        None => field.ty == ir::FieldType::Builtin(Builtin::Email),
-    }
-}
-
-/// A bound as an `f64` literal and its text in messages (Rust's shortest form, `1000.5`).
-fn bound_tokens(value: f64) -> (TokenStream, String) {
-    let text = bound_text(value);
-    let tokens = if value.is_finite() {
+/// An `f64` literal (`-10f64`), or an infinity.
+fn f64_tokens(value: f64) -> TokenStream {
+    if value.is_finite() {
         let literal = Literal::f64_suffixed(value.abs());
         if value.is_sign_negative() {
             quote!(-#literal)
@@ -96,11 +85,5 @@ fn bound_tokens(value: f64) -> (TokenStream, String) {
         quote!(::core::f64::INFINITY)
     } else {
         quote!(::core::f64::NEG_INFINITY)
-    };
-    (tokens, text)
-}
-
-/// How a bound is printed in messages, in both languages: Rust's shortest decimal form.
-pub(crate) fn bound_text(value: f64) -> String {
-    format!("{value}")
+    }
 }

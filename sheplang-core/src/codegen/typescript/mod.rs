@@ -14,6 +14,7 @@ mod react;
 mod records;
 mod runtime;
 mod types;
+mod validators;
 mod writer;
 
 #[cfg(test)]
@@ -50,10 +51,10 @@ pub fn generate(spec: &ir::Spec) -> Vec<Artifact> {
 
 /// The two halves of the TypeScript output, so that each project includes only its own.
 ///
-/// The browser half (`types.ts`, `protocol.ts`, `contexts/RealtimeContext.tsx`, `hooks/...`) imports only
+/// The browser half (`types.ts`, `protocol.ts`, `validate.ts`, `contexts/RealtimeContext.tsx`, `hooks/...`) imports only
 /// `react` and `socket.io-client`; the server half (`types.ts`, `api/realtime/...`: the Socket.IO
 /// server and the Prisma extension) imports `socket.io`, `@prisma/client` and `node:*`. Each
-/// half is complete on its own: both carry `types.ts` and `protocol.ts`, at the same paths, so the two can also
+/// half is complete on its own: both carry `types.ts`, `protocol.ts` and `validate.ts`, at the same paths, so the two can also
 /// share one folder (the paths never clash).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Half {
@@ -68,7 +69,10 @@ impl Half {
     /// Whether the artifact at `path` (as [`generate`] names it) belongs to this half.
     pub fn includes(self, path: &str) -> bool {
         let server = path.starts_with("api/");
-        path == "types.ts" || path == "protocol.ts" || server == (self == Half::Server)
+        path == "types.ts"
+            || path == "protocol.ts"
+            || path == "validate.ts"
+            || server == (self == Half::Server)
     }
 }
 

@@ -20,6 +20,10 @@ pub(super) const FILES: &[File] = &[
         source: include_str!("../../../runtime/protocol.ts"),
     },
     File {
+        path: "validate.ts",
+        source: include_str!("../../../runtime/validate.ts"),
+    },
+    File {
         path: "api/realtime/server.ts",
         source: include_str!("../../../runtime/api/realtime/server.ts"),
     },

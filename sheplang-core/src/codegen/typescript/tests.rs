@@ -103,6 +103,7 @@ fn writes_every_artifact_in_a_fixed_order() {
         [
             "types.ts",
             "protocol.ts",
+            "validate.ts",
             "api/realtime/server.ts",
             "api/realtime/middleware.ts",
             "api/realtime/readers.ts",
@@ -311,6 +312,7 @@ fn each_half_has_types_and_only_its_own_imports() {
         [
             "types.ts",
             "protocol.ts",
+            "validate.ts",
             "contexts/RealtimeContext.tsx",
             "hooks/useTaskRealtime.ts",
             "hooks/useUserRealtime.ts",
@@ -321,19 +323,20 @@ fn each_half_has_types_and_only_its_own_imports() {
         [
             "types.ts",
             "protocol.ts",
+            "validate.ts",
             "api/realtime/server.ts",
             "api/realtime/middleware.ts",
             "api/realtime/readers.ts",
             "api/realtime/records.ts",
         ]
     );
-    // Every artifact is in a half, and only `types.ts` and `protocol.ts` in both.
+    // Every artifact is in a half, and only `types.ts`, `protocol.ts` and `validate.ts` in both.
     for artifact in generate(&tasks()) {
         let count = Half::ALL
             .iter()
             .filter(|h| h.includes(&artifact.path))
             .count();
-        let shared = ["types.ts", "protocol.ts"].contains(&artifact.path.as_str());
+        let shared = ["types.ts", "protocol.ts", "validate.ts"].contains(&artifact.path.as_str());
         assert_eq!(count, if shared { 2 } else { 1 });
     }
     // The browser half imports nothing a browser lacks: a front end type-checks all of it.

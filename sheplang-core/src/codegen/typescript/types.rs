@@ -27,6 +27,7 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
             "type ServerToClientEventsOf",
         ],
     );
+    c.line(super::validators::IMPORT);
     c.blank();
     c.doc("The wire protocol's shapes that are the same for every spec (`protocol.ts`).");
     names_from(
@@ -70,6 +71,8 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
 
     c.blank();
     maps(&mut c, spec, names);
+    c.blank();
+    super::validators::generate(&mut c, spec, names);
     c.blank();
     c.doc(&model_event_args_doc(spec));
     c.line("export type ModelEventArgs = ModelEventArgsOf<Models>;");
