@@ -139,15 +139,11 @@ pub struct Store {
 /// The schema's version in `PRAGMA user_version`.
 const SCHEMA_VERSION: i64 = 2;
 
-/// Version 1: the tasks.
-const SCHEMA_V1: &str = "
-CREATE TABLE IF NOT EXISTS task (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    title      TEXT    NOT NULL,
-    done       INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-);
-";
+/// Version 1: the tasks, the table the spec's `Task` generates (`build.rs` names it `task`,
+/// its `createdAt` column `created_at`, and gives it an integer id), with the spec's
+/// constraints as SQLite's own `CHECK`s. A database made by an older server keeps the table it
+/// has: the same columns, without the checks.
+const SCHEMA_V1: &str = include_str!(concat!(env!("OUT_DIR"), "/sheplang/tasks.sqlite.sql"));
 
 /// Version 2: the idempotency keys of creates, with the request they came with and the
 /// answer given (the task as created), kept for [`IDEMPOTENCY_KEY_TTL_SECS`].
@@ -376,7 +372,10 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
 fn insert(conn: &Connection, title: &str) -> Result<Task, StoreError> {
     returning(
         conn,
-        &format!("INSERT INTO task (title) VALUES (?1) RETURNING {COLUMNS}"),
+        &format!(
+            "INSERT INTO task (title, created_at) \
+             VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING {COLUMNS}"
+        ),
         params![title],
     )?
     .ok_or_else(|| StoreError::Invalid("the insert returned no row".to_owned()))
@@ -638,8 +637,11 @@ mod tests {
         {
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(SCHEMA_V1).unwrap();
-            conn.execute("INSERT INTO task (title) VALUES ('kept')", [])
-                .unwrap();
+            conn.execute(
+                "INSERT INTO task (title, created_at) VALUES ('kept', '2026-11-30T09:00:00Z')",
+                [],
+            )
+            .unwrap();
             conn.pragma_update(None, "user_version", 1).unwrap();
         }
         let mut store = Store::open_file(&path).unwrap();
