@@ -71,6 +71,7 @@ pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 /// Any method on a path under `/api` that names no route.
 async fn no_route(method: Method, uri: axum::http::Uri) -> ApiError {
     ApiError {
+        violations: None,
         status: StatusCode::NOT_FOUND,
         message: format!(
             "no API route `{method} {}`; the routes are `/api/tasks` and `/api/tasks/{{id}}`",
@@ -127,7 +128,7 @@ async fn json_errors(req: Request, next: Next) -> Response {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewTask {
-    /// The title: 1 to 200 characters.
+    /// The title, as the spec's `Task.title` (checked by the generated validation).
     pub title: String,
 }
 
@@ -189,6 +190,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         return Ok(None);
     };
     let bad = |message: String| ApiError {
+        violations: None,
         status: StatusCode::BAD_REQUEST,
         message,
     };
@@ -296,17 +298,20 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
     }
 }
 
-/// An API error: a status and `{ "error": "..." }`.
+/// An API error: a status and `{ "error": "..." }`; a row that breaks the spec's constraints
+/// adds `"violations": [{ "field", "rule", "message" }, ...]`.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    violations: Option<sheplang::Violations>,
 }
 
 impl ApiError {
     fn internal(message: String) -> Self {
         eprintln!("sheplang-demo: {message}");
         ApiError {
+            violations: None,
             status: StatusCode::INTERNAL_SERVER_ERROR,
             message,
         }
@@ -316,15 +321,23 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
+            StoreError::Broken(violations) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: violations.to_string(),
+                violations: Some(violations),
+            },
             StoreError::Invalid(message) => ApiError {
+                violations: None,
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 message,
             },
             StoreError::NotFound(_) => ApiError {
+                violations: None,
                 status: StatusCode::NOT_FOUND,
                 message: e.to_string(),
             },
             StoreError::KeyReused(_) => ApiError {
+                violations: None,
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 message: e.to_string(),
             },
@@ -336,6 +349,7 @@ impl From<StoreError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         ApiError {
+            violations: None,
             status: rejection.status(),
             message: rejection.body_text(),
         }
@@ -344,10 +358,12 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(serde_json::json!({ "error": self.message })),
-        )
-            .into_response()
+        let body = match self.violations {
+            Some(violations) => {
+                serde_json::json!({ "error": self.message, "violations": violations })
+            }
+            None => serde_json::json!({ "error": self.message }),
+        };
+        (self.status, Json(body)).into_response()
     }
 }

@@ -21,10 +21,6 @@ use rusqlite::{Connection, OptionalExtension as _, params};
 
 use crate::tasks::Task;
 
-/// The longest title, in characters: the spec's `title: text required minLength=1 maxLength=200`
-/// (a unit test reads the compiled IR to keep the two equal).
-pub const MAX_TITLE_CHARS: usize = 200;
-
 /// Where the tasks live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -46,8 +42,11 @@ impl std::fmt::Display for Location {
 /// Why a store operation failed.
 #[derive(Debug)]
 pub enum StoreError {
-    /// The input breaks a rule of the spec (an empty or too long title, an empty change).
+    /// The input is not usable (an empty change, a bad idempotency key).
     Invalid(String),
+    /// The row breaks the spec's constraints (a title without a visible character, or too
+    /// long): every violation, from the generated `Task::validate`.
+    Broken(sheplang::Violations),
     /// An idempotency key seen before, with another request.
     KeyReused(String),
     /// No task has this id.
@@ -62,6 +61,7 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::Invalid(message) => f.write_str(message),
+            StoreError::Broken(violations) => write!(f, "{violations}"),
             StoreError::NotFound(id) => write!(f, "no task has the id `{id}`"),
             StoreError::KeyReused(key) => write!(
                 f,
@@ -79,7 +79,10 @@ impl std::error::Error for StoreError {
         match self {
             StoreError::Sqlite(e) => Some(e),
             StoreError::Io(e) => Some(e),
-            StoreError::Invalid(_) | StoreError::NotFound(_) | StoreError::KeyReused(_) => None,
+            StoreError::Invalid(_)
+            | StoreError::Broken(_)
+            | StoreError::NotFound(_)
+            | StoreError::KeyReused(_) => None,
         }
     }
 }
@@ -262,7 +265,7 @@ impl Store {
     /// Creates an open task.
     ///
     /// # Errors
-    /// [`StoreError::Invalid`] for an empty or too long title.
+    /// [`StoreError::Broken`] for a title the spec refuses.
     pub fn create(&mut self, title: &str) -> Result<Task, StoreError> {
         let title = check_title(title)?;
         insert(&self.conn, title)
@@ -275,7 +278,8 @@ impl Store {
     /// [`IDEMPOTENCY_KEY_TTL_SECS`].
     ///
     /// # Errors
-    /// [`StoreError::Invalid`] for a bad title or key, [`StoreError::KeyReused`] when the key
+    /// [`StoreError::Broken`] for a bad title, [`StoreError::Invalid`] for a bad key,
+    /// [`StoreError::KeyReused`] when the key
     /// came with another title before.
     pub fn create_once(&mut self, key: &str, title: &str) -> Result<Created, StoreError> {
         check_key(key)?;
@@ -312,7 +316,8 @@ impl Store {
     /// Applies `patch` to the task with this id and returns the new row.
     ///
     /// # Errors
-    /// [`StoreError::Invalid`] for an empty patch or a bad title, [`StoreError::NotFound`].
+    /// [`StoreError::Invalid`] for an empty patch, [`StoreError::Broken`] for a bad title,
+    /// [`StoreError::NotFound`].
     pub fn update(&mut self, id: &str, patch: &TaskPatch) -> Result<Task, StoreError> {
         let key = parse_id(id)?;
         let title = patch.title.as_deref().map(check_title).transpose()?;
@@ -442,17 +447,18 @@ fn parse_id(id: &str) -> Result<i64, StoreError> {
         .ok_or_else(|| StoreError::NotFound(id.to_owned()))
 }
 
-/// The spec's rules for a title: required, 1 to 200 characters (after trimming).
+/// A title as stored: trimmed of surrounding white space, then checked against the spec's
+/// constraints by the generated validation (`title: text required minLength=1 maxLength=200`
+/// is in `specs/tasks.shep` only).
 fn check_title(title: &str) -> Result<&str, StoreError> {
     let title = title.trim();
-    if title.is_empty() {
-        return Err(StoreError::Invalid("a task needs a title".to_owned()));
-    }
-    if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(StoreError::Invalid(format!(
-            "a title has at most {MAX_TITLE_CHARS} characters"
-        )));
-    }
+    let row = Task {
+        id: String::new(),
+        title: title.to_owned(),
+        done: false,
+        created_at: String::new(),
+    };
+    row.validate().map_err(StoreError::Broken)?;
     Ok(title)
 }
 
@@ -491,12 +497,19 @@ mod tests {
     #[test]
     fn titles_follow_the_spec() {
         let mut store = Store::open(&Location::Memory).unwrap();
-        assert!(matches!(store.create("   "), Err(StoreError::Invalid(_))));
-        assert!(store.create(&"é".repeat(MAX_TITLE_CHARS)).is_ok());
-        assert!(matches!(
-            store.create(&"é".repeat(MAX_TITLE_CHARS + 1)),
-            Err(StoreError::Invalid(_))
-        ));
+        assert!(matches!(store.create("   "), Err(StoreError::Broken(_))));
+        assert!(store.create(&"é".repeat(200)).is_ok());
+        let Err(StoreError::Broken(violations)) = store.create(&"é".repeat(201)) else {
+            panic!("201 characters are too many");
+        };
+        assert_eq!(
+            violations.to_string(),
+            "`title` must be at most 200 characters long"
+        );
+        let Err(StoreError::Broken(violations)) = store.create("\u{0}") else {
+            panic!("a NUL is no title");
+        };
+        assert_eq!(violations[0].rule, sheplang::Rule::Required);
         let task = store.create("ok").unwrap();
         assert!(matches!(
             store.update(&task.id, &TaskPatch::default()),
@@ -657,31 +670,5 @@ mod tests {
         drop(conn);
         let error = Store::open_file(&path).unwrap_err().to_string();
         assert!(error.contains("schema version 99"), "{error}");
-    }
-
-    #[test]
-    fn the_title_limit_is_the_specs() {
-        let ir: serde_json::Value = serde_json::from_str(include_str!(concat!(
-            env!("OUT_DIR"),
-            "/sheplang/tasks.ir.json"
-        )))
-        .unwrap();
-        let task = ir["models"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["name"] == "Task")
-            .unwrap();
-        let title = task["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["name"] == "title")
-            .unwrap();
-        assert_eq!(title["required"], true);
-        // The IR keeps constraint bounds as JSON numbers (`200.0`).
-        let bound = |name: &str| title["constraints"][name].as_f64();
-        assert_eq!(bound("max_length"), Some(MAX_TITLE_CHARS as f64));
-        assert_eq!(bound("min_length"), Some(1.0));
     }
 }

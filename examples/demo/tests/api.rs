@@ -110,14 +110,14 @@ async fn bad_requests_get_json_errors_and_emit_nothing() {
             "/api/tasks".into(),
             Some(json!({"title": "   "})),
             422,
-            "a task needs a title",
+            "`title` must contain a visible character",
         ),
         (
             "POST",
             "/api/tasks".into(),
             Some(json!({"title": "x".repeat(201)})),
             422,
-            "at most 200",
+            "`title` must be at most 200 characters long",
         ),
         (
             "POST",
@@ -181,6 +181,22 @@ async fn bad_requests_get_json_errors_and_emit_nothing() {
             "{method} {path}: {error:?} lacks {message:?}"
         );
     }
+
+    // A row the spec's constraints refuse names each broken one: field and rule.
+    for (title, rule) in [
+        ("\u{0}".to_owned(), "required"),
+        ("é".repeat(201), "maxLength"),
+    ] {
+        let response = support::json(addr, "POST", "/api/tasks", &json!({ "title": title })).await;
+        assert_eq!(response.status, 422, "{response:?}");
+        let violations = response.json()["violations"].clone();
+        assert_eq!(violations.as_array().map(Vec::len), Some(1), "{violations}");
+        assert_eq!(violations[0]["field"], "title");
+        assert_eq!(violations[0]["rule"], rule);
+    }
+    let patched = support::json(addr, "PATCH", &path, &json!({ "title": "\u{200b}" })).await;
+    assert_eq!(patched.status, 422, "{patched:?}");
+    assert_eq!(patched.json()["violations"][0]["rule"], "required");
 
     // Not JSON at all.
     let plain = http(addr, "POST", "/api/tasks", Some(("text/plain", "title=x"))).await;

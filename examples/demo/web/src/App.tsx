@@ -19,10 +19,10 @@ import {
   type SyncState,
 } from './generated/tasks/contexts/RealtimeContext.js';
 import { useTaskRealtime } from './generated/tasks/hooks/useTaskRealtime.js';
-import { APP_NAME, FINGERPRINT, type Task } from './generated/tasks/types.js';
+import { APP_NAME, FINGERPRINT, RULES, type Task } from './generated/tasks/types.js';
 
-/** The spec's `title: text required minLength=1 maxLength=200`. */
-const MAX_TITLE = 200;
+/** The spec's `maxLength` of `Task.title`, from the generated constraints (the server checks them all). */
+const MAX_TITLE = RULES.Task.find((rule) => rule.field === 'title')?.maxLength?.[0];
 
 /** How many changes "Live events" shows. */
 const HISTORY = 6;
