@@ -151,7 +151,7 @@
 //!
 //! | item | what it is |
 //! |---|---|
-//! | `app::Task` (one per model) | the row: `id: String` first, then the spec's fields; implements [`Model`] |
+//! | `app::Task` (one per model) | the row: `id: String` first, then the spec's fields; implements [`Model`]; `Task::validate()` checks the spec's constraints ([`validate`]) |
 //! | `app::TaskState` (one per `states:`) | the lifecycle: `ALL`, `initial()`, `can_transition_to`, `next_states`; not a field of the row (a row carries exactly the spec's fields; declare one to store the state) |
 //! | `app::Channel` | one variant per model; parses from and prints as the lower-case string; implements [`Channel`] |
 //! | `app::ModelName` | one variant per model, in the spec's case |
