@@ -208,9 +208,14 @@ const loadClient = client === 'rust' ? buildLoadClient() : undefined;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const results = [];
+/** Rust/Node ratios of each pair of runs made one right after the other, by N. */
+const paired = new Map();
 for (const [i, n] of subscribers.entries()) {
   const k = eventsPerN[i] ?? eventsPerN.at(-1);
   const rate = ratePerN[i] ?? ratePerN.at(-1);
+  // Both servers run side by side (the one not measured is idle), and their runs alternate:
+  // a change in the machine's load (other processes) hits both alike.
+  const under = [];
   for (const name of servers) {
     const server = await commands[name]();
     await sleep(300);
@@ -220,26 +225,41 @@ for (const [i, n] of subscribers.entries()) {
     const rssPerConnectionKiB = ((currentRssMiB(server.pid) - idleRss) * 1024) / n;
     // Warm-up: JIT, buffers, the first connections' upgrade.
     await measure(server, clients, n, Math.min(200, k));
-    const before = processStats(server.pid);
-    const clientsBefore = clients.pids.map((pid) => processStats(pid).cpuSeconds);
-    const saturated = [];
-    for (let r = 0; r < runs; r += 1) {
-      saturated.push(await measure(server, clients, n, k));
+    under.push({ name, server, clients, rssPerConnectionKiB, saturated: [], paced: [], cpu: 0, clientCpu: 0 });
+  }
+  for (let r = 0; r < runs; r += 1) {
+    for (const u of under) {
+      const before = processStats(u.server.pid).cpuSeconds;
+      const clientsBefore = u.clients.pids.map((pid) => processStats(pid).cpuSeconds);
+      u.saturated.push(await measure(u.server, u.clients, n, k));
+      u.cpu += processStats(u.server.pid).cpuSeconds - before;
+      u.clientCpu += u.clients.pids.reduce((sum, pid, j) => sum + processStats(pid).cpuSeconds - clientsBefore[j], 0);
       await sleep(200);
     }
-    const after = processStats(server.pid);
-    const clientCpu = clients.pids.reduce((sum, pid, j) => sum + processStats(pid).cpuSeconds - clientsBefore[j], 0);
-    const paced = [];
-    for (let r = 0; r < runs; r += 1) {
-      paced.push(await measure(server, clients, n, Math.round(rate * 3), rate));
+  }
+  for (let r = 0; r < runs; r += 1) {
+    for (const u of under) {
+      u.paced.push(await measure(u.server, u.clients, n, Math.round(rate * 3), rate));
       await sleep(200);
     }
-    const stats = processStats(server.pid);
-    await clients.close();
-    await server.stop();
+  }
+  const node = under.find((u) => u.name === 'node');
+  const rust = under.find((u) => u.name === 'rust');
+  if (node && rust) {
+    const ratios = (pick) => median(rust.saturated.map((m, j) => pick(m) / pick(node.saturated[j])));
+    paired.set(n, {
+      delivered: ratios((m) => m.deliveries / m.seconds),
+      p99: ratios((m) => m.p99),
+    });
+  }
+  for (const u of under) {
+    const stats = processStats(u.server.pid);
+    await u.clients.close();
+    await u.server.stop();
+    const { saturated, paced } = u;
     const deliveries = saturated.reduce((sum, m) => sum + m.deliveries, 0);
     const row = {
-      server: name,
+      server: u.name,
       subscribers: n,
       eventsPerRun: k,
       rate,
@@ -251,21 +271,21 @@ for (const [i, n] of subscribers.entries()) {
       lost: [...saturated, ...paced].reduce((sum, m) => sum + m.lost, 0),
       disconnects: [...saturated, ...paced].reduce((sum, m) => sum + m.disconnects, 0),
       outOfOrder: [...saturated, ...paced].reduce((sum, m) => sum + m.outOfOrder, 0),
-      clientCpuMsPer1k: clients.pids.length > 0 ? (clientCpu * 1000 * 1000) / Math.max(1, deliveries) : NaN,
+      clientCpuMsPer1k: u.clients.pids.length > 0 ? (u.clientCpu * 1000 * 1000) / Math.max(1, deliveries) : NaN,
       peakRssMiB: stats.peakRssMiB,
-      rssPerConnectionKiB,
-      cpuMsPer1k: ((after.cpuSeconds - before.cpuSeconds) * 1000 * 1000) / Math.max(1, deliveries),
+      rssPerConnectionKiB: u.rssPerConnectionKiB,
+      cpuMsPer1k: (u.cpu * 1000 * 1000) / Math.max(1, deliveries),
     };
     results.push(row);
     console.error(
-      `bench: ${name.padEnd(16)} N=${String(n).padStart(5)}: ` +
+      `bench: ${u.name.padEnd(6)} N=${String(n).padStart(5)}: ` +
         `${Math.round(row.deliveredPerSecond).toLocaleString('en-US')} deliveries/s saturated ` +
         `(p50 ${row.p50Ms.toFixed(1)} ms, p99 ${row.p99Ms.toFixed(1)} ms); paced at ${rate}/s: ` +
         `p50 ${row.pacedP50Ms.toFixed(2)} ms, p99 ${row.pacedP99Ms.toFixed(2)} ms; ` +
         `peak RSS ${row.peakRssMiB.toFixed(1)} MiB; lost ${row.lost}`,
     );
-    await sleep(500);
   }
+  await sleep(500);
 }
 
 // ---------------------------------------------------------------- report
@@ -295,11 +315,14 @@ for (const baseline of ['node']) {
   lines.push('');
   lines.push(`Rust / ${baseline} (delivered/s: higher is better; the rest: lower is better):`);
   lines.push('');
-  lines.push('| N | delivered/s | saturated p99 | paced p50 | paced p99 | peak RSS | RSS per connection | CPU per delivery |');
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push(
+    '| N | delivered/s | (paired runs) | saturated p99 | (paired runs) | paced p50 | paced p99 | peak RSS | RSS per connection | CPU per delivery |',
+  );
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [r, b] of rows) {
     lines.push(
-      `| ${r.subscribers} | ${fmt(r.deliveredPerSecond / b.deliveredPerSecond, 2)}x | ${fmt(r.p99Ms / b.p99Ms, 2)}x | ` +
+      `| ${r.subscribers} | ${fmt(r.deliveredPerSecond / b.deliveredPerSecond, 2)}x | ${fmt(paired.get(r.subscribers)?.delivered ?? NaN, 2)}x | ` +
+        `${fmt(r.p99Ms / b.p99Ms, 2)}x | ${fmt(paired.get(r.subscribers)?.p99 ?? NaN, 2)}x | ` +
         `${fmt(r.pacedP50Ms / b.pacedP50Ms, 2)}x | ${fmt(r.pacedP99Ms / b.pacedP99Ms, 2)}x | ` +
         `${fmt(r.peakRssMiB / b.peakRssMiB, 2)}x | ${fmt(r.rssPerConnectionKiB / b.rssPerConnectionKiB, 2)}x | ` +
         `${fmt(r.cpuMsPer1k / b.cpuMsPer1k, 2)}x |`,
