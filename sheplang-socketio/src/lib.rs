@@ -160,6 +160,8 @@
 //!
 //! - `tracing`: logs refused origins, denied subscriptions and hook failures (and socketioxide's
 //!   own events) through [`tracing`](https://docs.rs/tracing).
+//! - `redis`: [`RedisLog`], the event log several server processes share in Redis Streams, and
+//!   [`Publisher`], model events from a process with no server (`docs/scale-out.md`).
 
 mod builder;
 mod error;
@@ -167,6 +169,8 @@ mod hub;
 pub mod log;
 pub mod origin;
 mod protocol;
+#[cfg(feature = "redis")]
+pub mod redis_log;
 pub mod serve;
 mod server;
 
@@ -179,6 +183,8 @@ pub use hub::Metrics;
 pub use log::{DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, EventLog, MemoryLog};
 pub use origin::{Hosts, Origins};
 pub use protocol::{MAX_PENDING_ACKS, MAX_QUEUED};
+#[cfg(feature = "redis")]
+pub use redis_log::{Publisher, RedisLog, RedisOptions};
 pub use serve::{ConnectionInfo, ServeOptions, serve};
 pub use server::RealtimeServer;
 

@@ -193,7 +193,9 @@ impl<S: Spec> Emitter for RealtimeServer<S> {
 
 /// The event's second argument (the row, or the id) as JSON, encoded once for every
 /// subscriber and the log, with the row's fields in the spec's order.
-fn encode_payload<M: Model>(event: &ModelEvent<'_, M>) -> serde_json::Result<Box<RawValue>> {
+pub(crate) fn encode_payload<M: Model>(
+    event: &ModelEvent<'_, M>,
+) -> serde_json::Result<Box<RawValue>> {
     // `args` serialises as the compact array `["Task",<payload>]`: the payload is what lies
     // between the model name's comma and the closing bracket.
     let mut args = serde_json::to_string(&event.args())?;

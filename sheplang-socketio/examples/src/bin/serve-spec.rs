@@ -10,8 +10,13 @@
 //!            [--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS]
 //!            [--log-capacity EVENTS] [--log-max-age-ms N]
 //!            [--allowed-host NAME]... [--header-timeout-ms N] [--keep-alive-timeout-ms N]
-//!            [--max-connections N] [--exit-on-stdin-eof]
+//!            [--max-connections N] [--redis URL] [--redis-prefix PREFIX] [--exit-on-stdin-eof]
 //! ```
+//!
+//! With `--redis URL`, the event log is a [`RedisLog`] at that URL (key prefix `--redis-prefix`,
+//! default `sheplang`; `--log-capacity` and `--log-max-age-ms` apply to it): several
+//! `serve-spec` processes on one Redis are the nodes of one cluster (`docs/scale-out.md`). A
+//! Redis that cannot be reached at start is an error naming the URL (exit status 1).
 //!
 //! It serves with [`sheplang_socketio::serve()`]: the connection flags set its
 //! [`ServeOptions`], whose defaults they are otherwise.
@@ -35,7 +40,9 @@ use std::time::Duration;
 
 use axum::Router;
 use sheplang::{Channel as _, Spec};
-use sheplang_socketio::{Origins, RealtimeServer, RealtimeServerBuilder, ServeOptions};
+use sheplang_socketio::{
+    Origins, RealtimeServer, RealtimeServerBuilder, RedisLog, RedisOptions, ServeOptions,
+};
 use sheplang_socketio_examples::control::{self, Controlled};
 use sheplang_socketio_examples::{GENERATED_DIR, alltypes, bench, edge, tasks};
 use tokio::net::TcpListener;
@@ -45,7 +52,7 @@ const USAGE: &str = "usage: serve-spec <tasks|edge|alltypes|bench> [--port N] [-
 [--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS] \
 [--log-capacity EVENTS] [--log-max-age-ms N] \
 [--allowed-host NAME]... [--header-timeout-ms N] [--keep-alive-timeout-ms N] [--max-connections N] \
-[--exit-on-stdin-eof]";
+[--redis URL] [--redis-prefix PREFIX] [--exit-on-stdin-eof]";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -65,6 +72,10 @@ struct Options {
     hosts: Vec<String>,
     serve: ServeOptions,
     exit_on_stdin_eof: bool,
+    redis: Option<String>,
+    redis_prefix: Option<String>,
+    /// The connected log, once `--redis` is connected.
+    redis_log: Option<RedisLog>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -161,6 +172,8 @@ fn parse_args() -> Result<Options, String> {
                 options.serve = options.serve.clone().max_connections(n);
             }
             "--exit-on-stdin-eof" => options.exit_on_stdin_eof = true,
+            "--redis" => options.redis = Some(value("--redis")?),
+            "--redis-prefix" => options.redis_prefix = Some(value("--redis-prefix")?),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other if other.starts_with('-') => return Err(format!("unknown option `{other}`")),
             spec if options.spec.is_empty() => options.spec = spec.to_owned(),
@@ -218,7 +231,9 @@ fn configure<S: Spec + Send + Sync>(options: &Options) -> RealtimeServerBuilder<
     if let Some(packets) = options.max_buffer_size {
         builder = builder.max_buffer_size(packets);
     }
-    if options.log_capacity.is_some() || options.log_max_age_ms.is_some() {
+    if let Some(log) = &options.redis_log {
+        builder = builder.log(log.clone());
+    } else if options.log_capacity.is_some() || options.log_max_age_ms.is_some() {
         builder = builder.log_limits(
             options
                 .log_capacity
@@ -238,7 +253,23 @@ fn app<S: Controlled>(options: &Options, control: fn(RealtimeServer<S>) -> Route
     control(server).layer(layer)
 }
 
-async fn serve(options: Options) -> Result<(), String> {
+async fn serve(mut options: Options) -> Result<(), String> {
+    if let Some(url) = &options.redis {
+        let mut redis = RedisOptions::default();
+        if let Some(prefix) = &options.redis_prefix {
+            redis = redis.prefix(prefix.clone());
+        }
+        if let Some(capacity) = options.log_capacity {
+            redis = redis.capacity(capacity);
+        }
+        if let Some(ms) = options.log_max_age_ms {
+            redis = redis.max_age(Duration::from_millis(ms));
+        }
+        let log = RedisLog::connect(url, redis)
+            .await
+            .map_err(|e| e.to_string())?;
+        options.redis_log = Some(log);
+    }
     let (router, app_name, fingerprint) = match options.spec.as_str() {
         "tasks" => (
             app::<tasks::Spec>(&options, control::router),
