@@ -174,14 +174,15 @@ export async function longList({ count, parallel = 16 }) {
     const loaded = await Promise.all([rowsShown(a.page, total, 60_000), rowsShown(b.page, total, 60_000)]);
     await Promise.all([live(a.page, 30_000), live(b.page, 30_000)]);
 
-    // Scroll A from top to bottom, one step a frame.
+    // Scroll A from top to bottom, one step a frame, in at most 200 steps.
     await resetFrames(a.page);
     await a.page.evaluate(
       () =>
         new Promise((resolve) => {
+          const by = Math.max(600, Math.ceil(document.documentElement.scrollHeight / 200));
           const step = () => {
             const before = window.scrollY;
-            window.scrollBy(0, 600);
+            window.scrollBy(0, by);
             if (window.scrollY === before) {
               resolve();
             } else {
