@@ -3,13 +3,15 @@
 // corpus beside the repository (../../shared/conformance/accept, when it is there) into
 // .generated/conformance/<stem>/ and of this package's own specs (specs/) into
 // .generated/specs/<stem>/ and of the constraint cases' spec (../corpus/constraints) into
-// .generated/constraints/ (each with ts/, the browser half, and ts-server/, the server half),
-// then the Prisma client of prisma/schema.prisma into prisma/generated/. tsconfig*.json
-// type-check everything under .generated/.
+// .generated/constraints/ (each with ts/, the browser half, and ts-server/, the server half,
+// and the SQL and Prisma schemas), then the Prisma client of the folder prisma/ into
+// prisma/generated/: the generated schema.prisma of specs/tasks.shep, copied there, and the
+// hand-written audit.prisma (a model outside the spec). tsconfig*.json type-check everything
+// under .generated/.
 //
 // SHEPLANG_BIN=/path/to/sheplang uses a built binary instead of `cargo run`.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,7 +52,8 @@ sheplang(['gen', join(workspace, 'corpus/constraints/constraints.shep'), '--out'
 
 // Prisma 7's client generator needs no engine; pointing the schema engine at /bin/true keeps
 // `prisma generate` from trying to download one (there is no network here).
-execFileSync(join(root, 'node_modules', '.bin', 'prisma'), ['generate', '--schema', 'prisma/schema.prisma'], {
+copyFileSync(join(out, 'specs', 'tasks', 'prisma', 'sqlite', 'schema.prisma'), join(root, 'prisma', 'schema.prisma'));
+execFileSync(join(root, 'node_modules', '.bin', 'prisma'), ['generate', '--schema', 'prisma'], {
   cwd: root,
   stdio: 'inherit',
   env: {

@@ -1,33 +1,19 @@
-// A throw-away SQLite database for prisma/schema.prisma, and a Prisma 7 client on it through
-// the better-sqlite3 driver adapter. Tables are created with SQL (no `prisma db push`, which
-// would need the schema engine); keep the SQL in step with the schema.
+// A throw-away SQLite database for the Prisma schema of prisma/ (the generated schema of
+// specs/tasks.shep plus audit.prisma), and a Prisma 7 client on it through the better-sqlite3
+// driver adapter. The spec's tables are the generated SQL (`sheplang gen` writes it beside the
+// TypeScript, .generated/specs/tasks.sqlite.sql), not `prisma db push`, which would need the
+// schema engine; only `AuditLog`, outside the spec, is written here.
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { PrismaClient } from '../prisma/generated/client.js';
 
-const TABLES = `
-CREATE TABLE "Task" (
-  "id" TEXT NOT NULL PRIMARY KEY,
-  "title" TEXT NOT NULL,
-  "done" BOOLEAN NOT NULL DEFAULT false,
-  "owner" TEXT,
-  "priority" REAL,
-  "due" DATETIME,
-  "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  "price" DECIMAL,
-  "tags" TEXT NOT NULL DEFAULT '[]',
-  "type" TEXT
-);
-CREATE TABLE "User" (
-  "id" TEXT NOT NULL PRIMARY KEY,
-  "name" TEXT NOT NULL,
-  "email" TEXT NOT NULL
-);
-CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
+const SPEC_TABLES = readFileSync(new URL('../.generated/specs/tasks.sqlite.sql', import.meta.url), 'utf8');
+
+const AUDIT_LOG = `
 CREATE TABLE "AuditLog" (
   "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
   "message" TEXT NOT NULL
@@ -44,7 +30,9 @@ export function createTestDatabase(): TestDatabase {
   const dir = mkdtempSync(join(tmpdir(), 'sheplang-prisma-'));
   const file = join(dir, 'test.db');
   const db = new Database(file);
-  db.exec(TABLES);
+  db.pragma('foreign_keys = ON');
+  db.exec(SPEC_TABLES);
+  db.exec(AUDIT_LOG);
   db.close();
   const prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}` }) });
   return {

@@ -64,7 +64,7 @@ describe('create', () => {
     const row = await rig.prisma.task.create({
       data: { title: 'Write', price: '12.50', tags: '["docs","urgent"]', priority: 2, createdAt: CREATED_AT },
     });
-    assert.match(row.id, /^c[a-z0-9]{20,}$/, 'a cuid from @default(cuid())');
+    assert.match(row.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a UUID from @default(uuid())');
     assert.deepEqual(await sub.take(1), [
       {
         kind: 'created',

@@ -1,5 +1,5 @@
 // Type-level test of api/realtime/middleware.ts against a real Prisma 7 client generated from
-// prisma/schema.prisma (the `prisma-client` generator, by `npm run gen`).
+// prisma/ (the generated schema of specs/tasks.shep and audit.prisma; the `prisma-client` generator, by `npm run gen`).
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { createServer } from 'node:http';
 
