@@ -31,6 +31,11 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "cargo test"
 cargo test --workspace --locked
 
+step "the facade's typed values (features time, decimal: the same wire bytes, the same checks)"
+cargo clippy -p sheplang --features time,decimal --all-targets --locked -- -D warnings
+cargo test -p sheplang --features time,decimal --locked --lib --test typed --test constraints
+cargo test -p sheplang --features time,decimal --locked --doc
+
 step "the README's host-crate guide, replayed in a scratch crate outside the workspace"
 bash scripts/test-guide.sh
 

@@ -176,6 +176,7 @@ mod money;
 mod reference;
 mod spec;
 pub mod testing;
+pub mod typed;
 pub mod validate;
 
 pub use error::{EventError, UnknownChannel, UnknownName};
@@ -210,6 +211,13 @@ macro_rules! include_spec {
         include!(concat!(env!("OUT_DIR"), "/sheplang/", $name, ".rs"));
     };
 }
+
+/// The `rust_decimal` crate (feature `decimal`), for [`typed`] values.
+#[cfg(feature = "decimal")]
+pub use rust_decimal;
+/// The `time` crate (feature `time`), for [`typed`] values.
+#[cfg(feature = "time")]
+pub use time;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -293,6 +293,27 @@ impl Value for Money {
     }
 }
 
+#[cfg(feature = "decimal")]
+impl Value for rust_decimal::Decimal {
+    fn view(&self) -> View<'_> {
+        View::Decimal(Cow::Owned(self.to_string()))
+    }
+}
+
+#[cfg(feature = "time")]
+impl Value for time::Date {
+    fn view(&self) -> View<'_> {
+        View::Other
+    }
+}
+
+#[cfg(feature = "time")]
+impl Value for time::OffsetDateTime {
+    fn view(&self) -> View<'_> {
+        View::Other
+    }
+}
+
 impl<M: ?Sized> Value for Ref<M> {
     fn view(&self) -> View<'_> {
         View::Text(self.as_str())
