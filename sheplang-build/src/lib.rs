@@ -154,6 +154,8 @@ pub struct Builder {
     emit_rerun_if_changed: bool,
     emit_warnings: bool,
     storage: Storage,
+    rust: codegen::rust::Options,
+    pretty_ir: bool,
 }
 
 impl Default for Builder {
@@ -168,6 +170,8 @@ impl Default for Builder {
             emit_rerun_if_changed: true,
             emit_warnings: true,
             storage: Storage::new(),
+            rust: codegen::rust::Options::default(),
+            pretty_ir: false,
         }
     }
 }
@@ -237,6 +241,36 @@ impl Builder {
         self
     }
 
+    /// Whether the Rust module documents its items (default `true`). Without the docs the
+    /// module is about half the size and parses faster; rustdoc and editors show less.
+    pub fn emit_docs(mut self, yes: bool) -> Self {
+        self.rust.docs = yes;
+        self
+    }
+
+    /// Whether the Rust module has a `<Model>State` enum per `states:` lifecycle (default
+    /// `true`). Leave them out when the host does not use them, for a faster build.
+    pub fn emit_state_enums(mut self, yes: bool) -> Self {
+        self.rust.lifecycles = yes;
+        self
+    }
+
+    /// Whether the Rust module has the event types `ServerToClient` and `ClientToServer`
+    /// (default `true`). A host that sends events with `sheplang::created` and friends, or
+    /// serves them with `sheplang-socketio`, does not need them; leaving them out makes the
+    /// build faster.
+    pub fn emit_protocol_enums(mut self, yes: bool) -> Self {
+        self.rust.protocol = yes;
+        self
+    }
+
+    /// Whether `<stem>.ir.json` is pretty-printed (default `false`: one line, smaller and
+    /// faster to write and read). `sheplang model` prints it pretty too.
+    pub fn pretty_ir(mut self, yes: bool) -> Self {
+        self.pretty_ir = yes;
+        self
+    }
+
     fn outputs(&self) -> Outputs {
         Outputs {
             rust: self.emit_rust,
@@ -244,6 +278,8 @@ impl Builder {
             ir: self.emit_ir,
             sql: self.emit_sql,
             prisma: self.emit_prisma,
+            rust_options: self.rust,
+            pretty_ir: self.pretty_ir,
         }
     }
 
@@ -379,6 +415,10 @@ pub struct Outputs {
     pub sql: bool,
     /// `<stem>/prisma/sqlite/schema.prisma` and `<stem>/prisma/postgres/schema.prisma`
     pub prisma: bool,
+    /// What the Rust module holds.
+    pub rust_options: codegen::rust::Options,
+    /// Whether the IR JSON is pretty-printed (else one line).
+    pub pretty_ir: bool,
 }
 
 impl Default for Outputs {
@@ -389,6 +429,8 @@ impl Default for Outputs {
             ir: true,
             sql: true,
             prisma: true,
+            rust_options: codegen::rust::Options::default(),
+            pretty_ir: false,
         }
     }
 }
@@ -430,11 +472,16 @@ pub fn write_artifacts(
     if outputs.rust {
         files.push((
             dir.join(format!("{stem}.rs")),
-            codegen::rust::generate(spec).into_bytes(),
+            codegen::rust::generate_with(spec, outputs.rust_options).into_bytes(),
         ));
     }
     if outputs.ir {
-        let mut json = serde_json::to_string_pretty(spec).map_err(|e| {
+        let json = if outputs.pretty_ir {
+            serde_json::to_string_pretty(spec)
+        } else {
+            serde_json::to_string(spec)
+        };
+        let mut json = json.map_err(|e| {
             Error::new(ErrorKind::Write {
                 path: dir.join(format!("{stem}.ir.json")),
                 source: io::Error::other(e),

@@ -118,6 +118,7 @@ fn artifacts_use_the_documented_layout() {
         ir: false,
         sql: false,
         prisma: false,
+        ..Outputs::default()
     };
     assert_eq!(
         write_artifacts(

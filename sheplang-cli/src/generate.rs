@@ -122,6 +122,10 @@ fn stale_artifacts(out: &Path, fresh: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for path in entries {
+        // What this run wrote is not stale; a fresh IR need not be read back to know it is ours.
+        if fresh.contains(&path) {
+            continue;
+        }
         let Ok(meta) = std::fs::symlink_metadata(&path) else {
             continue;
         };
@@ -133,7 +137,11 @@ fn stale_artifacts(out: &Path, fresh: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
                 let folder = path.join(sheplang_build::typescript_folder(half));
                 stale::walk(&folder, &mut files, &mut Vec::new());
             }
-            stale.extend(files.into_iter().filter(|f| stale::has_header(f)));
+            stale.extend(
+                files
+                    .into_iter()
+                    .filter(|f| !fresh.contains(f) && stale::has_header(f)),
+            );
             for dialect in Dialect::ALL {
                 let schema = out.join(sheplang_build::prisma_path(name, dialect));
                 if schema.is_file() && stale::has_header(&schema) {

@@ -3,9 +3,6 @@
 //! Spec text (rules, defaults, patterns) goes inside code spans, so nothing in it can turn into
 //! a broken intra-doc link, an HTML tag or a bare URL under `rustdoc -D warnings`.
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
 use crate::ir;
 
 /// A Markdown code span around arbitrary text: a fence of backticks longer than any run inside.
@@ -107,20 +104,6 @@ pub(super) fn default_value(d: &ir::DefaultValue) -> String {
         ir::DefaultValue::Bool(b) => b.to_string(),
         ir::DefaultValue::Name(n) => n.clone(),
     }
-}
-
-/// `#[doc = "..."]` attributes, one per line, each with the customary leading space.
-pub(super) fn attrs(lines: &[String]) -> TokenStream {
-    let docs = lines.iter().map(|l| {
-        let l = one_line(l);
-        let text = if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        };
-        quote!(#[doc = #text])
-    });
-    quote!(#(#docs)*)
 }
 
 #[cfg(test)]

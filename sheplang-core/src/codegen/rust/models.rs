@@ -1,45 +1,47 @@
 //! One struct per model, and one enum per `states:` lifecycle.
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
-use super::Gen;
 use super::docs::{self, code};
-use super::names::{ident, is_all_caps, variant_names_may_lint};
-use super::string_enum::StringEnum;
+use super::names::{StateNames, ident, is_all_caps, variant_names_may_lint};
+use super::out::{Out, lit, ln};
+use super::string_enum::{StringEnum, Variant, match_self, slice};
+use super::{ALLOW_UNUSED, Gen, SERDE_CRATE};
 use crate::ir;
+
+/// The derives of every row struct.
+const DERIVES: [&str; 5] = [
+    "Debug",
+    "Clone",
+    "PartialEq",
+    "::sheplang::__private::serde::Serialize",
+    "::sheplang::__private::serde::Deserialize",
+];
 
 impl Gen<'_> {
     /// The row struct of model `index`, its `Model` impl and its lifecycle enum.
-    pub(super) fn model(&self, index: usize) -> TokenStream {
+    pub(super) fn model(&self, out: &mut Out, index: usize) {
         let model = &self.spec.models[index];
         let names = &self.names.models[index];
-        let ty = ident(&names.ty);
-        let channel = ident(&self.names.channel);
-        let channel_variant = ty.clone();
-        let spec_ty = ident(&self.names.spec);
-        let name = &model.name;
-        let serde = self.serde_crate();
+        let ty = &names.ty;
+        let channel = &self.names.channel;
+        let name = lit(&model.name);
 
         let mut doc = vec![
             format!(
                 "A row of {} (`data {}` in app {}).",
-                code(name),
-                name,
+                code(&model.name),
+                model.name,
                 code(&self.spec.app)
             ),
             String::new(),
             format!(
-                "Its events go to the channel [`{}::{}`], the room {}; make them with \
+                "Its events go to the channel [`{channel}::{ty}`], the room {}; make them with \
                  [`sheplang::created`], [`sheplang::updated`] and [`sheplang::deleted`].",
-                self.names.channel,
-                names.ty,
                 code(&format!("\"{}\"", model.channel))
             ),
             "On the wire it is a JSON object whose keys are the spec's field names, `id` first."
                 .to_owned(),
         ];
-        if let Some(state) = &names.state {
+        if let Some(state) = names.state.as_ref().filter(|_| self.options.lifecycles) {
             doc.push(String::new());
             doc.push(format!(
                 "Its lifecycle is [`{}`]. The state is not a field of the row: a row carries \
@@ -52,62 +54,59 @@ impl Gen<'_> {
             doc.push("Rules:".to_owned());
             doc.extend(model.rules.iter().map(|r| format!("- {}", code(r))));
         }
-        let doc = docs::attrs(&doc);
-        let acronym = self.acronym_allow(&names.ty);
-
-        let id_field = self.id_field(model);
-        let fields = model
-            .fields
-            .iter()
-            .zip(&names.fields)
-            .filter_map(|(f, n)| n.as_ref().map(|n| self.field(f, n)));
-
-        let validation = self.validation(index);
-
-        let lifecycle = names
-            .state
-            .as_ref()
-            .and_then(|s| model.states.as_ref().map(|l| (s, l)))
-            .map(|(s, l)| self.lifecycle(model, &names.ty, s, l));
-
-        quote! {
-            #doc
-            #[derive(Debug, Clone, PartialEq, ::sheplang::__private::serde::Serialize, ::sheplang::__private::serde::Deserialize)]
-            #serde
-            #acronym
-            pub struct #ty {
-                #id_field
-                #(#fields)*
+        out.doc(&doc);
+        out.line(ALLOW_UNUSED);
+        out.list("#[derive(", &DERIVES, ")]");
+        out.line(SERDE_CRATE);
+        if is_all_caps(ty) {
+            out.line("#[allow(clippy::upper_case_acronyms, reason = \"the name is the spec's\")]");
+        }
+        out.open(&format!("pub struct {ty} {{"));
+        self.id_field(out, model);
+        for (field, rust_name) in model.fields.iter().zip(&names.fields) {
+            if let Some(rust_name) = rust_name {
+                self.field(out, field, rust_name);
             }
+        }
+        out.close("}");
+        out.blank();
 
-            impl #ty {
-                /// The model's name as written in the spec: the first argument of its events.
-                pub const NAME: &'static str = #name;
-                /// The model's channel: the room its events go to.
-                pub const CHANNEL: #channel = #channel::#channel_variant;
+        out.line(ALLOW_UNUSED);
+        out.open(&format!("impl {ty} {{"));
+        out.doc(&["The model's name as written in the spec: the first argument of its events."]);
+        ln!(out, "pub const NAME: &'static str = {name};");
+        out.doc(&["The model's channel: the room its events go to."]);
+        ln!(out, "pub const CHANNEL: {channel} = {channel}::{ty};");
+        out.blank();
+        self.validation(out, index);
+        out.close("}");
+        out.blank();
 
-                #validation
-            }
+        out.open(&format!("impl ::sheplang::Model for {ty} {{"));
+        ln!(out, "type Spec = {};", self.names.spec);
+        ln!(out, "const NAME: &'static str = {name};");
+        out.blank();
+        out.line("#[inline]");
+        ln!(out, "fn channel() -> {channel} {{");
+        ln!(out, "    {channel}::{ty}");
+        out.line("}");
+        out.blank();
+        out.line("#[inline]");
+        out.open("fn id(&self) -> &str {");
+        out.line("&self.id");
+        out.close("}");
+        out.close("}");
+        out.blank();
 
-            impl ::sheplang::Model for #ty {
-                type Spec = #spec_ty;
-                const NAME: &'static str = #name;
-
-                fn channel() -> #channel {
-                    #channel::#channel_variant
-                }
-
-                fn id(&self) -> &str {
-                    &self.id
-                }
-            }
-
-            #lifecycle
+        if let (Some(state), Some(lifecycle), true) =
+            (&names.state, &model.states, self.options.lifecycles)
+        {
+            self.lifecycle(out, model, ty, state, lifecycle);
         }
     }
 
     /// The `id` field: always first, always a string (wire.md); a declared `id` lends its docs.
-    fn id_field(&self, model: &ir::Model) -> TokenStream {
+    fn id_field(&self, out: &mut Out, model: &ir::Model) {
         let mut doc = vec![
             "The row's id: a string on the wire, whether or not the spec declares it.".to_owned(),
         ];
@@ -126,15 +125,12 @@ impl Gen<'_> {
                 );
             }
         }
-        let doc = docs::attrs(&doc);
-        quote! {
-            #doc
-            pub id: ::std::string::String,
-        }
+        out.doc(&doc);
+        out.line("pub id: ::std::string::String,");
     }
 
     /// One field of a row struct.
-    fn field(&self, field: &ir::Field, rust_name: &str) -> TokenStream {
+    fn field(&self, out: &mut Out, field: &ir::Field, rust_name: &str) {
         let name = ident(rust_name);
         let mut doc = vec![code(&docs::field_declaration(field))];
         let note = self.type_note(field);
@@ -142,24 +138,18 @@ impl Gen<'_> {
             doc.push(String::new());
             doc.push(note);
         }
-        let doc = docs::attrs(&doc);
+        out.doc(&doc);
         // serde names a field after its identifier without the `r#` of a raw one.
-        let serde_name = name.to_string();
-        let serde_name = serde_name.strip_prefix("r#").unwrap_or(&serde_name);
-        let rename = (field.name != serde_name).then(|| {
-            let wire = &field.name;
-            quote!(#[serde(rename = #wire)])
-        });
-        let optional = field.optional.then(
-            || quote!(#[serde(default, skip_serializing_if = "::core::option::Option::is_none")]),
-        );
-        let ty = self.field_type(field);
-        quote! {
-            #doc
-            #rename
-            #optional
-            pub #name: #ty,
+        let serde_name = name.strip_prefix("r#").unwrap_or(&name);
+        if field.name != serde_name {
+            ln!(out, "#[serde(rename = {})]", lit(&field.name));
         }
+        if field.optional {
+            out.line(
+                "#[serde(default, skip_serializing_if = \"::core::option::Option::is_none\")]",
+            );
+        }
+        ln!(out, "pub {name}: {},", self.field_type(field));
     }
 
     /// What the Rust type means on the wire, when it is not obvious.
@@ -183,38 +173,28 @@ impl Gen<'_> {
     }
 
     /// The Rust type of a field, per the type table of `docs/wire.md`.
-    pub(super) fn field_type(&self, field: &ir::Field) -> TokenStream {
-        let string = quote!(::std::string::String);
+    pub(super) fn field_type(&self, field: &ir::Field) -> String {
+        const STRING: &str = "::std::string::String";
         let base = match &field.ty {
-            // Every entry's path parses (the type table's tests check it).
-            ir::FieldType::Builtin(b) => b.info().rust.parse().unwrap_or_else(|_| string.clone()),
+            ir::FieldType::Builtin(b) => b.info().rust.to_owned(),
             ir::FieldType::Ref { model } => match self.model_type(model) {
-                Some(ty) => {
-                    let ty = ident(ty);
-                    quote!(::sheplang::Ref<#ty>)
-                }
+                Some(ty) => format!("::sheplang::Ref<{ty}>"),
                 // Unreachable for a checked spec; keep the id readable anyway.
-                None => string,
+                None => STRING.to_owned(),
             },
             ir::FieldType::Model { model } => match self.model_type(model) {
-                Some(ty) => {
-                    let ty = ident(ty);
-                    if field.list {
-                        quote!(#ty)
-                    } else {
-                        quote!(::std::boxed::Box<#ty>)
-                    }
-                }
-                None => quote!(::sheplang::__private::serde_json::Value),
+                Some(ty) if field.list => ty.to_owned(),
+                Some(ty) => format!("::std::boxed::Box<{ty}>"),
+                None => "::sheplang::__private::serde_json::Value".to_owned(),
             },
         };
         let ty = if field.list {
-            quote!(::std::vec::Vec<#base>)
+            format!("::std::vec::Vec<{base}>")
         } else {
             base
         };
         if field.optional {
-            quote!(::core::option::Option<#ty>)
+            format!("::core::option::Option<{ty}>")
         } else {
             ty
         }
@@ -223,13 +203,12 @@ impl Gen<'_> {
     /// The enum of a `states:` chain.
     fn lifecycle(
         &self,
+        out: &mut Out,
         model: &ir::Model,
         model_ty: &str,
-        names: &super::names::StateNames,
+        names: &StateNames,
         lifecycle: &ir::Lifecycle,
-    ) -> TokenStream {
-        let ty = ident(&names.ty);
-        let serde = self.serde_crate();
+    ) {
         // A state named twice (only in a hand-made IR) resolves to its first variant.
         let index_of = |state: &str| lifecycle.states.iter().position(|s| s == state);
         let mut next: Vec<Vec<usize>> = vec![Vec::new(); lifecycle.states.len()];
@@ -242,10 +221,9 @@ impl Gen<'_> {
                 next[f].push(t);
             }
         }
-        let variants: Vec<_> = names.variants.iter().map(|v| ident(v)).collect();
+        let variants = &names.variants;
         let chain = lifecycle.states.join(" -> ");
-
-        let doc = docs::attrs(&[
+        let doc = vec![
             format!("The lifecycle of [`{model_ty}`]: {}.", code(&chain)),
             String::new(),
             format!(
@@ -258,126 +236,117 @@ impl Gen<'_> {
                 "It is not a field of [`{model_ty}`]: a row on the wire carries exactly the \
                  spec's fields."
             ),
-        ]);
-        let variant_defs = lifecycle.states.iter().enumerate().map(|(i, state)| {
-            let v = &variants[i];
-            let mut line = code(state);
-            if i == 0 {
-                line.push_str(" (initial)");
-            }
-            let targets: Vec<String> = next[i]
-                .iter()
-                .map(|&t| code(&lifecycle.states[t]))
-                .collect();
-            if targets.is_empty() {
-                line.push_str(": a final state.");
-            } else {
-                line.push_str(&format!(": may become {}.", targets.join(", ")));
-            }
-            let doc = docs::attrs(&[line]);
-            let rename = (state != &names.variants[i]).then(|| quote!(#[serde(rename = #state)]));
-            quote! {
-                #doc
-                #rename
-                #v,
-            }
-        });
-        let state_names = &lifecycle.states;
-        let as_str_arms = variants
+        ];
+        let variant_defs = lifecycle
+            .states
             .iter()
-            .zip(state_names)
-            .map(|(v, s)| quote!(Self::#v => #s,));
-        let from_str_arms = variants
-            .iter()
-            .zip(state_names)
             .enumerate()
-            // Only the first of a duplicated name can be parsed.
-            .filter(|(i, (_, s))| index_of(s) == Some(*i))
-            .map(|(_, (v, s))| quote!(#s => ::core::result::Result::Ok(Self::#v),));
-        let next_arms = variants.iter().enumerate().map(|(i, v)| {
-            let targets = next[i].iter().map(|&t| &variants[t]);
-            quote!(Self::#v => &[#(Self::#targets),*],)
-        });
-        let can_transition = if pairs.is_empty() {
-            quote! {
-                let _ = (self, next);
-                false
-            }
-        } else {
-            let pats = pairs.iter().map(|&(f, t)| {
-                let (f, t) = (&variants[f], &variants[t]);
-                quote!((Self::#f, Self::#t))
-            });
-            quote!(::core::matches!((self, next), #(#pats)|*))
-        };
-        let initial = &variants[0];
-        let what = format!("state of `{}`", model.name);
+            .map(|(i, state)| {
+                let mut line = code(state);
+                if i == 0 {
+                    line.push_str(" (initial)");
+                }
+                let targets: Vec<String> = next[i]
+                    .iter()
+                    .map(|&t| code(&lifecycle.states[t]))
+                    .collect();
+                if targets.is_empty() {
+                    line.push_str(": a final state.");
+                } else {
+                    line.push_str(&format!(": may become {}.", targets.join(", ")));
+                }
+                Variant {
+                    doc: line,
+                    name: variants[i].clone(),
+                    wire: state.clone(),
+                }
+            })
+            .collect();
         let mut allows = Vec::new();
-        if variant_names_may_lint(&names.ty, &names.variants) {
-            allows.push(quote!(clippy::enum_variant_names));
+        if variant_names_may_lint(&names.ty, variants) {
+            allows.push("clippy::enum_variant_names");
         }
-        if is_all_caps(&names.ty) || names.variants.iter().any(|v| is_all_caps(v)) {
-            allows.push(quote!(clippy::upper_case_acronyms));
+        if is_all_caps(&names.ty) || variants.iter().any(|v| is_all_caps(v)) {
+            allows.push("clippy::upper_case_acronyms");
         }
-        let allow = (!allows.is_empty())
-            .then(|| quote!(#[allow(#(#allows),*, reason = "the names are the spec's")]));
-
+        let allow = (!allows.is_empty()).then(|| {
+            format!(
+                "#[allow({}, reason = \"the names are the spec's\")]",
+                allows.join(", ")
+            )
+        });
+        let all: Vec<String> = variants.iter().map(|v| format!("Self::{v}")).collect();
+        let strings: Vec<String> = lifecycle.states.iter().map(|s| lit(s)).collect();
         StringEnum {
             doc,
-            ty,
-            serde,
+            ty: &names.ty,
             allow,
-            variants: variant_defs.collect(),
-            inherent: quote! {
-                /// Every state, in the order of the spec.
-                pub const ALL: &'static [Self] = &[#(Self::#variants),*];
-                /// Every state's name in the spec, in the same order.
-                pub const NAMES: &'static [&'static str] = &[#(#state_names),*];
-
-                /// The initial state: the first of the chain.
-                pub const fn initial() -> Self {
-                    Self::#initial
-                }
-
-                /// The state's name in the spec.
-                pub const fn as_str(self) -> &'static str {
-                    match self {
-                        #(#as_str_arms)*
-                    }
-                }
-
-                /// The states this one may become, in the order of the spec.
-                pub const fn next_states(self) -> &'static [Self] {
-                    match self {
-                        #(#next_arms)*
-                    }
-                }
-
-                /// True when an arrow of the spec leads from this state to `next`.
-                pub const fn can_transition_to(self, next: Self) -> bool {
-                    #can_transition
-                }
-
-                /// True when no arrow leaves this state.
-                pub const fn is_final(self) -> bool {
-                    self.next_states().is_empty()
-                }
-            },
-            error: quote!(::sheplang::UnknownName),
-            parse_arms: from_str_arms.collect(),
-            parse_failure: quote!(::core::result::Result::Err(::sheplang::UnknownName::new(
-                #what,
-                s,
-                Self::NAMES
-            ))),
+            variants: variant_defs,
+            error: "::sheplang::UnknownName",
+            parse_failure: format!(
+                "::core::result::Result::Err(::sheplang::UnknownName::new({}, s, Self::NAMES))",
+                lit(&format!("state of `{}`", model.name))
+            ),
         }
-        .tokens()
-    }
-
-    /// `#[allow(clippy::upper_case_acronyms)]` for a type named like `URL`.
-    fn acronym_allow(&self, ty: &str) -> Option<TokenStream> {
-        is_all_caps(ty).then(
-            || quote!(#[allow(clippy::upper_case_acronyms, reason = "the name is the spec's")]),
-        )
+        .write(out, |out| {
+            out.doc(&["Every state, in the order of the spec."]);
+            slice(out, "pub const ALL: &'static [Self]", &all);
+            out.doc(&["Every state's name in the spec, in the same order."]);
+            slice(out, "pub const NAMES: &'static [&'static str]", &strings);
+            out.blank();
+            out.doc(&["The initial state: the first of the chain."]);
+            out.line("#[inline]");
+            ln!(out, "pub const fn initial() -> Self {{");
+            ln!(out, "    Self::{}", variants[0]);
+            out.line("}");
+            out.blank();
+            out.doc(&["The state's name in the spec."]);
+            out.line("#[inline]");
+            out.open("pub const fn as_str(self) -> &'static str {");
+            match_self(
+                out,
+                variants
+                    .iter()
+                    .map(String::as_str)
+                    .zip(strings.iter().cloned()),
+            );
+            out.close("}");
+            out.blank();
+            out.doc(&["The states this one may become, in the order of the spec."]);
+            out.line("#[inline]");
+            out.open("pub const fn next_states(self) -> &'static [Self] {");
+            match_self(
+                out,
+                variants.iter().enumerate().map(|(i, v)| {
+                    let targets: Vec<String> = next[i]
+                        .iter()
+                        .map(|&t| format!("Self::{}", variants[t]))
+                        .collect();
+                    (v.as_str(), format!("&[{}]", targets.join(", ")))
+                }),
+            );
+            out.close("}");
+            out.blank();
+            out.doc(&["True when an arrow of the spec leads from this state to `next`."]);
+            out.line("#[inline]");
+            out.open("pub const fn can_transition_to(self, next: Self) -> bool {");
+            if pairs.is_empty() {
+                out.line("let _ = (self, next);");
+                out.line("false");
+            } else {
+                let pats: Vec<String> = pairs
+                    .iter()
+                    .map(|&(f, t)| format!("(Self::{}, Self::{})", variants[f], variants[t]))
+                    .collect();
+                ln!(out, "::core::matches!((self, next), {})", pats.join(" | "));
+            }
+            out.close("}");
+            out.blank();
+            out.doc(&["True when no arrow leaves this state."]);
+            out.line("#[inline]");
+            out.open("pub const fn is_final(self) -> bool {");
+            out.line("self.next_states().is_empty()");
+            out.close("}");
+        });
     }
 }

@@ -13,8 +13,6 @@
 
 use std::collections::BTreeSet;
 
-use proc_macro2::{Ident, Span};
-
 use crate::ir;
 
 /// Every Rust keyword, strict, reserved and edition-dependent (`async`, `gen`, `try`).
@@ -116,13 +114,13 @@ pub(super) fn snake(name: &str, fallback: &str) -> String {
 
 /// An identifier for a name made by [`upper_camel`] or [`snake`]: raw when it is a keyword,
 /// with a trailing underscore when it is one that cannot be raw.
-pub(super) fn ident(name: &str) -> Ident {
+pub(super) fn ident(name: &str) -> String {
     if NOT_RAW.contains(&name) {
-        Ident::new(&format!("{name}_"), Span::call_site())
+        format!("{name}_")
     } else if KEYWORDS.contains(&name) {
-        Ident::new_raw(name, Span::call_site())
+        format!("r#{name}")
     } else {
-        Ident::new(name, Span::call_site())
+        name.to_owned()
     }
 }
 

@@ -1,48 +1,47 @@
 //! The protocol items: the spec marker, `Channel`, `ModelName` and the event types.
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
-use super::Gen;
-use super::docs::{self, code};
-use super::names::{ident, is_all_caps, variant_names_may_lint};
-use super::string_enum::StringEnum;
+use super::docs::code;
+use super::names::{is_all_caps, variant_names_may_lint};
+use super::out::{Out, lit, ln};
+use super::string_enum::{StringEnum, Variant, match_self, slice};
+use super::{ALLOW_UNUSED, Gen};
 
 impl Gen<'_> {
     /// The unit struct implementing `sheplang::Spec`.
-    pub(super) fn spec_marker(&self) -> TokenStream {
-        let ty = ident(&self.names.spec);
-        let channel = ident(&self.names.channel);
-        let app = &self.spec.app;
-        let fingerprint = &self.spec.fingerprint;
-        let mut doc =
-            vec![
-            format!("App {} as a type: implements [`sheplang::Spec`].", code(app)),
+    pub(super) fn spec_marker(&self, out: &mut Out) {
+        let ty = &self.names.spec;
+        let app = lit(&self.spec.app);
+        let fingerprint = lit(&self.spec.fingerprint);
+        let mut doc = vec![
+            format!(
+                "App {} as a type: implements [`sheplang::Spec`].",
+                code(&self.spec.app)
+            ),
             String::new(),
             "A realtime server is generic over it; its associated items name the protocol: the \
              app, the schema fingerprint sent in `connected`, and the channels."
                 .to_owned(),
         ];
-        doc.extend(self.renamed_note(&self.names.spec, "Spec"));
-        let doc = docs::attrs(&doc);
-        quote! {
-            #doc
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-            pub struct #ty;
-
-            impl #ty {
-                /// The app's name as written in the spec.
-                pub const APP: &'static str = #app;
-                /// The digest of everything in the spec that shapes the wire protocol.
-                pub const FINGERPRINT: &'static str = #fingerprint;
-            }
-
-            impl ::sheplang::Spec for #ty {
-                const APP: &'static str = #app;
-                const FINGERPRINT: &'static str = #fingerprint;
-                type Channel = #channel;
-            }
-        }
+        doc.extend(self.renamed_note(ty, "Spec"));
+        out.doc(&doc);
+        out.line(ALLOW_UNUSED);
+        out.line("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]");
+        ln!(out, "pub struct {ty};");
+        out.blank();
+        out.line(ALLOW_UNUSED);
+        out.open(&format!("impl {ty} {{"));
+        out.doc(&["The app's name as written in the spec."]);
+        ln!(out, "pub const APP: &'static str = {app};");
+        out.doc(&["The digest of everything in the spec that shapes the wire protocol."]);
+        ln!(out, "pub const FINGERPRINT: &'static str = {fingerprint};");
+        out.close("}");
+        out.blank();
+        out.open(&format!("impl ::sheplang::Spec for {ty} {{"));
+        ln!(out, "const APP: &'static str = {app};");
+        ln!(out, "const FINGERPRINT: &'static str = {fingerprint};");
+        ln!(out, "type Channel = {};", self.names.channel);
+        out.close("}");
+        out.blank();
     }
 
     /// A note for a generated item that had to give its usual name to a model.
@@ -52,23 +51,22 @@ impl Gen<'_> {
         })
     }
 
+    /// The model types, which are also the variants of `Channel` and `ModelName`.
+    fn model_variants(&self) -> Vec<&str> {
+        self.names.models.iter().map(|m| m.ty.as_str()).collect()
+    }
+
     /// The `Channel` enum.
-    pub(super) fn channel_enum(&self) -> TokenStream {
-        let ty = ident(&self.names.channel);
-        let model_name = ident(&self.names.model_name);
-        let serde = self.serde_crate();
-        let variants: Vec<_> = self.names.models.iter().map(|m| ident(&m.ty)).collect();
-        let strings: Vec<&str> = self
-            .spec
-            .models
-            .iter()
-            .map(|m| m.channel.as_str())
-            .collect();
-        let first = match (self.names.models.first(), strings.first()) {
-            (Some(m), Some(s)) => format!(
-                "`\"{s}\".parse::<{}>()` is [`{}::{}`]; anything else is a \
+    pub(super) fn channel_enum(&self, out: &mut Out) {
+        let ty = &self.names.channel;
+        let model_name = &self.names.model_name;
+        let variants = self.model_variants();
+        let strings: Vec<String> = self.spec.models.iter().map(|m| lit(&m.channel)).collect();
+        let first = match (variants.first(), self.spec.models.first()) {
+            (Some(v), Some(m)) => format!(
+                "`\"{}\".parse::<{ty}>()` is [`{ty}::{v}`]; anything else is a \
                  [`sheplang::UnknownChannel`] error.",
-                self.names.channel, self.names.channel, m.ty
+                m.channel
             ),
             _ => "The spec has no models, so there are no channels.".to_owned(),
         };
@@ -83,90 +81,76 @@ impl Gen<'_> {
                 .to_owned(),
             first,
         ];
-        doc.extend(self.renamed_note(&self.names.channel, "Channel"));
-        let doc = docs::attrs(&doc);
-        let defs = self.spec.models.iter().zip(&variants).map(|(m, v)| {
-            let s = &m.channel;
-            let doc = docs::attrs(&[format!(
-                "{}: the events of [`{}`].",
-                code(&format!("\"{s}\"")),
-                v
-            )]);
-            quote! {
-                #doc
-                #[serde(rename = #s)]
-                #v,
-            }
-        });
-        let as_str = self.match_self(
-            variants
-                .iter()
-                .zip(&strings)
-                .map(|(v, s)| quote!(Self::#v => #s,)),
-        );
-        let model = self.match_self(
-            variants
-                .iter()
-                .map(|v| quote!(Self::#v => #model_name::#v,)),
-        );
-        let enum_tokens = StringEnum {
+        doc.extend(self.renamed_note(ty, "Channel"));
+        let defs = self
+            .spec
+            .models
+            .iter()
+            .zip(&variants)
+            .map(|(m, v)| Variant {
+                doc: format!(
+                    "{}: the events of [`{v}`].",
+                    code(&format!("\"{}\"", m.channel))
+                ),
+                name: (*v).to_owned(),
+                wire: m.channel.clone(),
+            })
+            .collect();
+        let all: Vec<String> = variants.iter().map(|v| format!("Self::{v}")).collect();
+        StringEnum {
             doc,
-            ty: ty.clone(),
-            serde,
-            allow: self.enum_allows(&self.names.channel),
-            variants: defs.collect(),
-            inherent: quote! {
-                /// Every channel, in the order of the spec.
-                pub const ALL: &'static [Self] = &[#(Self::#variants),*];
-                /// Every channel string, in the same order.
-                pub const NAMES: &'static [&'static str] = &[#(#strings),*];
-
-                /// The lower-case channel string: the room name.
-                pub const fn as_str(self) -> &'static str {
-                    #as_str
-                }
-
-                /// The model whose events this channel carries.
-                pub const fn model(self) -> #model_name {
-                    #model
-                }
-            },
-            error: quote!(::sheplang::UnknownChannel),
-            parse_arms: variants
-                .iter()
-                .zip(&strings)
-                .map(|(v, s)| quote!(#s => ::core::result::Result::Ok(Self::#v),))
-                .collect(),
-            parse_failure: quote!(::core::result::Result::Err(
-                ::sheplang::UnknownChannel::new(s, Self::NAMES)
-            )),
+            ty,
+            allow: self.enum_allows(ty),
+            variants: defs,
+            error: "::sheplang::UnknownChannel",
+            parse_failure: "::core::result::Result::Err(::sheplang::UnknownChannel::new(s, \
+                            Self::NAMES))"
+                .to_owned(),
         }
-        .tokens();
-        quote! {
-            #enum_tokens
-
-            impl ::sheplang::Channel for #ty {
-                const ALL: &'static [Self] = Self::ALL;
-                const NAMES: &'static [&'static str] = Self::NAMES;
-
-                fn as_str(self) -> &'static str {
-                    Self::as_str(self)
-                }
-
-                fn model_name(self) -> &'static str {
-                    Self::model(self).as_str()
-                }
-            }
-        }
+        .write(out, |out| {
+            out.doc(&["Every channel, in the order of the spec."]);
+            slice(out, "pub const ALL: &'static [Self]", &all);
+            out.doc(&["Every channel string, in the same order."]);
+            slice(out, "pub const NAMES: &'static [&'static str]", &strings);
+            out.blank();
+            out.doc(&["The lower-case channel string: the room name."]);
+            out.line("#[inline]");
+            out.open("pub const fn as_str(self) -> &'static str {");
+            match_self(out, variants.iter().copied().zip(strings.iter().cloned()));
+            out.close("}");
+            out.blank();
+            out.doc(&["The model whose events this channel carries."]);
+            out.line("#[inline]");
+            out.open(&format!("pub const fn model(self) -> {model_name} {{"));
+            match_self(
+                out,
+                variants.iter().map(|v| (*v, format!("{model_name}::{v}"))),
+            );
+            out.close("}");
+        });
+        out.open(&format!("impl ::sheplang::Channel for {ty} {{"));
+        out.line("const ALL: &'static [Self] = Self::ALL;");
+        out.line("const NAMES: &'static [&'static str] = Self::NAMES;");
+        out.blank();
+        out.line("#[inline]");
+        out.open("fn as_str(self) -> &'static str {");
+        out.line("Self::as_str(self)");
+        out.close("}");
+        out.blank();
+        out.line("#[inline]");
+        out.open("fn model_name(self) -> &'static str {");
+        out.line("Self::model(self).as_str()");
+        out.close("}");
+        out.close("}");
+        out.blank();
     }
 
     /// The `ModelName` enum.
-    pub(super) fn model_name_enum(&self) -> TokenStream {
-        let ty = ident(&self.names.model_name);
-        let channel = ident(&self.names.channel);
-        let serde = self.serde_crate();
-        let variants: Vec<_> = self.names.models.iter().map(|m| ident(&m.ty)).collect();
-        let names: Vec<&str> = self.spec.models.iter().map(|m| m.name.as_str()).collect();
+    pub(super) fn model_name_enum(&self, out: &mut Out) {
+        let ty = &self.names.model_name;
+        let channel = &self.names.channel;
+        let variants = self.model_variants();
+        let names: Vec<String> = self.spec.models.iter().map(|m| lit(&m.name)).collect();
         let mut doc = vec![
             format!("The models of app {}, by name.", code(&self.spec.app)),
             String::new(),
@@ -174,164 +158,76 @@ impl Gen<'_> {
              events; it prints, parses and serialises as that string."
                 .to_owned(),
         ];
-        doc.extend(self.renamed_note(&self.names.model_name, "ModelName"));
-        let doc = docs::attrs(&doc);
-        let defs = variants.iter().zip(&names).map(|(v, n)| {
-            let doc = docs::attrs(&[format!("{}: [`{}`].", code(&format!("\"{n}\"")), v)]);
-            let rename = (v != n).then(|| quote!(#[serde(rename = #n)]));
-            quote! {
-                #doc
-                #rename
-                #v,
-            }
-        });
-        let as_str = self.match_self(
-            variants
-                .iter()
-                .zip(&names)
-                .map(|(v, n)| quote!(Self::#v => #n,)),
-        );
-        let to_channel =
-            self.match_self(variants.iter().map(|v| quote!(Self::#v => #channel::#v,)));
+        doc.extend(self.renamed_note(ty, "ModelName"));
+        let defs = self
+            .spec
+            .models
+            .iter()
+            .zip(&variants)
+            .map(|(m, v)| Variant {
+                doc: format!("{}: [`{v}`].", code(&format!("\"{}\"", m.name))),
+                name: (*v).to_owned(),
+                wire: m.name.clone(),
+            })
+            .collect();
+        let all: Vec<String> = variants.iter().map(|v| format!("Self::{v}")).collect();
         StringEnum {
             doc,
             ty,
-            serde,
-            allow: self.enum_allows(&self.names.model_name),
-            variants: defs.collect(),
-            inherent: quote! {
-                /// Every model, in the order of the spec.
-                pub const ALL: &'static [Self] = &[#(Self::#variants),*];
-                /// Every model name, in the same order.
-                pub const NAMES: &'static [&'static str] = &[#(#names),*];
-
-                /// The model's name as written in the spec.
-                pub const fn as_str(self) -> &'static str {
-                    #as_str
-                }
-
-                /// The model's channel.
-                pub const fn channel(self) -> #channel {
-                    #to_channel
-                }
-            },
-            error: quote!(::sheplang::UnknownName),
-            parse_arms: variants
-                .iter()
-                .zip(&names)
-                .map(|(v, n)| quote!(#n => ::core::result::Result::Ok(Self::#v),))
-                .collect(),
-            parse_failure: quote!(::core::result::Result::Err(::sheplang::UnknownName::new(
-                "model",
-                s,
-                Self::NAMES
-            ))),
+            allow: self.enum_allows(ty),
+            variants: defs,
+            error: "::sheplang::UnknownName",
+            parse_failure: "::core::result::Result::Err(::sheplang::UnknownName::new(\"model\", \
+                            s, Self::NAMES))"
+                .to_owned(),
         }
-        .tokens()
-    }
-
-    /// `match self { arms }`, or `match self {}` for an enum without variants.
-    fn match_self(&self, arms: impl Iterator<Item = TokenStream>) -> TokenStream {
-        quote!(match self { #(#arms)* })
+        .write(out, |out| {
+            out.doc(&["Every model, in the order of the spec."]);
+            slice(out, "pub const ALL: &'static [Self]", &all);
+            out.doc(&["Every model name, in the same order."]);
+            slice(out, "pub const NAMES: &'static [&'static str]", &names);
+            out.blank();
+            out.doc(&["The model's name as written in the spec."]);
+            out.line("#[inline]");
+            out.open("pub const fn as_str(self) -> &'static str {");
+            match_self(out, variants.iter().copied().zip(names.iter().cloned()));
+            out.close("}");
+            out.blank();
+            out.doc(&["The model's channel."]);
+            out.line("#[inline]");
+            out.open(&format!("pub const fn channel(self) -> {channel} {{"));
+            match_self(
+                out,
+                variants.iter().map(|v| (*v, format!("{channel}::{v}"))),
+            );
+            out.close("}");
+        });
     }
 
     /// The clippy allows a model-named enum may need.
-    fn enum_allows(&self, enum_name: &str) -> Option<TokenStream> {
+    fn enum_allows(&self, enum_name: &str) -> Option<String> {
         let variants: Vec<String> = self.names.models.iter().map(|m| m.ty.clone()).collect();
-        let mut allows = Vec::new();
-        if variant_names_may_lint(enum_name, &variants) {
-            allows.push(quote!(clippy::enum_variant_names));
-        }
-        if variants.iter().any(|v| is_all_caps(v)) {
-            allows.push(quote!(clippy::upper_case_acronyms));
-        }
-        (!allows.is_empty()).then(
-            || quote!(#[allow(#(#allows),*, reason = "the variants are the spec's model names")]),
-        )
+        variant_allows(enum_name, &variants)
     }
 
     /// The `ServerToClient` enum and the `ClientToServer` alias.
-    pub(super) fn events(&self) -> TokenStream {
-        let ty = ident(&self.names.server_to_client);
-        let client_ty = ident(&self.names.client_to_server);
-        let channel = ident(&self.names.channel);
-        let model_name = ident(&self.names.model_name);
-        let spec_ty = ident(&self.names.spec);
-        let notification = ident(&self.names.notification);
-        let connected = ident(&self.names.connected);
-        let value = quote!(::sheplang::__private::serde_json::Value);
-        let string = quote!(::std::string::String);
-
-        let mut defs = Vec::new();
-        let mut event_name_arms = Vec::new();
-        let mut channel_arms = Vec::new();
-        let mut model_arms = Vec::new();
-        let mut args_arms = Vec::new();
-        let mut parse_arms = Vec::new();
-        for ((m, names), [created, updated, deleted]) in self
+    pub(super) fn events(&self, out: &mut Out) {
+        let ty = &self.names.server_to_client;
+        let client_ty = &self.names.client_to_server;
+        let channel = &self.names.channel;
+        let model_name = &self.names.model_name;
+        let spec_ty = &self.names.spec;
+        let notification = &self.names.notification;
+        let connected = &self.names.connected;
+        const VALUE: &str = "::sheplang::__private::serde_json::Value";
+        let events: Vec<_> = self
             .spec
             .models
             .iter()
             .zip(&self.names.models)
             .zip(&self.names.event_variants)
-        {
-            let row = ident(&names.ty);
-            let (c, u, d) = (ident(created), ident(updated), ident(deleted));
-            let room = code(&format!("\"{}\"", m.channel));
-            let doc_c = docs::attrs(&[format!(
-                "{}: a [`{}`] was created; sent to the room {room}.",
-                code(&format!("model_created(\"{}\", row)", m.name)),
-                names.ty
-            )]);
-            let doc_u = docs::attrs(&[format!(
-                "{}: a [`{}`] changed; sent to the room {room}.",
-                code(&format!("model_updated(\"{}\", row)", m.name)),
-                names.ty
-            )]);
-            let doc_d = docs::attrs(&[format!(
-                "{}: a [`{}`] was deleted; sent to the room {room}.",
-                code(&format!("model_deleted(\"{}\", id)", m.name)),
-                names.ty
-            )]);
-            defs.push(quote! {
-                #doc_c
-                #c(::std::boxed::Box<#row>),
-                #doc_u
-                #u(::std::boxed::Box<#row>),
-                #doc_d
-                #d(::sheplang::Ref<#row>),
-            });
-            event_name_arms.push(quote! {
-                Self::#c(_) => "model_created",
-                Self::#u(_) => "model_updated",
-                Self::#d(_) => "model_deleted",
-            });
-            channel_arms.push(quote!(Self::#c(_) | Self::#u(_) | Self::#d(_) => ::core::option::Option::Some(#channel::#row),));
-            model_arms.push(quote!(Self::#c(_) | Self::#u(_) | Self::#d(_) => ::core::option::Option::Some(#model_name::#row),));
-            args_arms.push(quote! {
-                Self::#c(row) | Self::#u(row) => ::sheplang::__private::row_args(#model_name::#row.as_str(), row),
-                Self::#d(id) => ::core::result::Result::Ok(::sheplang::__private::id_args(#model_name::#row.as_str(), id.as_str())),
-            });
-            parse_arms.push(quote! {
-                #model_name::#row => match kind {
-                    ::sheplang::ModelEventKind::Created => Self::#c(::sheplang::__private::payload(kind, payload)?),
-                    ::sheplang::ModelEventKind::Updated => Self::#u(::sheplang::__private::payload(kind, payload)?),
-                    ::sheplang::ModelEventKind::Deleted => Self::#d(::sheplang::__private::payload(kind, payload)?),
-                },
-            });
-        }
-        let model_parse = if parse_arms.is_empty() {
-            quote! {
-                let _ = (kind, payload);
-                match model {}
-            }
-        } else {
-            quote! {
-                ::core::result::Result::Ok(match model {
-                    #(#parse_arms)*
-                })
-            }
-        };
+            .map(|((m, names), [c, u, d])| (m, names.ty.as_str(), c, u, d))
+            .collect();
 
         let mut doc = vec![
             format!(
@@ -345,8 +241,224 @@ impl Gen<'_> {
              [`parse`](Self::parse) reads an event back, as a Rust client would."
                 .to_owned(),
         ];
-        doc.extend(self.renamed_note(&self.names.server_to_client, "ServerToClient"));
-        let doc = docs::attrs(&doc);
+        doc.extend(self.renamed_note(ty, "ServerToClient"));
+        out.doc(&doc);
+        out.line(ALLOW_UNUSED);
+        out.line("#[derive(Debug, Clone, PartialEq)]");
+        let mut all_variants: Vec<String> = self
+            .names
+            .event_variants
+            .iter()
+            .flatten()
+            .cloned()
+            .collect();
+        all_variants.push(notification.clone());
+        all_variants.push(connected.clone());
+        if let Some(allow) = variant_allows(ty, &all_variants) {
+            out.line(&allow);
+        }
+        out.open(&format!("pub enum {ty} {{"));
+        for (m, row, c, u, d) in &events {
+            let room = code(&format!("\"{}\"", m.channel));
+            out.doc(&[format!(
+                "{}: a [`{row}`] was created; sent to the room {room}.",
+                code(&format!("model_created(\"{}\", row)", m.name))
+            )]);
+            ln!(out, "{c}(::std::boxed::Box<{row}>),");
+            out.doc(&[format!(
+                "{}: a [`{row}`] changed; sent to the room {room}.",
+                code(&format!("model_updated(\"{}\", row)", m.name))
+            )]);
+            ln!(out, "{u}(::std::boxed::Box<{row}>),");
+            out.doc(&[format!(
+                "{}: a [`{row}`] was deleted; sent to the room {room}.",
+                code(&format!("model_deleted(\"{}\", id)", m.name))
+            )]);
+            ln!(out, "{d}(::sheplang::Ref<{row}>),");
+        }
+        out.doc(&["`notification(message, data?)`: broadcast to everyone."]);
+        out.open(&format!("{notification} {{"));
+        out.doc(&["The message."]);
+        out.line("message: ::std::string::String,");
+        out.doc(&["Any JSON data, omitted from the arguments when `None`."]);
+        ln!(out, "data: ::core::option::Option<{VALUE}>,");
+        out.close("},");
+        out.doc(&[
+            "`connected({ app, fingerprint })`: sent once, right after a connection is accepted.",
+        ]);
+        ln!(out, "{connected}(::sheplang::ConnectedInfo),");
+        out.close("}");
+        out.blank();
+
+        out.line(ALLOW_UNUSED);
+        out.open(&format!("impl {ty} {{"));
+        out.doc(&["Every server-to-client event name."]);
+        out.list(
+            "pub const EVENT_NAMES: &'static [&'static str] = &[",
+            &[
+                "\"model_created\"",
+                "\"model_updated\"",
+                "\"model_deleted\"",
+                "\"notification\"",
+                "\"connected\"",
+            ],
+            "];",
+        );
+        out.blank();
+        out.doc(&["The `connected` event of this spec: its app and fingerprint."]);
+        out.line("#[inline]");
+        out.open("pub fn connected() -> Self {");
+        ln!(
+            out,
+            "Self::{connected}(<{spec_ty} as ::sheplang::Spec>::connected_info())"
+        );
+        out.close("}");
+        out.blank();
+
+        out.doc(&["The Socket.IO event name."]);
+        out.line("#[inline]");
+        out.open("pub const fn event_name(&self) -> &'static str {");
+        out.open("match self {");
+        for (_, _, c, u, d) in &events {
+            ln!(out, "Self::{c}(_) => \"model_created\",");
+            ln!(out, "Self::{u}(_) => \"model_updated\",");
+            ln!(out, "Self::{d}(_) => \"model_deleted\",");
+        }
+        ln!(out, "Self::{notification} {{ .. }} => \"notification\",");
+        ln!(out, "Self::{connected}(_) => \"connected\",");
+        out.close("}");
+        out.close("}");
+        out.blank();
+
+        for (what, doc, target) in [
+            (
+                "channel",
+                &[
+                    "The room the event goes to: the model's channel, or `None` for `notification`",
+                    "(everyone) and `connected` (the new connection only).",
+                ][..],
+                channel,
+            ),
+            (
+                "model",
+                &["The model a `model_*` event is about."][..],
+                model_name,
+            ),
+        ] {
+            out.doc(doc);
+            out.line("#[inline]");
+            out.open(&format!(
+                "pub const fn {what}(&self) -> ::core::option::Option<{target}> {{"
+            ));
+            out.open("match self {");
+            for (_, row, c, u, d) in &events {
+                ln!(
+                    out,
+                    "Self::{c}(_) | Self::{u}(_) | Self::{d}(_) => \
+                     ::core::option::Option::Some({target}::{row}),"
+                );
+            }
+            ln!(
+                out,
+                "Self::{notification} {{ .. }} | Self::{connected}(_) => ::core::option::Option::None,"
+            );
+            out.close("}");
+            out.close("}");
+            out.blank();
+        }
+
+        out.doc(&[
+            "The event's arguments, one JSON value each, in protocol order.",
+            "",
+            "# Errors",
+            "Only if a row fails to serialise, which generated rows never do.",
+        ]);
+        out.line("#[inline]");
+        out.open("pub fn args(");
+        out.line("&self,");
+        out.close(&format!(
+            ") -> ::core::result::Result<::std::vec::Vec<{VALUE}>, ::sheplang::__private::serde_json::Error> {{"
+        ));
+        out.depth_in();
+        out.open("match self {");
+        for (_, row, c, u, d) in &events {
+            ln!(
+                out,
+                "Self::{c}(row) | Self::{u}(row) => \
+                 ::sheplang::__private::row_args({model_name}::{row}.as_str(), row),"
+            );
+            ln!(
+                out,
+                "Self::{d}(id) => ::core::result::Result::Ok(::sheplang::__private::id_args(\
+                 {model_name}::{row}.as_str(), id.as_str())),"
+            );
+        }
+        ln!(
+            out,
+            "Self::{notification} {{ message, data }} => ::core::result::Result::Ok(\
+             ::sheplang::__private::notification_args(message, data.as_ref())),"
+        );
+        ln!(
+            out,
+            "Self::{connected}(info) => ::core::result::Result::Ok(\
+             ::sheplang::__private::connected_args(info)),"
+        );
+        out.close("}");
+        out.close("}");
+        out.blank();
+
+        out.doc(&[
+            "Reads a server-to-client event from its name and JSON arguments.",
+            "",
+            "# Errors",
+            "A [`sheplang::EventError`] for an unknown event, an unknown model name, or",
+            "arguments of the wrong shape; never a panic.",
+        ]);
+        out.line("#[inline]");
+        out.open("pub fn parse(");
+        out.line("event: &str,");
+        ln!(out, "args: &[{VALUE}],");
+        out.close(") -> ::core::result::Result<Self, ::sheplang::EventError> {");
+        out.depth_in();
+        out.open("match ::sheplang::__private::split_server_event(event, args)? {");
+        out.open("::sheplang::__private::RawServerEvent::Model { kind, model, payload } => {");
+        ln!(
+            out,
+            "let model: {model_name} = model.parse().map_err(::sheplang::EventError::UnknownModel)?;"
+        );
+        if events.is_empty() {
+            out.line("let _ = (kind, payload);");
+            out.line("match model {}");
+        } else {
+            out.open("::core::result::Result::Ok(match model {");
+            for (_, row, c, u, d) in &events {
+                out.open(&format!("{model_name}::{row} => match kind {{"));
+                for (kind, variant) in [("Created", c), ("Updated", u), ("Deleted", d)] {
+                    ln!(
+                        out,
+                        "::sheplang::ModelEventKind::{kind} => Self::{variant}(\
+                         ::sheplang::__private::payload(kind, payload)?),"
+                    );
+                }
+                out.close("},");
+            }
+            out.close("})");
+        }
+        out.close("}");
+        out.open("::sheplang::__private::RawServerEvent::Notification { message, data } => {");
+        ln!(
+            out,
+            "::core::result::Result::Ok(Self::{notification} {{ message, data }})"
+        );
+        out.close("}");
+        out.open("::sheplang::__private::RawServerEvent::Connected(info) => {");
+        ln!(out, "::core::result::Result::Ok(Self::{connected}(info))");
+        out.close("}");
+        out.close("}");
+        out.close("}");
+        out.close("}");
+        out.blank();
+
         let mut client_doc = vec![
             format!(
                 "A client-to-server event of app {}: `subscribe`, `unsubscribe` or `ping`.",
@@ -354,120 +466,34 @@ impl Gen<'_> {
             ),
             String::new(),
             format!(
-                "Read one with `{}::parse(event, &args)`: an unknown or malformed event is a \
-                 [`sheplang::EventError`] whose message is the protocol's acknowledgement error.",
-                self.names.client_to_server
+                "Read one with `{client_ty}::parse(event, &args)`: an unknown or malformed event \
+                 is a [`sheplang::EventError`] whose message is the protocol's acknowledgement \
+                 error."
             ),
         ];
-        client_doc.extend(self.renamed_note(&self.names.client_to_server, "ClientToServer"));
-        let client_doc = docs::attrs(&client_doc);
-        let allow = {
-            let mut variants: Vec<String> = self
-                .names
-                .event_variants
-                .iter()
-                .flatten()
-                .cloned()
-                .collect();
-            variants.push(self.names.notification.clone());
-            variants.push(self.names.connected.clone());
-            let mut allows = Vec::new();
-            if variant_names_may_lint(&self.names.server_to_client, &variants) {
-                allows.push(quote!(clippy::enum_variant_names));
-            }
-            if variants.iter().any(|v| is_all_caps(v)) {
-                allows.push(quote!(clippy::upper_case_acronyms));
-            }
-            (!allows.is_empty()).then(|| quote!(#[allow(#(#allows),*, reason = "the variants are the spec's model names")]))
-        };
-
-        quote! {
-            #doc
-            #[derive(Debug, Clone, PartialEq)]
-            #allow
-            pub enum #ty {
-                #(#defs)*
-                /// `notification(message, data?)`: broadcast to everyone.
-                #notification {
-                    /// The message.
-                    message: #string,
-                    /// Any JSON data, omitted from the arguments when `None`.
-                    data: ::core::option::Option<#value>,
-                },
-                /// `connected({ app, fingerprint })`: sent once, right after a connection is accepted.
-                #connected(::sheplang::ConnectedInfo),
-            }
-
-            impl #ty {
-                /// Every server-to-client event name.
-                pub const EVENT_NAMES: &'static [&'static str] = &["model_created", "model_updated", "model_deleted", "notification", "connected"];
-
-                /// The `connected` event of this spec: its app and fingerprint.
-                pub fn connected() -> Self {
-                    Self::#connected(<#spec_ty as ::sheplang::Spec>::connected_info())
-                }
-
-                /// The Socket.IO event name.
-                pub const fn event_name(&self) -> &'static str {
-                    match self {
-                        #(#event_name_arms)*
-                        Self::#notification { .. } => "notification",
-                        Self::#connected(_) => "connected",
-                    }
-                }
-
-                /// The room the event goes to: the model's channel, or `None` for `notification`
-                /// (everyone) and `connected` (the new connection only).
-                pub const fn channel(&self) -> ::core::option::Option<#channel> {
-                    match self {
-                        #(#channel_arms)*
-                        Self::#notification { .. } | Self::#connected(_) => ::core::option::Option::None,
-                    }
-                }
-
-                /// The model a `model_*` event is about.
-                pub const fn model(&self) -> ::core::option::Option<#model_name> {
-                    match self {
-                        #(#model_arms)*
-                        Self::#notification { .. } | Self::#connected(_) => ::core::option::Option::None,
-                    }
-                }
-
-                /// The event's arguments, one JSON value each, in protocol order.
-                ///
-                /// # Errors
-                /// Only if a row fails to serialise, which generated rows never do.
-                pub fn args(&self) -> ::core::result::Result<::std::vec::Vec<#value>, ::sheplang::__private::serde_json::Error> {
-                    match self {
-                        #(#args_arms)*
-                        Self::#notification { message, data } => ::core::result::Result::Ok(::sheplang::__private::notification_args(message, data.as_ref())),
-                        Self::#connected(info) => ::core::result::Result::Ok(::sheplang::__private::connected_args(info)),
-                    }
-                }
-
-                /// Reads a server-to-client event from its name and JSON arguments.
-                ///
-                /// # Errors
-                /// A [`sheplang::EventError`] for an unknown event, an unknown model name, or
-                /// arguments of the wrong shape; never a panic.
-                pub fn parse(event: &str, args: &[#value]) -> ::core::result::Result<Self, ::sheplang::EventError> {
-                    match ::sheplang::__private::split_server_event(event, args)? {
-                        ::sheplang::__private::RawServerEvent::Model { kind, model, payload } => {
-                            let model: #model_name = model.parse().map_err(::sheplang::EventError::UnknownModel)?;
-                            #model_parse
-                        }
-                        ::sheplang::__private::RawServerEvent::Notification { message, data } => {
-                            ::core::result::Result::Ok(Self::#notification { message, data })
-                        }
-                        ::sheplang::__private::RawServerEvent::Connected(info) => {
-                            ::core::result::Result::Ok(Self::#connected(info))
-                        }
-                    }
-                }
-            }
-
-            #client_doc
-            pub type #client_ty = ::sheplang::ClientEvent<#channel>;
-        }
+        client_doc.extend(self.renamed_note(client_ty, "ClientToServer"));
+        out.doc(&client_doc);
+        out.line(ALLOW_UNUSED);
+        ln!(
+            out,
+            "pub type {client_ty} = ::sheplang::ClientEvent<{channel}>;"
+        );
     }
+}
+
+/// The `#[allow(...)]` line for an enum whose variants are the spec's model names, if needed.
+fn variant_allows(enum_name: &str, variants: &[String]) -> Option<String> {
+    let mut allows = Vec::new();
+    if variant_names_may_lint(enum_name, variants) {
+        allows.push("clippy::enum_variant_names");
+    }
+    if variants.iter().any(|v| is_all_caps(v)) {
+        allows.push("clippy::upper_case_acronyms");
+    }
+    (!allows.is_empty()).then(|| {
+        format!(
+            "#[allow({}, reason = \"the variants are the spec's model names\")]",
+            allows.join(", ")
+        )
+    })
 }

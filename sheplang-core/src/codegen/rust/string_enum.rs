@@ -1,80 +1,135 @@
 //! The shape shared by the generated string-like enums (`Channel`, `ModelName`, the lifecycle
 //! enums): a unit enum that serialises, prints and parses as one string per variant.
 
-use proc_macro2::{Ident, TokenStream};
-use quote::quote;
+use super::out::{Out, lit, ln};
+use super::{ALLOW_UNUSED, SERDE_CRATE};
 
-/// What differs between the string-like enums; [`StringEnum::tokens`] writes the rest.
-pub(super) struct StringEnum {
-    /// The enum's `///` attributes.
-    pub doc: TokenStream,
-    pub ty: Ident,
-    /// `#[serde(crate = ...)]`.
-    pub serde: TokenStream,
-    /// Clippy allows the spec's names may need.
-    pub allow: Option<TokenStream>,
-    /// The variants, with their docs and `#[serde(rename)]`s.
-    pub variants: Vec<TokenStream>,
-    /// The items of `impl Ty { ... }` (`ALL`, `NAMES`, `as_str`, ...).
-    pub inherent: TokenStream,
-    /// `FromStr::Err`.
-    pub error: TokenStream,
-    /// `"name" => Ok(Self::Variant),` for each string that parses.
-    pub parse_arms: Vec<TokenStream>,
-    /// The `Err(...)` for any other string.
-    pub parse_failure: TokenStream,
+/// The derives of every string-like enum.
+const DERIVES: [&str; 10] = [
+    "Debug",
+    "Clone",
+    "Copy",
+    "PartialEq",
+    "Eq",
+    "Hash",
+    "PartialOrd",
+    "Ord",
+    "::sheplang::__private::serde::Serialize",
+    "::sheplang::__private::serde::Deserialize",
+];
+
+/// One variant: its docs, its name, and the string it stands for.
+pub(super) struct Variant {
+    pub doc: String,
+    pub name: String,
+    pub wire: String,
 }
 
-impl StringEnum {
-    /// The enum, its inherent impl, `Display` (the string, padded like `str`) and `FromStr`.
-    pub(super) fn tokens(&self) -> TokenStream {
-        let StringEnum {
-            doc,
-            ty,
-            serde,
-            allow,
-            variants,
-            inherent,
-            error,
-            parse_arms,
-            parse_failure,
-        } = self;
-        let from_str = if parse_arms.is_empty() {
-            quote!(#parse_failure)
-        } else {
-            quote! {
-                match s {
-                    #(#parse_arms)*
-                    _ => #parse_failure,
-                }
-            }
-        };
-        quote! {
-            #doc
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::sheplang::__private::serde::Serialize, ::sheplang::__private::serde::Deserialize)]
-            #serde
-            #allow
-            pub enum #ty {
-                #(#variants)*
-            }
+/// What differs between the string-like enums; [`StringEnum::write`] writes the rest.
+pub(super) struct StringEnum<'a> {
+    /// The enum's documentation lines.
+    pub doc: Vec<String>,
+    pub ty: &'a str,
+    /// A `#[allow(clippy::...)]` line the spec's names may need.
+    pub allow: Option<String>,
+    pub variants: Vec<Variant>,
+    /// `FromStr::Err`.
+    pub error: &'a str,
+    /// The `Err(...)` for any other string.
+    pub parse_failure: String,
+}
 
-            impl #ty {
-                #inherent
-            }
-
-            impl ::core::fmt::Display for #ty {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.pad(self.as_str())
-                }
-            }
-
-            impl ::core::str::FromStr for #ty {
-                type Err = #error;
-
-                fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
-                    #from_str
-                }
-            }
+impl StringEnum<'_> {
+    /// The enum, its inherent impl (`inherent` writes the items), `Display` (the string, padded
+    /// like `str`) and `FromStr`.
+    pub(super) fn write(&self, out: &mut Out, inherent: impl FnOnce(&mut Out)) {
+        let ty = self.ty;
+        out.doc(&self.doc);
+        out.line(ALLOW_UNUSED);
+        out.list("#[derive(", &DERIVES, ")]");
+        out.line(SERDE_CRATE);
+        if let Some(allow) = &self.allow {
+            out.line(allow);
         }
+        if self.variants.is_empty() {
+            ln!(out, "pub enum {ty} {{}}");
+        } else {
+            out.open(&format!("pub enum {ty} {{"));
+            for v in &self.variants {
+                out.doc(&[&v.doc]);
+                if v.wire != v.name {
+                    ln!(out, "#[serde(rename = {})]", lit(&v.wire));
+                }
+                ln!(out, "{},", v.name);
+            }
+            out.close("}");
+        }
+        out.blank();
+
+        out.line(ALLOW_UNUSED);
+        out.open(&format!("impl {ty} {{"));
+        inherent(out);
+        out.close("}");
+        out.blank();
+
+        out.open(&format!("impl ::core::fmt::Display for {ty} {{"));
+        out.line("#[inline]");
+        out.open("fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {");
+        out.line("f.pad(self.as_str())");
+        out.close("}");
+        out.close("}");
+        out.blank();
+
+        out.open(&format!("impl ::core::str::FromStr for {ty} {{"));
+        ln!(out, "type Err = {};", self.error);
+        out.blank();
+        out.line("#[inline]");
+        out.open("fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {");
+        // Only the first variant of a string can be parsed (a state named twice, in a hand-made IR).
+        let mut seen = std::collections::BTreeSet::new();
+        let arms: Vec<&Variant> = self
+            .variants
+            .iter()
+            .filter(|v| seen.insert(v.wire.as_str()))
+            .collect();
+        if arms.is_empty() {
+            out.line(&self.parse_failure);
+        } else {
+            out.open("match s {");
+            for v in arms {
+                ln!(
+                    out,
+                    "{} => ::core::result::Result::Ok(Self::{}),",
+                    lit(&v.wire),
+                    v.name
+                );
+            }
+            ln!(out, "_ => {},", self.parse_failure);
+            out.close("}");
+        }
+        out.close("}");
+        out.close("}");
+        out.blank();
     }
+}
+
+/// `match self { Self::V => <value>, ... }` as the body of a `const fn`: `match self {}` for an
+/// enum without variants.
+pub(super) fn match_self<'v>(out: &mut Out, arms: impl IntoIterator<Item = (&'v str, String)>) {
+    let mut arms = arms.into_iter().peekable();
+    if arms.peek().is_none() {
+        out.line("match self {}");
+        return;
+    }
+    out.open("match self {");
+    for (variant, value) in arms {
+        ln!(out, "Self::{variant} => {value},");
+    }
+    out.close("}");
+}
+
+/// `&[Self::A, Self::B]` or `&["a", "b"]`: the items of an `ALL` or `NAMES` constant.
+pub(super) fn slice(out: &mut Out, head: &str, items: &[String]) {
+    let items: Vec<&str> = items.iter().map(String::as_str).collect();
+    out.list(&format!("{head} = &["), &items, "];");
 }

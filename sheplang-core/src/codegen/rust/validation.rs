@@ -4,17 +4,15 @@
 //! A table and one generic checker keep the generated code small: a field with constraints
 //! costs one line of constants and one reference, whatever it checks.
 
-use proc_macro2::{Literal, TokenStream};
-use quote::quote;
-
 use super::Gen;
 use super::names::ident;
+use super::out::{Out, lit};
 use crate::codegen::constraints::{Bound, Checks, bound_text};
 use crate::ir;
 
 impl Gen<'_> {
-    /// `RULES` and `validate()` of model `index`, for its inherent `impl`.
-    pub(super) fn validation(&self, index: usize) -> TokenStream {
+    /// `RULES` and `validate()` of model `index`, inside its inherent `impl`.
+    pub(super) fn validation(&self, out: &mut Out, index: usize) {
         let model = &self.spec.models[index];
         let names = &self.names.models[index];
         let mut rules = Vec::new();
@@ -23,67 +21,90 @@ impl Gen<'_> {
             let Some(chain) = field_rules(field) else {
                 continue;
             };
-            let wire = &field.name;
-            rules.push(quote!(::sheplang::validate::FieldRules::new(#wire) #chain));
-            let member = ident(name.as_deref().unwrap_or("id"));
-            values.push(quote!(&self.#member));
+            rules.push(format!(
+                "::sheplang::validate::FieldRules::new({}){chain}",
+                lit(&field.name)
+            ));
+            values.push(format!("&self.{}", ident(name.as_deref().unwrap_or("id"))));
         }
-        quote! {
-            /// The spec's constraints, one entry per constrained field (its name on the wire
-            /// and what it must be): what [`Self::validate`] checks.
-            pub const RULES: &'static [::sheplang::validate::FieldRules] = &[#(#rules),*];
-
-            /// Checks the row against the spec's constraints (`required`, `minLength`,
-            /// `maxLength`, `min`, `max`, `email`, `pattern`; `unique` is the database's).
-            ///
-            /// # Errors
-            /// Every constraint the row breaks, in the order of the fields.
-            pub fn validate(&self) -> ::core::result::Result<(), ::sheplang::Violations> {
-                ::sheplang::validate::check(Self::RULES, &[#(#values),*])
-            }
-        }
+        out.doc(&[
+            "The spec's constraints, one entry per constrained field (its name on the wire",
+            "and what it must be): what [`Self::validate`] checks.",
+        ]);
+        let rules: Vec<&str> = rules.iter().map(String::as_str).collect();
+        out.list(
+            "pub const RULES: &'static [::sheplang::validate::FieldRules] = &[",
+            &rules,
+            "];",
+        );
+        out.blank();
+        out.doc(&[
+            "Checks the row against the spec's constraints (`required`, `minLength`,",
+            "`maxLength`, `min`, `max`, `email`, `pattern`; `unique` is the database's).",
+            "",
+            "# Errors",
+            "Every constraint the row breaks, in the order of the fields.",
+        ]);
+        out.line("#[inline]");
+        out.open("pub fn validate(&self) -> ::core::result::Result<(), ::sheplang::Violations> {");
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        out.list("::sheplang::validate::check(Self::RULES, &[", &values, "])");
+        out.close("}");
     }
 }
 
 /// The builder calls after `FieldRules::new(..)` for a field, or `None` when nothing is checked.
-fn field_rules(field: &ir::Field) -> Option<TokenStream> {
+fn field_rules(field: &ir::Field) -> Option<String> {
     let checks = Checks::of(field)?;
-    let mut chain = Vec::new();
+    let mut chain = String::new();
     if checks.required {
-        chain.push(quote!(.required()));
+        chain.push_str(".required()");
     }
     for (bound, value) in checks.bounds {
         let method = match bound {
-            Bound::MinLength => quote!(min_length),
-            Bound::MaxLength => quote!(max_length),
-            Bound::Min => quote!(min),
-            Bound::Max => quote!(max),
+            Bound::MinLength => "min_length",
+            Bound::MaxLength => "max_length",
+            Bound::Min => "min",
+            Bound::Max => "max",
         };
-        let text = bound_text(value);
-        let value = f64_tokens(value);
-        chain.push(quote!(.#method(#value, #text)));
+        chain.push_str(&format!(
+            ".{method}({}, {})",
+            bound_literal(value),
+            lit(&bound_text(value))
+        ));
     }
     if checks.email {
-        chain.push(quote!(.email()));
+        chain.push_str(".email()");
     }
     if let Some(pattern) = checks.pattern {
-        chain.push(quote!(.pattern(#pattern)));
+        chain.push_str(&format!(".pattern({})", lit(pattern)));
     }
-    Some(quote!(#(#chain)*))
+    Some(chain)
 }
 
-/// An `f64` literal (`-10f64`), or an infinity.
-fn f64_tokens(value: f64) -> TokenStream {
+/// A bound as an `f64` expression: `2f64`, `-0.5f64`, or an infinity constant.
+fn bound_literal(value: f64) -> String {
     if value.is_finite() {
-        let literal = Literal::f64_suffixed(value.abs());
-        if value.is_sign_negative() {
-            quote!(-#literal)
-        } else {
-            quote!(#literal)
-        }
+        format!("{value}f64")
     } else if value > 0.0 {
-        quote!(::core::f64::INFINITY)
+        "::core::f64::INFINITY".to_owned()
     } else {
-        quote!(::core::f64::NEG_INFINITY)
+        "::core::f64::NEG_INFINITY".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_f64_expressions() {
+        assert_eq!(bound_literal(2.0), "2f64");
+        assert_eq!(bound_literal(-0.5), "-0.5f64");
+        assert_eq!(bound_literal(f64::INFINITY), "::core::f64::INFINITY");
+        assert_eq!(
+            bound_literal(f64::NEG_INFINITY),
+            "::core::f64::NEG_INFINITY"
+        );
     }
 }
