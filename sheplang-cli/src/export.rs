@@ -13,7 +13,10 @@
 //! [`Half`]): the browser half (`types.ts`, `contexts/RealtimeContext.tsx`, `hooks/...`), which
 //! a front end type-checks whole, goes to `<typescript>/<spec stem>/`; the server half
 //! (`types.ts`, `api/realtime/...`: the Socket.IO server and the Prisma extension) goes to
-//! `<typescript-server>/<spec stem>/`. Without `typescript-server` both halves share the
+//! `<typescript-server>/<spec stem>/`, with the spec's Prisma schemas
+//! (`prisma/{sqlite,postgres}/schema.prisma`) and SQL tables (`sql/{sqlite,postgres}.sql`),
+//! named as an optional `storage` table says (docs/wire.md). Without `typescript-server` both
+//! halves share the
 //! `typescript` folder (as before there were halves); `typescript-server = false` leaves the
 //! server half out (a Rust server needs none). Each file is written only when its bytes change
 //! (`sheplang_build::write_if_changed`, so watchers and bundlers see no change for an unchanged
@@ -30,6 +33,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
+use sheplang_core::codegen::sql::Dialect;
+use sheplang_core::codegen::storage::Storage;
 use sheplang_core::codegen::typescript::Half;
 use sheplang_core::{codegen, ir};
 
@@ -41,6 +46,9 @@ const KEY: &str = "sheplang";
 
 /// The key that sends the server half elsewhere (or nowhere).
 const SERVER_KEY: &str = "typescript-server";
+
+/// The key of the table and column names of the SQL and Prisma schemas.
+const STORAGE_KEY: &str = "storage";
 
 /// What the metadata looks like, for help messages.
 const EXAMPLE: &str = "    [package.metadata.sheplang]\n    specs = [\"specs/app.shep\"]\n    \
@@ -55,6 +63,8 @@ struct Job {
     spec: PathBuf,
     /// Where its halves go: one folder for both, or one each.
     targets: Vec<Target>,
+    /// The package's storage names.
+    storage: Storage,
 }
 
 /// One output folder of a spec, `<folder>/<stem>`, and the halves written there.
@@ -138,7 +148,7 @@ pub fn run(manifest_path: Option<&Path>, only: &[String]) -> Result<Outcome, Str
             .parent()
             .map(|p| p.as_std_path().to_path_buf())
             .unwrap_or_default();
-        let (specs, typescript, server) = read_config(&name, config)?;
+        let (specs, typescript, server, storage) = read_config(&name, config)?;
         let typescript = normalize(&root.join(typescript));
         // (folder, halves written there)
         let folders_of: Vec<(PathBuf, Vec<Half>)> = match server {
@@ -198,6 +208,7 @@ pub fn run(manifest_path: Option<&Path>, only: &[String]) -> Result<Outcome, Str
                 spec: root.join(&given),
                 given,
                 targets,
+                storage: storage.clone(),
             });
         }
     }
@@ -222,7 +233,17 @@ pub fn run(manifest_path: Option<&Path>, only: &[String]) -> Result<Outcome, Str
             )
         })?;
         match crate::report::compile_and_report(show(&job.spec, &cwd), text) {
-            Some(result) => compiled.push((job, result.spec)),
+            Some(result) => {
+                if let Err(messages) = job.storage.for_spec(&result.spec).check(&result.spec) {
+                    return Err(format!(
+                        "`{}`: the `{STORAGE_KEY}` names do not fit `{}`:\n{}",
+                        job.package,
+                        job.given,
+                        messages.join("\n")
+                    ));
+                }
+                compiled.push((job, result.spec));
+            }
             None => failed = true,
         }
     }
@@ -260,11 +281,12 @@ pub fn run(manifest_path: Option<&Path>, only: &[String]) -> Result<Outcome, Str
     Ok(Outcome::Success)
 }
 
-/// `specs`, `typescript` and `typescript-server` from a package's `[package.metadata.sheplang]`.
+/// `specs`, `typescript`, `typescript-server` and `storage` from a package's
+/// `[package.metadata.sheplang]`.
 fn read_config(
     package: &str,
     config: &serde_json::Value,
-) -> Result<(Vec<String>, String, ServerHalf), String> {
+) -> Result<(Vec<String>, String, ServerHalf, Storage), String> {
     let example = format!("\nhelp: write\n\n{EXAMPLE}");
     let Some(table) = config.as_object() else {
         return Err(format!(
@@ -272,10 +294,10 @@ fn read_config(
         ));
     };
     for key in table.keys() {
-        if !["specs", "typescript", SERVER_KEY].contains(&key.as_str()) {
+        if !["specs", "typescript", SERVER_KEY, STORAGE_KEY].contains(&key.as_str()) {
             return Err(format!(
                 "`{package}`: unknown key `{key}` in `[package.metadata.{KEY}]`\nhelp: the keys \
-                 are `specs`, `typescript` and `{SERVER_KEY}`"
+                 are `specs`, `typescript`, `{SERVER_KEY}` and `{STORAGE_KEY}`"
             ));
         }
     }
@@ -319,7 +341,17 @@ fn read_config(
             ));
         }
     };
-    Ok((specs, typescript, server))
+    let storage = match table.get(STORAGE_KEY) {
+        None => Storage::new(),
+        Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
+            format!(
+                "`{package}`: `{STORAGE_KEY}` is not readable: {e}\nhelp: write, per model, \
+                 `[package.metadata.{KEY}.{STORAGE_KEY}.Task]` with `table = \"task\"`, \
+                 `columns = {{ createdAt = \"created_at\" }}` and `id = \"integer\"` (each optional)"
+            )
+        })?,
+    };
+    Ok((specs, typescript, server, storage))
 }
 
 /// The spec's artifacts, under `job.out`, each added to `fresh`. Returns (written, unchanged).
@@ -333,10 +365,25 @@ fn write(
     for target in &job.targets {
         let mut written = 0;
         let mut unchanged = 0;
-        for artifact in codegen::typescript::generate(spec) {
-            if !target.halves.iter().any(|h| h.includes(&artifact.path)) {
-                continue;
+        let mut artifacts: Vec<codegen::Artifact> = codegen::typescript::generate(spec)
+            .into_iter()
+            .filter(|a| target.halves.iter().any(|h| h.includes(&a.path)))
+            .collect();
+        if target.halves.contains(&Half::Server) {
+            let storage = job.storage.for_spec(spec);
+            for dialect in Dialect::ALL {
+                let tag = dialect.file_tag();
+                artifacts.push(codegen::Artifact {
+                    path: format!("prisma/{tag}/schema.prisma"),
+                    contents: codegen::prisma::generate(spec, &storage, dialect),
+                });
+                artifacts.push(codegen::Artifact {
+                    path: format!("sql/{tag}.sql"),
+                    contents: codegen::sql::generate(spec, &storage, dialect),
+                });
             }
+        }
+        for artifact in artifacts {
             let path = target.out.join(relative(&artifact.path)?);
             fresh.insert(path.clone());
             let changed = sheplang_build::write_if_changed(&path, artifact.contents.as_bytes())
@@ -434,8 +481,22 @@ mod tests {
             (
                 vec!["specs/a.shep".to_owned()],
                 "web".to_owned(),
-                ServerHalf::Beside
+                ServerHalf::Beside,
+                Storage::new()
             )
+        );
+        let named = serde_json::json!({"specs": ["a.shep"], "typescript": "w",
+            "storage": {"Task": {"table": "task", "id": "integer"}}});
+        assert_eq!(
+            read_config("p", &named).unwrap().3,
+            Storage::new().table("Task", "task").integer_id("Task")
+        );
+        let misspelt = serde_json::json!({"specs": ["a.shep"], "typescript": "w",
+            "storage": {"Task": {"tabel": "task"}}});
+        assert!(
+            read_config("p", &misspelt)
+                .unwrap_err()
+                .contains("`storage` is not readable")
         );
         let split =
             serde_json::json!({"specs": ["a.shep"], "typescript": "w", "typescript-server": "s"});

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use sheplang_build::{Outputs, Storage};
-use sheplang_core::codegen::sql::{Dialect, SQL_GENERATED_HEADER};
+use sheplang_core::codegen::sql::Dialect;
 use sheplang_core::codegen::typescript;
 use sheplang_core::ir;
 
@@ -151,10 +151,8 @@ fn stale_artifacts(out: &Path, fresh: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
         } else if meta.is_file() {
             let ours = if name.ends_with(".ir.json") {
                 is_ir(&path)
-            } else if name.ends_with(".sql") {
-                starts_with(&path, SQL_GENERATED_HEADER)
             } else {
-                name.ends_with(".rs") && stale::has_header(&path)
+                (name.ends_with(".rs") || name.ends_with(".sql")) && stale::has_header(&path)
             };
             if ours {
                 stale.push(path);
@@ -163,11 +161,6 @@ fn stale_artifacts(out: &Path, fresh: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     }
     stale.retain(|f| !fresh.contains(f));
     stale
-}
-
-/// Whether the file at `path` starts with `header`.
-fn starts_with(path: &Path, header: &str) -> bool {
-    std::fs::read(path).is_ok_and(|bytes| bytes.starts_with(header.as_bytes()))
 }
 
 /// The storage names of `--storage FILE.json`.
