@@ -105,6 +105,8 @@ cases! {
     job_trigger_unknown_field => "app A {\n  data Order { fields: { total: number } }\n  job J {\n    trigger: on Order.totl -> high\n    action { }\n  }\n}\n";
     channel_collision => "app A {\n  data Task { fields: { a: text } }\n  data TASK { fields: { b: text } }\n}\n";
     bad_id_field => "app A {\n  data Task { fields: { id: number } }\n}\n";
+    pattern_not_portable => "app A {\n  data T { fields: { code: text pattern=\"^\\s(a)\\1$\" } }\n}\n";
+    pattern_does_not_compile => "app A {\n  data T { fields: { code: text pattern=\"^(ab$\" } }\n}\n";
     // ---- warnings ----
     constraint_not_for_type => "app A {\n  data T { fields: { n: number minLength=3 } }\n}\n";
     min_above_max => "app A {\n  data T { fields: { n: number min=10 max=5 } }\n}\n";

@@ -249,6 +249,21 @@ fn check_constraints(cx: &mut Checker<'_, '_, '_>, data: &ast::Data<'_>, field: 
                 if kind != Kind::Value(ValueClass::Text) || field.ty.list {
                     let d = not_for(what, "text-like fields");
                     cx.error(d);
+                } else if let ConstraintKind::Pattern(p) = &c.kind
+                    && let Err((message, hint)) = super::pattern::portable(p.value)
+                {
+                    let d = Diagnostic::error(
+                        Code::BAD_PATTERN,
+                        cx.file,
+                        p.span,
+                        format!(
+                            "the `pattern` of the field `{}`: {message}",
+                            field.name.name
+                        ),
+                    )
+                    .with_label("the validators run it in Rust and in JavaScript")
+                    .with_help(hint);
+                    cx.error(d);
                 }
             }
             ConstraintKind::Default(lit) => check_default(cx, data, field, kind, &ty, lit),

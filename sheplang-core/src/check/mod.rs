@@ -7,6 +7,7 @@
 //! independent problem.
 
 mod fields;
+mod pattern;
 mod refs;
 pub use crate::suggest;
 
