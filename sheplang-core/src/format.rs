@@ -682,11 +682,20 @@ fn meaning(text: &str, file: FileId) -> (Vec<(TokenKind, &str, bool)>, Vec<&str>
         .map(|c| text[c.span.range()].trim_end())
         .collect();
     let (laid, _) = crate::layout::apply(tokens, text, file, &mut sink);
-    let laid = laid
-        .iter()
-        .map(|t| (t.kind, t.text(text), t.is_virtual()))
-        .collect();
-    (laid, comments)
+    let mut tokens: Vec<(TokenKind, &str, bool)> = Vec::with_capacity(laid.len());
+    for t in &laid {
+        // `text[ ]` is the list type `text[]` spelled with a space: the formatter glues the two
+        // brackets into the one `[]` token, which means the same.
+        if t.kind == TokenKind::RBracket
+            && let Some(last) = tokens.last_mut()
+            && last.0 == TokenKind::LBracket
+        {
+            *last = (TokenKind::ListSuffix, "[]", false);
+            continue;
+        }
+        tokens.push((t.kind, t.text(text), t.is_virtual()));
+    }
+    (tokens, comments)
 }
 
 /// Checks that `after` reads as `before` does: no syntax error, the same tokens, the same
@@ -730,6 +739,12 @@ mod tests {
             Ok(out) => out,
             Err(e) => panic!("{e}: {e:?}\n--- input ---\n{text}"),
         }
+    }
+
+    #[test]
+    fn a_list_type_spelled_with_a_space_is_glued() {
+        let out = fmt("app A { data T { fields: { tags: text[  ] } } }");
+        assert!(out.contains("tags: text[]"), "{out}");
     }
 
     #[test]
