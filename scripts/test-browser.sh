@@ -42,6 +42,11 @@ step "browser: $("$chromium" --version 2>/dev/null | head -n 1)"
 
 bash scripts/demo.sh --build-only
 
+# e2e/scaleout.test.mjs runs two demo processes on one Redis: $REDIS_URL, or one started here.
+# shellcheck source=lib/services.sh
+source "$root/scripts/lib/services.sh"
+services_start redis
+
 step "browser test (examples/demo/web/e2e/)"
 cd examples/demo/web
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHROMIUM_PATH="$chromium" SHEPLANG_DEMO_BIN="$target/debug/sheplang-demo"

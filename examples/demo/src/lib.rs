@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use axum::Router;
-use sheplang_socketio::{Hosts, RealtimeServer, ServeOptions};
+use sheplang_socketio::{Hosts, RealtimeServer, RedisLog, RedisOptions, ServeOptions};
 
 pub use store::{Location, Store, StoreError, TaskPatch};
 
@@ -45,7 +45,23 @@ pub fn app(store: Store, web_dir: PathBuf) -> (Router, Realtime) {
 /// The realtime layer wraps the whole router, so its `Host` check (against DNS rebinding)
 /// covers the API and the page too.
 pub fn app_for(store: Store, web_dir: PathBuf, hosts: Hosts) -> (Router, Realtime) {
-    let (realtime, layer) = Realtime::builder().allowed_hosts(hosts).build();
+    app_with(store, web_dir, hosts, None)
+}
+
+/// [`app_for`], with the realtime server's event log in Redis when `log` is given: several demo
+/// processes on one database file and one Redis are then one app (a change made through any
+/// of them reaches the pages of all; `docs/scale-out.md`).
+pub fn app_with(
+    store: Store,
+    web_dir: PathBuf,
+    hosts: Hosts,
+    log: Option<RedisLog>,
+) -> (Router, Realtime) {
+    let mut builder = Realtime::builder().allowed_hosts(hosts);
+    if let Some(log) = log {
+        builder = builder.log(log);
+    }
+    let (realtime, layer) = builder.build();
     let router = Router::new()
         .merge(api::routes(store, realtime.clone()))
         .merge(Router::new().fallback(web::serve).with_state(web_dir))
@@ -66,6 +82,8 @@ pub struct Config {
     pub hosts: Vec<String>,
     /// The connection settings: header-read and keep-alive timeouts, connection cap.
     pub serve: ServeOptions,
+    /// The Redis URL of a shared event log (several demo processes as one app), if any.
+    pub redis: Option<String>,
 }
 
 impl Config {
@@ -89,6 +107,7 @@ impl Default for Config {
             web_dir: web::default_dir(),
             hosts: Vec::new(),
             serve: ServeOptions::default(),
+            redis: None,
         }
     }
 }
@@ -98,6 +117,8 @@ impl Default for Config {
 pub enum StartError {
     /// The database could not be opened.
     Store(StoreError),
+    /// The Redis of `--redis` could not be reached.
+    Redis(sheplang_socketio::log::LogError),
     /// The port could not be bound.
     Bind {
         /// The address asked for.
@@ -111,6 +132,7 @@ impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StartError::Store(e) => write!(f, "cannot open the task store: {e}"),
+            StartError::Redis(e) => write!(f, "{e}"),
             StartError::Bind { addr, error } => write!(
                 f,
                 "cannot listen on {addr}: {error}\n  = help: another program uses the port; \
@@ -148,7 +170,20 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|error| StartError::Bind { addr, error })?;
-        let (router, realtime) = app_for(store, config.web_dir.clone(), Hosts::list(&config.hosts));
+        let log = match &config.redis {
+            Some(url) => Some(
+                RedisLog::connect(url, RedisOptions::default().prefix("sheplang-demo"))
+                    .await
+                    .map_err(StartError::Redis)?,
+            ),
+            None => None,
+        };
+        let (router, realtime) = app_with(
+            store,
+            config.web_dir.clone(),
+            Hosts::list(&config.hosts),
+            log,
+        );
         Ok(Server {
             listener,
             router,

@@ -11,6 +11,7 @@ sheplang-demo: a live task list; open it in two browser windows and change it in
 
 usage: sheplang-demo [--port N] [--db FILE | --memory] [--web DIR] [--allowed-host NAME]...
                      [--header-timeout-ms N] [--keep-alive-timeout-ms N] [--max-connections N]
+                     [--redis URL]
 
 options:
   --port N                  port on 127.0.0.1 (default 3000, or $PORT); 0 picks a free port
@@ -25,6 +26,9 @@ options:
   --keep-alive-timeout-ms N close a connection idle between requests for N ms (default 5000)
   --max-connections N       answer 503 to connections beyond N (default 10000, kept under
                             the open-file limit)
+  --redis URL               keep the realtime event log in this Redis (`redis://host:port`):
+                            demo processes on one --db file and one Redis are one app, a
+                            change made through any of them reaches every page
   -h, --help                this help
 
 The first line on stdout that starts with `http://` is the page's address.";
@@ -158,6 +162,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Config>, String> {
             "--memory" => config.db = Location::Memory,
             "--web" => config.web_dir = PathBuf::from(value("a folder")?),
             "--allowed-host" => config.hosts.push(value("a host name")?),
+            "--redis" => config.redis = Some(value("a Redis URL")?),
             "--header-timeout-ms" => {
                 let ms = parse_number(&value("milliseconds")?)?;
                 config.serve = config.serve.header_read_timeout(Duration::from_millis(ms));

@@ -52,9 +52,12 @@ export function scratch() {
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Starts the demo server on `db` (port 0: any free port); resolves once it prints its URL. */
-export async function startServer(db, port = 0) {
-  const child = spawn(serverBin, ['--port', String(port), '--db', db, '--web', dist], {
+/**
+ * Starts the demo server on `db` (port 0: any free port), with `args` added to its command line;
+ * resolves once it prints its URL.
+ */
+export async function startServer(db, port = 0, args = []) {
+  const child = spawn(serverBin, ['--port', String(port), '--db', db, '--web', dist, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PORT: '' },
   });
