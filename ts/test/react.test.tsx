@@ -766,9 +766,13 @@ test('`seq` numbers the provider\'s events: strictly increasing, the same in eve
           <History />
         </RealtimeProvider>,
       );
+      // Both channels subscribed at the server, and each answer received by the client: the
+      // provider holds positioned events that arrive before its subscribe answer.
       await eventually(() => {
         assert.equal(server.members('task'), 1);
         assert.equal(server.members('user'), 1);
+        assert.equal(a.latest.sync, 'live');
+        assert.equal(users.latest.sync, 'live');
       });
       const user = { id: 'u1', name: 'Ada', email: 'ada@example.com' };
       // The same event twice in a row (a duplicate delivery) still gets two numbers.
