@@ -307,7 +307,8 @@ fn checks(dialect: Dialect, field: &ir::Field, column: &str) -> Vec<(&'static st
 }
 
 /// The characters that are not visible, as ranges of code points from U+0001 (no database
-/// here holds a NUL in text): Unicode's `White_Space`, the controls (`Cc`) and the
+/// here holds a NUL in text, nor a surrogate): the facade's `sheplang::validate::INVISIBLE`
+/// without those (a test holds the two equal): Unicode's `White_Space`, the controls (`Cc`) and the
 /// `Default_Ignorable_Code_Point`s (zero-width spaces, joiners, the byte order mark, fillers,
 /// variation selectors, tag characters).
 const INVISIBLE: &[(u32, u32)] = &[
@@ -635,5 +636,30 @@ mod tests {
         ));
         assert!(!is_temporal(Builtin::Datetime, "2026-11-25T09:00:00"));
         assert!(!is_temporal(Builtin::Datetime, "2026-11-25 09:00Z"));
+    }
+
+    /// The database's table is the validators' one (`sheplang::validate::INVISIBLE`, which the
+    /// TypeScript runtime's test holds equal to its own), without NUL and the surrogates.
+    #[test]
+    fn invisible_is_the_validators_table_without_nul_and_surrogates() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../sheplang/src/validate.rs");
+        let facade = std::fs::read_to_string(path).expect("the facade's validate.rs");
+        let start = facade
+            .find("pub const INVISIBLE")
+            .expect("the facade's table");
+        let table = &facade[start..start + facade[start..].find("];").expect("its end")];
+        let number = |t: &str| u32::from_str_radix(t.trim().trim_start_matches("0x"), 16).unwrap();
+        let facade: Vec<(u32, u32)> = table
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix('(')?.strip_suffix("),"))
+            .map(|pair| {
+                let (from, to) = pair.split_once(',').expect("a range");
+                (number(from), number(to))
+            })
+            .filter(|&range| range != (0xD800, 0xDFFF))
+            .map(|(from, to)| (from.max(1), to))
+            .collect();
+        assert!(facade.len() > 10, "the facade's table was read: {facade:?}");
+        assert_eq!(INVISIBLE, facade.as_slice());
     }
 }
