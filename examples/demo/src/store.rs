@@ -150,15 +150,7 @@ const SCHEMA_V1: &str = include_str!(concat!(env!("OUT_DIR"), "/sheplang/tasks.s
 
 /// Version 2: the idempotency keys of creates, with the request they came with and the
 /// answer given (the task as created), kept for [`IDEMPOTENCY_KEY_TTL_SECS`].
-const SCHEMA_V2: &str = "
-CREATE TABLE IF NOT EXISTS idempotency_key (
-    key        TEXT    PRIMARY KEY,
-    request    TEXT    NOT NULL,
-    response   TEXT    NOT NULL,
-    created_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS idempotency_key_age ON idempotency_key (created_at);
-";
+const SCHEMA_V2: &str = include_str!("idempotency.sql");
 
 const COLUMNS: &str = "id, title, done, created_at";
 
