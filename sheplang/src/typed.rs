@@ -39,6 +39,39 @@
 //! (`"12.50"` stays `"12.50"`), and a JSON number is refused, as [`Money`](crate::Money)
 //! refuses it.
 
+/// The `option` submodule of a helper module: the same format for an `Option<T>` (`null` for
+/// `None`; with `default` and `skip_serializing_if` on the field).
+#[cfg(any(feature = "time", feature = "decimal"))]
+macro_rules! option_of {
+    ($ty:ty) => {
+        pub mod option {
+            //! The same, for an `Option` of the type (`null` for `None`).
+
+            use serde::{Deserialize, Deserializer, Serializer};
+
+            /// Writes the value, or `null`.
+            pub fn serialize<S: Serializer>(
+                value: &Option<$ty>,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                match value {
+                    Some(value) => super::serialize(value, serializer),
+                    None => serializer.serialize_none(),
+                }
+            }
+
+            /// Reads a value, or `null`.
+            pub fn deserialize<'de, D: Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Option<$ty>, D::Error> {
+                #[derive(Deserialize)]
+                struct Wrap(#[serde(with = "super")] $ty);
+                Ok(Option::<Wrap>::deserialize(deserializer)?.map(|Wrap(value)| value))
+            }
+        }
+    };
+}
+
 #[cfg(feature = "time")]
 pub mod date {
     //! `#[serde(with = "sheplang::typed::date")]` for a [`time::Date`]: `"2026-11-25"`.
@@ -96,32 +129,7 @@ pub mod date {
         Date::from_calendar_date(year, month, day).ok()
     }
 
-    pub mod option {
-        //! The same, for an `Option<time::Date>` (with `default` and `skip_serializing_if`).
-
-        use serde::{Deserialize, Deserializer, Serializer};
-        use time::Date;
-
-        /// Writes the date, or `null`.
-        pub fn serialize<S: Serializer>(
-            date: &Option<Date>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
-            match date {
-                Some(date) => super::serialize(date, serializer),
-                None => serializer.serialize_none(),
-            }
-        }
-
-        /// Reads a date, or `null`.
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Option<Date>, D::Error> {
-            #[derive(Deserialize)]
-            struct Wrap(#[serde(with = "super")] Date);
-            Ok(Option::<Wrap>::deserialize(deserializer)?.map(|Wrap(date)| date))
-        }
-    }
+    option_of!(time::Date);
 }
 
 #[cfg(feature = "time")]
@@ -158,32 +166,7 @@ pub mod datetime {
         })
     }
 
-    pub mod option {
-        //! The same, for an `Option<time::OffsetDateTime>`.
-
-        use serde::{Deserialize, Deserializer, Serializer};
-        use time::OffsetDateTime;
-
-        /// Writes the date-time, or `null`.
-        pub fn serialize<S: Serializer>(
-            value: &Option<OffsetDateTime>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
-            match value {
-                Some(value) => super::serialize(value, serializer),
-                None => serializer.serialize_none(),
-            }
-        }
-
-        /// Reads a date-time, or `null`.
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Option<OffsetDateTime>, D::Error> {
-            #[derive(Deserialize)]
-            struct Wrap(#[serde(with = "super")] OffsetDateTime);
-            Ok(Option::<Wrap>::deserialize(deserializer)?.map(|Wrap(value)| value))
-        }
-    }
+    option_of!(time::OffsetDateTime);
 }
 
 #[cfg(feature = "decimal")]
@@ -215,30 +198,5 @@ pub mod money {
         })
     }
 
-    pub mod option {
-        //! The same, for an `Option<rust_decimal::Decimal>`.
-
-        use rust_decimal::Decimal;
-        use serde::{Deserialize, Deserializer, Serializer};
-
-        /// Writes the decimal string, or `null`.
-        pub fn serialize<S: Serializer>(
-            value: &Option<Decimal>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
-            match value {
-                Some(value) => super::serialize(value, serializer),
-                None => serializer.serialize_none(),
-            }
-        }
-
-        /// Reads a decimal string, or `null`.
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Option<Decimal>, D::Error> {
-            #[derive(Deserialize)]
-            struct Wrap(#[serde(with = "super")] Decimal);
-            Ok(Option::<Wrap>::deserialize(deserializer)?.map(|Wrap(value)| value))
-        }
-    }
+    option_of!(rust_decimal::Decimal);
 }
