@@ -2,6 +2,7 @@
 # Runs every test the project has, on a fresh machine: installs what it needs first.
 #   Services:   a Redis and a PostgreSQL server for the whole run (scripts/lib/services.sh)
 #   Rust:       cargo fmt --check, clippy -D warnings, cargo test (unit, goldens, ui, e2e crates)
+#   Python:     scripts/test-python.sh (python-socketio, pinned, against the Rust binaries)
 #   Guide:      scripts/test-guide.sh (the README's host crate, built outside the workspace)
 #   TypeScript: ts/scripts/check.sh (npm ci, generate, tsc, node:test against real packages)
 #   Browser:    scripts/test-browser.sh (installs Chromium from Debian if missing; playwright-core)
@@ -35,6 +36,9 @@ step "the facade's typed values (features time, decimal: the same wire bytes, th
 cargo clippy -p sheplang --features time,decimal --all-targets --locked -- -D warnings
 cargo test -p sheplang --features time,decimal --locked --lib --test typed --test constraints
 cargo test -p sheplang --features time,decimal --locked --doc
+
+step "Python: python-socketio clients written from docs/wire.md, against the Rust servers"
+bash scripts/test-python.sh
 
 step "the README's host-crate guide, replayed in a scratch crate outside the workspace"
 bash scripts/test-guide.sh

@@ -1,0 +1,68 @@
+"""Processes for the Python wire tests: the project's binaries, started on free loopback ports.
+
+Binaries come from `$SHEPLANG_BIN_DIR` (scripts/test-python.sh sets it to the cargo target's
+debug folder after building them). Every process is stopped by closing its standard input or
+killed when the test ends; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.request
+from typing import Any, Optional
+
+
+def binary(name: str) -> str:
+    folder = os.environ.get("SHEPLANG_BIN_DIR")
+    if not folder:
+        raise RuntimeError("SHEPLANG_BIN_DIR is not set: run the Python tests with "
+                           "`bash scripts/test-python.sh`, which builds the binaries first")
+    path = os.path.join(folder, name)
+    if not os.path.exists(path):
+        raise RuntimeError(f"no `{name}` in {folder}: build it first (scripts/test-python.sh does)")
+    return path
+
+
+def post_json(url: str, body: Any, headers: Optional[dict] = None, timeout: float = 10) -> Any:
+    """POSTs `body` as JSON and returns the decoded answer (None for an empty one)."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"content-type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        text = response.read()
+    return json.loads(text) if text else None
+
+
+class ServeSpec:
+    """`serve-spec SPEC [FLAGS]` on a free 127.0.0.1 port (see its module docs): `info` is the
+    JSON line it prints once listening, `url` its address; `emit`/`emit_batch` go through its
+    test-only control routes, which send through the typed Rust API."""
+
+    def __init__(self, spec: str, *flags: str):
+        self.process = subprocess.Popen(
+            [binary("serve-spec"), spec, "--port", "0", "--exit-on-stdin-eof", *flags],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait(timeout=10)
+            raise RuntimeError(f"serve-spec {spec} exited ({self.process.returncode}) before listening")
+        self.info = json.loads(line)
+        self.url = f"http://127.0.0.1:{self.info['port']}"
+
+    def emit(self, event: str, *args: Any) -> None:
+        post_json(self.url + "/control/emit", {"event": event, "args": list(args)})
+
+    def emit_batch(self, events: list[tuple]) -> None:
+        """Emits `(event, *args)` tuples in order."""
+        post_json(self.url + "/control/emit-batch",
+                  {"events": [{"event": e, "args": list(a)} for e, *a in events]})
+
+    def stop(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
