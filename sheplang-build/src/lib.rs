@@ -61,6 +61,7 @@
 //! | `app/ts/...` | the browser half of the TypeScript (`types.ts`, `contexts/RealtimeContext.tsx`, `hooks/use<Model>Realtime.ts`) |
 //! | `app/ts-server/...` | the server half (`types.ts`, `api/realtime/server.ts`, the Prisma extension `api/realtime/middleware.ts`) |
 //! | `app.sqlite.sql`, `app.postgres.sql` | the tables of the spec's models (`CREATE TABLE`), for SQLite and PostgreSQL |
+//! | `app.capture.sqlite.sql`, `app.capture.postgres.sql` | change capture: triggers that record every committed write of a model's table in the change table, which a database-backed event log relays (`docs/capture.md`) |
 //! | `app/prisma/sqlite/schema.prisma`, `app/prisma/postgres/schema.prisma` | the same models for Prisma, on those tables |
 //!
 //! # The tables as a migration
@@ -104,7 +105,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use sheplang_core::codegen::sql::Dialect;
-use sheplang_core::codegen::{self, prisma, sql, typescript};
+use sheplang_core::codegen::{self, capture, prisma, sql, typescript};
 use sheplang_core::{Compiled, SourceMap, ir};
 
 pub use sheplang_core::codegen::storage::{IdKind, ModelStorage, Storage};
@@ -206,7 +207,8 @@ impl Builder {
         self
     }
 
-    /// Whether to write the SQL tables `<stem>.sqlite.sql` and `<stem>.postgres.sql`
+    /// Whether to write the SQL tables `<stem>.sqlite.sql` and `<stem>.postgres.sql` and their
+    /// change capture, `<stem>.capture.sqlite.sql` and `<stem>.capture.postgres.sql`
     /// (default `true`).
     pub fn emit_sql(mut self, yes: bool) -> Self {
         self.emit_sql = yes;
@@ -411,7 +413,7 @@ pub struct Outputs {
     pub typescript: bool,
     /// `<stem>.ir.json`
     pub ir: bool,
-    /// `<stem>.sqlite.sql` and `<stem>.postgres.sql`
+    /// `<stem>.sqlite.sql`, `<stem>.postgres.sql` and their `<stem>.capture.*.sql`
     pub sql: bool,
     /// `<stem>/prisma/sqlite/schema.prisma` and `<stem>/prisma/postgres/schema.prisma`
     pub prisma: bool,
@@ -503,6 +505,10 @@ pub fn write_artifacts(
             files.push((
                 dir.join(format!("{stem}.{}.sql", dialect.file_tag())),
                 sql::generate(spec, storage, dialect).into_bytes(),
+            ));
+            files.push((
+                dir.join(format!("{stem}.capture.{}.sql", dialect.file_tag())),
+                capture::generate(spec, storage, dialect).into_bytes(),
             ));
         }
     }

@@ -73,11 +73,13 @@ fn artifacts_use_the_documented_layout() {
     assert_eq!(rel[0], PathBuf::from("app.rs"));
     assert_eq!(rel[1], PathBuf::from("app.ir.json"));
     assert_eq!(rel[2], PathBuf::from("app.sqlite.sql"));
-    assert_eq!(rel[3], PathBuf::from("app.postgres.sql"));
-    assert_eq!(rel[4], PathBuf::from("app/prisma/sqlite/schema.prisma"));
-    assert_eq!(rel[5], PathBuf::from("app/prisma/postgres/schema.prisma"));
+    assert_eq!(rel[3], PathBuf::from("app.capture.sqlite.sql"));
+    assert_eq!(rel[4], PathBuf::from("app.postgres.sql"));
+    assert_eq!(rel[5], PathBuf::from("app.capture.postgres.sql"));
+    assert_eq!(rel[6], PathBuf::from("app/prisma/sqlite/schema.prisma"));
+    assert_eq!(rel[7], PathBuf::from("app/prisma/postgres/schema.prisma"));
     assert!(
-        rel[6..]
+        rel[8..]
             .iter()
             .all(|p| p.starts_with("app/ts") || p.starts_with("app/ts-server")),
         "{rel:?}"

@@ -5,6 +5,7 @@
 //! - Every accepted spec's tables are created, each PostgreSQL run in a fresh schema.
 //! - Every row of `corpus/constraints/cases.json` is inserted: the database refuses exactly the
 //!   rows that break a constraint it holds, and names the broken rule (`Profile_age_max`).
+//! - The change capture SQL is installed too, so every accepted insert also runs its trigger.
 //! - `unique` and `ref[X]`, which only a database sees, refuse a second row and a dangling id.
 
 mod common;
@@ -15,6 +16,7 @@ use std::process::{Command, Stdio};
 use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
+use sheplang_core::codegen::capture;
 use sheplang_core::codegen::sql::{self, Dialect, quote};
 use sheplang_core::codegen::storage::Storage;
 use sheplang_core::{compile_str, ir, render_all};
@@ -51,6 +53,9 @@ fn sqlite(spec: &ir::Spec) -> Connection {
         .expect("foreign keys on");
     conn.execute_batch(&sql::generate(spec, &Storage::new(), Dialect::Sqlite))
         .unwrap_or_else(|e| panic!("app `{}`: the SQLite DDL fails: {e}", spec.app));
+    // Every insert below also runs the capture triggers.
+    conn.execute_batch(&capture::generate(spec, &Storage::new(), Dialect::Sqlite))
+        .unwrap_or_else(|e| panic!("app `{}`: the SQLite capture SQL fails: {e}", spec.app));
     conn
 }
 
@@ -111,8 +116,9 @@ impl Postgres {
     fn schema_with(&self, name: &str, spec: &ir::Spec) -> Schema<'_> {
         let schema = format!("sheplang_{}_{}", std::process::id(), name.replace('-', "_"));
         let create = format!(
-            "DROP SCHEMA IF EXISTS {q} CASCADE;\nCREATE SCHEMA {q};\nSET search_path TO {q};\n{}",
+            "DROP SCHEMA IF EXISTS {q} CASCADE;\nCREATE SCHEMA {q};\nSET search_path TO {q};\n{}\n{}",
             sql::generate(spec, &Storage::new(), Dialect::Postgres),
+            capture::generate(spec, &Storage::new(), Dialect::Postgres),
             q = quote(&schema)
         );
         self.run("public", &create)
@@ -145,7 +151,8 @@ fn the_sqlite_tables_of_every_accepted_spec_are_created() {
         let conn = sqlite(&spec);
         let tables: i64 = conn
             .query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                 AND substr(name, 1, 10) <> '_sheplang_'",
                 [],
                 |row| row.get(0),
             )
@@ -170,7 +177,8 @@ fn the_postgres_tables_of_every_accepted_spec_are_created() {
     for (name, spec) in specs() {
         let schema = pg.schema_with(&name, &spec);
         let count = format!(
-            "DO $$ BEGIN IF (SELECT count(*) FROM information_schema.tables WHERE table_schema = '{}') <> {} \
+            "DO $$ BEGIN IF (SELECT count(*) FROM information_schema.tables WHERE table_schema = '{}' \
+             AND left(table_name, 10) <> '_sheplang_') <> {} \
              THEN RAISE EXCEPTION 'wrong table count'; END IF; END $$;",
             schema.name,
             spec.models.len()

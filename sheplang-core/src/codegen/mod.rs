@@ -7,6 +7,7 @@ pub struct Artifact {
     pub contents: String,
 }
 
+pub mod capture;
 mod constraints;
 pub mod prisma;
 pub mod rust;

@@ -1,0 +1,352 @@
+//! Change capture: the SQL that records every committed insert, update and delete of a spec
+//! model's table in a change table, in the same transaction (the transactional outbox).
+//!
+//! One file per dialect (`<stem>.capture.sqlite.sql`, `<stem>.capture.postgres.sql`), run once
+//! after the tables (`<stem>.sqlite.sql`), as a migration. It creates, when missing, the tables
+//! every captured spec of one database shares, and one trigger per model table:
+//!
+//! - `_sheplang_change`: one row per change: `id` (the change's number, in commit order),
+//!   `channel` and `seq` (the change's position in its channel's log, from 1, with no gap),
+//!   `kind` (`created`, `updated`, `deleted`), `model`, `row_id`, `payload` (the event's second
+//!   argument as docs/wire.md writes it: the row as JSON, or the id as a JSON string), `at`
+//!   (seconds since 1970, for retention);
+//! - `_sheplang_channel`: each channel's last position (`head`); the trigger counts it up. On
+//!   PostgreSQL its row lock also orders the writers of one channel: a transaction that
+//!   changes a row of the channel waits for the one before it to commit or roll back, so
+//!   positions become visible in order and a rolled-back write leaves no hole;
+//! - `_sheplang_epoch`: one random value made when the tables are created, the name of this
+//!   log's history (`docs/wire.md`, "Positions and resume"): a server restarted on the same
+//!   database keeps its positions, and a client resumes across the restart.
+//!
+//! On PostgreSQL each trigger also sends `NOTIFY sheplang_change` with the channel's name:
+//! only a wake-up (a relay reads the rows from the table, so a row larger than NOTIFY's 8,000
+//! bytes travels whole).
+//!
+//! The row's JSON is built by the database from the columns, with the wire's names and
+//! encodings: an integer id as its decimal string, `yes/no` as a boolean, `money` as a decimal
+//! string, a `datetime` on PostgreSQL in UTC as `...T09:00:00Z` (fractional seconds only when
+//! not zero), an optional field without a value left out. A field holding a bare model (`X`)
+//! carries the related row's own columns (one level: its own bare-model fields, and lists of
+//! bare models, which live in join tables, are left out of captured rows).
+
+use std::fmt::Write as _;
+
+use super::sql::{Dialect, SQL_GENERATED_HEADER, quote};
+use super::storage::{IdKind, Storage};
+use crate::ir::{self, FieldType};
+use crate::types::{Builtin, ValueClass};
+
+/// The change table.
+pub const CHANGE_TABLE: &str = "_sheplang_change";
+/// The table of each channel's last position.
+pub const CHANNEL_TABLE: &str = "_sheplang_channel";
+/// The table holding the log's epoch.
+pub const EPOCH_TABLE: &str = "_sheplang_epoch";
+/// The PostgreSQL notification channel the triggers wake a relay on.
+pub const NOTIFY_CHANNEL: &str = "sheplang_change";
+
+/// The capture SQL of every model of `spec`, in `dialect`, with the names of `storage`.
+pub fn generate(spec: &ir::Spec, storage: &Storage, dialect: Dialect) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{SQL_GENERATED_HEADER} from app `{}`: change capture on {}. Do not edit.",
+        spec.app,
+        dialect.title()
+    );
+    out.push_str(
+        "-- Run once after the tables, as a migration: every committed insert, update and delete\n\
+         -- of a model's table is recorded in the change table, in the same transaction.\n",
+    );
+    out.push('\n');
+    shared_tables(&mut out, dialect);
+    for model in &spec.models {
+        out.push('\n');
+        match dialect {
+            Dialect::Sqlite => sqlite_triggers(&mut out, spec, storage, model),
+            Dialect::Postgres => postgres_trigger(&mut out, spec, storage, model),
+        }
+    }
+    out
+}
+
+fn shared_tables(out: &mut String, dialect: Dialect) {
+    let (change, channel, epoch) = (
+        quote(CHANGE_TABLE),
+        quote(CHANNEL_TABLE),
+        quote(EPOCH_TABLE),
+    );
+    match dialect {
+        Dialect::Sqlite => {
+            let _ = writeln!(
+                out,
+                "CREATE TABLE IF NOT EXISTS {change} (\n  \
+                 \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n  \
+                 \"channel\" TEXT NOT NULL,\n  \
+                 \"seq\" INTEGER NOT NULL,\n  \
+                 \"kind\" TEXT NOT NULL CHECK (\"kind\" IN ('created', 'updated', 'deleted')),\n  \
+                 \"model\" TEXT NOT NULL,\n  \
+                 \"row_id\" TEXT NOT NULL,\n  \
+                 \"payload\" TEXT NOT NULL,\n  \
+                 \"at\" INTEGER NOT NULL DEFAULT (unixepoch()),\n  \
+                 UNIQUE (\"channel\", \"seq\")\n);\n\
+                 CREATE TABLE IF NOT EXISTS {channel} (\n  \
+                 \"channel\" TEXT NOT NULL PRIMARY KEY,\n  \
+                 \"head\" INTEGER NOT NULL DEFAULT 0\n);\n\
+                 CREATE TABLE IF NOT EXISTS {epoch} (\"epoch\" TEXT NOT NULL);\n\
+                 INSERT INTO {epoch} (\"epoch\")\n  \
+                 SELECT lower(hex(randomblob(8))) WHERE NOT EXISTS (SELECT 1 FROM {epoch});"
+            );
+        }
+        Dialect::Postgres => {
+            let _ = writeln!(
+                out,
+                "CREATE TABLE IF NOT EXISTS {change} (\n  \
+                 \"id\" bigint NOT NULL GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  \
+                 \"channel\" text NOT NULL,\n  \
+                 \"seq\" bigint NOT NULL,\n  \
+                 \"kind\" text NOT NULL CHECK (\"kind\" IN ('created', 'updated', 'deleted')),\n  \
+                 \"model\" text NOT NULL,\n  \
+                 \"row_id\" text NOT NULL,\n  \
+                 \"payload\" text NOT NULL,\n  \
+                 \"at\" bigint NOT NULL DEFAULT extract(epoch FROM now())::bigint,\n  \
+                 UNIQUE (\"channel\", \"seq\")\n);\n\
+                 CREATE TABLE IF NOT EXISTS {channel} (\n  \
+                 \"channel\" text NOT NULL PRIMARY KEY,\n  \
+                 \"head\" bigint NOT NULL DEFAULT 0\n);\n\
+                 CREATE TABLE IF NOT EXISTS {epoch} (\"epoch\" text NOT NULL);\n\
+                 INSERT INTO {epoch} (\"epoch\")\n  \
+                 SELECT substr(md5(random()::text || clock_timestamp()::text), 1, 16)\n  \
+                 WHERE NOT EXISTS (SELECT 1 FROM {epoch});"
+            );
+        }
+    }
+}
+
+/// SQLite: one trigger per kind of write.
+fn sqlite_triggers(out: &mut String, spec: &ir::Spec, storage: &Storage, model: &ir::Model) {
+    let table = storage.table_of(&model.name);
+    let channel = literal(&model.channel);
+    let _ = writeln!(
+        out,
+        "INSERT OR IGNORE INTO {} (\"channel\") VALUES ({channel});",
+        quote(CHANNEL_TABLE)
+    );
+    let id = quote(storage.column_of(&model.name, "id"));
+    for (op, kind, row) in [
+        ("INSERT", "created", "NEW"),
+        ("UPDATE", "updated", "NEW"),
+        ("DELETE", "deleted", "OLD"),
+    ] {
+        let payload = if kind == "deleted" {
+            format!("json_quote(CAST({row}.{id} AS TEXT))")
+        } else {
+            row_json(Dialect::Sqlite, spec, storage, model, row, 0)
+        };
+        let _ = writeln!(
+            out,
+            "CREATE TRIGGER IF NOT EXISTS {trigger} AFTER {op} ON {table}\nBEGIN\n  \
+             UPDATE {channels} SET \"head\" = \"head\" + 1 WHERE \"channel\" = {channel};\n  \
+             INSERT INTO {change} (\"channel\", \"seq\", \"kind\", \"model\", \"row_id\", \"payload\")\n  \
+             SELECT {channel}, \"head\", '{kind}', {model}, CAST({row}.{id} AS TEXT),\n    \
+             {payload}\n  \
+             FROM {channels} WHERE \"channel\" = {channel};\nEND;",
+            trigger = quote(&format!("{table}_capture_{}", op.to_ascii_lowercase())),
+            table = quote(table),
+            channels = quote(CHANNEL_TABLE),
+            change = quote(CHANGE_TABLE),
+            model = literal(&model.name),
+        );
+    }
+}
+
+/// PostgreSQL: one trigger function per model, for the three kinds of write.
+fn postgres_trigger(out: &mut String, spec: &ir::Spec, storage: &Storage, model: &ir::Model) {
+    let table = storage.table_of(&model.name);
+    let channel = literal(&model.channel);
+    let id = quote(storage.column_of(&model.name, "id"));
+    let function = quote(&format!("{table}_capture"));
+    let _ = writeln!(
+        out,
+        "INSERT INTO {channels} (\"channel\") VALUES ({channel}) ON CONFLICT DO NOTHING;\n\
+         CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $capture$\n\
+         DECLARE\n  position bigint;\n\
+         BEGIN\n  \
+         UPDATE {channels} SET \"head\" = \"head\" + 1 WHERE \"channel\" = {channel}\n    \
+         RETURNING \"head\" INTO position;\n  \
+         IF TG_OP = 'DELETE' THEN\n    \
+         INSERT INTO {change} (\"channel\", \"seq\", \"kind\", \"model\", \"row_id\", \"payload\")\n    \
+         VALUES ({channel}, position, 'deleted', {model}, OLD.{id}::text, to_json(OLD.{id}::text)::text);\n  \
+         ELSE\n    \
+         INSERT INTO {change} (\"channel\", \"seq\", \"kind\", \"model\", \"row_id\", \"payload\")\n    \
+         VALUES ({channel}, position,\n      \
+         CASE TG_OP WHEN 'INSERT' THEN 'created' ELSE 'updated' END, {model}, NEW.{id}::text,\n      \
+         {payload}::text);\n  \
+         END IF;\n  \
+         PERFORM pg_notify('{NOTIFY_CHANNEL}', {channel});\n  \
+         RETURN NULL;\n\
+         END\n$capture$;\n\
+         DROP TRIGGER IF EXISTS {trigger} ON {table_q};\n\
+         CREATE TRIGGER {trigger} AFTER INSERT OR UPDATE OR DELETE ON {table_q}\n  \
+         FOR EACH ROW EXECUTE FUNCTION {function}();",
+        channels = quote(CHANNEL_TABLE),
+        change = quote(CHANGE_TABLE),
+        model = literal(&model.name),
+        payload = row_json(Dialect::Postgres, spec, storage, model, "NEW", 0),
+        trigger = quote(&format!("{table}_capture")),
+        table_q = quote(table),
+    );
+}
+
+/// The JSON object of the row `row` (`NEW`, `OLD`, or a table alias) of `model`, as the wire
+/// writes it.
+fn row_json(
+    dialect: Dialect,
+    spec: &ir::Spec,
+    storage: &Storage,
+    model: &ir::Model,
+    row: &str,
+    depth: usize,
+) -> String {
+    let mut members = Vec::new();
+    let id = format!("{row}.{}", quote(storage.column_of(&model.name, "id")));
+    members.push(("id".to_owned(), text_of(dialect, &id)));
+    for field in model.fields.iter().filter(|f| f.name != "id") {
+        let column = format!(
+            "{row}.{}",
+            quote(storage.column_of(&model.name, &field.name))
+        );
+        let value = match (&field.ty, field.list) {
+            (FieldType::Model { .. }, true) => continue, // a join table
+            (FieldType::Model { model: target }, false) => {
+                let Some(target) = spec.model(target).filter(|_| depth == 0) else {
+                    continue;
+                };
+                let alias = quote(&format!("_{}", field.name));
+                let select = format!(
+                    "(SELECT {} FROM {} AS {alias} WHERE {alias}.{} = {column})",
+                    row_json(dialect, spec, storage, target, &alias, depth + 1),
+                    quote(storage.table_of(&target.name)),
+                    quote(storage.column_of(&target.name, "id")),
+                );
+                match dialect {
+                    // A subquery's value is text to SQLite's JSON functions: `json()` makes it
+                    // an object again.
+                    Dialect::Sqlite => format!("json({select})"),
+                    Dialect::Postgres => select,
+                }
+            }
+            (FieldType::Ref { model: target }, false) => match storage.id_of(target) {
+                IdKind::Text => column,
+                IdKind::Integer => text_of(dialect, &column),
+            },
+            (FieldType::Ref { .. }, true) => match dialect {
+                // A JSON array of ids in text, as written.
+                Dialect::Sqlite => format!("json({column})"),
+                Dialect::Postgres => format!("to_json({column}::text[])"),
+            },
+            (FieldType::Builtin(builtin), list) => scalar(dialect, *builtin, &column, list),
+        };
+        members.push((field.name.clone(), value));
+    }
+    let pairs: Vec<String> = members
+        .iter()
+        .map(|(key, value)| format!("{}, {value}", literal(key)))
+        .collect();
+    match dialect {
+        // A merge patch onto `{}` drops the members whose value is null (an optional field
+        // without a value is absent on the wire).
+        Dialect::Sqlite => format!("json_patch('{{}}', json_object({}))", pairs.join(", ")),
+        Dialect::Postgres => format!("json_strip_nulls(json_build_object({}))", pairs.join(", ")),
+    }
+}
+
+/// A column as wire JSON: `builtin`, or a list of it.
+fn scalar(dialect: Dialect, builtin: Builtin, column: &str, list: bool) -> String {
+    let class = builtin.info().class;
+    match (dialect, list) {
+        (Dialect::Sqlite, true) => format!("json({column})"),
+        (Dialect::Sqlite, false) => match class {
+            ValueClass::Bool => format!(
+                "json(CASE WHEN {column} IS NULL THEN NULL WHEN {column} THEN 'true' ELSE 'false' END)"
+            ),
+            ValueClass::Number => column.to_owned(),
+            ValueClass::Decimal | ValueClass::Text | ValueClass::Temporal => {
+                text_of(dialect, column)
+            }
+        },
+        (Dialect::Postgres, true) => match class {
+            ValueClass::Decimal => format!("to_json({column}::text[])"),
+            _ if builtin == Builtin::Datetime => format!(
+                "(SELECT json_agg({}) FROM unnest({column}) AS _t(v))",
+                utc_datetime("_t.v")
+            ),
+            _ => format!("to_json({column})"),
+        },
+        (Dialect::Postgres, false) => match (class, builtin) {
+            (ValueClass::Decimal, _) => format!("{column}::text"),
+            (_, Builtin::Datetime) => utc_datetime(column),
+            (_, Builtin::Date) => format!("to_char({column}, 'YYYY-MM-DD')"),
+            _ => column.to_owned(),
+        },
+    }
+}
+
+/// A PostgreSQL `timestamptz` as RFC 3339 in UTC, `Z`, fractional seconds without trailing
+/// zeros and only when not zero (docs/wire.md's canonical form).
+fn utc_datetime(column: &str) -> String {
+    format!(
+        "regexp_replace(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '\\.?0+Z$', 'Z')"
+    )
+}
+
+/// A value as text (an integer id's decimal string).
+fn text_of(dialect: Dialect, value: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => format!("CAST({value} AS TEXT)"),
+        Dialect::Postgres => format!("{value}::text"),
+    }
+}
+
+/// A string literal: `'it''s'`.
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(text: &str) -> ir::Spec {
+        let (_, result) = crate::compile_str("app.shep", text);
+        result.expect("the spec compiles").spec
+    }
+
+    #[test]
+    fn every_model_gets_its_triggers_in_both_dialects() {
+        let spec = spec(
+            "app Tasks { data Task { fields: { title: text done: yes/no owner: ref[User] optional } } \
+             data User { fields: { name: text } } }",
+        );
+        let storage = Storage::new().integer_id("User");
+        let sqlite = generate(&spec, &storage, Dialect::Sqlite);
+        assert!(sqlite.starts_with(SQL_GENERATED_HEADER));
+        for trigger in [
+            "Task_capture_insert",
+            "Task_capture_update",
+            "User_capture_delete",
+        ] {
+            assert!(sqlite.contains(&format!("\"{trigger}\"")), "{sqlite}");
+        }
+        assert!(sqlite.contains("CAST(NEW.\"owner\" AS TEXT)"), "{sqlite}");
+        let postgres = generate(&spec, &storage, Dialect::Postgres);
+        assert!(
+            postgres.contains("pg_notify('sheplang_change', 'task')"),
+            "{postgres}"
+        );
+        assert!(
+            postgres.contains("CREATE TRIGGER \"User_capture\""),
+            "{postgres}"
+        );
+    }
+}
