@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
-import { api, live, missing, openBrowser, scratch, serverRows, shownRows, startServer } from './support/demo.mjs';
+import { allRows, api, live, missing, openBrowser, scratch, serverRows, startServer } from './support/demo.mjs';
 
 const WAIT_MS = 15_000;
 const cleanup = [];
@@ -51,8 +51,8 @@ test('a change made through one demo process reaches the page of another', async
     .waitFor({ timeout: WAIT_MS });
 
   const rows = serverRows(await api(one.url).list());
-  assert.deepEqual(await shownRows(a.page), rows, 'page A shows the database');
-  assert.deepEqual(await shownRows(b.page), rows, 'page B shows the database');
+  assert.deepEqual(await allRows(a.page), rows, 'page A shows the database');
+  assert.deepEqual(await allRows(b.page), rows, 'page B shows the database');
   assert.deepEqual(a.problems, [], 'no console errors on page A');
   assert.deepEqual(b.problems, [], 'no console errors on page B');
 });

@@ -186,14 +186,35 @@ export function frames(page) {
   });
 }
 
-/** Waits (checking every frame) until the page shows `count` task rows; resolves with the page's clock then. */
+/**
+ * Waits (checking every frame) until the page's list holds `count` task rows (it renders only
+ * those near the screen: its `data-count` is how many it scrolls through); resolves with the
+ * page's clock then.
+ */
 export function rowsShown(page, count, timeout) {
   return page
-    .waitForFunction((n) => document.querySelectorAll('[data-testid=task]').length === n && Date.now(), count, {
-      polling: 'raf',
-      timeout,
-    })
+    .waitForFunction(
+      (n) => Number(document.querySelector('[data-testid=task-list]')?.dataset.count ?? 0) === n && Date.now(),
+      count,
+      { polling: 'raf', timeout },
+    )
     .then((handle) => handle.jsonValue());
+}
+
+/** Scrolls the page to the end of its list; resolves once the list's last row is rendered. */
+export async function scrollToEnd(page) {
+  await page.waitForFunction(
+    () => {
+      const list = document.querySelector('[data-testid=task-list]');
+      const last = list?.querySelector(`li[aria-posinset="${list.dataset.count}"]`);
+      if (!last) {
+        window.scrollTo(0, document.documentElement.scrollHeight);
+      }
+      return Boolean(last);
+    },
+    null,
+    { polling: 'raf', timeout: 10_000 },
+  );
 }
 
 /** Waits until the page says Live; resolves with the page's clock then. */
@@ -206,7 +227,7 @@ export function live(page, timeout) {
     .then((handle) => handle.jsonValue());
 }
 
-/** The rows the page shows, `id title done` each, in order. */
+/** The rows the page has rendered (those near the screen), `id title done` each, in order. */
 export function shownRows(page) {
   return page.locator('[data-testid=task]').evaluateAll((rows) =>
     rows.map((row) => {
@@ -215,6 +236,47 @@ export function shownRows(page) {
       return `${row.dataset.id} ${title}${done ? ' (done)' : ''}`;
     }),
   );
+}
+
+/**
+ * Every row of the page's list, `id title done` each, in order, read as a user would: scrolling
+ * through the list a screen at a time (it renders only the rows near the screen), each row by
+ * its `aria-posinset`. A row never rendered is `null`. The scroll position is restored.
+ */
+export function allRows(page) {
+  return page.evaluate(async () => {
+    const list = document.querySelector('[data-testid=task-list]');
+    if (list === null) {
+      return [];
+    }
+    const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+    const rows = new Array(Number(list.dataset.count)).fill(null);
+    const read = () => {
+      for (const item of list.querySelectorAll('li[aria-posinset]')) {
+        const row = item.querySelector('[data-testid=task]');
+        const title = row?.querySelector('[data-testid=title]')?.textContent ?? '';
+        const done = row?.querySelector('[data-testid=toggle]')?.checked === true;
+        rows[Number(item.getAttribute('aria-posinset')) - 1] = `${row?.dataset.id} ${title}${done ? ' (done)' : ''}`;
+      }
+    };
+    const start = window.scrollY;
+    window.scrollTo(0, list.getBoundingClientRect().top + window.scrollY);
+    await frame();
+    await frame();
+    for (;;) {
+      read();
+      const before = window.scrollY;
+      window.scrollBy(0, window.innerHeight);
+      if (window.scrollY === before) {
+        break;
+      }
+      await frame();
+      await frame();
+    }
+    window.scrollTo(0, start);
+    await frame();
+    return rows;
+  });
 }
 
 /** The server's rows in the same form. */

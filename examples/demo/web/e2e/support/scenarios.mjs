@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
+import { errors } from 'playwright-core';
+
 import {
+  allRows,
   api,
   frames,
   live,
@@ -14,8 +17,8 @@ import {
   resetFrames,
   rowsShown,
   scratch,
+  scrollToEnd,
   serverRows,
-  shownRows,
   startServer,
 } from './demo.mjs';
 import { startShaper } from './shaper.mjs';
@@ -49,7 +52,12 @@ async function setUp(names, { via } = {}) {
   };
 }
 
-/** Waits until `page` is Live and shows exactly the server's rows; resolves with the page's clock then. */
+/**
+ * Waits until `page` is Live and shows exactly the server's rows: first (every frame) that its
+ * list has as many rows as the server and those on screen are the server's at their places;
+ * then that every row, read by scrolling through the list, is. Resolves with the page's clock
+ * when the first check held.
+ */
 async function equalToServer(page, client, timeout) {
   const deadline = Date.now() + timeout;
   for (;;) {
@@ -61,30 +69,47 @@ async function equalToServer(page, client, timeout) {
           if (document.querySelector('[data-testid=status]')?.dataset.sync !== 'live') {
             return false;
           }
-          const shown = [...document.querySelectorAll('[data-testid=task]')].map((row) => {
-            const title = row.querySelector('[data-testid=title]')?.textContent ?? '';
-            const done = row.querySelector('[data-testid=toggle]')?.checked === true;
-            return `${row.dataset.id} ${title}${done ? ' (done)' : ''}`;
-          });
-          return shown.length === rows.length && shown.every((row, i) => row === rows[i]) && Date.now();
+          const list = document.querySelector('[data-testid=task-list]');
+          if (Number(list?.dataset.count ?? 0) !== rows.length) {
+            return false;
+          }
+          for (const item of list?.querySelectorAll('li[aria-posinset]') ?? []) {
+            const row = item.querySelector('[data-testid=task]');
+            const title = row?.querySelector('[data-testid=title]')?.textContent ?? '';
+            const done = row?.querySelector('[data-testid=toggle]')?.checked === true;
+            if (`${row?.dataset.id} ${title}${done ? ' (done)' : ''}` !== rows[Number(item.getAttribute('aria-posinset')) - 1]) {
+              return false;
+            }
+          }
+          return Date.now();
         },
         expected,
         { polling: 'raf', timeout: Math.max(Math.min(left, 2_000), 1) },
       );
       const at = await handle.jsonValue();
-      // The server may have moved on meanwhile: equal to what it holds now, or look again.
-      if (JSON.stringify(serverRows(await client.list())) === JSON.stringify(expected)) {
+      // Every row, and the server not moved on meanwhile; else look again.
+      if (
+        JSON.stringify(await allRows(page)) === JSON.stringify(expected) &&
+        JSON.stringify(serverRows(await client.list())) === JSON.stringify(expected)
+      ) {
         return at;
       }
     } catch (error) {
-      if (Date.now() >= deadline) {
-        const shown = await shownRows(page);
-        const status = await page.getByTestId('status').getAttribute('data-sync');
-        throw new Error(
-          `the page is not Live and equal to the server after ${timeout} ms (it says ${status}; ${shown.length} rows shown, ${expected.length} on the server)`,
-          { cause: error },
-        );
+      if (!(error instanceof errors.TimeoutError)) {
+        throw error;
       }
+    }
+    if (Date.now() >= deadline) {
+      const shown = await allRows(page);
+      const status = await page.getByTestId('status').getAttribute('data-sync');
+      let wrong = 0;
+      while (wrong < Math.max(shown.length, expected.length) && shown[wrong] === expected[wrong]) {
+        wrong += 1;
+      }
+      throw new Error(
+        `the page is not Live and equal to the server after ${timeout} ms (it says ${status}; ${shown.length} rows in its list, ${expected.length} on the server; ` +
+          `first difference at row ${wrong + 1}: ${shown[wrong]} shown, ${expected[wrong]} on the server)`,
+      );
     }
   }
 }
@@ -133,10 +158,10 @@ export async function burst({ count, parallel = 8 }) {
     const gaps = await Promise.all([frames(pages.A.page), frames(pages.B.page)]);
     await Promise.all([equalToServer(pages.A.page, client, 30_000), equalToServer(pages.B.page, client, 30_000)]);
 
-    // A click after the burst: the last row, completed in A.
-    const id = await pages.A.page.locator('[data-testid=task]').last().getAttribute('data-id');
+    // A click after the burst: the last row, completed in A, both pages scrolled to it.
+    await Promise.all([scrollToEnd(pages.A.page), scrollToEnd(pages.B.page)]);
+    const id = await pages.A.page.locator('[data-testid=task-list] > li:last-child [data-testid=task]').getAttribute('data-id');
     const toggle = pages.A.page.locator(`[data-testid=task][data-id="${id}"] [data-testid=toggle]`);
-    await toggle.scrollIntoViewIfNeeded();
     await armClick(pages.A.page);
     await toggle.click();
     const [inA, inB] = await Promise.all([doneShown(pages.A.page, id, 30_000), doneShown(pages.B.page, id, 30_000)]);
@@ -201,6 +226,9 @@ export async function longList({ count, parallel = 16 }) {
       return row instanceof HTMLElement ? row.dataset.id : null;
     });
     assert.ok(id, 'a row in the middle of the screen');
+    // B shows the same place of the list.
+    await scrollToEnd(b.page);
+    await b.page.locator(`[data-testid=task][data-id="${id}"]`).waitFor({ timeout: 10_000 });
     const toggle = a.page.locator(`[data-testid=task][data-id="${id}"] [data-testid=toggle]`);
     await armClick(a.page);
     await toggle.click();
