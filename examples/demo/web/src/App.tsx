@@ -55,15 +55,19 @@ const rowKey = ({ task }: ShownRow): string => task.id;
 export function App(): ReactNode {
   const [dismissed, setDismissed] = useState<Error | null>(null);
 
-  // The last row seen of each id, to tell a rename from a completion in the activity list.
-  const known = useRef(new Map<string, Task>());
+  // The last row seen of each id, to tell a rename from a completion in the activity list: the
+  // rows as rendered, and on top what `onChange` saw since (`undefined`: deleted).
+  const rendered = useRef<ReadonlyMap<string, Task>>(new Map());
+  const since = useRef(new Map<string, Task | undefined>());
   const described = useRef(new WeakMap<Change, string>());
   const onChange = useCallback((change: Change): void => {
-    described.current.set(change, describe(change, known.current));
+    const lookup = (id: string): Task | undefined =>
+      since.current.has(id) ? since.current.get(id) : rendered.current.get(id);
+    described.current.set(change, describe(change, lookup));
     if (change.kind === 'deleted') {
-      known.current.delete(change.id);
+      since.current.set(change.id, undefined);
     } else {
-      known.current.set(change.data.id, change.data);
+      since.current.set(change.data.id, change.data);
     }
   }, []);
 
@@ -74,9 +78,10 @@ export function App(): ReactNode {
   });
   const { server, schemaMatches } = useRealtime();
 
-  // The rows as shown (loaded ones too); `onChange` adds what arrives before the next render.
+  // The rows as shown (loaded ones too); `onChange` notes what arrives before the next render.
   useEffect(() => {
-    known.current = new Map(byId);
+    rendered.current = byId;
+    since.current = new Map();
   }, [byId]);
 
   const edits = useEdits(byId, sync);
@@ -430,13 +435,13 @@ function Activity({
 }
 
 /** A change in words, from the row as it was before. */
-function describe(change: Change, known: ReadonlyMap<string, Task>): string {
+function describe(change: Change, known: (id: string) => Task | undefined): string {
   if (change.kind === 'deleted') {
-    const before = known.get(change.id);
+    const before = known(change.id);
     return before === undefined ? `task ${change.id}` : `“${before.title}”`;
   }
   const after = change.data;
-  const before = known.get(after.id);
+  const before = known(after.id);
   if (change.kind === 'created' || before === undefined) {
     return `“${after.title}”`;
   }

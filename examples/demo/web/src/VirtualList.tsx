@@ -42,18 +42,21 @@ export function VirtualList<T>({
   ...rest
 }: VirtualListProps<T>): ReactNode {
   const list = useRef<HTMLUListElement>(null);
-  // Where the list starts in the page: the rows' positions are counted from there.
+  // Where the list starts in the page: the rows' positions are counted from there. Read once
+  // mounted, then whenever the page's size changes (a banner above the list, the window
+  // resized), in a ResizeObserver, which runs after layout: never a layout forced per render.
   const [offset, setOffset] = useState(0);
   useLayoutEffect(() => {
     const element = list.current;
     if (element === null) {
-      return;
+      return undefined;
     }
-    const top = element.getBoundingClientRect().top + window.scrollY;
-    if (top !== offset) {
-      setOffset(top);
-    }
-  });
+    const read = (): void => setOffset(element.getBoundingClientRect().top + window.scrollY);
+    read();
+    const observer = new ResizeObserver(read);
+    observer.observe(document.body);
+    return () => observer.disconnect();
+  }, []);
 
   const getItemKey = useCallback(
     (index: number): string => {
