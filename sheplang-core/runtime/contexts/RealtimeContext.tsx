@@ -29,8 +29,9 @@
  *   is late: the link is slow or the events queue up), so that a page does not call itself live
  *   over rows it has not received; one unanswered for `RECONNECT_LAGGING_AFTER_MS` makes the
  *   connection again.
- * - A hook applies the changes that arrive in one frame as one React update; a row that did not
- *   change keeps its identity (also across a reload), so `React.memo` rows render only what changed.
+ * - A hook applies the changes that arrive in one frame as one React update (a change after a
+ *   quiet moment at once); a row that did not change keeps its identity (also across a reload),
+ *   so `React.memo` rows render only what changed.
  * - Safe under `<StrictMode>` and server rendering: the socket is created in an effect.
  */
 
@@ -119,6 +120,13 @@ export const RECONNECT_LAGGING_AFTER_MS = 15_000;
  * applied anyway (a hidden tab has no frames), in milliseconds.
  */
 const FRAME_FALLBACK_MS = 50;
+
+/**
+ * A change that arrives after the hook has applied nothing for this long (in milliseconds) is
+ * applied at once, not on the next animation frame: a lone change (a click in another window)
+ * shows a frame sooner, and a burst still costs one update a frame after its first change.
+ */
+const QUIET_MS = 50;
 
 /**
  * One change to a model's rows, as the provider received it. `seq` numbers the provider's
@@ -957,6 +965,8 @@ export function useModelRealtime<M extends ModelName>(
   /** The changes received and not applied yet, and how to cancel their scheduled flush. */
   const pending = useRef<ModelChange<M>[]>([]);
   const cancelFlush = useRef<(() => void) | null>(null);
+  /** When changes were last applied (`clock()`). */
+  const flushedAt = useRef(Number.NEGATIVE_INFINITY);
 
   /** Applies the pending changes now, as one update. */
   const flush = useCallback((): void => {
@@ -967,6 +977,7 @@ export function useModelRealtime<M extends ModelName>(
       return;
     }
     pending.current = [];
+    flushedAt.current = clock();
     const limit = historyLimit(latest.current.historyLimit);
     setLive((previous) => applyChanges(previous, batch, limit));
     const onChange = latest.current.onChange;
@@ -1022,7 +1033,11 @@ export function useModelRealtime<M extends ModelName>(
         remember(current.missed, change);
       }
       pending.current.push(change);
-      cancelFlush.current ??= nextFrame(flush);
+      if (cancelFlush.current === null && clock() - flushedAt.current >= QUIET_MS) {
+        flush();
+      } else {
+        cancelFlush.current ??= nextFrame(flush);
+      }
     });
     return () => {
       stop();
@@ -1095,6 +1110,11 @@ export function useModelRealtime<M extends ModelName>(
     }),
     [items, live, status, isConnected, sync, error, load, refresh, ping, reset, clearHistory],
   );
+}
+
+/** Milliseconds from an arbitrary start, monotonic where the platform allows. */
+function clock(): number {
+  return typeof performance === 'object' && typeof performance.now === 'function' ? performance.now() : Date.now();
 }
 
 /**
