@@ -470,28 +470,6 @@ pub fn write_artifacts(
             ),
         }));
     }
-    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    if outputs.rust {
-        files.push((
-            dir.join(format!("{stem}.rs")),
-            codegen::rust::generate_with(spec, outputs.rust_options).into_bytes(),
-        ));
-    }
-    if outputs.ir {
-        let json = if outputs.pretty_ir {
-            serde_json::to_string_pretty(spec)
-        } else {
-            serde_json::to_string(spec)
-        };
-        let mut json = json.map_err(|e| {
-            Error::new(ErrorKind::Write {
-                path: dir.join(format!("{stem}.ir.json")),
-                source: io::Error::other(e),
-            })
-        })?;
-        json.push('\n');
-        files.push((dir.join(format!("{stem}.ir.json")), json.into_bytes()));
-    }
     if let Err(messages) = storage.check(spec) {
         return Err(Error::many(
             messages
@@ -500,51 +478,183 @@ pub fn write_artifacts(
                 .collect(),
         ));
     }
-    if outputs.sql {
-        for dialect in Dialect::ALL {
-            files.push((
-                dir.join(format!("{stem}.{}.sql", dialect.file_tag())),
-                sql::generate(spec, storage, dialect).into_bytes(),
-            ));
-            files.push((
-                dir.join(format!("{stem}.capture.{}.sql", dialect.file_tag())),
-                capture::generate(spec, storage, dialect).into_bytes(),
-            ));
-        }
-    }
-    if outputs.prisma {
-        for dialect in Dialect::ALL {
-            files.push((
-                dir.join(prisma_path(stem, dialect)),
-                prisma::generate(spec, storage, dialect).into_bytes(),
-            ));
-        }
+    // The outputs are independent: generated on up to as many threads as there are cores, the
+    // biggest first, then checked, then written (again spread over the threads).
+    let mut jobs = Vec::new();
+    if outputs.rust {
+        jobs.push(Job::Rust);
     }
     if outputs.typescript {
-        for half in typescript::Half::ALL {
-            let folder = dir.join(stem).join(typescript_folder(half));
-            for artifact in typescript::generate_half(spec, half) {
-                let Some(relative) = safe_relative(&artifact.path) else {
-                    return Err(Error::new(ErrorKind::Path {
-                        path: PathBuf::from(&artifact.path),
-                        message: format!(
-                            "the TypeScript generator produced the path `{}`, which would leave \
-                             the output folder; this is a bug in sheplang",
-                            artifact.path
-                        ),
-                    }));
-                };
-                files.push((folder.join(relative), artifact.contents.into_bytes()));
-            }
+        jobs.push(Job::TypeScript);
+    }
+    if outputs.sql {
+        jobs.extend(Dialect::ALL.map(Job::Sql));
+        jobs.extend(Dialect::ALL.map(Job::Capture));
+    }
+    if outputs.ir {
+        jobs.push(Job::Ir);
+    }
+    if outputs.prisma {
+        jobs.extend(Dialect::ALL.map(Job::Prisma));
+    }
+    let mut generated = in_parallel(jobs.len(), |i| {
+        (jobs[i], jobs[i].run(spec, stem, dir, outputs, storage))
+    });
+    // The files in a fixed order: Rust, IR, SQL (each dialect's tables, then its change
+    // capture), Prisma, TypeScript (browser, then server).
+    generated.sort_by_key(|(job, _)| job.rank());
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    for (_, result) in generated {
+        files.extend(result?);
+    }
+    let files = &files;
+    in_parallel(files.len(), |i| {
+        let (path, bytes) = &files[i];
+        match write_if_changed(path, bytes) {
+            Ok(changed) => Ok(Written {
+                path: path.clone(),
+                changed,
+            }),
+            Err(source) => Err(Error::new(ErrorKind::Write {
+                path: path.clone(),
+                source,
+            })),
+        }
+    })
+    .into_iter()
+    .collect()
+}
+
+/// One independent output of [`write_artifacts`].
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    Rust,
+    Ir,
+    Sql(Dialect),
+    Capture(Dialect),
+    Prisma(Dialect),
+    TypeScript,
+}
+
+impl Job {
+    /// Where the job's files come in [`write_artifacts`]'s answer.
+    fn rank(self) -> usize {
+        match self {
+            Job::Rust => 0,
+            Job::Ir => 1,
+            Job::Sql(Dialect::Sqlite) => 2,
+            Job::Capture(Dialect::Sqlite) => 3,
+            Job::Sql(Dialect::Postgres) => 4,
+            Job::Capture(Dialect::Postgres) => 5,
+            Job::Prisma(Dialect::Sqlite) => 6,
+            Job::Prisma(Dialect::Postgres) => 7,
+            Job::TypeScript => 8,
         }
     }
-    files
-        .into_iter()
-        .map(|(path, bytes)| match write_if_changed(&path, &bytes) {
-            Ok(changed) => Ok(Written { path, changed }),
-            Err(source) => Err(Error::new(ErrorKind::Write { path, source })),
+
+    /// The job's files and their bytes.
+    fn run(
+        self,
+        spec: &ir::Spec,
+        stem: &str,
+        dir: &Path,
+        outputs: Outputs,
+        storage: &Storage,
+    ) -> Result<Vec<(PathBuf, Vec<u8>)>, Error> {
+        Ok(match self {
+            Job::Rust => vec![(
+                dir.join(format!("{stem}.rs")),
+                codegen::rust::generate_with(spec, outputs.rust_options).into_bytes(),
+            )],
+            Job::Ir => {
+                let path = dir.join(format!("{stem}.ir.json"));
+                let mut json = Vec::with_capacity(1 << 16);
+                let written = if outputs.pretty_ir {
+                    serde_json::to_writer_pretty(&mut json, spec)
+                } else {
+                    serde_json::to_writer(&mut json, spec)
+                };
+                if let Err(e) = written {
+                    return Err(Error::new(ErrorKind::Write {
+                        path,
+                        source: io::Error::other(e),
+                    }));
+                }
+                json.push(b'\n');
+                vec![(path, json)]
+            }
+            Job::Sql(dialect) => vec![(
+                dir.join(format!("{stem}.{}.sql", dialect.file_tag())),
+                sql::generate(spec, storage, dialect).into_bytes(),
+            )],
+            Job::Capture(dialect) => vec![(
+                dir.join(format!("{stem}.capture.{}.sql", dialect.file_tag())),
+                capture::generate(spec, storage, dialect).into_bytes(),
+            )],
+            Job::Prisma(dialect) => vec![(
+                dir.join(prisma_path(stem, dialect)),
+                prisma::generate(spec, storage, dialect).into_bytes(),
+            )],
+            Job::TypeScript => {
+                let mut files = Vec::new();
+                for (half, artifacts) in typescript::Half::ALL
+                    .into_iter()
+                    .zip(typescript::generate_halves(spec))
+                {
+                    let folder = dir.join(stem).join(typescript_folder(half));
+                    for artifact in artifacts {
+                        let Some(relative) = safe_relative(&artifact.path) else {
+                            return Err(Error::new(ErrorKind::Path {
+                                path: PathBuf::from(&artifact.path),
+                                message: format!(
+                                    "the TypeScript generator produced the path `{}`, which \
+                                     would leave the output folder; this is a bug in sheplang",
+                                    artifact.path
+                                ),
+                            }));
+                        };
+                        files.push((folder.join(relative), artifact.contents.into_bytes()));
+                    }
+                }
+                files
+            }
         })
-        .collect()
+    }
+}
+
+/// `work(0..n)`, spread over up to as many threads as there are cores (on the calling thread
+/// alone when there is one core or one item); the answers in index order.
+fn in_parallel<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(n);
+    if threads <= 1 {
+        return (0..n).map(work).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let worker = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                return done;
+            }
+            done.push((i, work(i)));
+        }
+    };
+    let mut all: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(worker)).collect();
+        let mut all = worker();
+        for helper in helpers {
+            match helper.join() {
+                Ok(done) => all.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    });
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, t)| t).collect()
 }
 
 /// Where the Prisma schema of `dialect` goes, relative to the output folder:

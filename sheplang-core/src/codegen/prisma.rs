@@ -12,7 +12,7 @@
 //! - SQLite has no list columns: a list is a JSON array in a `String`; PostgreSQL has scalar
 //!   lists.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::GENERATED_HEADER;
@@ -39,10 +39,15 @@ pub fn generate(spec: &ir::Spec, storage: &Storage, dialect: Dialect) -> String 
         spec.app,
         dialect.title()
     );
-    let back = back_relations(spec);
+    // Each model's back relations, found once (not by scanning them all for every model).
+    let mut back: BTreeMap<String, Vec<Back>> = BTreeMap::new();
+    for b in back_relations(spec) {
+        back.entry(b.on.clone()).or_default().push(b);
+    }
     for model in &spec.models {
         out.push('\n');
-        model_block(&mut out, spec, storage, dialect, model, &back);
+        let back = back.get(model.name.as_str()).map_or(&[][..], Vec::as_slice);
+        model_block(&mut out, spec, storage, dialect, model, back);
     }
     out
 }
@@ -139,7 +144,7 @@ fn model_block(
             }
         }
     }
-    for b in back.iter().filter(|b| b.on == model.name) {
+    for b in back {
         let name = fresh(&b.name, &mut taken);
         let ty = if b.many {
             format!("{}[]", b.from)

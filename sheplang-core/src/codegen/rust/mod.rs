@@ -223,11 +223,8 @@ impl Gen<'_> {
 
     /// The Rust type name of a model, by its spec name.
     fn model_type(&self, name: &str) -> Option<&str> {
-        self.spec
-            .models
-            .iter()
-            .position(|m| m.name == name)
-            .map(|i| self.names.models[i].ty.as_str())
+        let i = *self.names.index.get(name)?;
+        Some(self.names.models[i].ty.as_str())
     }
 }
 

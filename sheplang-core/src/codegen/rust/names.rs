@@ -11,7 +11,7 @@
 //! - Models claim their names first, in spec order. A later name that is already taken gets the
 //!   next free of a short list of alternatives, then a number (`user_id_2`, `Channel2`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::ir;
 
@@ -218,6 +218,8 @@ pub(super) struct StateNames {
 #[derive(Debug)]
 pub(super) struct Names {
     pub(super) models: Vec<ModelNames>,
+    /// A model's index in the spec, by its spec name.
+    pub(super) index: HashMap<String, usize>,
     /// The marker type implementing `sheplang::Spec` (`Spec`).
     pub(super) spec: String,
     /// The channel enum (`Channel`).
@@ -280,8 +282,17 @@ impl Names {
                     .map(|kind| variants.claim(&[format!("{stem}{kind}")], ""))
             })
             .collect();
+        // The first model of a name wins, should a name repeat.
+        let index = spec
+            .models
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, m)| (m.name.clone(), i))
+            .collect();
         Names {
             models,
+            index,
             spec: spec_ty,
             channel,
             model_name,

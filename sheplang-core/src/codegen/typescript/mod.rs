@@ -84,6 +84,27 @@ pub fn generate_half(spec: &ir::Spec, half: Half) -> Vec<Artifact> {
         .collect()
 }
 
+/// Both halves at once, in [`Half::ALL`]'s order: what [`generate_half`] gives for each, from
+/// one run of the generator (the files both halves carry are generated once and copied).
+pub fn generate_halves(spec: &ir::Spec) -> [Vec<Artifact>; 2] {
+    let mut browser = Vec::new();
+    let mut server = Vec::new();
+    for artifact in generate(spec) {
+        match (
+            Half::Browser.includes(&artifact.path),
+            Half::Server.includes(&artifact.path),
+        ) {
+            (true, true) => {
+                server.push(artifact.clone());
+                browser.push(artifact);
+            }
+            (true, false) => browser.push(artifact),
+            (false, _) => server.push(artifact),
+        }
+    }
+    [browser, server]
+}
+
 /// The paths of the runtime files among [`generate`]'s artifacts: the same bytes for every
 /// spec.
 pub fn runtime_paths() -> impl Iterator<Item = &'static str> {

@@ -330,6 +330,11 @@ fn each_half_has_types_and_only_its_own_imports() {
             "api/realtime/records.ts",
         ]
     );
+    // One run of the generator gives both halves, as each alone.
+    assert_eq!(
+        super::generate_halves(&tasks()),
+        Half::ALL.map(|half| super::generate_half(&tasks(), half))
+    );
     // Every artifact is in a half, and only `types.ts`, `protocol.ts` and `validate.ts` in both.
     for artifact in generate(&tasks()) {
         let count = Half::ALL
