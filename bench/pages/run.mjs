@@ -26,6 +26,8 @@ if (absent.length > 0) {
 }
 
 const ms = (value) => `${Math.round(value)} ms`;
+/** A longest task: the Long Tasks API reports only those over 50 ms. */
+const task = (value) => (value === 0 ? 'none over 50 ms' : ms(value));
 const line = (what, value) => console.log(`  ${what.padEnd(52)} ${value}`);
 console.log(`# pages benchmark (${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
 
@@ -37,6 +39,7 @@ if (only.has('burst')) {
   line('a click after the burst: shown in the page clicked', ms(r.clickShownInA));
   line('a click after the burst: shown in both pages', ms(r.clickShownInBoth));
   line('longest frame gap during the burst (either page)', ms(r.maxFrameGapMs));
+  line('... longest task on a page\'s main thread meanwhile', task(r.longestTaskMs));
 }
 if (only.has('list')) {
   const r = await longList({ count: 10_000 });
@@ -44,9 +47,11 @@ if (only.has('list')) {
   line('load (goto until every row is shown)', ms(r.loadMs));
   line(`scroll to the bottom in ${r.scrollFrames} frames: longest frame`, ms(r.scrollMaxFrameMs));
   line('scroll: 99th percentile frame', ms(r.scrollP99FrameMs));
+  line('scroll: longest task on the page\'s main thread', task(r.scrollLongestTaskMs));
   line('a click there: shown in the page clicked', ms(r.clickShownInA));
   line('a click there: shown in the other page', ms(r.clickShownInB));
   line('longest frame around the click', ms(r.clickMaxFrameMs));
+  line('... longest task on the page\'s main thread', task(r.clickLongestTaskMs));
 }
 if (only.has('flapping')) {
   const r = await flapping({ runs, flapMs: 300, durationMs: 10_000 });

@@ -149,9 +149,16 @@ export async function openBrowser(dir, name, viewport = { width: 640, height: 80
   });
   page.on('pageerror', (error) => problems.push(String(error)));
   // Frame gaps, from the page's own clock: every animation frame records the time since the last.
+  // And the longest task of the page's main thread (the Long Tasks API reports those over 50 ms):
+  // a frame gap much longer than any task is a machine too busy to run the page, not the page.
   await page.addInitScript(() => {
-    const probe = { last: 0, maxGap: 0, gaps: [] };
+    const probe = { last: 0, maxGap: 0, gaps: [], longestTask: 0 };
     window.__frames = probe;
+    new PerformanceObserver((entries) => {
+      for (const entry of entries.getEntries()) {
+        probe.longestTask = Math.max(probe.longestTask, entry.duration);
+      }
+    }).observe({ type: 'longtask' });
     const tick = (now) => {
       if (probe.last !== 0) {
         const gap = now - probe.last;
@@ -172,17 +179,21 @@ export async function openBrowser(dir, name, viewport = { width: 640, height: 80
 export function resetFrames(page) {
   return page.evaluate(() => {
     window.__frames.maxGap = 0;
+    window.__frames.longestTask = 0;
     window.__frames.gaps = [];
     window.__frames.last = 0;
   });
 }
 
-/** The frame gaps since `resetFrames`: the largest, and the 99th percentile, in ms. */
+/**
+ * The frame gaps since `resetFrames`: the largest, and the 99th percentile, in ms; and the
+ * longest task of the page's main thread (0: none over 50 ms).
+ */
 export function frames(page) {
   return page.evaluate(() => {
     const gaps = [...window.__frames.gaps].sort((a, b) => a - b);
     const p99 = gaps.length === 0 ? 0 : gaps[Math.min(gaps.length - 1, Math.floor(gaps.length * 0.99))];
-    return { max: window.__frames.maxGap, p99, count: gaps.length };
+    return { max: window.__frames.maxGap, p99, count: gaps.length, longestTask: window.__frames.longestTask };
   });
 }
 

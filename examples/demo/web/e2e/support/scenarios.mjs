@@ -175,6 +175,7 @@ export async function burst({ count, parallel = 8 }) {
       clickShownInA: inA - clicked,
       clickShownInBoth: Math.max(inA, inB) - clicked,
       maxFrameGapMs: Math.max(gaps[0].max, gaps[1].max),
+      longestTaskMs: Math.max(gaps[0].longestTask, gaps[1].longestTask),
     };
   } finally {
     await setup.done();
@@ -243,9 +244,11 @@ export async function longList({ count, parallel = 16 }) {
       scrollFrames: scrolled.count,
       scrollMaxFrameMs: scrolled.max,
       scrollP99FrameMs: scrolled.p99,
+      scrollLongestTaskMs: scrolled.longestTask,
       clickShownInA: inA - clicked,
       clickShownInB: inB - clicked,
       clickMaxFrameMs: afterClick.max,
+      clickLongestTaskMs: afterClick.longestTask,
     };
   } finally {
     for (const { close } of opened) {
