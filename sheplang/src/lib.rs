@@ -172,6 +172,7 @@
 
 mod error;
 mod event;
+mod filter;
 mod money;
 mod reference;
 mod spec;
@@ -184,9 +185,10 @@ pub use event::{
     ClientEvent, ConnectedInfo, Emitter, MAX_CHANNEL_LEN, ModelEvent, ModelEventArgs,
     ModelEventKind, SubscribeResult, channel_arg, created, deleted, updated,
 };
+pub use filter::{Filter, FilterError, FilterField, FilterKind, MAX_FILTER_FIELDS};
 pub use money::{Money, ParseMoneyError};
 pub use reference::Ref;
-pub use spec::{Channel, DynSpec, Model, Spec};
+pub use spec::{Channel, DynSpec, Model, ModelFilter, Spec};
 pub use validate::{Rule, Violation, Violations};
 
 // The procedural macros (`sheplang!` for inline specs, the host-struct derive) live in

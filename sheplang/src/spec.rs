@@ -123,6 +123,21 @@ pub trait Channel:
 
     /// The model this channel carries, in its original case (`"OrderItem"`).
     fn model_name(self) -> &'static str;
+
+    /// The fields of the channel's model a subscription may filter on (`docs/wire.md`,
+    /// "Filtered subscriptions"): the id and every field that holds one value. Generated from
+    /// the spec; a hand-written channel type without it allows no filter.
+    fn filter_fields(self) -> &'static [crate::FilterField] {
+        &[]
+    }
+}
+
+/// A typed filter of one model: generated per model (`TaskFilter`), one `Option` per field
+/// that can be filtered on, so that a filter on a field the model lacks, or with a value of the
+/// wrong type, does not compile. Converts into the checked [`Filter`](crate::Filter).
+pub trait ModelFilter: Into<crate::Filter> {
+    /// The model it filters.
+    type Model: Model;
 }
 
 /// A row type of a spec's model: generated for each `data` model.

@@ -6,6 +6,20 @@ use super::out::{Out, lit, ln};
 use super::string_enum::{StringEnum, Variant, match_self, slice};
 use super::{ALLOW_UNUSED, Gen, SERDE_CRATE};
 use crate::ir;
+use crate::types::ValueClass;
+
+/// One field a filter may name.
+pub(super) struct FilterRow<'a> {
+    /// The spec's name.
+    pub(super) name: &'a str,
+    /// The Rust field name.
+    pub(super) rust: &'a str,
+    /// The Rust type of its value.
+    pub(super) ty: String,
+    /// The `sheplang::FilterKind` variant.
+    pub(super) kind: &'static str,
+    pub(super) optional: bool,
+}
 
 /// The derives of every row struct.
 const DERIVES: [&str; 5] = [
@@ -98,11 +112,116 @@ impl Gen<'_> {
         out.close("}");
         out.blank();
 
+        self.filter(out, index);
+
         if let (Some(state), Some(lifecycle), true) =
             (&names.state, &model.states, self.options.lifecycles)
         {
             self.lifecycle(out, model, ty, state, lifecycle);
         }
+    }
+
+    /// The fields of model `index` a subscription may filter on: the id, then every
+    /// single-value field, with their Rust names and `sheplang::FilterKind`.
+    pub(super) fn filter_fields(&self, index: usize) -> Vec<FilterRow<'_>> {
+        let model = &self.spec.models[index];
+        let names = &self.names.models[index];
+        let mut rows = vec![FilterRow {
+            name: "id",
+            rust: "id",
+            ty: "::std::string::String".to_owned(),
+            kind: "Text",
+            optional: false,
+        }];
+        for (field, rust) in model.fields.iter().zip(&names.fields) {
+            let Some(rust) = rust else { continue };
+            if field.list {
+                continue;
+            }
+            let kind = match &field.ty {
+                ir::FieldType::Builtin(b) => match b.info().class {
+                    ValueClass::Number => "Number",
+                    ValueClass::Bool => "Bool",
+                    ValueClass::Text | ValueClass::Decimal | ValueClass::Temporal => "Text",
+                },
+                ir::FieldType::Ref { .. } => "Text",
+                ir::FieldType::Model { .. } => continue,
+            };
+            let plain = ir::Field {
+                optional: false,
+                ..field.clone()
+            };
+            rows.push(FilterRow {
+                name: &field.name,
+                rust,
+                ty: self.field_type(&plain),
+                kind,
+                optional: field.optional,
+            });
+        }
+        rows
+    }
+
+    /// The typed filter of model `index` (`TaskFilter`) and its conversions.
+    fn filter(&self, out: &mut Out, index: usize) {
+        let model = &self.spec.models[index];
+        let names = &self.names.models[index];
+        let ty = &names.ty;
+        let filter = &names.filter;
+        let rows = self.filter_fields(index);
+        out.doc(&[
+            format!(
+                "A filter on [`{ty}`] rows for a subscription (`docs/wire.md`, \"Filtered \
+                 subscriptions\"): each field set is a value the row's field must equal; the \
+                 unset ones are not looked at. Converts into [`sheplang::Filter`]."
+            ),
+            String::new(),
+            format!(
+                "`{filter} {{ id: Some(\"r-1\".into()), ..Default::default() }}`: a field \
+                 {} lacks, or a value of another type, does not compile.",
+                code(&model.name)
+            ),
+        ]);
+        out.line(ALLOW_UNUSED);
+        out.line("#[derive(Debug, Clone, Default, PartialEq)]");
+        out.open(&format!("pub struct {filter} {{"));
+        for row in &rows {
+            out.doc(&[format!("The row's {} equals this.", code(row.name))]);
+            ln!(
+                out,
+                "pub {}: ::core::option::Option<{}>,",
+                ident(row.rust),
+                row.ty
+            );
+        }
+        out.close("}");
+        out.blank();
+        out.open(&format!(
+            "impl ::core::convert::From<{filter}> for ::sheplang::Filter {{"
+        ));
+        out.open(&format!("fn from(filter: {filter}) -> Self {{"));
+        out.line("let mut fields = ::std::vec::Vec::new();");
+        for row in &rows {
+            ln!(
+                out,
+                "if let ::core::option::Option::Some(value) = filter.{} {{",
+                ident(row.rust)
+            );
+            ln!(
+                out,
+                "    fields.push(({}, ::sheplang::__private::serde_json::to_value(value).unwrap_or_default()));",
+                lit(row.name)
+            );
+            out.line("}");
+        }
+        out.line("::sheplang::Filter::from_checked(fields)");
+        out.close("}");
+        out.close("}");
+        out.blank();
+        out.open(&format!("impl ::sheplang::ModelFilter for {filter} {{"));
+        ln!(out, "type Model = {ty};");
+        out.close("}");
+        out.blank();
     }
 
     /// The `id` field: always first, always a string (wire.md); a declared `id` lends its docs.

@@ -203,6 +203,8 @@ pub(super) struct ModelNames {
     /// One per `ir::Model::fields`, same order; `None` for the declared `id` field, which is
     /// the struct's `id`.
     pub(super) fields: Vec<Option<String>>,
+    /// The typed filter (`TaskFilter`).
+    pub(super) filter: String,
 }
 
 /// The Rust names of a lifecycle enum.
@@ -261,6 +263,7 @@ impl Names {
                 ty: ty.clone(),
                 state,
                 fields: field_names(m),
+                filter: String::new(),
             });
         }
         let app = upper_camel(&spec.app, "App");
@@ -270,6 +273,11 @@ impl Names {
         let model_name = support("ModelName");
         let server_to_client = support("ServerToClient");
         let client_to_server = support("ClientToServer");
+        // Claimed last, so that a spec's other names do not change with them.
+        for model in &mut models {
+            let stem = model.ty.trim_end_matches('_');
+            model.filter = types.claim(&[format!("{stem}Filter"), format!("{stem}RowFilter")], "");
+        }
 
         let mut variants = Taken::default();
         variants.reserve("Notification");

@@ -141,6 +141,27 @@ impl Gen<'_> {
         out.open("fn model_name(self) -> &'static str {");
         out.line("Self::model(self).as_str()");
         out.close("}");
+        out.blank();
+        out.open("fn filter_fields(self) -> &'static [::sheplang::FilterField] {");
+        let fields: Vec<(&str, String)> = (0..self.spec.models.len())
+            .map(|i| {
+                let rows: Vec<String> = self
+                    .filter_fields(i)
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "::sheplang::FilterField {{ name: {}, kind: ::sheplang::FilterKind::{}, optional: {} }}",
+                            lit(r.name),
+                            r.kind,
+                            r.optional
+                        )
+                    })
+                    .collect();
+                (variants[i], format!("&[{}]", rows.join(", ")))
+            })
+            .collect();
+        match_self(out, fields);
+        out.close("}");
         out.close("}");
         out.blank();
     }

@@ -270,7 +270,13 @@ fn declared_id_is_the_row_id() {
         )],
     );
     let code = generate(&s);
-    assert_eq!(code.matches("pub id:").count(), 1, "{code}");
+    // Once in the row, once (as an `Option`) in its typed filter.
+    assert_eq!(
+        code.matches("pub id: ::std::string::String").count(),
+        1,
+        "{code}"
+    );
+    assert_eq!(code.matches("pub id:").count(), 2, "{code}");
     assert!(
         code.contains("/// Declared as `id: number required`."),
         "{code}"
