@@ -164,6 +164,8 @@
 //!   [`Publisher`], model events from a process with no server (`docs/scale-out.md`).
 
 mod builder;
+#[cfg(feature = "sqlite")]
+pub mod capture;
 mod error;
 mod hub;
 pub mod log;
@@ -178,6 +180,10 @@ pub use builder::{
     DEFAULT_AUTHORIZE_TIMEOUT, DEFAULT_MAX_BUFFER_SIZE, DEFAULT_MAX_PAYLOAD, RealtimeLayer,
     RealtimeServerBuilder,
 };
+#[cfg(feature = "sqlite")]
+pub use capture::{CaptureOptions, DEFAULT_POLL};
+#[cfg(feature = "sqlite")]
+pub use capture::{ChangeWaker, SqliteLog};
 pub use error::EmitError;
 pub use hub::Metrics;
 pub use log::{DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, EventLog, MemoryLog};

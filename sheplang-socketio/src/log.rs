@@ -151,6 +151,11 @@ impl Feed {
         self.tx.send(crate::hub::Command::Epoch { epoch }).is_ok()
     }
 
+    /// Whether the server is gone (a reader stops).
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
     /// Waits while the server has many fed events still to send (so that a reader does not
     /// run ahead of the server without bound).
     pub async fn room(&self) {

@@ -1,7 +1,7 @@
-//! The JSON API under `/api`: list, create, update and delete tasks. Every write is committed,
-//! then broadcast through the typed emit path (`sheplang::created(&task)`: the `Task` type
-//! decides the room), while the store is still locked, so that subscribers see the events in
-//! the order of the commits.
+//! The JSON API under `/api`: list, create, update and delete tasks. The handlers only write:
+//! the database's capture triggers record every committed change in the change table, in the
+//! same transaction, and the realtime server's log relays it to the pages (`docs/capture.md`),
+//! so a write made by anything else (a `sqlite3` shell, another process) reaches them too.
 //!
 //! Every answer under `/api` that is an error is JSON, `{ "error": "..." }`: a path that names
 //! no route is a 404, a method the route does not have a 405 with an `Allow` header.
@@ -10,7 +10,6 @@
 //! not get the answer to a create sends it again with the same key, and gets the answer of
 //! the first request (with `Idempotent-Replayed: true`) instead of a second task.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
@@ -22,38 +21,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, extract::FromRequest};
 use serde::Deserialize;
-use sheplang::Emitter;
 
 use crate::store::{Created, Store, StoreError, TaskPatch};
-use crate::tasks::{self, Task};
+use crate::tasks::Task;
 
-/// What the handlers share: the store and the emitter of the spec's events.
-#[derive(Debug)]
-pub struct Inner<E> {
-    store: Mutex<Store>,
-    emitter: E,
-}
+/// The API's state: the store, cheap to clone.
+pub type AppState = Arc<Mutex<Store>>;
 
-/// The API's state: cheap to clone.
-pub type AppState<E> = Arc<Inner<E>>;
-
-/// The `/api` routes over `store`, emitting through `emitter` (the realtime server, or a
-/// [`sheplang::testing::Recorder`] in tests).
-pub fn routes<E>(store: Store, emitter: E) -> Router
-where
-    E: Emitter<Spec = tasks::Spec> + Send + Sync + 'static,
-    E::Error: std::fmt::Display,
-{
-    let state: AppState<E> = Arc::new(Inner {
-        store: Mutex::new(store),
-        emitter,
-    });
+/// The `/api` routes over `store`.
+pub fn routes(store: Store) -> Router {
+    let state: AppState = Arc::new(Mutex::new(store));
     Router::new()
-        .route("/api/tasks", get(list::<E>).post(create::<E>))
-        .route(
-            "/api/tasks/{id}",
-            get(show::<E>).patch(update::<E>).delete(remove::<E>),
-        )
+        .route("/api/tasks", get(list).post(create))
+        .route("/api/tasks/{id}", get(show).patch(update).delete(remove))
         .route("/api", any(no_route))
         .route("/api/", any(no_route))
         .route("/api/{*rest}", any(no_route))
@@ -132,45 +112,26 @@ pub struct NewTask {
     pub title: String,
 }
 
-async fn list<E: Send + Sync + 'static>(
-    State(app): State<AppState<E>>,
-) -> Result<Json<Vec<Task>>, ApiError> {
-    blocking(app, |store, _| store.list()).await.map(Json)
+async fn list(State(app): State<AppState>) -> Result<Json<Vec<Task>>, ApiError> {
+    blocking(app, |store| store.list()).await.map(Json)
 }
 
-async fn show<E: Send + Sync + 'static>(
-    State(app): State<AppState<E>>,
-    Path(id): Path<String>,
-) -> Result<Json<Task>, ApiError> {
-    blocking(app, move |store, _| store.get(&id))
-        .await
-        .map(Json)
+async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<Json<Task>, ApiError> {
+    blocking(app, move |store| store.get(&id)).await.map(Json)
 }
 
-async fn create<E>(
-    State(app): State<AppState<E>>,
+async fn create(
+    State(app): State<AppState>,
     headers: HeaderMap,
     body: Body<NewTask>,
-) -> Result<Response, ApiError>
-where
-    E: Emitter<Spec = tasks::Spec> + Send + Sync + 'static,
-    E::Error: std::fmt::Display,
-{
+) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
     let new = body.0;
-    let (created, failure) = blocking(app, move |store, emitter| {
-        let created = match key {
-            Some(key) => store.create_once(&key, &new.title)?,
-            None => Created::New(store.create(&new.title)?),
-        };
-        let failure = match &created {
-            Created::New(task) => failed(emitter.emit(sheplang::created(task))),
-            Created::Replayed(_) => None,
-        };
-        Ok((created, failure))
+    let created = blocking(app, move |store| match key {
+        Some(key) => store.create_once(&key, &new.title),
+        None => Ok(Created::New(store.create(&new.title)?)),
     })
     .await?;
-    report(failure);
     Ok(match created {
         Created::New(task) => (StatusCode::CREATED, Json(task)).into_response(),
         Created::Replayed(task) => (
@@ -208,79 +169,38 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
-async fn update<E>(
-    State(app): State<AppState<E>>,
+async fn update(
+    State(app): State<AppState>,
     Path(id): Path<String>,
     body: Body<TaskPatch>,
-) -> Result<Json<Task>, ApiError>
-where
-    E: Emitter<Spec = tasks::Spec> + Send + Sync + 'static,
-    E::Error: std::fmt::Display,
-{
+) -> Result<Json<Task>, ApiError> {
     let patch = body.0;
-    let (task, failure) = blocking(app, move |store, emitter| {
-        let task = store.update(&id, &patch)?;
-        let failure = failed(emitter.emit(sheplang::updated(&task)));
-        Ok((task, failure))
-    })
-    .await?;
-    report(failure);
-    Ok(Json(task))
+    blocking(app, move |store| store.update(&id, &patch))
+        .await
+        .map(Json)
 }
 
-async fn remove<E>(
-    State(app): State<AppState<E>>,
+async fn remove(
+    State(app): State<AppState>,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError>
-where
-    E: Emitter<Spec = tasks::Spec> + Send + Sync + 'static,
-    E::Error: std::fmt::Display,
-{
-    let failure = blocking(app, move |store, emitter| {
-        let task = store.delete(&id)?;
-        Ok(failed(emitter.emit(sheplang::deleted(&task))))
-    })
-    .await?;
-    report(failure);
+) -> Result<StatusCode, ApiError> {
+    blocking(app, move |store| store.delete(&id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Runs `work` on the blocking pool with the store locked (SQLite calls block).
-async fn blocking<E, T, F>(app: AppState<E>, work: F) -> Result<T, ApiError>
+async fn blocking<T, F>(app: AppState, work: F) -> Result<T, ApiError>
 where
-    E: Send + Sync + 'static,
     T: Send + 'static,
-    F: FnOnce(&mut Store, &E) -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
 {
     tokio::task::spawn_blocking(move || {
-        let mut store = app.store.lock().unwrap_or_else(PoisonError::into_inner);
-        work(&mut store, &app.emitter)
+        let mut store = app.lock().unwrap_or_else(PoisonError::into_inner);
+        work(&mut store)
     })
     .await
     .map_err(|e| ApiError::internal(format!("the store task failed: {e}")))?
     .map_err(ApiError::from)
-}
-
-/// A failed emit as text, to be [`report`]ed once the store lock is released. The write is
-/// committed either way, which is no reason to fail the request: an emit fails only when the
-/// realtime server has stopped (a slow subscriber is disconnected by the server and resumes; it
-/// never fails the emit).
-fn failed<Error: std::fmt::Display>(sent: Result<(), Error>) -> Option<String> {
-    sent.err().map(|e| e.to_string())
-}
-
-/// Logs the first failed emit of the process, outside any lock; later ones are only counted, so
-/// a stopped realtime server cannot flood stderr (one line per request) or stall the API on a
-/// blocked pipe.
-fn report(failure: Option<String>) {
-    static FAILURES: AtomicU64 = AtomicU64::new(0);
-    if let Some(e) = failure
-        && FAILURES.fetch_add(1, Ordering::Relaxed) == 0
-    {
-        eprintln!(
-            "sheplang-demo: subscribers were not told of a change: {e} (further failures are not logged)"
-        );
-    }
 }
 
 /// A JSON body whose rejections are answered in the API's own error shape.

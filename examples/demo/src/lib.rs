@@ -3,8 +3,9 @@
 //!
 //! - `build.rs` compiles the spec into the [`tasks`] module (`Task`, `Channel`, `Spec`, ...);
 //! - [`store`] keeps the tasks in SQLite (a file by default, or memory);
-//! - [`api`] is the JSON API; each write is broadcast with `sheplang::created(&task)` and its
-//!   siblings, so the `Task` type, not a string, decides the Socket.IO room;
+//! - [`api`] is the JSON API; its handlers only write: the spec's generated capture triggers
+//!   record every committed change of a task in the database's change table, and the realtime
+//!   server's [`SqliteLog`] relays it to the pages, whoever wrote it (`docs/capture.md`);
 //! - the [`sheplang_socketio`] realtime server serves the protocol beside the API, on the same
 //!   port, for the generated `RealtimeProvider` and `useTaskRealtime` hook of the page;
 //! - [`web`] serves the built page (`web/dist`).
@@ -20,7 +21,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use axum::Router;
-use sheplang_socketio::{Hosts, RealtimeServer, RedisLog, RedisOptions, ServeOptions};
+use sheplang_socketio::{
+    CaptureOptions, Hosts, RealtimeServer, RedisLog, RedisOptions, ServeOptions, SqliteLog,
+};
 
 pub use store::{Location, Store, StoreError, TaskPatch};
 
@@ -37,36 +40,66 @@ pub type Realtime = RealtimeServer<tasks::Spec>;
 ///
 /// Only pages served by this server (same origin) may open a realtime connection, and only
 /// requests for `localhost` or the server's own address are answered (see [`app_for`]).
-pub fn app(store: Store, web_dir: PathBuf) -> (Router, Realtime) {
+///
+/// # Errors
+/// When the store's change log cannot be opened.
+pub fn app(store: Store, web_dir: PathBuf) -> Result<(Router, Realtime), StartError> {
     app_for(store, web_dir, Hosts::local())
 }
 
 /// [`app`], answering to these `Host` names besides `localhost` and the server's own address.
 /// The realtime layer wraps the whole router, so its `Host` check (against DNS rebinding)
 /// covers the API and the page too.
-pub fn app_for(store: Store, web_dir: PathBuf, hosts: Hosts) -> (Router, Realtime) {
+///
+/// # Errors
+/// When the store's change log cannot be opened.
+pub fn app_for(
+    store: Store,
+    web_dir: PathBuf,
+    hosts: Hosts,
+) -> Result<(Router, Realtime), StartError> {
     app_with(store, web_dir, hosts, None)
 }
 
 /// [`app_for`], with the realtime server's event log in Redis when `log` is given: several demo
 /// processes on one database file and one Redis are then one app (a change made through any
 /// of them reaches the pages of all; `docs/scale-out.md`).
+///
+/// Without Redis the realtime server's log is the database's change table ([`SqliteLog`]): the
+/// store's commits wake its relay at once, and it looks every 50 ms for writes of other
+/// processes. With Redis, the server follows the Redis log, and one process of those on the
+/// database relays the change table into it.
+///
+/// # Errors
+/// When the store's change log cannot be opened.
 pub fn app_with(
-    store: Store,
+    mut store: Store,
     web_dir: PathBuf,
     hosts: Hosts,
     log: Option<RedisLog>,
-) -> (Router, Realtime) {
-    let mut builder = Realtime::builder().allowed_hosts(hosts);
-    if let Some(log) = log {
-        builder = builder.log(log);
-    }
-    let (realtime, layer) = builder.build();
+) -> Result<(Router, Realtime), StartError> {
+    let changes =
+        SqliteLog::open(store.path(), CaptureOptions::default()).map_err(StartError::Capture)?;
+    let waker = changes.waker();
+    store
+        .on_commit(move || waker.wake())
+        .map_err(StartError::Store)?;
+    let builder = Realtime::builder().allowed_hosts(hosts);
+    let (realtime, layer) = match log {
+        Some(log) => {
+            // One of the processes on this database relays its changes into Redis.
+            changes
+                .relay_into("redis", &["task"], std::sync::Arc::new(log.clone()))
+                .map_err(StartError::Capture)?;
+            builder.log(log).build()
+        }
+        None => builder.log(changes).build(),
+    };
     let router = Router::new()
-        .merge(api::routes(store, realtime.clone()))
+        .merge(api::routes(store))
         .merge(Router::new().fallback(web::serve).with_state(web_dir))
         .layer(layer);
-    (router, realtime)
+    Ok((router, realtime))
 }
 
 /// How to run the demo server.
@@ -119,6 +152,8 @@ pub enum StartError {
     Store(StoreError),
     /// The Redis of `--redis` could not be reached.
     Redis(sheplang_socketio::log::LogError),
+    /// The database's change log could not be opened.
+    Capture(sheplang_socketio::log::LogError),
     /// The port could not be bound.
     Bind {
         /// The address asked for.
@@ -132,7 +167,7 @@ impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StartError::Store(e) => write!(f, "cannot open the task store: {e}"),
-            StartError::Redis(e) => write!(f, "{e}"),
+            StartError::Redis(e) | StartError::Capture(e) => write!(f, "{e}"),
             StartError::Bind { addr, error } => write!(
                 f,
                 "cannot listen on {addr}: {error}\n  = help: another program uses the port; \
@@ -183,7 +218,7 @@ impl Server {
             config.web_dir.clone(),
             Hosts::list(&config.hosts),
             log,
-        );
+        )?;
         Ok(Server {
             listener,
             router,

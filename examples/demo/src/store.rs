@@ -26,7 +26,8 @@ use crate::tasks::Task;
 pub enum Location {
     /// A database file, created with its folder when missing.
     File(std::path::PathBuf),
-    /// A private in-memory database, gone when the server stops.
+    /// A private database, gone when the server stops (a file in a temporary folder of its
+    /// own, so that the relay's connection reads the same database).
     Memory,
 }
 
@@ -137,10 +138,13 @@ pub enum Created {
 pub struct Store {
     conn: Connection,
     fresh: bool,
+    path: std::path::PathBuf,
+    /// The folder of a [`Location::Memory`] database, removed after the connection closes.
+    _scratch: Option<tempfile::TempDir>,
 }
 
 /// The schema's version in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Version 1: the tasks, the table the spec's `Task` generates (`build.rs` names it `task`,
 /// its `createdAt` column `created_at`, and gives it an integer id), with the spec's
@@ -152,6 +156,15 @@ const SCHEMA_V1: &str = include_str!(concat!(env!("OUT_DIR"), "/sheplang/tasks.s
 /// answer given (the task as created), kept for [`IDEMPOTENCY_KEY_TTL_SECS`].
 const SCHEMA_V2: &str = include_str!("idempotency.sql");
 
+/// Version 3: change capture, generated from the spec (`tasks.capture.sqlite.sql`): triggers
+/// record every committed insert, update and delete of a task in the change table, in the same
+/// transaction, whoever writes (this server, a `sqlite3` shell, another process); the
+/// realtime server's log relays them (`docs/capture.md`). The server emits nothing by hand.
+const SCHEMA_V3: &str = include_str!(concat!(
+    env!("OUT_DIR"),
+    "/sheplang/tasks.capture.sqlite.sql"
+));
+
 const COLUMNS: &str = "id, title, done, created_at";
 
 impl Store {
@@ -160,26 +173,35 @@ impl Store {
     /// # Errors
     /// When the folder cannot be created or SQLite cannot open or migrate the file.
     pub fn open(location: &Location) -> Result<Store, StoreError> {
-        let conn = match location {
+        let (path, scratch) = match location {
             Location::File(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(StoreError::Io)?;
                 }
-                let conn = Connection::open(path)?;
-                conn.busy_timeout(std::time::Duration::from_secs(5))?;
-                // One writer (this server); WAL keeps readers of the file (sqlite3 CLI) unblocked.
-                conn.pragma_update(None, "journal_mode", "WAL")?;
-                // SQLite's recommended pairing with WAL: a commit survives a crash or kill of
-                // this process at once, and a power loss once the WAL is synced (at the next
-                // checkpoint), without an fsync per write.
-                conn.pragma_update(None, "synchronous", "NORMAL")?;
-                conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
-                conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
-                // Whatever an earlier run left in the WAL goes into the database now.
-                checkpoint(&conn)?;
-                conn
+                (path.clone(), None)
             }
-            Location::Memory => Connection::open_in_memory()?,
+            Location::Memory => {
+                let dir = tempfile::Builder::new()
+                    .prefix("sheplang-demo-")
+                    .tempdir()
+                    .map_err(StoreError::Io)?;
+                (dir.path().join("tasks.sqlite3"), Some(dir))
+            }
+        };
+        let conn = {
+            let conn = Connection::open(&path)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            // One writer (this server); WAL keeps readers of the file (sqlite3 CLI) unblocked.
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            // SQLite's recommended pairing with WAL: a commit survives a crash or kill of
+            // this process at once, and a power loss once the WAL is synced (at the next
+            // checkpoint), without an fsync per write.
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+            conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
+            // Whatever an earlier run left in the WAL goes into the database now.
+            checkpoint(&conn)?;
+            conn
         };
         let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
         let fresh = version == 0;
@@ -194,11 +216,46 @@ impl Store {
             if version < 1 {
                 tx.execute_batch(SCHEMA_V1)?;
             }
-            tx.execute_batch(SCHEMA_V2)?;
+            if version < 2 {
+                tx.execute_batch(SCHEMA_V2)?;
+            }
+            tx.execute_batch(SCHEMA_V3)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
         }
-        Ok(Store { conn, fresh })
+        Ok(Store {
+            conn,
+            fresh,
+            path,
+            _scratch: scratch,
+        })
+    }
+
+    /// The database file (for [`Location::Memory`], the private file in its temporary folder).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Calls `committed` after every commit of this store's connection (SQLite's WAL hook),
+    /// for the change log's relay to look at once. The hook also runs the automatic
+    /// checkpoint SQLite's own hook would (a WAL hook replaces it): passive, once the WAL
+    /// holds [`WAL_AUTOCHECKPOINT_PAGES`].
+    ///
+    /// # Errors
+    /// When SQLite refuses the hook.
+    pub fn on_commit(&mut self, committed: impl Fn() + Send + 'static) -> Result<(), StoreError> {
+        let threshold = i32::try_from(WAL_AUTOCHECKPOINT_PAGES).unwrap_or(i32::MAX);
+        self.conn.wal_hook(Some(
+            move |wal: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
+                if pages >= threshold {
+                    // Passive: never waits for readers; a busy WAL is checkpointed next time.
+                    let _ = wal.checkpoint();
+                }
+                committed();
+                Ok(())
+            },
+        ))?;
+        Ok(())
     }
 
     /// Opens the database file at `path`.

@@ -1,29 +1,56 @@
-//! The demo's HTTP API on 127.0.0.1: each write answers with the row and broadcasts the
-//! matching typed event; the whole app (realtime server, API, page) on one port.
+//! The demo's HTTP API on 127.0.0.1: each write answers with the row, and the database's
+//! capture records the matching event in its change table; the whole app (realtime server, API,
+//! page) on one port.
 
 mod support;
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
-use sheplang::testing::Recorder;
-use sheplang::{Emitter, Model, ModelEvent};
 use sheplang_demo::{Location, Store, api, tasks};
+use sheplang_socketio::log::Replay;
+use sheplang_socketio::{CaptureOptions, EventLog as _, SqliteLog};
 use support::{PollingClient, http};
 
-/// A recorder the test keeps a handle to while the router owns a clone.
-#[derive(Clone, Default)]
-struct Shared(Arc<Recorder<tasks::Spec>>);
+/// One event the database recorded: its room, its name and its arguments.
+struct Sent {
+    room: &'static str,
+    event: &'static str,
+    args: Vec<Value>,
+}
 
-impl Emitter for Shared {
-    type Spec = tasks::Spec;
-    type Error = serde_json::Error;
+/// The change log of a store's database, read from where the test last looked.
+struct Changes {
+    log: SqliteLog,
+    seen: u64,
+}
 
-    fn emit<M: Model<Spec = tasks::Spec>>(
-        &self,
-        event: ModelEvent<'_, M>,
-    ) -> Result<(), Self::Error> {
-        self.0.emit(event)
+impl Changes {
+    fn of(store: &Store) -> Changes {
+        Changes {
+            log: SqliteLog::open(store.path(), CaptureOptions::default()).expect("the change log"),
+            seen: 0,
+        }
+    }
+
+    /// The events recorded since the last call, in order.
+    async fn take(&mut self) -> Vec<Sent> {
+        let Replay::Events { entries, .. } = self.log.read("task", Some(self.seen)).await.unwrap()
+        else {
+            panic!("the change log lost events");
+        };
+        if let Some(last) = entries.last() {
+            self.seen = last.seq;
+        }
+        entries
+            .into_iter()
+            .map(|e| Sent {
+                room: "task",
+                event: e.event.kind.event_name(),
+                args: vec![
+                    json!(e.event.model),
+                    serde_json::from_str(e.event.payload.get()).unwrap(),
+                ],
+            })
+            .collect()
     }
 }
 
@@ -32,9 +59,10 @@ fn memory_store() -> Store {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn create_update_delete_round_trip_emits_typed_events() {
-    let recorder = Shared::default();
-    let addr = support::serve(api::routes(memory_store(), recorder.clone())).await;
+async fn create_update_delete_round_trip_records_typed_events() {
+    let store = memory_store();
+    let mut recorder = Changes::of(&store);
+    let addr = support::serve(api::routes(store)).await;
 
     let empty = http(addr, "GET", "/api/tasks", None).await;
     assert_eq!((empty.status, empty.json()), (200, json!([])));
@@ -50,7 +78,7 @@ async fn create_update_delete_round_trip_emits_typed_events() {
     assert!(at("id") < at("title") && at("title") < at("done") && at("done") < at("createdAt"));
     assert_eq!(task.as_object().unwrap().len(), 4);
 
-    let sent = recorder.0.take();
+    let sent = recorder.take().await;
     assert_eq!(sent.len(), 1);
     assert_eq!((sent[0].room, sent[0].event), ("task", "model_created"));
     assert_eq!(sent[0].args, vec![json!("Task"), task.clone()]);
@@ -67,7 +95,7 @@ async fn create_update_delete_round_trip_emits_typed_events() {
     );
     assert_eq!(row["createdAt"], task["createdAt"]);
 
-    let sent = recorder.0.take();
+    let sent = recorder.take().await;
     let events: Vec<_> = sent.iter().map(|s| (s.room, s.event)).collect();
     assert_eq!(
         events,
@@ -81,7 +109,7 @@ async fn create_update_delete_round_trip_emits_typed_events() {
 
     let deleted = http(addr, "DELETE", &path, None).await;
     assert_eq!((deleted.status, deleted.body.as_str()), (204, ""));
-    let sent = recorder.0.take();
+    let sent = recorder.take().await;
     assert_eq!(sent.len(), 1);
     assert_eq!((sent[0].room, sent[0].event), ("task", "model_deleted"));
     assert_eq!(sent[0].args, vec![json!("Task"), json!(id)]);
@@ -95,13 +123,14 @@ async fn create_update_delete_round_trip_emits_typed_events() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_requests_get_json_errors_and_emit_nothing() {
-    let recorder = Shared::default();
-    let addr = support::serve(api::routes(memory_store(), recorder.clone())).await;
+async fn bad_requests_get_json_errors_and_record_nothing() {
+    let store = memory_store();
+    let mut recorder = Changes::of(&store);
+    let addr = support::serve(api::routes(store)).await;
     let task = support::json(addr, "POST", "/api/tasks", &json!({"title": "one"}))
         .await
         .json();
-    recorder.0.take();
+    recorder.take().await;
     let path = format!("/api/tasks/{}", task["id"].as_str().unwrap());
 
     let cases: Vec<(&str, String, Option<Value>, u16, &str)> = vec![
@@ -212,7 +241,7 @@ async fn bad_requests_get_json_errors_and_emit_nothing() {
     assert_eq!(broken.status, 400, "{broken:?}");
 
     assert!(
-        recorder.0.take().is_empty(),
+        recorder.take().await.is_empty(),
         "a refused write broadcasts nothing"
     );
     assert_eq!(
@@ -224,7 +253,8 @@ async fn bad_requests_get_json_errors_and_emit_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_routes_and_methods_get_json_errors() {
     let web = tempfile::tempdir().unwrap();
-    let (router, _realtime) = sheplang_demo::app(memory_store(), web.path().to_path_buf());
+    let (router, _realtime) =
+        sheplang_demo::app(memory_store(), web.path().to_path_buf()).expect("the app");
     let addr = support::serve(router).await;
     let cases = [
         (
@@ -313,8 +343,9 @@ async fn create_with_key(addr: std::net::SocketAddr, key: &str, title: &str) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retried_create_with_the_same_key_creates_one_task() {
-    let recorder = Shared::default();
-    let addr = support::serve(api::routes(memory_store(), recorder.clone())).await;
+    let store = memory_store();
+    let mut recorder = Changes::of(&store);
+    let addr = support::serve(api::routes(store)).await;
 
     let first = create_with_key(addr, "\"retry-1\"", "Pay rent").await;
     assert_eq!(first.status, 201, "{first:?}");
@@ -365,7 +396,7 @@ async fn a_retried_create_with_the_same_key_creates_one_task() {
         .map(|t| t["title"].as_str().unwrap())
         .collect();
     assert_eq!(titles, ["Pay rent", "Once"], "one task per key");
-    let events: Vec<_> = recorder.0.take().into_iter().map(|s| s.event).collect();
+    let events: Vec<_> = recorder.take().await.into_iter().map(|s| s.event).collect();
     assert_eq!(
         events,
         ["model_created", "model_created"],
@@ -382,7 +413,8 @@ async fn a_subscriber_of_the_real_server_sees_every_write() {
     )
     .unwrap();
     std::fs::write(web.path().join("app.js"), "console.log(1)").unwrap();
-    let (router, realtime) = sheplang_demo::app(memory_store(), web.path().to_path_buf());
+    let (router, realtime) =
+        sheplang_demo::app(memory_store(), web.path().to_path_buf()).expect("the app");
     let addr = support::serve(router).await;
 
     let (mut client, connected) = PollingClient::connect(addr).await;
@@ -462,7 +494,8 @@ async fn a_subscriber_of_the_real_server_sees_every_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unbuilt_page_explains_how_to_build_it() {
     let web = tempfile::tempdir().unwrap();
-    let (router, _realtime) = sheplang_demo::app(memory_store(), web.path().join("dist"));
+    let (router, _realtime) =
+        sheplang_demo::app(memory_store(), web.path().join("dist")).expect("the app");
     let addr = support::serve(router).await;
     let page = http(addr, "GET", "/", None).await;
     assert_eq!(page.status, 503);

@@ -1,0 +1,127 @@
+//! Event logs over the database's change table: every committed write is broadcast, whoever
+//! makes it (`docs/capture.md`).
+//!
+//! The generated `<stem>.capture.{sqlite,postgres}.sql` (from `sheplang-build` or `sheplang
+//! gen`) installs triggers that record each insert, update and delete of a model's table in
+//! the change table, in the same transaction, with its position in the channel's log. The
+//! change table *is* the event log: [`SqliteLog`] (feature `sqlite`) and
+//! `PostgresLog` (feature `postgres`) implement [`EventLog`](crate::EventLog) over it.
+//! Positions come from the database, the epoch is stored there, so a server restarted on the
+//! same database keeps its positions and a client resumes across the restart with nothing
+//! lost. The relay ([`EventLog::follow`](crate::EventLog::follow)) tails the table in
+//! position order and hands each change to the server; it removes the rows it has relayed once
+//! they are older than the retention age or beyond the per-channel capacity.
+//!
+//! A host then only writes: it emits nothing for a change of a model's row.
+
+use core::time::Duration;
+
+use sheplang::ModelEventKind;
+
+use crate::log::{DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, LogError};
+
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{ChangeWaker, SqliteLog};
+
+/// The default time between two looks at the change table for writes made by other processes
+/// (the writes of a process that wakes the relay, and PostgreSQL's notifications, are relayed
+/// at once).
+pub const DEFAULT_POLL: Duration = Duration::from_millis(50);
+
+/// How many changes the relay reads at once.
+const BATCH: i64 = 1000;
+
+/// The settings of a change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureOptions {
+    /// Time between two looks for writes no wake-up announced (default [`DEFAULT_POLL`]).
+    pub poll: Duration,
+    /// Relayed changes older than this are removed (default
+    /// [`DEFAULT_LOG_MAX_AGE`](crate::DEFAULT_LOG_MAX_AGE)); a client further behind reloads.
+    pub max_age: Duration,
+    /// At most this many relayed changes are kept per channel (default
+    /// [`DEFAULT_LOG_CAPACITY`](crate::DEFAULT_LOG_CAPACITY)).
+    pub capacity: u64,
+}
+
+impl Default for CaptureOptions {
+    fn default() -> Self {
+        CaptureOptions {
+            poll: DEFAULT_POLL,
+            max_age: DEFAULT_LOG_MAX_AGE,
+            capacity: DEFAULT_LOG_CAPACITY as u64,
+        }
+    }
+}
+
+impl CaptureOptions {
+    /// These options, looking for other processes' writes every `poll`.
+    #[must_use]
+    pub fn poll(mut self, poll: Duration) -> Self {
+        self.poll = poll.max(Duration::from_millis(1));
+        self
+    }
+
+    /// These options, keeping relayed changes for `max_age` and at most `capacity` per channel.
+    #[must_use]
+    pub fn retention(mut self, capacity: u64, max_age: Duration) -> Self {
+        self.capacity = capacity;
+        self.max_age = max_age;
+        self
+    }
+}
+
+/// The statement named `name` in a `.sql` file of `-- name:` sections.
+fn statement(file: &'static str, name: &str) -> &'static str {
+    let marker = format!("-- name: {name}\n");
+    let Some(start) = file.find(&marker) else {
+        // Every name used is in the file (the tests run each statement).
+        panic!("no statement `{name}` in the change log's SQL");
+    };
+    let body = &file[start + marker.len()..];
+    body[..body.find("\n-- name:").unwrap_or(body.len())].trim()
+}
+
+/// The kind of a change table's `kind`.
+fn kind_of(kind: &str) -> Result<ModelEventKind, LogError> {
+    match kind {
+        "created" => Ok(ModelEventKind::Created),
+        "updated" => Ok(ModelEventKind::Updated),
+        "deleted" => Ok(ModelEventKind::Deleted),
+        other => Err(LogError::new(format!(
+            "the change table holds an unknown kind `{other}`; it is written only by the \
+             generated capture triggers"
+        ))),
+    }
+}
+
+/// The change table's `kind` of an event kind.
+fn kind_name(kind: ModelEventKind) -> &'static str {
+    match kind {
+        ModelEventKind::Created => "created",
+        ModelEventKind::Updated => "updated",
+        ModelEventKind::Deleted => "deleted",
+    }
+}
+
+/// The row id of an emitted event's payload: the id string of a delete, the row's `id`.
+fn row_id(payload: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(payload) {
+        Ok(serde_json::Value::String(id)) => id,
+        Ok(serde_json::Value::Object(row)) => match row.get("id") {
+            Some(serde_json::Value::String(id)) => id.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// Seconds since 1970.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,537 @@
+//! [`SqliteLog`]: the event log over a SQLite database's change table.
+
+use core::fmt;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use rusqlite::{Connection, OptionalExtension as _, params};
+use serde_json::value::RawValue;
+use tokio::sync::Notify;
+
+use super::{BATCH, CaptureOptions, kind_name, kind_of, row_id, statement, unix_now};
+use crate::log::{Entry, EventLog, Feed, LogError, LogEvent, LogFuture, Position, Replay};
+
+const SQL: &str = include_str!("sqlite.sql");
+
+fn sql(name: &str) -> &'static str {
+    statement(SQL, name)
+}
+
+/// How often relayed rows older than the retention are removed.
+const PRUNE_EVERY: core::time::Duration = core::time::Duration::from_secs(1);
+
+/// The event log over a SQLite database file whose model tables carry the generated capture
+/// triggers (`<stem>.capture.sqlite.sql`): every committed write of a model's row, made by any
+/// connection of any process, is relayed to the server's subscribers, in commit order.
+///
+/// The relay reads the change table on its own connection. It looks for new changes when a
+/// [`ChangeWaker`] says a commit happened (install one on the writing connection's commit hook:
+/// the change reaches the pages at once), and every [`poll`](CaptureOptions::poll) for writes
+/// of other processes (a `sqlite3` shell, a cron job).
+///
+/// ```ignore
+/// let log = SqliteLog::open("tasks.sqlite3", CaptureOptions::default())?;
+/// let waker = log.waker(); // called after each commit of the host's connection
+/// let (realtime, layer) = RealtimeServer::<app::Spec>::builder().log(log).build();
+/// ```
+#[derive(Clone)]
+pub struct SqliteLog {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+    epoch: Arc<str>,
+    options: CaptureOptions,
+    wake: Arc<Notify>,
+    feed: Mutex<Option<Feed>>,
+}
+
+/// Wakes the relay of a [`SqliteLog`]: call [`wake`](Self::wake) after a commit (from a commit
+/// or WAL hook of the writing connection) and the change is relayed without waiting for the
+/// next poll. Cheap to clone; a wake while the relay is busy is kept for its next look.
+#[derive(Clone)]
+pub struct ChangeWaker(Arc<Notify>);
+
+impl ChangeWaker {
+    /// A commit happened: look at the change table now.
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+impl fmt::Debug for ChangeWaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChangeWaker").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for SqliteLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteLog")
+            .field("path", &self.inner.path)
+            .field("epoch", &self.inner.epoch)
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+fn failed(path: &Path) -> impl Fn(rusqlite::Error) -> LogError + '_ {
+    move |e| {
+        LogError::new(format!(
+            "the change log in `{}` cannot be read: {e}",
+            path.display()
+        ))
+    }
+}
+
+impl SqliteLog {
+    /// Opens the change log of the database file at `path` (on a connection of its own).
+    ///
+    /// # Errors
+    /// When the file cannot be opened, or has no change table (the capture SQL was not run).
+    pub fn open(path: impl AsRef<Path>, options: CaptureOptions) -> Result<SqliteLog, LogError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path).map_err(failed(&path))?;
+        conn.busy_timeout(core::time::Duration::from_secs(5))
+            .map_err(failed(&path))?;
+        let epoch: Option<String> = conn
+            .query_row(sql("epoch"), [], |row| row.get(0))
+            .optional()
+            .map_err(|e| {
+                LogError::new(format!(
+                    "`{}` has no change table ({e}); run the generated \
+                     `<stem>.capture.sqlite.sql` on it after the tables (docs/capture.md)",
+                    path.display()
+                ))
+            })?;
+        let Some(epoch) = epoch else {
+            return Err(LogError::new(format!(
+                "the change log of `{}` has no epoch; run the generated \
+                 `<stem>.capture.sqlite.sql` on it again",
+                path.display()
+            )));
+        };
+        Ok(SqliteLog {
+            inner: Arc::new(Inner {
+                path,
+                conn: Mutex::new(conn),
+                epoch: epoch.into(),
+                options,
+                wake: Arc::new(Notify::new()),
+                feed: Mutex::new(None),
+            }),
+        })
+    }
+
+    /// The handle that wakes the relay after a commit of this process.
+    pub fn waker(&self) -> ChangeWaker {
+        ChangeWaker(self.inner.wake.clone())
+    }
+
+    /// Runs `work` on the log's connection, on the blocking pool.
+    async fn blocking<T, F>(&self, work: F) -> Result<T, LogError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = inner.conn.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&conn).map_err(failed(&inner.path))
+        })
+        .await
+        .map_err(|e| LogError::new(format!("the change log's task failed: {e}")))?
+    }
+
+    /// Every channel's last position, read together.
+    async fn heads(&self, channels: Vec<String>) -> Result<HashMap<String, u64>, LogError> {
+        self.blocking(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let mut heads = HashMap::new();
+            for channel in channels {
+                let head = head(&tx, &channel)?;
+                heads.insert(channel, head);
+            }
+            tx.commit()?;
+            Ok(heads)
+        })
+        .await
+    }
+
+    async fn relay(self, feed: Feed, mut relayed: HashMap<String, u64>) {
+        let options = self.inner.options.clone();
+        let mut pruned = Instant::now();
+        loop {
+            if feed.is_closed() {
+                return;
+            }
+            let from = relayed.clone();
+            let batch = self
+                .blocking(move |conn| {
+                    let tx = conn.unchecked_transaction()?;
+                    let mut out = Vec::new();
+                    for (channel, after) in from {
+                        let rows = changes_after(&tx, &channel, after, BATCH)?;
+                        if !rows.is_empty() {
+                            out.push((channel, rows));
+                        }
+                    }
+                    tx.commit()?;
+                    Ok(out)
+                })
+                .await;
+            let mut relayed_now = 0usize;
+            match batch {
+                Ok(batch) => {
+                    for (channel, rows) in batch {
+                        for entry in rows {
+                            let seq = entry.seq;
+                            let position = Position {
+                                seq,
+                                epoch: self.inner.epoch.clone(),
+                            };
+                            if !feed.event(&channel, position, entry.event) {
+                                return;
+                            }
+                            relayed.insert(channel.clone(), seq);
+                            relayed_now += 1;
+                        }
+                    }
+                }
+                Err(_e) => {
+                    #[cfg(feature = "tracing")]
+                    tracing::warn!("the change log cannot be read: {_e}; trying again");
+                }
+            }
+            if pruned.elapsed() >= PRUNE_EVERY {
+                pruned = Instant::now();
+                let done = relayed.clone();
+                let (capacity, max_age) = (options.capacity, options.max_age);
+                let _ = self
+                    .blocking(move |conn| {
+                        let before =
+                            unix_now() - i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX / 2);
+                        for (channel, relayed) in done {
+                            let head = head(conn, &channel)?;
+                            conn.prepare_cached(sql("prune"))?.execute(params![
+                                channel,
+                                to_i64(relayed),
+                                before,
+                                to_i64(head.saturating_sub(capacity)),
+                            ])?;
+                        }
+                        Ok(())
+                    })
+                    .await;
+            }
+            if relayed_now == 0 {
+                tokio::select! {
+                    () = self.inner.wake.notified() => {}
+                    () = tokio::time::sleep(options.poll) => {}
+                }
+            } else {
+                feed.room().await;
+            }
+        }
+    }
+}
+
+impl SqliteLog {
+    /// Relays every change committed from now on into `target` (a shared log, such as a
+    /// `RedisLog`, that the servers of several processes follow), in order, and keeps doing
+    /// so in the background. Several processes may call this on one database: one of them
+    /// holds a lease (renewed every second, taken over 3 s after its holder stops) and
+    /// relays; the others wait. The position relayed so far is stored in the database, so a
+    /// relay that restarts goes on where it stopped. A change is appended at least once: a
+    /// relay stopped between an append and the write of its position appends it again.
+    ///
+    /// Must be called within a Tokio runtime. `name` names the target (its stored position).
+    ///
+    /// # Errors
+    /// When the relay's tables cannot be created.
+    pub fn relay_into(
+        &self,
+        name: &str,
+        channels: &[&str],
+        target: Arc<dyn EventLog>,
+    ) -> Result<(), LogError> {
+        self.inner
+            .conn
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .execute_batch(sql("relay_tables"))
+            .map_err(failed(&self.inner.path))?;
+        let channels = channels.iter().map(|c| (*c).to_owned()).collect();
+        tokio::spawn(self.clone().relay_loop(name.to_owned(), channels, target));
+        Ok(())
+    }
+
+    async fn relay_loop(self, name: String, channels: Vec<String>, target: Arc<dyn EventLog>) {
+        const LEASE_MS: i64 = 3000;
+        let holder = crate::log::new_epoch();
+        let mut held_until = 0i64;
+        loop {
+            let now = unix_now_ms();
+            if held_until - now < LEASE_MS / 3 * 2 {
+                let (name, holder) = (name.clone(), holder.clone());
+                let held = self
+                    .blocking(move |conn| {
+                        conn.prepare_cached(sql("lease"))?.execute(params![
+                            name,
+                            holder,
+                            now + LEASE_MS,
+                            now
+                        ])
+                    })
+                    .await;
+                held_until = match held {
+                    Ok(1) => now + LEASE_MS,
+                    _ => 0,
+                };
+            }
+            let mut relayed_now = 0usize;
+            if held_until > now {
+                let (target_name, from) = (name.clone(), channels.clone());
+                let batch = self
+                    .blocking(move |conn| {
+                        let tx = conn.unchecked_transaction()?;
+                        let mut out = Vec::new();
+                        for channel in from {
+                            let relayed: Option<i64> = tx
+                                .prepare_cached(sql("relayed"))?
+                                .query_row(params![target_name, channel], |row| row.get(0))
+                                .optional()?;
+                            let Some(relayed) = relayed else {
+                                // A new target starts at the channel's head.
+                                let head = head(&tx, &channel)?;
+                                tx.prepare_cached(sql("set_relayed"))?.execute(params![
+                                    target_name,
+                                    channel,
+                                    to_i64(head)
+                                ])?;
+                                continue;
+                            };
+                            let after = u64::try_from(relayed).unwrap_or(0);
+                            let rows = changes_after(&tx, &channel, after, BATCH)?;
+                            if !rows.is_empty() {
+                                out.push((channel, rows));
+                            }
+                        }
+                        tx.commit()?;
+                        Ok(out)
+                    })
+                    .await
+                    .unwrap_or_default();
+                for (channel, rows) in batch {
+                    let mut last = None;
+                    for entry in rows {
+                        if target.append(&channel, entry.event).await.is_err() {
+                            break;
+                        }
+                        last = Some(entry.seq);
+                        relayed_now += 1;
+                    }
+                    if let Some(last) = last {
+                        let name = name.clone();
+                        let _ = self
+                            .blocking(move |conn| {
+                                conn.prepare_cached(sql("set_relayed"))?.execute(params![
+                                    name,
+                                    channel,
+                                    to_i64(last)
+                                ])
+                            })
+                            .await;
+                    }
+                }
+            }
+            if relayed_now == 0 {
+                tokio::select! {
+                    () = self.inner.wake.notified() => {}
+                    () = tokio::time::sleep(self.inner.options.poll) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Milliseconds since 1970.
+fn unix_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn head(conn: &Connection, channel: &str) -> rusqlite::Result<u64> {
+    let head: Option<i64> = conn
+        .prepare_cached(sql("head"))?
+        .query_row(params![channel], |row| row.get(0))
+        .optional()?;
+    Ok(head.map_or(0, |h| u64::try_from(h).unwrap_or(0)))
+}
+
+fn changes_after(
+    conn: &Connection,
+    channel: &str,
+    after: u64,
+    limit: i64,
+) -> rusqlite::Result<Vec<Entry>> {
+    let mut statement = conn.prepare_cached(sql("after"))?;
+    let rows = statement.query_map(params![channel, to_i64(after), limit], |row| {
+        let seq: i64 = row.get(0)?;
+        let kind: String = row.get(1)?;
+        let model: String = row.get(2)?;
+        let payload: String = row.get(3)?;
+        Ok((seq, kind, model, payload))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, kind, model, payload) = row?;
+        let bad = |e: String| {
+            rusqlite::Error::FromSqlConversionFailure(
+                3,
+                rusqlite::types::Type::Text,
+                format!("change {seq} of `{channel}`: {e}").into(),
+            )
+        };
+        let kind = kind_of(&kind).map_err(|e| bad(e.to_string()))?;
+        let payload = RawValue::from_string(payload).map_err(|e| bad(e.to_string()))?;
+        out.push(Entry {
+            seq: u64::try_from(seq).unwrap_or(0),
+            event: Arc::new(LogEvent {
+                kind,
+                model: Cow::Owned(model),
+                payload,
+            }),
+        });
+    }
+    Ok(out)
+}
+
+impl EventLog for SqliteLog {
+    fn epoch(&self) -> Arc<str> {
+        self.inner.epoch.clone()
+    }
+
+    fn append<'a>(&'a self, channel: &'a str, event: Arc<LogEvent>) -> LogFuture<'a, Position> {
+        let channel = channel.to_owned();
+        Box::pin(async move {
+            let epoch = self.inner.epoch.clone();
+            let seq = self
+                .blocking(move |conn| {
+                    let tx = conn.unchecked_transaction()?;
+                    tx.prepare_cached(sql("add_channel"))?
+                        .execute(params![channel])?;
+                    tx.prepare_cached(sql("count_up"))?
+                        .execute(params![channel])?;
+                    let payload = event.payload.get();
+                    let seq: i64 = tx.prepare_cached(sql("append"))?.query_row(
+                        params![
+                            channel,
+                            kind_name(event.kind),
+                            &*event.model,
+                            row_id(payload),
+                            payload
+                        ],
+                        |row| row.get(0),
+                    )?;
+                    tx.commit()?;
+                    Ok(u64::try_from(seq).unwrap_or(0))
+                })
+                .await?;
+            self.inner.wake.notify_one();
+            Ok(Position { seq, epoch })
+        })
+    }
+
+    fn read<'a>(&'a self, channel: &'a str, since: Option<u64>) -> LogFuture<'a, Replay> {
+        let channel = channel.to_owned();
+        Box::pin(async move {
+            let epoch = self.inner.epoch.clone();
+            let capacity = self.inner.options.capacity;
+            self.blocking(move |conn| {
+                let tx = conn.unchecked_transaction()?;
+                let head = head(&tx, &channel)?;
+                let replay = match since {
+                    None => Replay::Events {
+                        entries: Vec::new(),
+                        head,
+                        epoch,
+                    },
+                    Some(since) if since == head => Replay::Events {
+                        entries: Vec::new(),
+                        head,
+                        epoch,
+                    },
+                    Some(since) if since > head || head - since > capacity => {
+                        Replay::Reset { head, epoch }
+                    }
+                    Some(since) => {
+                        let oldest: Option<i64> = tx
+                            .prepare_cached(sql("oldest"))?
+                            .query_row(params![channel], |row| row.get(0))?;
+                        let oldest = oldest.map_or(head + 1, |o| u64::try_from(o).unwrap_or(0));
+                        if since + 1 < oldest {
+                            Replay::Reset { head, epoch }
+                        } else {
+                            let entries =
+                                changes_after(&tx, &channel, since, to_i64(head - since))?;
+                            Replay::Events {
+                                entries,
+                                head,
+                                epoch,
+                            }
+                        }
+                    }
+                };
+                tx.commit()?;
+                Ok(replay)
+            })
+            .await
+        })
+    }
+
+    fn follow(&self, feed: Feed) -> LogFuture<'_, bool> {
+        Box::pin(async move {
+            let channels: Vec<String> = feed.channels().iter().map(|c| (*c).to_owned()).collect();
+            let heads = self.heads(channels).await?;
+            *self
+                .inner
+                .feed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(feed.clone());
+            tokio::spawn(self.clone().relay(feed, heads));
+            Ok(true)
+        })
+    }
+
+    /// Notifications go to this process's clients (a SQLite file has no channel between
+    /// processes; a host with several processes sends its notifications through Redis).
+    fn notify<'a>(
+        &'a self,
+        message: &'a str,
+        data: Option<&'a serde_json::Value>,
+    ) -> LogFuture<'a, ()> {
+        let feed = self
+            .inner
+            .feed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let sent = feed.is_some_and(|feed| feed.notification(message.to_owned(), data.cloned()));
+        Box::pin(core::future::ready(if sent {
+            Ok(())
+        } else {
+            Err(LogError::new("the server is stopping"))
+        }))
+    }
+}
