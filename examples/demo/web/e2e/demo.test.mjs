@@ -332,6 +332,8 @@ test('after a server restart (same port, same file) B reconnects by itself and g
     },
     () => rowByTitle(pages.B, title).waitFor({ timeout: WAIT_MS }),
   );
+  // A shows its own new row when the server's event comes back (the database relays it).
+  await rowByTitle(pages.A, title).waitFor({ timeout: WAIT_MS });
   assert.deepEqual(await ids(pages.A), await ids(pages.B));
   console.log(`# created in A after the restart, seen in B after ${ms} ms`);
   await pages.A.waitForTimeout(500);
