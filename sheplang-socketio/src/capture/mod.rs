@@ -39,10 +39,10 @@ pub struct CaptureOptions {
     /// Time between two looks for writes no wake-up announced (default [`DEFAULT_POLL`]).
     pub poll: Duration,
     /// Relayed changes older than this are removed (default
-    /// [`DEFAULT_LOG_MAX_AGE`](crate::DEFAULT_LOG_MAX_AGE)); a client further behind reloads.
+    /// [`DEFAULT_LOG_MAX_AGE`]); a client further behind reloads.
     pub max_age: Duration,
     /// At most this many relayed changes are kept per channel (default
-    /// [`DEFAULT_LOG_CAPACITY`](crate::DEFAULT_LOG_CAPACITY)).
+    /// [`DEFAULT_LOG_CAPACITY`]).
     pub capacity: u64,
 }
 
