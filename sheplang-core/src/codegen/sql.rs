@@ -7,6 +7,7 @@
 //! as the spec spells it (`Task_title_maxLength`), so the database's error names the rule.
 
 use std::fmt::Write as _;
+use std::sync::LazyLock;
 
 use super::storage::{IdKind, Storage};
 use crate::ir::{self, DefaultValue, FieldType};
@@ -337,9 +338,22 @@ const INVISIBLE: &[(u32, u32)] = &[
 
 /// The condition "holds a visible character": one that is not in [`INVISIBLE`].
 fn visible(dialect: Dialect, column: &str) -> String {
+    // The character class is the same for every column: spelled once per dialect.
+    static SQLITE: LazyLock<String> = LazyLock::new(|| invisible_class(Dialect::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| invisible_class(Dialect::Postgres));
     match dialect {
         // GLOB compares code points. A NUL ends SQLite's view of a text, so a text of NULs is
         // empty to it, and refused.
+        Dialect::Sqlite => format!("{column} GLOB {}", *SQLITE),
+        // PostgreSQL text never holds a NUL.
+        Dialect::Postgres => format!("{column} ~ '[^{}]'", *POSTGRES),
+    }
+}
+
+/// [`INVISIBLE`] as what follows `GLOB` in SQLite (a pattern built with `char(...)`), or as
+/// the inside of a bracket expression of PostgreSQL's regular expressions.
+fn invisible_class(dialect: Dialect) -> String {
+    match dialect {
         Dialect::Sqlite => {
             // `char(a, b, ...)` for runs of characters, `'-'` between the ends of a range.
             let mut parts: Vec<String> = vec!["'*[^'".to_owned()];
@@ -354,22 +368,18 @@ fn visible(dialect: Dialect, column: &str) -> String {
             }
             parts.push(format!("char({})", run.join(", ")));
             parts.push("']*'".to_owned());
-            format!("{column} GLOB {}", parts.join(" || "))
+            parts.join(" || ")
         }
-        // PostgreSQL text never holds a NUL.
-        Dialect::Postgres => {
-            let class: String = INVISIBLE
-                .iter()
-                .map(|&(from, to)| {
-                    if from == to {
-                        escape(from)
-                    } else {
-                        format!("{}-{}", escape(from), escape(to))
-                    }
-                })
-                .collect();
-            format!("{column} ~ '[^{class}]'")
-        }
+        Dialect::Postgres => INVISIBLE
+            .iter()
+            .map(|&(from, to)| {
+                if from == to {
+                    escape(from)
+                } else {
+                    format!("{}-{}", escape(from), escape(to))
+                }
+            })
+            .collect(),
     }
 }
 
