@@ -66,3 +66,38 @@ class ServeSpec:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class Demo:
+    """The demo server (`sheplang-demo --db FILE`) on a free 127.0.0.1 port, or on `port`:
+    `url` is its address once it prints it. `kill()` is a `kill -9`."""
+
+    def __init__(self, db: str, port: int = 0):
+        self.process = subprocess.Popen(
+            [binary("sheplang-demo"), "--db", db, "--port", str(port)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        self.url = ""
+        for line in self.process.stdout:
+            if line.startswith("http://127.0.0.1:"):
+                self.url = line.strip().rstrip("/")
+                break
+        if not self.url:
+            self.process.wait(timeout=10)
+            raise RuntimeError(f"sheplang-demo exited ({self.process.returncode}) before listening")
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+        self.process.stdout.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if not self.process.stdout.closed:
+            self.process.stdout.close()

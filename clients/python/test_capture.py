@@ -1,0 +1,276 @@
+"""Change capture on SQLite (docs/capture.md), seen by a client written from docs/wire.md.
+
+The demo server keeps its tasks in a SQLite file whose tables carry the generated capture
+triggers; its API emits nothing. Three writers change the file at once: the demo's API, this
+process through Python's own `sqlite3` module, and the `sqlite3` shell. A quarter of the writes
+are in transactions that roll back. The subscribed client must receive exactly the committed
+changes, once each, in commit order, and end with the rows a fresh read returns.
+
+Then a crash: `kill -9` of the server during 1,000 API writes, a restart on the same file, and
+a client that resumes from its last position gets every committed write's event.
+
+Run by scripts/test-python.sh (which builds `sheplang-demo` and needs the `sqlite3` shell).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import unittest
+import urllib.error
+import urllib.request
+from typing import Any, Optional
+
+from harness import Demo
+from shepwire import Client
+
+WAIT = 60.0
+
+
+def call(url: str, method: str, path: str, body: Optional[dict] = None, timeout: float = 10) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url + path, data=data, method=method,
+                                     headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        text = response.read()
+    return json.loads(text) if text else None
+
+
+def transaction_sql(prefix: str, n: int, commit: bool) -> list[str]:
+    """One transaction of five writes: two creates, two updates, one delete. Titles of a
+    transaction that rolls back say so (no event may ever carry one)."""
+    tag = f"{prefix}-{n}" if commit else f"{prefix}-{n}-rollback"
+    now = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+    return [
+        f"INSERT INTO task (title, created_at) VALUES ('{tag}-a', {now})",
+        "UPDATE task SET done = 1 WHERE id = last_insert_rowid()",
+        f"INSERT INTO task (title, created_at) VALUES ('{tag}-b', {now})",
+        f"UPDATE task SET title = '{tag}-b renamed' WHERE id = last_insert_rowid()",
+        "DELETE FROM task WHERE id = last_insert_rowid()",
+    ]
+
+
+def expected_kinds(prefix: str, n: int) -> list[tuple[str, Optional[str]]]:
+    """The events a committed `transaction_sql` makes, in order: (event, title or None)."""
+    tag = f"{prefix}-{n}"
+    return [("model_created", f"{tag}-a"), ("model_updated", f"{tag}-a"),
+            ("model_created", f"{tag}-b"), ("model_updated", f"{tag}-b renamed"),
+            ("model_deleted", None)]
+
+
+TRANSACTIONS = 140  # per SQL writer, five writes each: 700 writes
+ROLLED_BACK = 50    # of them: 250 writes
+API_WRITES = 600    # 300 creates, 200 updates, 100 deletes
+
+
+def rolls_back(n: int) -> bool:
+    # 50 of 140, spread through the run.
+    return n * ROLLED_BACK // TRANSACTIONS != (n + 1) * ROLLED_BACK // TRANSACTIONS
+
+
+class CaptureOnSqlite(unittest.TestCase):
+    def setUp(self) -> None:
+        if shutil.which("sqlite3") is None:
+            self.fail("the `sqlite3` shell is missing: `apt-get install sqlite3` "
+                      "(scripts/test-python.sh installs it)")
+        self.dir = tempfile.TemporaryDirectory(prefix="sheplang-capture-")
+        self.db = os.path.join(self.dir.name, "tasks.sqlite3")
+        self.servers: list[Demo] = []
+
+    def tearDown(self) -> None:
+        for server in self.servers:
+            server.stop()
+        self.dir.cleanup()
+
+    def start(self, port: int = 0) -> Demo:
+        server = Demo(self.db, port)
+        self.servers.append(server)
+        return server
+
+    def test_three_writers_and_rollbacks_reach_a_client_exactly_once_in_commit_order(self) -> None:
+        server = self.start()
+        client = Client(server.url, timeout=WAIT)
+        self.addCleanup(client.close)
+        answer = client.subscribe("task")
+        self.assertTrue(answer["ok"], answer)
+        start = answer["seq"]
+        # The rows as loaded now; every event after `start` is applied to them.
+        rows = {row["id"]: row for row in call(server.url, "GET", "/api/tasks")}
+
+        api_log: list[tuple[str, str, Any]] = []  # (event, id, the API's answer)
+        errors: list[BaseException] = []
+
+        def api_writer() -> None:
+            try:
+                mine: list[str] = []
+                for i in range(API_WRITES):
+                    if i % 6 in (0, 2, 4):
+                        row = call(server.url, "POST", "/api/tasks", {"title": f"api-{i}"})
+                        mine.append(row["id"])
+                        api_log.append(("model_created", row["id"], row))
+                    elif i % 6 in (1, 3):
+                        id = mine[-1]
+                        body = {"done": True} if i % 6 == 1 else {"title": f"api-{i} renamed"}
+                        row = call(server.url, "PATCH", f"/api/tasks/{id}", body)
+                        api_log.append(("model_updated", id, row))
+                    else:
+                        id = mine.pop(0)
+                        call(server.url, "DELETE", f"/api/tasks/{id}")
+                        api_log.append(("model_deleted", id, id))
+            except BaseException as e:  # noqa: BLE001 - reported by the main thread
+                errors.append(e)
+
+        def python_writer() -> None:
+            try:
+                conn = sqlite3.connect(self.db, timeout=30, isolation_level=None)
+                for n in range(TRANSACTIONS):
+                    conn.execute("BEGIN IMMEDIATE")
+                    for statement in transaction_sql("py", n, not rolls_back(n)):
+                        conn.execute(statement)
+                    conn.execute("ROLLBACK" if rolls_back(n) else "COMMIT")
+                conn.close()
+            except BaseException as e:  # noqa: BLE001
+                errors.append(e)
+
+        script = [".bail on", ".timeout 30000"]
+        for n in range(TRANSACTIONS):
+            script.append("BEGIN IMMEDIATE;")
+            script += [s + ";" for s in transaction_sql("sh", n, not rolls_back(n))]
+            script.append("ROLLBACK;" if rolls_back(n) else "COMMIT;")
+        shell = subprocess.Popen(["sqlite3", self.db], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        threads = [threading.Thread(target=api_writer), threading.Thread(target=python_writer)]
+        for thread in threads:
+            thread.start()
+        out, err = shell.communicate("\n".join(script) + "\n", timeout=120)
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual(shell.returncode, 0, f"the sqlite3 shell failed: {err}")
+        self.assertEqual(errors, [])
+
+        # A last write after every writer is done: its event is the last one.
+        marker = call(server.url, "POST", "/api/tasks", {"title": "the end"})
+        committed = API_WRITES + 2 * (TRANSACTIONS - ROLLED_BACK) * 5 + 1
+        events = client.wait_for(
+            lambda e: any(x.name == "model_created" and x.data["id"] == marker["id"] for x in e),
+            "the marker's event")
+        # python-socketio hands each message to a handler thread of its own, so the list's
+        # order is the threads' race; the positions are the order the server sent them in.
+        events.sort(key=lambda e: e.seq)
+        print(f"\n# capture, SQLite: {len(events)} events for {committed} committed writes "
+              f"(2,000 writes by three writers, 500 rolled back, plus the marker)")
+        self.assertEqual(len(events), committed, "every committed change once, nothing else")
+        self.assertEqual([e.seq for e in events], list(range(start + 1, start + committed + 1)),
+                         "positions follow each other: none missing, none twice")
+        self.assertFalse([e for e in events if isinstance(e.data, dict)
+                          and "rollback" in e.data["title"]], "no rolled-back write")
+
+        # Commit order: each writer's events come in the order it made them.
+        owner: dict[str, str] = {}
+        seen: dict[str, list[tuple[str, Any]]] = {"api": [], "py": [], "sh": []}
+        for e in events:
+            if e.name == "model_deleted":
+                who, key = owner.get(e.data, "?"), None
+                if who == "api":
+                    key = e.data
+            else:
+                who = e.data["title"].split("-")[0]
+                if who == "the end":
+                    continue
+                owner[e.data["id"]] = who
+                key = e.data["title"] if who != "api" else e.data["id"]
+            seen.setdefault(who, []).append((e.name, key))
+        for prefix in ("py", "sh"):
+            expected = [kind for n in range(TRANSACTIONS) if not rolls_back(n)
+                        for kind in expected_kinds(prefix, n)]
+            self.assertEqual(seen[prefix], expected, f"the {prefix} writer's changes, in order")
+        self.assertEqual(seen["api"], [(name, id) for name, id, _ in api_log])
+        # The rows the API answered are the rows the events carry.
+        api_rows = [e.data for e in events if isinstance(e.data, dict)
+                    and owner.get(e.data["id"]) == "api"]
+        self.assertEqual(api_rows, [row for name, _, row in api_log if name != "model_deleted"])
+
+        # The events, applied to the rows loaded at the start, give a fresh read's rows.
+        for e in events:
+            if e.name == "model_deleted":
+                rows.pop(e.data, None)
+            else:
+                rows[e.data["id"]] = e.data
+        fresh = call(server.url, "GET", "/api/tasks")
+        self.assertEqual(sorted(rows.values(), key=lambda r: int(r["id"])), fresh)
+
+    def test_a_kill_during_api_writes_loses_no_committed_event(self) -> None:
+        server = self.start()
+        first = Client(server.url, timeout=WAIT)
+        answer = first.subscribe("task")
+        epoch, start = answer["epoch"], answer["seq"]
+
+        writes = 1000
+        committed: list[str] = []   # ids the API answered: committed for sure
+        lock = threading.Lock()
+        current = {"url": server.url}
+        restarted = threading.Event()
+        killed_at = {"n": None}
+
+        def writer() -> None:
+            n = 0
+            while n < writes:
+                with lock:
+                    url = current["url"]
+                try:
+                    row = call(url, "POST", "/api/tasks", {"title": f"crash-{n}"}, timeout=5)
+                    committed.append(row["id"])
+                    n += 1
+                except (urllib.error.URLError, ConnectionError, OSError):
+                    # The server is gone: this write may or may not be committed; the next one
+                    # goes to the restarted server.
+                    restarted.wait(timeout=30)
+                    n += 1
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        # Kill it a third of the way through.
+        first.wait_for(lambda e: len(e) >= writes // 3, "a third of the writes")
+        killed_at["n"] = len(committed)
+        server.kill()
+        last = max(e.seq for e in first.events)
+        first.close()
+        again = self.start(server.port)
+        with lock:
+            current["url"] = again.url
+        restarted.set()
+        thread.join(timeout=120)
+        self.assertFalse(thread.is_alive(), "the writer finished")
+
+        second = Client(again.url, timeout=WAIT)
+        self.addCleanup(second.close)
+        resumed = second.subscribe("task", since=last, epoch=epoch)
+        self.assertTrue(resumed["ok"] and not resumed.get("reset"),
+                        f"the restarted server keeps the log's history: {resumed}")
+        marker = call(again.url, "POST", "/api/tasks", {"title": "the end"})
+        second.wait_for(lambda e: any(x.data["id"] == marker["id"] for x in e), "the marker")
+        # In the order the server sent them (see above: the client's threads may reorder).
+        before = sorted((e for e in first.events if e.seq <= last), key=lambda e: e.seq)
+        after = sorted((e for e in second.events if e.data["id"] != marker["id"]),
+                       key=lambda e: e.seq)
+        self.assertEqual([e.seq for e in before + after],
+                         list(range(start + 1, start + len(before) + len(after) + 1)),
+                         "one position after the other across the crash")
+        received = {e.data["id"] for e in before + after}
+        lost = [id for id in committed if id not in received]
+        print(f"\n# crash: killed after {killed_at['n']} answered writes; {len(committed)} of "
+              f"{writes} writes answered; {len(before)} events before the kill, {len(after)} "
+              f"after resuming from {last}; committed writes without an event: {len(lost)}")
+        self.assertEqual(lost, [], "every committed write's event reached the client")
+        rows = call(again.url, "GET", "/api/tasks")
+        crash_rows = {r["id"] for r in rows if r["title"].startswith("crash-")}
+        self.assertEqual(crash_rows, received, "an event for every row, and a row for every event")
+
+
+if __name__ == "__main__":
+    unittest.main()
