@@ -4,7 +4,7 @@
 # and the libraries it needs, no daemons, nothing already installed upgraded), builds everything with scripts/demo.sh
 # --build-only (npm ci, generated TypeScript, bundled page, server binary), then runs
 # examples/demo/web/e2e/ with node's test runner: two browsers, one live task list, a server
-# restart (demo.test.mjs); a burst, a long list, a flapping network, a 1 kB/s link and an
+# restart (demo.test.mjs); a task written with the sqlite3 shell (capture.test.mjs); a burst, a long list, a flapping network, a 1 kB/s link and an
 # outage (pages.test.mjs). Screenshots go to examples/demo/web/e2e/screenshots/.
 #
 # Usage: bash scripts/test-browser.sh
@@ -39,6 +39,14 @@ if [[ ! -x $chromium ]]; then
   [[ -x $chromium ]] || die "apt-get installed chromium, but $chromium is still missing" "set CHROMIUM_PATH"
 fi
 step "browser: $("$chromium" --version 2>/dev/null | head -n 1)"
+
+# e2e/capture.test.mjs writes into the demo's database with the `sqlite3` shell.
+if ! command -v sqlite3 >/dev/null 2>&1; then
+  [[ $(id -u) -eq 0 ]] || die "the sqlite3 shell is missing and installing it needs root" "sudo apt-get install -y --no-install-recommends sqlite3"
+  step "installing the sqlite3 shell (apt-get install --no-install-recommends sqlite3)"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends sqlite3; } >&2 ||
+    die "apt-get could not install sqlite3 (see above)" "are Debian's package servers reachable?"
+fi
 
 bash scripts/demo.sh --build-only
 
