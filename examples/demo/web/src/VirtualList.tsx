@@ -19,7 +19,7 @@ export interface VirtualListProps<T> {
   estimateSize: number;
   /** Renders one row (a memoised component keeps unchanged rows from rendering again). */
   renderItem: (item: T, index: number) => ReactNode;
-  /** How many rows to render beyond each edge of the screen. Default 8. */
+  /** How many rows to render beyond each edge of the screen. Default 4. */
   overscan?: number;
   className?: string;
   'aria-label'?: string;
@@ -37,7 +37,7 @@ export function VirtualList<T>({
   itemKey,
   estimateSize,
   renderItem,
-  overscan = 8,
+  overscan = 4,
   className,
   ...rest
 }: VirtualListProps<T>): ReactNode {

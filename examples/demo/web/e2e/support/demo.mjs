@@ -148,31 +148,47 @@ export async function openBrowser(dir, name, viewport = { width: 640, height: 80
     }
   });
   page.on('pageerror', (error) => problems.push(String(error)));
-  // Frame gaps, from the page's own clock: every animation frame records the time since the last.
-  // And the longest task of the page's main thread (the Long Tasks API reports those over 50 ms):
-  // a frame gap much longer than any task is a machine too busy to run the page, not the page.
-  await page.addInitScript(() => {
-    const probe = { last: 0, maxGap: 0, gaps: [], longestTask: 0 };
-    window.__frames = probe;
-    new PerformanceObserver((entries) => {
-      for (const entry of entries.getEntries()) {
-        probe.longestTask = Math.max(probe.longestTask, entry.duration);
-      }
-    }).observe({ type: 'longtask' });
-    const tick = (now) => {
-      if (probe.last !== 0) {
-        const gap = now - probe.last;
-        probe.maxGap = Math.max(probe.maxGap, gap);
-        if (probe.gaps.length < 100_000) {
-          probe.gaps.push(gap);
-        }
-      }
-      probe.last = now;
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+  await page.addInitScript(probeFrames);
   return { context, page, problems, close: () => context.close().catch(() => {}) };
+}
+
+/**
+ * Runs in a page: records its frame gaps, from its own clock (every animation frame notes the
+ * time since the last), and the longest task of its main thread (the Long Tasks API reports
+ * those over 50 ms): a frame gap much longer than any task is a machine too busy to run the
+ * page, not the page.
+ */
+function probeFrames() {
+  const probe = { last: 0, maxGap: 0, gaps: [], longestTask: 0 };
+  window.__frames = probe;
+  new PerformanceObserver((entries) => {
+    for (const entry of entries.getEntries()) {
+      probe.longestTask = Math.max(probe.longestTask, entry.duration);
+    }
+  }).observe({ type: 'longtask' });
+  const tick = (now) => {
+    if (probe.last !== 0) {
+      const gap = now - probe.last;
+      probe.maxGap = Math.max(probe.maxGap, gap);
+      if (probe.gaps.length < 100_000) {
+        probe.gaps.push(gap);
+      }
+    }
+    probe.last = now;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}
+
+/**
+ * A blank page in `context` (a tab of its own) with the frame probe: its frame gaps, beside a
+ * page's, tell how much of them is the machine. Read it with `resetFrames` and `frames`.
+ */
+export async function blankPage(context) {
+  const page = await context.newPage();
+  await page.setContent('<!doctype html><title>blank</title><p>blank</p>');
+  await page.evaluate(probeFrames);
+  return page;
 }
 
 /** Starts a fresh frame record; `frames(page)` reads it. */
