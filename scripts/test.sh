@@ -4,6 +4,8 @@
 #   Rust:       cargo fmt --check, clippy -D warnings, cargo test (unit, goldens, ui, e2e crates)
 #   Python:     scripts/test-python.sh (python-socketio, pinned, against the Rust binaries)
 #   Guide:      scripts/test-guide.sh (the README's host crate, built outside the workspace)
+#   Rebuild:    bench/gen/run.sh --rebuild --quick (the spec in its own crate: a host edit
+#               leaves the generated code alone)
 #   TypeScript: ts/scripts/check.sh (npm ci, generate, tsc, node:test against real packages)
 #   Browser:    scripts/test-browser.sh (installs Chromium from Debian if missing; playwright-core)
 #   Editors:    scripts/test-editors.sh (the VS Code grammar test and .vsix; Debian's Neovim,
@@ -42,6 +44,9 @@ bash scripts/test-python.sh
 
 step "the README's host-crate guide, replayed in a scratch crate outside the workspace"
 bash scripts/test-guide.sh
+
+step "the spec in its own crate: a host edit does not recompile the generated code (20-model spec)"
+bash bench/gen/run.sh --rebuild --quick
 
 step "TypeScript: npm ci (from the lockfile), generate, tsc --strict, node tests (real socket.io, Prisma 7, React)"
 bash ts/scripts/check.sh
