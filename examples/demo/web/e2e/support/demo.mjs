@@ -181,14 +181,15 @@ function probeFrames() {
 }
 
 /**
- * A blank page in `context` (a tab of its own) with the frame probe: its frame gaps, beside a
- * page's, tell how much of them is the machine. Read it with `resetFrames` and `frames`.
+ * A blank page with the frame probe, in a Chromium of its own (a tab beside a page would hide
+ * that page, whose frames then come once a second): its frame gaps, beside a page's, tell how
+ * much of them is the machine. Read it with `resetFrames` and `frames`; `close()` ends it.
  */
-export async function blankPage(context) {
-  const page = await context.newPage();
-  await page.setContent('<!doctype html><title>blank</title><p>blank</p>');
-  await page.evaluate(probeFrames);
-  return page;
+export async function blankPage(dir) {
+  const browser = await openBrowser(dir, 'blank');
+  await browser.page.setContent('<!doctype html><title>blank</title><p>blank</p>');
+  await browser.page.evaluate(probeFrames);
+  return browser;
 }
 
 /** Starts a fresh frame record; `frames(page)` reads it. */

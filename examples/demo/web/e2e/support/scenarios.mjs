@@ -24,8 +24,11 @@ import {
 } from './demo.mjs';
 import { startShaper } from './shaper.mjs';
 
-/** A fresh server and the pages named, all live; `done()` closes everything. */
-async function setUp(names, { via } = {}) {
+/**
+ * A fresh server and the pages named, all live (and with `blank`, a blank page in a browser of
+ * its own, `blankPage`); `done()` closes everything.
+ */
+async function setUp(names, { via, blank = false } = {}) {
   const dir = scratch();
   const db = join(dir.dir, 'tasks.sqlite3');
   const server = await startServer(db);
@@ -36,16 +39,19 @@ async function setUp(names, { via } = {}) {
   }
   await Promise.all(Object.values(pages).map(({ page }) => page.goto(link?.url ?? server.url)));
   await Promise.all(Object.values(pages).map(({ page }) => live(page, 30_000)));
+  const control = blank ? await blankPage(dir.dir) : null;
   return {
     server,
     db,
     link,
     pages,
+    blank: control,
     client: api(server.url),
     async done() {
       for (const { close } of Object.values(pages)) {
         await close();
       }
+      await control?.close();
       await link?.close();
       await this.server.stop();
       dir.dispose();
@@ -149,13 +155,12 @@ function doneShown(page, id, timeout) {
  * every row, how a click after the burst shows in both, and the longest frame gap.
  */
 export async function burst({ count, parallel = 8 }) {
-  const setup = await setUp(['A', 'B']);
+  // The machine's share of the frame gaps: a blank page in a third browser.
+  const setup = await setUp(['A', 'B'], { blank: true });
   try {
-    const { pages, client } = setup;
+    const { pages, client, blank } = setup;
     const before = (await client.list()).length;
-    // The machine's share of the frame gaps: a blank tab beside page A.
-    const blank = await blankPage(pages.A.context);
-    await Promise.all([resetFrames(pages.A.page), resetFrames(pages.B.page), resetFrames(blank)]);
+    await Promise.all([resetFrames(pages.A.page), resetFrames(pages.B.page), resetFrames(blank.page)]);
     const started = Date.now();
     const lastAnswer = await pool(count, parallel, (i) => client.create(`Burst task ${i + 1}`));
     const shown = await Promise.all([
@@ -163,7 +168,7 @@ export async function burst({ count, parallel = 8 }) {
       rowsShown(pages.B.page, before + count, 120_000),
     ]);
     const gaps = await Promise.all([frames(pages.A.page), frames(pages.B.page)]);
-    const blankGaps = await frames(blank);
+    const blankGaps = await frames(blank.page);
     await blank.close();
     await Promise.all([equalToServer(pages.A.page, client, 30_000), equalToServer(pages.B.page, client, 30_000)]);
 
