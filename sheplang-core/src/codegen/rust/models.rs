@@ -199,6 +199,8 @@ impl Gen<'_> {
         out.open(&format!(
             "impl ::core::convert::From<{filter}> for ::sheplang::Filter {{"
         ));
+        // Inline, as every generated function: compiled only in a crate that calls it.
+        out.line("#[inline]");
         out.open(&format!("fn from(filter: {filter}) -> Self {{"));
         out.line("let mut fields = ::std::vec::Vec::new();");
         for row in &rows {
