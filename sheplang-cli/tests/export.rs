@@ -260,8 +260,9 @@ fn each_half_goes_to_its_own_folder_and_a_moved_half_leaves_nothing_behind() {
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
     assert_eq!(names(&web), browser);
     assert!(
-        // The server half: its four TypeScript files, two Prisma schemas and two SQL files.
-        text(&run.stdout).contains("8 stale files removed"),
+        // The server half: its five TypeScript files, two Lua scripts, two Prisma schemas and
+        // two SQL files.
+        text(&run.stdout).contains("11 stale files removed"),
         "{}",
         text(&run.stdout)
     );
@@ -277,6 +278,9 @@ fn each_half_goes_to_its_own_folder_and_a_moved_half_leaves_nothing_behind() {
             "app/api/realtime/middleware.ts",
             "app/api/realtime/readers.ts",
             "app/api/realtime/records.ts",
+            "app/api/realtime/redis.ts",
+            "app/api/realtime/redis/append.lua",
+            "app/api/realtime/redis/read.lua",
             "app/api/realtime/server.ts",
             "app/prisma/postgres/schema.prisma",
             "app/prisma/sqlite/schema.prisma",

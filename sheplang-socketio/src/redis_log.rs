@@ -14,7 +14,8 @@
 //! its own clients. Pub/sub would lose what a process misses while it reconnects; a list has
 //! no cheap range read by position.
 //!
-//! **Epochs.** Appends and reads run small Lua scripts (`src/redis/append.lua`, `read.lua`)
+//! **Epochs.** Appends and reads run small Lua scripts (`append.lua`, `read.lua` of
+//! `sheplang-core/runtime/api/realtime/redis/`, which the Node server runs too)
 //! that read the epoch key in the same step, and create it when it is missing: a Redis that lost
 //! its data (restarted without persistence) starts a new history with a new epoch, and every
 //! client of the old one is told to reload instead of resuming from positions that now mean
@@ -199,8 +200,12 @@ impl RedisLog {
                 url: shown,
                 client,
                 options,
-                append: Script::new(include_str!("redis/append.lua")),
-                read: Script::new(include_str!("redis/read.lua")),
+                append: Script::new(include_str!(
+                    "../../sheplang-core/runtime/api/realtime/redis/append.lua"
+                )),
+                read: Script::new(include_str!(
+                    "../../sheplang-core/runtime/api/realtime/redis/read.lua"
+                )),
                 connection: Mutex::new(Some(connection)),
                 epoch: Mutex::new(Arc::from("")),
             }),

@@ -5,7 +5,8 @@
 //   beside a page that uses it, `tsc --strict` over all of `src/` with no `exclude`, no Node
 //   types, and only react and socket.io-client in its node_modules;
 // - the server half (`<stem>/ts-server/`: types, Socket.IO server, Prisma extension) in a Node
-//   project (`nodenext`, Node types, no DOM) with only socket.io and @prisma/client.
+//   project (`nodenext`, Node types, no DOM) with only socket.io, @prisma/client and ioredis
+//   (the Redis log's client).
 //
 // A file importing `socket.io` in the browser project must fail, so that a server import
 // slipping into the browser half cannot pass unseen.
@@ -105,7 +106,7 @@ test('that front end has no server packages: importing socket.io there fails', T
 });
 
 test('the server half type-checks in a Node project', TIMEOUT, async () => {
-  const dir = project('server', ['socket.io', '@prisma/client', '@types/node'], {
+  const dir = project('server', ['socket.io', '@prisma/client', 'ioredis', '@types/node'], {
     'package.json': JSON.stringify({ type: 'module' }),
     'tsconfig.json': JSON.stringify({
       compilerOptions: {

@@ -68,6 +68,12 @@ import { isRecord, type Fields, type PrismaRecord } from './readers.js';
 import { FIELDS, TO_WIRE } from './records.js';
 import type { RealtimeServer } from './server.js';
 
+/**
+ * Where the extension sends its events: a `RealtimeServer`, or a `Publisher` of `./redis.js`
+ * (a process with no Socket.IO server publishing into the shared log).
+ */
+export type RealtimeTarget = Pick<RealtimeServer, 'emitModelCreated' | 'emitModelUpdated' | 'emitModelDeleted' | 'logger'>;
+
 export interface RealtimeExtensionOptions {
   /**
    * Called for a write that runs unchanged and is not broadcast: an `upsert` or `deleteMany`
@@ -111,7 +117,7 @@ type Run = (action: string, args: PrismaRecord, transaction?: PrismaRecord) => P
 
 /** One intercepted write. */
 interface WriteCall<M extends ModelName> {
-  realtime: RealtimeServer;
+  realtime: RealtimeTarget;
   model: M;
   operation: Write;
   args: unknown;
@@ -132,7 +138,7 @@ interface WriteCall<M extends ModelName> {
 }
 
 /** The client extension; see the top of this file. */
-export function realtimeExtension(realtime: RealtimeServer, options: RealtimeExtensionOptions = {}) {
+export function realtimeExtension(realtime: RealtimeTarget, options: RealtimeExtensionOptions = {}) {
   const onUntracked =
     options.onUntracked ??
     ((model: ModelName, operation: string): void => {
@@ -569,7 +575,7 @@ function broadcastDeleted<M extends ModelName>(call: WriteCall<M>, ids: readonly
 }
 
 /** Sends one event; a failure is logged, never thrown at the write that caused it. */
-function sendNow(realtime: RealtimeServer, event: () => void): void {
+function sendNow(realtime: RealtimeTarget, event: () => void): void {
   try {
     event();
   } catch (error) {
@@ -600,7 +606,7 @@ function isObject(value: unknown): value is object {
 }
 
 function report(
-  realtime: RealtimeServer,
+  realtime: RealtimeTarget,
   level: 'warn' | 'error',
   message: string,
   details: Record<string, unknown>,

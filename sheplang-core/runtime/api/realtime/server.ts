@@ -32,6 +32,7 @@ import { Server, type Socket } from 'socket.io';
 import {
   APP_NAME,
   CHANNEL_OF,
+  CHANNELS,
   FINGERPRINT,
   isChannel,
   type Channel,
@@ -97,6 +98,14 @@ export interface RealtimeServerOptions {
   logCapacity?: number;
   /** How long the default log keeps an event, in milliseconds. Default: 300 000. */
   logMaxAgeMs?: number;
+  /**
+   * With a shared log (`RedisLog`): how many emits may wait while the log cannot be written.
+   * Past it, the waiting model events are dropped, and once the log is back a gap marker is
+   * appended to each of their channels: every client holding positions of those channels, on
+   * every server, resubscribes and is answered `reset` (it reloads, and sees the changes from
+   * the database). Nothing is lost silently; memory stays bounded. Default: 100 000.
+   */
+  maxPendingEmits?: number;
   /**
    * How many packets may wait for one slow client. A client past it is never skipped
    * silently: it leaves its channels and is disconnected once it has read what was queued
@@ -168,6 +177,10 @@ const DEFAULT_AUTHORIZE_TIMEOUT_MS = 10_000;
 const DEFAULT_LOG_CAPACITY = 10_000;
 const DEFAULT_LOG_MAX_AGE_MS = 300_000;
 const DEFAULT_MAX_BUFFERED_PACKETS = 4_096;
+/** The default bound of emits waiting for a shared log (`maxPendingEmits`). */
+export const DEFAULT_MAX_PENDING_EMITS = 100_000;
+/** How many delivered events may wait in the dispatcher before a shared log's reader waits. */
+const FEED_WINDOW = 8_192;
 /** The largest integer a `since` may be. */
 const MAX_SINCE = Number.MAX_SAFE_INTEGER;
 
@@ -192,8 +205,9 @@ export type Replay = { reset: false; entries: LogEntry[]; head: number } | { res
 
 /**
  * A per-channel log of model events: positions `1, 2, 3, ...` per channel, and replay from a
- * position. `MemoryLog` is the default; a shared log (Redis Streams, say) implements the same
- * methods, asynchronously if it must.
+ * position. `MemoryLog` is the default; a shared log (`RedisLog` of `./redis.js`) implements
+ * the same methods, asynchronously, and `follow`: the server then sends an event when the log
+ * hands it back (whichever process appended it), not when it appends it.
  */
 export interface EventLog {
   /** The identity of this log's history; positions of another epoch mean nothing here. */
@@ -202,6 +216,33 @@ export interface EventLog {
   append(channel: Channel, event: LogEvent): number | Promise<number>;
   /** The events after `since` (all still held, else `reset`); none when `since` is undefined. */
   read(channel: Channel, since: number | undefined): Replay | Promise<Replay>;
+  /**
+   * A shared log: hands every event appended from now on, by any process, to `feed`; resolves
+   * once the starting point is fixed.
+   */
+  follow?(feed: LogFeed): Promise<boolean>;
+  /** A shared log: a notification for every process that follows it. */
+  notify?(message: string, data: unknown): Promise<void>;
+  /** A shared log: marks a hole in `channel` (events were dropped): its positioned clients reset. */
+  gap?(channel: Channel): Promise<void>;
+}
+
+/** What a shared log hands to the server that follows it (`EventLog.follow`). */
+export interface LogFeed {
+  /** The server's channels: a shared log reads these. */
+  readonly channels: readonly Channel[];
+  /** One event of `channel` at position `seq` of history `epoch`, in the channel's order. */
+  event(channel: Channel, seq: number, epoch: string, event: LogEvent): void;
+  /** A hole at `seq` in `channel`: its clients holding an earlier position resubscribe. */
+  gap(channel: Channel, seq: number): void;
+  /** A notification for every client of this server. */
+  notification(message: string, data: unknown): void;
+  /** The log's history is now `epoch`: clients holding positions of another one reload. */
+  epochChanged(epoch: string): void;
+  /** Resolves when the server has room for more events. */
+  room(): Promise<void>;
+  /** The server is closed: stop reading. */
+  closed(): boolean;
 }
 
 /** The in-memory `EventLog`: the last `capacity` events of each channel, none older than `maxAgeMs`. */
@@ -267,6 +308,14 @@ export interface RealtimeMetrics {
   replayed: number;
   /** Resuming subscribes answered `reset`. */
   resets: number;
+  /** Shared log operations that failed (each is retried). */
+  logErrors: number;
+  /** The shared log cannot be written now: emits wait, in order. */
+  logDegraded: boolean;
+  /** Emits dropped past `maxPendingEmits` (their channels' clients reset). */
+  droppedEmits: number;
+  /** Positioned clients disconnected because their positions no longer hold (they resume or reset). */
+  resyncDisconnects: number;
 }
 
 /** The answer of a subscribe with options. */
@@ -295,7 +344,12 @@ export class RealtimeServer {
   private dispatching = false;
   /** Connections being disconnected for an overflow. */
   private readonly evicted = new WeakSet<RealtimeSocket>();
-  private readonly counters: RealtimeMetrics = { events: 0, overflowDisconnects: 0, replayed: 0, resets: 0 };
+  private readonly counters = { events: 0, overflowDisconnects: 0, replayed: 0, resets: 0, resyncDisconnects: 0 };
+  /** With a shared log: emits and notifications on their way into it. */
+  private readonly outbox: Outbox | undefined;
+  /** With a shared log: per channel, each positioned subscriber's last position and its epoch. */
+  private readonly members = new Map<Channel, Map<string, { after: number; epoch: string }>>();
+  private closing = false;
 
   constructor(httpServer: HttpServer, options: RealtimeServerOptions = {}) {
     const origins = options.origins ?? [];
@@ -321,6 +375,90 @@ export class RealtimeServer {
     this.io.on('connection', (socket) => {
       this.onConnection(socket);
     });
+    const log = this.eventLog;
+    if (log.follow !== undefined) {
+      this.outbox = new Outbox(log, this.logger, options.maxPendingEmits ?? DEFAULT_MAX_PENDING_EMITS);
+      const follow = log.follow.bind(log);
+      // Before any join: a replay then always ends at or after where the feed starts.
+      this.dispatch(async () => {
+        await follow(this.feed());
+      });
+    }
+  }
+
+  /** What a shared log hands its events to: the dispatch queue, in the log's order. */
+  private feed(): LogFeed {
+    return {
+      channels: CHANNELS,
+      event: (channel, seq, epoch, event) => {
+        this.dispatch(() => {
+          this.deliver(channel, seq, epoch, event);
+        });
+      },
+      gap: (channel, seq) => {
+        this.dispatch(() => {
+          for (const [id, member] of this.members.get(channel) ?? []) {
+            if (seq > member.after) this.resync(id);
+          }
+        });
+      },
+      notification: (message, data) => {
+        this.dispatch(() => {
+          this.notifyLocal(message, data);
+        });
+      },
+      epochChanged: (epoch) => {
+        this.dispatch(() => {
+          for (const members of this.members.values()) {
+            for (const [id, member] of members) {
+              if (member.epoch !== epoch) this.resync(id);
+            }
+          }
+        });
+      },
+      room: async () => {
+        while (this.dispatchQueue.length > FEED_WINDOW && !this.closing) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      },
+      closed: () => this.closing,
+    };
+  }
+
+  /** An event handed back by the shared log: to every subscriber of its channel on this server. */
+  private deliver(channel: Channel, seq: number, epoch: string, event: LogEvent): void {
+    const skip: string[] = [];
+    for (const [id, member] of this.members.get(channel) ?? []) {
+      if (member.epoch !== epoch || seq > member.after + 1) {
+        this.resync(id);
+        skip.push(id);
+      } else if (seq <= member.after) {
+        skip.push(id); // Its replay had it.
+      } else {
+        member.after = seq;
+      }
+    }
+    this.send(channel, event, seq, skip);
+  }
+
+  /** A positioned subscriber whose positions no longer hold: it resubscribes (and replays or resets). */
+  private resync(id: string): void {
+    const socket = this.io.of('/').sockets.get(id);
+    this.forget(id);
+    if (socket === undefined || this.evicted.has(socket)) {
+      return;
+    }
+    this.counters.resyncDisconnects += 1;
+    this.evicted.add(socket);
+    this.log('warn', "a client's positions no longer hold; disconnecting it (it resumes or reloads)", { id });
+    socket.disconnect(true);
+  }
+
+  /** Drops `id` from the positioned subscribers of `channel`, or of every channel. */
+  private forget(id: string, channel?: Channel): void {
+    for (const [c, members] of this.members) {
+      if (channel === undefined || c === channel) members.delete(id);
+    }
   }
 
   /** Sends `model_created` with a new row of `model` to the model's channel. */
@@ -338,8 +476,19 @@ export class RealtimeServer {
     this.emitEvent({ event: 'model_deleted', model, payload: id });
   }
 
-  /** Sends `notification(message)`, or `notification(message, data)`, to every connected client. */
+  /**
+   * Sends `notification(message)`, or `notification(message, data)`, to every connected client
+   * (with a shared log: of every server).
+   */
   broadcastNotification(message: string, data?: unknown): void {
+    if (this.outbox !== undefined) {
+      this.outbox.pushNotification(message, data);
+      return;
+    }
+    this.notifyLocal(message, data);
+  }
+
+  private notifyLocal(message: string, data: unknown): void {
     this.dispatch(() => {
       for (const socket of this.io.of('/').sockets.values()) {
         this.checkBuffer(socket);
@@ -360,7 +509,13 @@ export class RealtimeServer {
 
   /** The server's counters: events, overflow disconnections, replays, resets. */
   metrics(): RealtimeMetrics {
-    return { ...this.counters };
+    return {
+      ...this.counters,
+      events: this.outbox?.appended ?? this.counters.events,
+      logErrors: this.outbox?.errors ?? 0,
+      logDegraded: this.outbox?.degraded ?? false,
+      droppedEmits: this.outbox?.dropped ?? 0,
+    };
   }
 
   /** The epoch of the event log: what a resuming `subscribe` answers in `epoch`. */
@@ -378,6 +533,7 @@ export class RealtimeServer {
    * attached to.
    */
   close(): Promise<void> {
+    this.closing = true;
     return new Promise((resolve) => {
       void this.io.close(() => {
         resolve();
@@ -396,6 +552,11 @@ export class RealtimeServer {
   /** Numbers the event in its channel's log and sends it, after everything queued before it. */
   private emitEvent(event: LogEvent): void {
     const channel = CHANNEL_OF[event.model];
+    if (this.outbox !== undefined) {
+      // Sent when the shared log hands it back, in the log's order.
+      this.outbox.push(channel, event);
+      return;
+    }
     this.dispatch(() => {
       const seq = this.eventLog.append(channel, event);
       if (typeof seq === 'number') {
@@ -408,10 +569,10 @@ export class RealtimeServer {
     });
   }
 
-  private send(channel: Channel, event: LogEvent, seq: number): void {
+  private send(channel: Channel, event: LogEvent, seq: number, skip: readonly string[] = []): void {
     this.counters.events += 1;
     const plain = this.io.to(channel);
-    const positioned = this.io.to(positionsRoom(channel));
+    const positioned = skip.length === 0 ? this.io.to(positionsRoom(channel)) : this.io.to(positionsRoom(channel)).except([...skip]);
     for (const socket of this.io.of('/').sockets.values()) {
       if (socket.rooms.has(channel) || socket.rooms.has(positionsRoom(channel))) {
         this.checkBuffer(socket);
@@ -504,6 +665,7 @@ export class RealtimeServer {
       reply(takeAck(args));
     });
     socket.on('disconnect', (reason) => {
+      this.forget(socket.id);
       this.log('debug', 'client disconnected', { id: socket.id, reason });
     });
     socket.emit('connected', { app: APP_NAME, fingerprint: FINGERPRINT });
@@ -538,6 +700,7 @@ export class RealtimeServer {
       return;
     }
     if (resume === null) {
+      this.forget(socket.id, checked.channel);
       await socket.leave(positionsRoom(checked.channel));
       await socket.join(checked.channel);
       this.log('debug', 'subscribed', { id: socket.id, channel: checked.channel });
@@ -574,13 +737,13 @@ export class RealtimeServer {
         this.counters.resets += 1;
       }
       answered({ ok: true, epoch: this.eventLog.epoch, seq: r.head, ...(reset ? { reset: true as const } : {}) });
-      this.catchUp(socket, channel, r.reset ? [] : r.entries);
+      this.catchUp(socket, channel, r.reset ? [] : r.entries, r.head);
     };
     return replay instanceof Promise ? replay.then(go) : go(replay);
   }
 
   /** Sends `entries` while they fit, then joins; else continues from the log when drained. */
-  private catchUp(socket: RealtimeSocket, channel: Channel, entries: readonly LogEntry[]): void {
+  private catchUp(socket: RealtimeSocket, channel: Channel, entries: readonly LogEntry[], head: number): void {
     if (!socket.connected || this.evicted.has(socket)) {
       return;
     }
@@ -595,7 +758,7 @@ export class RealtimeServer {
                 // Fell out of the log while catching up: it resets when it comes back.
                 this.evict(socket);
               } else {
-                this.catchUp(socket, channel, r.entries);
+                this.catchUp(socket, channel, r.entries, r.head);
               }
             };
             return more instanceof Promise ? more.then(go) : go(more);
@@ -611,6 +774,14 @@ export class RealtimeServer {
       }
       last = seq;
     }
+    if (this.outbox !== undefined) {
+      let members = this.members.get(channel);
+      if (members === undefined) {
+        members = new Map();
+        this.members.set(channel, members);
+      }
+      members.set(socket.id, { after: head, epoch: this.eventLog.epoch });
+    }
     void socket.join(positionsRoom(channel));
   }
 
@@ -620,6 +791,7 @@ export class RealtimeServer {
       answer(ack, checked);
       return;
     }
+    this.forget(socket.id, checked.channel);
     await socket.leave(checked.channel);
     await socket.leave(positionsRoom(checked.channel));
     this.log('debug', 'unsubscribed', { id: socket.id, channel: checked.channel });
@@ -746,5 +918,114 @@ function isOriginAllowed(request: IncomingMessage, origins: readonly string[] | 
     return new URL(origin).host === request.headers.host;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Emits on their way into a shared log, appended one after the other in order; while the log
+ * cannot be written, retried with backoff (50 ms doubling to 2 s), the log marked degraded.
+ * Past `max` waiting emits, the waiting model events are dropped and replaced by one gap
+ * marker per channel (see `maxPendingEmits`).
+ */
+export class Outbox {
+  appended = 0;
+  errors = 0;
+  dropped = 0;
+  degraded = false;
+  private readonly queue: ({ channel: Channel; event?: LogEvent } | { message: string; data: unknown })[] = [];
+  private draining: Promise<void> | undefined;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly logger: RealtimeLogger,
+    private readonly max: number,
+  ) {}
+
+  push(channel: Channel, event: LogEvent): void {
+    if (this.queue.length >= Math.max(1, this.max)) {
+      this.overflow();
+    }
+    this.queue.push({ channel, event });
+    this.start();
+  }
+
+  pushNotification(message: string, data: unknown): void {
+    if (this.queue.length >= Math.max(1, this.max)) {
+      this.overflow();
+    }
+    this.queue.push({ message, data });
+    this.start();
+  }
+
+  /** Resolves once everything pushed so far is in the log. */
+  async flush(): Promise<void> {
+    while (this.draining !== undefined) {
+      await this.draining;
+    }
+  }
+
+  /** Drops every waiting emit; each channel that lost one gets a gap marker instead. */
+  private overflow(): void {
+    const channels = new Set<Channel>();
+    let dropped = 0;
+    for (const item of this.queue) {
+      if ('channel' in item) {
+        channels.add(item.channel);
+        if (item.event !== undefined) dropped += 1;
+      }
+    }
+    this.dropped += dropped;
+    this.queue.length = 0;
+    for (const channel of channels) this.queue.push({ channel });
+    say(this.logger, 'error', `${dropped} emits waited for the event log past the bound; dropped: the clients of their channels will reload`, {
+      dropped,
+      channels: [...channels],
+    });
+  }
+
+  private start(): void {
+    if (this.draining === undefined) {
+      this.draining = this.drain().finally(() => {
+        this.draining = undefined;
+      });
+    }
+  }
+
+  private async drain(): Promise<void> {
+    let wait = 50;
+    for (let item = this.queue[0]; item !== undefined; item = this.queue[0]) {
+      try {
+        if ('message' in item) {
+          await this.log.notify?.(item.message, item.data);
+        } else if (item.event === undefined) {
+          await this.log.gap?.(item.channel);
+        } else {
+          await this.log.append(item.channel, item.event);
+          this.appended += 1;
+        }
+        if (this.queue[0] === item) this.queue.shift();
+        wait = 50;
+        if (this.degraded) {
+          this.degraded = false;
+          say(this.logger, 'warn', 'the event log is back', {});
+        }
+      } catch (error) {
+        this.errors += 1;
+        if (!this.degraded) {
+          this.degraded = true;
+          say(this.logger, 'warn', 'the event log failed; emits wait until it is back (retrying)', { error });
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        wait = Math.min(wait * 2, 2_000);
+      }
+    }
+  }
+}
+
+function say(logger: RealtimeLogger, level: keyof RealtimeLogger, message: string, details: Record<string, unknown>): void {
+  try {
+    logger[level]?.(message, details);
+  } catch {
+    // A failing logger must not break the server.
   }
 }
