@@ -7,14 +7,14 @@ use core::time::Duration;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
-use sheplang::{Channel as _, Spec};
+use sheplang::{Channel as _, Filter, Spec};
 use socketioxide::extract::SocketRef;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::service::SocketIoService;
 use socketioxide::{ParserConfig, SocketIo};
 use tower_layer::Layer;
 
-use crate::hub::Hub;
+use crate::hub::{Hub, RowCheck};
 use crate::log::{EventLog, MemoryLog};
 use crate::origin::{GuardConfig, OriginGuard, OriginLayer};
 use crate::protocol::{self, AuthorizeFn, Shared};
@@ -51,6 +51,7 @@ pub struct RealtimeServerBuilder<S: Spec> {
     hosts: Hosts,
     authorize: Option<AuthorizeFn<S>>,
     authorize_timeout: Duration,
+    row_check: Option<RowCheck>,
     max_payload: u64,
     max_buffer_size: usize,
     ping_interval: Option<Duration>,
@@ -67,6 +68,7 @@ impl<S: Spec> RealtimeServerBuilder<S> {
             hosts: Hosts::local(),
             authorize: None,
             authorize_timeout: DEFAULT_AUTHORIZE_TIMEOUT,
+            row_check: None,
             max_payload: DEFAULT_MAX_PAYLOAD,
             max_buffer_size: DEFAULT_MAX_BUFFER_SIZE,
             ping_interval: None,
@@ -114,8 +116,47 @@ impl<S: Spec> RealtimeServerBuilder<S> {
         F: Fn(SocketRef, S::Channel) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = bool> + Send + 'static,
     {
-        self.authorize = Some(Arc::new(move |socket, channel| {
+        self.authorize = Some(Arc::new(move |socket, channel, _filter| {
             Box::pin(hook(socket, channel))
+        }));
+        self
+    }
+
+    /// The host's decision on each subscription, with its filter (`docs/wire.md`, "Filtered
+    /// subscriptions"): in place of [`authorize`](Self::authorize) (the last one set is used).
+    /// The filter is empty for a subscription to the whole channel. `false`, a panic or a
+    /// timeout answers `not authorized`; nothing is sent on the subscription before the hook
+    /// has answered.
+    ///
+    /// ```ignore
+    /// // A user sees the tasks of their own team, and only those.
+    /// .authorize_filter(|socket, channel, filter| async move {
+    ///     let team = team_of(socket.req_parts()).await;
+    ///     channel == app::Channel::Task && filter.get_str("teamId") == team.as_deref()
+    /// })
+    /// ```
+    pub fn authorize_filter<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(SocketRef, S::Channel, Filter) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        self.authorize = Some(Arc::new(move |socket, channel, filter| {
+            Box::pin(hook(socket, channel, filter))
+        }));
+        self
+    }
+
+    /// A check of each row before it is sent to a connection, after the filter: `false`
+    /// treats the row as not matching (so a row that stops passing arrives as a removal when
+    /// the host gave the previous row). Called on the server's dispatcher for every row and
+    /// subscriber, so it must be quick and must not block (read what it needs from the
+    /// socket's extensions, set at connection time).
+    pub fn check_rows<F>(mut self, check: F) -> Self
+    where
+        F: Fn(&SocketRef, S::Channel, &serde_json::Value) -> bool + Send + Sync + 'static,
+    {
+        self.row_check = Some(Arc::new(move |socket, channel, row| {
+            S::parse_channel(channel).is_ok_and(|channel| check(socket, channel, row))
         }));
         self
     }
@@ -205,7 +246,13 @@ impl<S: Spec> RealtimeServerBuilder<S> {
         let (socketio, io) = io.build_layer();
         let log = self.log.unwrap_or_else(|| Arc::new(MemoryLog::new()));
         let channels: Vec<&'static str> = S::channels().iter().map(|c| c.as_str()).collect();
-        let hub = Hub::new(io.clone(), log, &channels, self.max_buffer_size);
+        let hub = Hub::new(
+            io.clone(),
+            log,
+            &channels,
+            self.max_buffer_size,
+            self.row_check,
+        );
         let shared = Arc::new(Shared {
             hub,
             io,

@@ -27,12 +27,12 @@ use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use core::time::Duration;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde::ser::{Serialize, SerializeMap, SerializeTuple, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use sheplang::SubscribeResult;
+use sheplang::{Filter, ModelEventKind, SubscribeResult};
 use socketioxide::extract::SocketRef;
 use socketioxide::socket::{Sid, Socket};
 use socketioxide::{SendError, SocketError, SocketIo};
@@ -82,12 +82,17 @@ impl Serialize for Answer {
 /// Where a subscribe's answer goes (the connection's acknowledgement path).
 pub(crate) type Done = Box<dyn FnOnce(Answer) + Send>;
 
-/// Where a resuming subscriber is.
+/// Where a resuming subscriber is, and which rows it wants.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Resume {
     /// The last position the client has, with the epoch it came from.
     pub(crate) since: Option<(u64, String)>,
+    /// The subscription's filter; `None` (or an empty one) for the whole channel.
+    pub(crate) filter: Option<Arc<Filter>>,
 }
+
+/// The host's check of each row before it is sent to a connection (`true`: it may have it).
+pub(crate) type RowCheck = Arc<dyn Fn(&SocketRef, &'static str, &Value) -> bool + Send + Sync>;
 
 pub(crate) enum Command {
     Emit {
@@ -172,6 +177,8 @@ struct Inner {
     /// The log's epoch as last seen.
     epoch: Mutex<Arc<str>>,
     max_buffer_size: usize,
+    /// The host's per-row check, if any.
+    row_check: Option<RowCheck>,
     /// The channels, for the log's feed.
     channel_list: Arc<[&'static str]>,
     /// Events fed by a shared log and not yet sent.
@@ -186,6 +193,7 @@ impl Hub {
         log: Arc<dyn EventLog>,
         channels: &[&'static str],
         max_buffer_size: usize,
+        row_check: Option<RowCheck>,
     ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let epoch = Mutex::new(log.epoch());
@@ -197,6 +205,7 @@ impl Hub {
                 log,
                 epoch,
                 max_buffer_size,
+                row_check,
                 channel_list: channels.into(),
                 pending: Arc::new(AtomicUsize::new(0)),
                 counts: channels.iter().map(|c| (*c, AtomicUsize::new(0))).collect(),
@@ -278,6 +287,82 @@ struct Member {
     /// While a resuming subscriber's replay is being sent: its backlog, which live events
     /// join at the end until it is drained.
     catch_up: Option<Arc<CatchUp>>,
+    /// The rows it wants; `None` for the whole channel.
+    filter: Option<Arc<Filter>>,
+}
+
+/// One event as the filtered subscribers see it: its rows parsed once, on first need, and the
+/// forms it takes for a row that moves into or out of a filter.
+struct Rows<'a> {
+    event: &'a Arc<LogEvent>,
+    after: OnceLock<Option<Value>>,
+    before: OnceLock<Option<Value>>,
+    moved_in: OnceLock<Arc<LogEvent>>,
+    moved_out: OnceLock<Option<Arc<LogEvent>>>,
+}
+
+impl<'a> Rows<'a> {
+    fn new(event: &'a Arc<LogEvent>) -> Self {
+        Rows {
+            event,
+            after: OnceLock::new(),
+            before: OnceLock::new(),
+            moved_in: OnceLock::new(),
+            moved_out: OnceLock::new(),
+        }
+    }
+
+    /// The row after the change (none for a deletion).
+    fn after(&self) -> Option<&Value> {
+        self.after
+            .get_or_init(|| match self.event.kind {
+                ModelEventKind::Deleted => None,
+                ModelEventKind::Created | ModelEventKind::Updated => {
+                    serde_json::from_str(self.event.payload.get()).ok()
+                }
+            })
+            .as_ref()
+    }
+
+    /// The row before the change, when the host gave it.
+    fn before(&self) -> Option<&Value> {
+        self.before
+            .get_or_init(|| {
+                let before = self.event.before.as_ref()?;
+                serde_json::from_str(before.get()).ok()
+            })
+            .as_ref()
+    }
+
+    /// The update as an addition: `model_created` with the same row.
+    fn moved_in(&self) -> Arc<LogEvent> {
+        self.moved_in
+            .get_or_init(|| {
+                Arc::new(LogEvent {
+                    kind: ModelEventKind::Created,
+                    model: self.event.model.clone(),
+                    payload: self.event.payload.clone(),
+                    before: None,
+                })
+            })
+            .clone()
+    }
+
+    /// The update as a removal: `model_deleted` with the row's id.
+    fn moved_out(&self) -> Option<Arc<LogEvent>> {
+        self.moved_out
+            .get_or_init(|| {
+                let id = self.after().or(self.before())?.get("id")?;
+                let payload = RawValue::from_string(serde_json::to_string(id).ok()?).ok()?;
+                Some(Arc::new(LogEvent {
+                    kind: ModelEventKind::Deleted,
+                    model: self.event.model.clone(),
+                    payload,
+                    before: None,
+                }))
+            })
+            .clone()
+    }
 }
 
 /// The replay of one resuming subscriber, sent by its own task as its send queue makes room
@@ -397,6 +482,54 @@ fn send_event(socket: &Socket, event: &LogEvent, seq: u64, sequenced: bool) -> Q
 }
 
 impl Inner {
+    /// What a subscriber with `filter` (and the host's row check) gets of an event: the event
+    /// itself, its moved-in or moved-out form, or nothing (`docs/wire.md`, "Filtered
+    /// subscriptions").
+    fn deliver(
+        &self,
+        filter: Option<&Filter>,
+        socket: &Arc<Socket>,
+        channel: &'static str,
+        rows: &Rows<'_>,
+    ) -> Option<Arc<LogEvent>> {
+        let filter = filter.filter(|f| !f.is_empty());
+        if filter.is_none() && self.row_check.is_none() {
+            return Some(rows.event.clone());
+        }
+        let socket_ref = OnceLock::new();
+        let matches = |row: &Value| {
+            filter.is_none_or(|f| f.matches(row))
+                && self.row_check.as_ref().is_none_or(|check| {
+                    check(
+                        socket_ref.get_or_init(|| SocketRef::from(socket.clone())),
+                        channel,
+                        row,
+                    )
+                })
+        };
+        let before = rows.before().map(&matches);
+        match rows.event.kind {
+            ModelEventKind::Created => rows
+                .after()
+                .is_some_and(&matches)
+                .then(|| rows.event.clone()),
+            ModelEventKind::Updated => {
+                if rows.after().is_some_and(&matches) {
+                    Some(if before == Some(false) {
+                        rows.moved_in()
+                    } else {
+                        rows.event.clone()
+                    })
+                } else if before == Some(true) {
+                    rows.moved_out()
+                } else {
+                    None
+                }
+            }
+            ModelEventKind::Deleted => (before == Some(true)).then(|| rows.event.clone()),
+        }
+    }
+
     async fn handle(&self, state: &mut State, command: Command) {
         match command {
             Command::Emit { channel, event } => self.emit(state, channel, event).await,
@@ -537,10 +670,16 @@ impl Inner {
         let Some(members) = state.channels.get_mut(channel) else {
             return;
         };
+        let rows = Rows::new(event);
         let mut evict = Vec::new();
         for (sid, member) in members.iter_mut() {
             if !member.sequenced {
-                if let Queued::Full = send_event(&member.socket, event, 0, false) {
+                let Some(event) =
+                    self.deliver(member.filter.as_deref(), &member.socket, channel, &rows)
+                else {
+                    continue;
+                };
+                if let Queued::Full = send_event(&member.socket, &event, 0, false) {
                     evict.push((*sid, member.socket.clone(), Eviction::Overflow));
                 }
                 continue;
@@ -558,7 +697,15 @@ impl Inner {
             if seq <= member.after {
                 continue;
             }
+            // The position is passed even when the event is not for this subscriber: its
+            // positions have gaps, never holes.
             member.after = seq;
+            let Some(event) =
+                self.deliver(member.filter.as_deref(), &member.socket, channel, &rows)
+            else {
+                continue;
+            };
+            let event = &event;
             if let Some(catch_up) = &member.catch_up {
                 let mut catching_up = catch_up.lock();
                 if !catching_up.live {
@@ -619,7 +766,7 @@ impl Inner {
         }
         let Some(resume) = resume else {
             let epoch = self.current_epoch();
-            self.insert_member(state, channel, socket, false, 0, epoch, None);
+            self.insert_member(state, channel, socket, false, 0, epoch, None, None);
             done(Answer::Subscribe(SubscribeResult::Ok));
             return;
         };
@@ -658,6 +805,18 @@ impl Inner {
         if reset {
             self.counters.resets.fetch_add(1, Ordering::Relaxed);
         }
+        // A filtered subscriber gets what its filter would have sent, by the same rules.
+        let entries: Vec<Entry> = entries
+            .into_iter()
+            .filter_map(|entry| {
+                let rows = Rows::new(&entry.event);
+                let event = self.deliver(resume.filter.as_deref(), &socket, channel, &rows)?;
+                Some(Entry {
+                    seq: entry.seq,
+                    event,
+                })
+            })
+            .collect();
         self.counters
             .replayed
             .fetch_add(entries.len() as u64, Ordering::Relaxed);
@@ -667,7 +826,17 @@ impl Inner {
             tokio::spawn(drain(socket.clone(), catch_up.clone()));
             catch_up
         });
-        self.insert_member(state, channel, socket, true, head, epoch.clone(), catch_up);
+        let filter = resume.filter.filter(|f| !f.is_empty());
+        self.insert_member(
+            state,
+            channel,
+            socket,
+            true,
+            head,
+            epoch.clone(),
+            catch_up,
+            filter,
+        );
         done(Answer::Resumed {
             epoch,
             seq: head,
@@ -685,6 +854,7 @@ impl Inner {
         after: u64,
         epoch: Arc<str>,
         catch_up: Option<Arc<CatchUp>>,
+        filter: Option<Arc<Filter>>,
     ) {
         let members = state.channels.entry(channel).or_default();
         let sid = socket.id;
@@ -694,6 +864,7 @@ impl Inner {
             after,
             epoch,
             catch_up,
+            filter,
         };
         match members.insert(sid, member) {
             Some(before) => stop(&before),

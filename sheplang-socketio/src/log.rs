@@ -47,6 +47,26 @@ pub struct LogEvent {
     pub model: Cow<'static, str>,
     /// The event's second argument, encoded once: the row, or the id as a JSON string.
     pub payload: Box<RawValue>,
+    /// The row before the change, when the host gave it (an update's previous row, a deleted
+    /// row): a filtered subscription then gets a row that moves out of its filter as a removal
+    /// (`docs/wire.md`, "Filtered subscriptions"). Never sent itself.
+    pub before: Option<Box<RawValue>>,
+}
+
+impl LogEvent {
+    /// An event without the previous row.
+    pub fn new(
+        kind: ModelEventKind,
+        model: impl Into<Cow<'static, str>>,
+        payload: Box<RawValue>,
+    ) -> Self {
+        LogEvent {
+            kind,
+            model: model.into(),
+            payload,
+            before: None,
+        }
+    }
 }
 
 /// An event with its position in its channel's log.
@@ -392,6 +412,7 @@ mod tests {
             kind: ModelEventKind::Deleted,
             model: Cow::Borrowed("Task"),
             payload: RawValue::from_string(format!("\"t-{n}\"")).unwrap(),
+            before: None,
         })
     }
 

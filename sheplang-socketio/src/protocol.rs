@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
-use sheplang::{Channel, EventError, Spec, SubscribeResult, channel_arg};
+use sheplang::{Channel, EventError, Filter, Spec, SubscribeResult, channel_arg};
 use socketioxide::extract::{AckSender, SocketRef, TryData};
 use socketioxide::handler::{FromMessageParts, Value as RawValue};
 use socketioxide::socket::Socket;
@@ -44,9 +44,10 @@ use crate::hub::{Answer, Command as HubCommand, Resume};
 /// The boxed future of an authorize hook.
 pub(crate) type AuthorizeFuture = Pin<Box<dyn Future<Output = bool> + Send>>;
 
-/// The type-erased authorize hook.
+/// The type-erased authorize hook: the socket, the channel and the subscription's filter
+/// (empty for the whole channel).
 pub(crate) type AuthorizeFn<S> =
-    Arc<dyn Fn(SocketRef, <S as Spec>::Channel) -> AuthorizeFuture + Send + Sync>;
+    Arc<dyn Fn(SocketRef, <S as Spec>::Channel, Filter) -> AuthorizeFuture + Send + Sync>;
 
 /// How many subscribes/unsubscribes may wait for the authorize hook, per connection.
 pub const MAX_QUEUED: usize = 16_384;
@@ -190,10 +191,10 @@ impl<S: Spec> Connection<S> {
             }
         };
         let resume = if join {
-            match parse_resume(&args[1..]) {
+            match parse_resume(channel, &args[1..]) {
                 Ok(resume) => resume,
                 Err(e) => {
-                    self.answer(reply, Answer::Subscribe(SubscribeResult::Err(e.to_owned())));
+                    self.answer(reply, Answer::Subscribe(SubscribeResult::Err(e)));
                     return;
                 }
             }
@@ -377,8 +378,8 @@ pub(crate) const INVALID_OPTIONS: &str = "invalid options";
 
 /// The options of `subscribe(channel, options)`: `None` without them (the old arity, also when
 /// the second argument is not an object: an old client's stray argument), else where the
-/// client is. Unknown keys and further arguments are ignored.
-fn parse_resume(rest: &[Value]) -> Result<Option<Resume>, &'static str> {
+/// client is and which rows it wants. Unknown keys and further arguments are ignored.
+fn parse_resume<C: Channel>(channel: C, rest: &[Value]) -> Result<Option<Resume>, String> {
     let Some(Value::Object(options)) = rest.first() else {
         return Ok(None);
     };
@@ -386,17 +387,26 @@ fn parse_resume(rest: &[Value]) -> Result<Option<Resume>, &'static str> {
         None | Some(Value::Null) => None,
         Some(since) => match since.as_u64() {
             Some(since) if since <= MAX_SAFE_INTEGER => Some(since),
-            _ => return Err(INVALID_OPTIONS),
+            _ => return Err(INVALID_OPTIONS.to_owned()),
         },
     };
     let epoch = match options.get("epoch") {
         None | Some(Value::Null) => None,
         Some(Value::String(epoch)) if epoch.len() <= 256 => Some(epoch.clone()),
-        Some(_) => return Err(INVALID_OPTIONS),
+        Some(_) => return Err(INVALID_OPTIONS.to_owned()),
+    };
+    let filter = match options.get("filter") {
+        None => None,
+        Some(filter) => {
+            let filter = Filter::parse(channel.model_name(), channel.filter_fields(), filter)
+                .map_err(|e| e.to_string())?;
+            (!filter.is_empty()).then(|| Arc::new(filter))
+        }
     };
     Ok(Some(Resume {
         // A position without the epoch it came from cannot be trusted: it resets.
         since: since.map(|since| (since, epoch.unwrap_or_default())),
+        filter,
     }))
 }
 
@@ -424,7 +434,13 @@ async fn run_queue<S: Spec>(
         match resume {
             None => connection.leave(reply, channel),
             Some(resume) => {
-                if authorize(&connection.shared, &socket, channel).await && socket.connected() {
+                let filter = resume
+                    .as_ref()
+                    .and_then(|r| r.filter.as_deref().cloned())
+                    .unwrap_or_default();
+                if authorize(&connection.shared, &socket, channel, filter).await
+                    && socket.connected()
+                {
                     connection.join(reply, channel, resume);
                 } else {
                     #[cfg(feature = "tracing")]
@@ -438,13 +454,18 @@ async fn run_queue<S: Spec>(
 
 /// Runs the host's hook: a panic (while making or polling the future), a timeout or `false`
 /// all deny.
-async fn authorize<S: Spec>(shared: &Shared<S>, socket: &Arc<Socket>, channel: S::Channel) -> bool {
+async fn authorize<S: Spec>(
+    shared: &Shared<S>,
+    socket: &Arc<Socket>,
+    channel: S::Channel,
+    filter: Filter,
+) -> bool {
     let Some(hook) = &shared.authorize else {
         return true;
     };
     let mut none = RawValue::Bytes(Default::default());
     let Ok(socket) = SocketRef::from_message_parts(socket, &mut none, &None);
-    let Ok(future) = catch_unwind(AssertUnwindSafe(|| hook(socket, channel))) else {
+    let Ok(future) = catch_unwind(AssertUnwindSafe(|| hook(socket, channel, filter))) else {
         #[cfg(feature = "tracing")]
         tracing::warn!(%channel, "the authorize hook panicked; subscription denied");
         return false;

@@ -328,6 +328,7 @@ impl RedisLog {
             .arg(event.kind.event_name())
             .arg(&*event.model)
             .arg(event.payload.get())
+            .arg(event.before.as_ref().map_or("", |b| b.get()))
             .invoke_async(&mut connection)
             .await
             .map_err(|e| self.failed(&e))?;
@@ -521,6 +522,7 @@ fn parse_entry(raw: &Value) -> Option<Parsed> {
     };
     let seq = position_of(text(id)?)?;
     let (mut epoch, mut at, mut kind, mut model, mut payload) = (None, None, None, None, None);
+    let mut before = None;
     for field in fields.chunks(2) {
         let [name, value] = field else {
             return None;
@@ -532,6 +534,7 @@ fn parse_entry(raw: &Value) -> Option<Parsed> {
             "k" => kind = ModelEventKind::from_event_name(value),
             "m" => model = Some(value),
             "p" => payload = RawValue::from_string(value.to_owned()).ok(),
+            "b" => before = RawValue::from_string(value.to_owned()).ok(),
             _ => {}
         }
     }
@@ -543,6 +546,7 @@ fn parse_entry(raw: &Value) -> Option<Parsed> {
             kind: kind?,
             model: Cow::Owned(model?.to_owned()),
             payload: payload?,
+            before,
         },
     })
 }
@@ -787,11 +791,7 @@ impl<S: Spec> Publisher<S> {
             ))
         })?;
         let channel = event.room();
-        let event = LogEvent {
-            kind: event.kind(),
-            model: Cow::Borrowed(M::NAME),
-            payload,
-        };
+        let event = LogEvent::new(event.kind(), M::NAME, payload);
         self.log.append_now(channel, &event).await
     }
 

@@ -64,13 +64,26 @@ impl<S: Spec> RealtimeServer<S> {
         &self,
         event: ModelEvent<'_, M>,
     ) -> Result<(), EmitError> {
+        self.emit_with_before(event, None)
+    }
+
+    fn emit_with_before<M: Model<Spec = S>>(
+        &self,
+        event: ModelEvent<'_, M>,
+        before: Option<&M>,
+    ) -> Result<(), EmitError> {
         let payload = encode_payload(&event).map_err(EmitError::encode)?;
+        let before = match before {
+            Some(row) => Some(encode_payload(&sheplang::created(row)).map_err(EmitError::encode)?),
+            None => None,
+        };
         let sent = self.shared.hub.send(Command::Emit {
             channel: event.room(),
             event: Arc::new(LogEvent {
                 kind: event.kind(),
                 model: Cow::Borrowed(M::NAME),
                 payload,
+                before,
             }),
         });
         if sent {
@@ -94,6 +107,33 @@ impl<S: Spec> RealtimeServer<S> {
     /// As [`emit_event`](Self::emit_event).
     pub fn emit_updated<M: Model<Spec = S>>(&self, row: &M) -> Result<(), EmitError> {
         self.emit_event(sheplang::updated(row))
+    }
+
+    /// `model_updated(M::NAME, row)` to the room of `M`, with the row as it was before the
+    /// change: a subscription whose filter the row no longer matches gets it as a removal
+    /// (`model_deleted`), one it now matches and did not before as an addition
+    /// (`model_created`). Use it for every update that may change a filtered field
+    /// (`docs/wire.md`, "Filtered subscriptions"); the previous row is never sent.
+    ///
+    /// # Errors
+    /// As [`emit_event`](Self::emit_event).
+    pub fn emit_updated_from<M: Model<Spec = S>>(
+        &self,
+        before: &M,
+        row: &M,
+    ) -> Result<(), EmitError> {
+        self.emit_with_before(sheplang::updated(row), Some(before))
+    }
+
+    /// `model_deleted(M::NAME, row.id)` to the room of `M`, with the deleted row: a filtered
+    /// subscription gets the deletion only when the row matched its filter. Prefer it to
+    /// [`emit_deleted`](Self::emit_deleted) when the row is at hand: a filtered subscription
+    /// never gets a deletion by id alone.
+    ///
+    /// # Errors
+    /// As [`emit_event`](Self::emit_event).
+    pub fn emit_deleted_row<M: Model<Spec = S>>(&self, row: &M) -> Result<(), EmitError> {
+        self.emit_with_before(sheplang::deleted(row), Some(row))
     }
 
     /// `model_deleted(M::NAME, id)` to the room of `M`, when only the id is left:

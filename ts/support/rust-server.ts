@@ -142,17 +142,20 @@ export async function startServeSpec(spec: RustSpec, args: readonly string[] = [
 /** The shared protocol cases' factory (see test/protocol-cases.ts) for the Rust server. */
 export async function startRustServer(config: ServerConfig = {}): Promise<ServerUnderTest> {
   const args = (config.deny ?? []).flatMap((channel) => ['--deny', channel]);
+  for (const { channel, field, value } of config.denyFilter ?? []) {
+    args.push('--deny-filter', `${channel}:${field}=${value}`);
+  }
   if (config.logCapacity !== undefined) args.push('--log-capacity', String(config.logCapacity));
   if (config.maxBufferedPackets !== undefined) args.push('--max-buffer-size', String(config.maxBufferedPackets));
   const server = await startServeSpec('tasks', args);
-  const emit = async (event: string, args: unknown[]): Promise<void> => {
-    await server.control('/control/emit', { event, args });
+  const emit = async (event: string, args: unknown[], before?: unknown): Promise<void> => {
+    await server.control('/control/emit', before === undefined ? { event, args } : { event, args, before });
   };
   return {
     url: server.url,
     emitCreated: (model, row) => emit('model_created', [model, row]),
-    emitUpdated: (model, row) => emit('model_updated', [model, row]),
-    emitDeleted: (model, id) => emit('model_deleted', [model, id]),
+    emitUpdated: (model, row, before) => emit('model_updated', [model, row], before),
+    emitDeleted: (model, id, before) => emit('model_deleted', [model, id], before),
     notify: (message, data) => emit('notification', data === undefined ? [message] : [message, data]),
     async emitCreatedMany(model, rows) {
       await server.control('/control/emit-batch', {

@@ -24,8 +24,10 @@ export interface ServerUnderTest {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string;
   emitCreated<M extends ModelName>(model: M, row: Models[M]): Promise<void>;
-  emitUpdated<M extends ModelName>(model: M, row: Models[M]): Promise<void>;
-  emitDeleted(model: ModelName, id: string): Promise<void>;
+  /** `model_updated`; with `before`, the row as it was (for filtered subscriptions). */
+  emitUpdated<M extends ModelName>(model: M, row: Models[M], before?: Models[M]): Promise<void>;
+  /** `model_deleted`; with `before`, the deleted row (for filtered subscriptions). */
+  emitDeleted<M extends ModelName>(model: M, id: string, before?: Models[M]): Promise<void>;
   notify(message: string, data?: unknown): Promise<void>;
   /** `model_created` for each row, in order (one request for the Rust server). */
   emitCreatedMany<M extends ModelName>(model: M, rows: readonly Models[M][]): Promise<void>;
@@ -42,6 +44,8 @@ export interface ServerConfig {
   logCapacity?: number;
   /** Packets that may wait for one client. */
   maxBufferedPackets?: number;
+  /** Filters the host's hook refuses: a subscription to `channel` asking `field` to be `value`. */
+  denyFilter?: readonly { channel: Channel; field: string; value: string }[];
 }
 
 export type StartServer = (config: ServerConfig) => Promise<ServerUnderTest>;

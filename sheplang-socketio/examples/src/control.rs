@@ -6,7 +6,7 @@
 //!
 //! | route | body | does |
 //! |---|---|---|
-//! | `POST /control/emit` | `{"event": "model_created", "args": ["Task", {...}]}` | parses the event with the generated `ServerToClient::parse` (so the row must match the spec) and sends it through the typed API (`emit_created`, ...) |
+//! | `POST /control/emit` | `{"event": "model_created", "args": ["Task", {...}]}` | parses the event with the generated `ServerToClient::parse` (so the row must match the spec) and sends it through the typed API (`emit_created`, ...); with `"before": {...}` (tasks spec), an update is sent with `emit_updated_from` and a deletion with `emit_deleted_row` |
 //! | `POST /control/emit-batch` | `{"events": [{"event": ..., "args": [...]}, ...]}` | each as `/control/emit`, in order |
 //! | `GET /control/stats` | | `{"connected": n, "subscribers": {"task": n, ...}, "epoch": "...", "metrics": {"overflowDisconnects": n, ...}}` |
 //! | `POST /control/samples` | | all-types spec only: emits the Rust-made rows of [`crate::rows`] |
@@ -33,6 +33,23 @@ pub trait Controlled: Spec + Send + Sync + Sized {
     /// # Errors
     /// The parse error (as text) for an event that does not fit the spec, or the emit error.
     fn emit(server: &RealtimeServer<Self>, event: &str, args: &[Value]) -> Result<(), String>;
+
+    /// [`emit`](Self::emit) with the row before the change (for filtered subscriptions); only
+    /// the tasks spec takes one.
+    ///
+    /// # Errors
+    /// As [`emit`](Self::emit), or when the spec takes no previous row.
+    fn emit_with_before(
+        server: &RealtimeServer<Self>,
+        event: &str,
+        args: &[Value],
+        before: Option<&Value>,
+    ) -> Result<(), String> {
+        match before {
+            None => Self::emit(server, event, args),
+            Some(_) => Err("`before` is taken by the tasks spec only".to_owned()),
+        }
+    }
 }
 
 fn sent(result: Result<(), EmitError>) -> Result<(), String> {
@@ -61,6 +78,33 @@ impl Controlled for tasks::Spec {
             E::TaskDeleted(id) => sent(server.emit_deleted(id)),
             E::Notification { message, data } => notify(server, &message, data.as_ref()),
             E::Connected(_) => Err(NOT_SENT_BY_HOSTS.to_owned()),
+        }
+    }
+
+    fn emit_with_before(
+        server: &RealtimeServer<Self>,
+        event: &str,
+        args: &[Value],
+        before: Option<&Value>,
+    ) -> Result<(), String> {
+        use tasks::ServerToClient as E;
+        let Some(before) = before else {
+            return Self::emit(server, event, args);
+        };
+        let row = |value: &Value| {
+            serde_json::from_value::<tasks::Task>(value.clone())
+                .map_err(|e| format!("`before` is not a `Task`: {e}"))
+        };
+        match E::parse(event, args).map_err(|e| e.to_string())? {
+            E::TaskUpdated(after) => sent(server.emit_updated_from(&row(before)?, &after)),
+            E::TaskDeleted(id) => {
+                let before = row(before)?;
+                if before.id != id.as_str() {
+                    return Err("`before` is not the deleted row (another id)".to_owned());
+                }
+                sent(server.emit_deleted_row(&before))
+            }
+            _ => Err("`before` goes with a `Task` update or deletion".to_owned()),
         }
     }
 }
@@ -175,7 +219,7 @@ async fn emit<S: Controlled>(
         )
             .into_response();
     };
-    match S::emit(&server, event, args) {
+    match S::emit_with_before(&server, event, args, request.get("before")) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
     }

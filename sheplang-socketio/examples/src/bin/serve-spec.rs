@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! serve-spec <tasks|edge|alltypes|bench> [--port N] [--origin URL]... [--any-origin]
-//!            [--deny CHANNEL]... [--panic CHANNEL]... [--hang CHANNEL]... [--slow-ms N]
+//!            [--deny CHANNEL]... [--deny-filter CHANNEL:FIELD=VALUE]...
+//!            [--panic CHANNEL]... [--hang CHANNEL]... [--slow-ms N]
 //!            [--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS]
 //!            [--log-capacity EVENTS] [--log-max-age-ms N]
 //!            [--allowed-host NAME]... [--header-timeout-ms N] [--keep-alive-timeout-ms N]
@@ -29,7 +30,8 @@
 //! outlives the test that started it).
 //!
 //! The authorize flags install a hook only when one of them is given: `--deny c` answers
-//! `false` for channel `c`, `--panic c` panics, `--hang c` never answers (the timeout
+//! `false` for channel `c`, `--deny-filter c:f=v` for a subscription to `c` whose filter
+//! asks field `f` to equal the string `v`, `--panic c` panics, `--hang c` never answers (the timeout
 //! denies), `--slow-ms N` delays every answer.
 
 use std::collections::HashSet;
@@ -48,7 +50,7 @@ use sheplang_socketio_examples::{GENERATED_DIR, alltypes, bench, edge, tasks};
 use tokio::net::TcpListener;
 
 const USAGE: &str = "usage: serve-spec <tasks|edge|alltypes|bench> [--port N] [--origin URL]... \
-[--any-origin] [--deny CHANNEL]... [--panic CHANNEL]... [--hang CHANNEL]... [--slow-ms N] \
+[--any-origin] [--deny CHANNEL]... [--deny-filter CHANNEL:FIELD=VALUE]... [--panic CHANNEL]... [--hang CHANNEL]... [--slow-ms N] \
 [--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS] \
 [--log-capacity EVENTS] [--log-max-age-ms N] \
 [--allowed-host NAME]... [--header-timeout-ms N] [--keep-alive-timeout-ms N] [--max-connections N] \
@@ -61,6 +63,8 @@ struct Options {
     origins: Vec<String>,
     any_origin: bool,
     deny: HashSet<String>,
+    /// `(channel, field, value)`: filters refused.
+    deny_filter: Vec<(String, String, String)>,
     panic: HashSet<String>,
     hang: HashSet<String>,
     slow_ms: u64,
@@ -99,6 +103,16 @@ fn parse_args() -> Result<Options, String> {
             "--any-origin" => options.any_origin = true,
             "--deny" => {
                 options.deny.insert(value("--deny")?);
+            }
+            "--deny-filter" => {
+                let rule = value("--deny-filter")?;
+                let parsed = rule.split_once(':').and_then(|(channel, rest)| {
+                    let (field, value) = rest.split_once('=')?;
+                    Some((channel.to_owned(), field.to_owned(), value.to_owned()))
+                });
+                options.deny_filter.push(parsed.ok_or(format!(
+                    "--deny-filter `{rule}`: expected CHANNEL:FIELD=VALUE"
+                ))?);
             }
             "--panic" => {
                 options.panic.insert(value("--panic")?);
@@ -196,17 +210,22 @@ fn configure<S: Spec + Send + Sync>(options: &Options) -> RealtimeServerBuilder<
         })
         .allowed_hosts(options.hosts.as_slice());
     if !(options.deny.is_empty()
+        && options.deny_filter.is_empty()
         && options.panic.is_empty()
         && options.hang.is_empty()
         && options.slow_ms == 0)
     {
         let deny = Arc::new(options.deny.clone());
+        let deny_filter = Arc::new(options.deny_filter.clone());
         let panic = Arc::new(options.panic.clone());
         let hang = Arc::new(options.hang.clone());
         let slow = Duration::from_millis(options.slow_ms);
-        builder = builder.authorize(move |_socket, channel: S::Channel| {
+        builder = builder.authorize_filter(move |_socket, channel: S::Channel, filter| {
             let name = channel.as_str();
             let (deny, panic, hang) = (deny.clone(), panic.clone(), hang.clone());
+            let refused = deny_filter
+                .iter()
+                .any(|(c, f, v)| c == name && filter.get_str(f) == Some(v.as_str()));
             async move {
                 if !slow.is_zero() {
                     tokio::time::sleep(slow).await;
@@ -218,7 +237,7 @@ fn configure<S: Spec + Send + Sync>(options: &Options) -> RealtimeServerBuilder<
                     !panic.contains(name),
                     "serve-spec: authorize hook told to panic on `{name}`"
                 );
-                !deny.contains(name)
+                !deny.contains(name) && !refused
             }
         });
     }

@@ -10,6 +10,7 @@
 -- ARGV[3]  the event name (`model_created`, `model_updated`, `model_deleted`)
 -- ARGV[4]  the model name
 -- ARGV[5]  the payload, JSON (the row, or the id of a deleted row)
+-- ARGV[6]  optional: the row before the change, JSON (for filtered subscriptions), or ''
 -- Answers { epoch, id }.
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then
@@ -18,6 +19,10 @@ if not epoch then
 end
 local now = redis.call('TIME')
 local ms = now[1] .. string.format('%03d', math.floor(tonumber(now[2]) / 1000))
-local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '0-*',
-  'e', epoch, 't', ms, 'k', ARGV[3], 'm', ARGV[4], 'p', ARGV[5])
+local fields = { 'e', epoch, 't', ms, 'k', ARGV[3], 'm', ARGV[4], 'p', ARGV[5] }
+if ARGV[6] ~= nil and ARGV[6] ~= '' then
+  table.insert(fields, 'b')
+  table.insert(fields, ARGV[6])
+end
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '0-*', unpack(fields))
 return { epoch, id }
