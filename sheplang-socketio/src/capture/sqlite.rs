@@ -411,6 +411,8 @@ fn changes_after(
                 kind,
                 model: Cow::Owned(model),
                 payload,
+                // The captured change carries the row after it only.
+                before: None,
             }),
         });
     }
