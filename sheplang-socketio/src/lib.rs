@@ -164,7 +164,7 @@
 //!   [`Publisher`], model events from a process with no server (`docs/scale-out.md`).
 
 mod builder;
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod capture;
 mod error;
 mod hub;
@@ -180,7 +180,9 @@ pub use builder::{
     DEFAULT_AUTHORIZE_TIMEOUT, DEFAULT_MAX_BUFFER_SIZE, DEFAULT_MAX_PAYLOAD, RealtimeLayer,
     RealtimeServerBuilder,
 };
-#[cfg(feature = "sqlite")]
+#[cfg(feature = "postgres")]
+pub use capture::PostgresLog;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use capture::{CaptureOptions, DEFAULT_POLL};
 #[cfg(feature = "sqlite")]
 pub use capture::{ChangeWaker, SqliteLog};

@@ -5,7 +5,7 @@
 //! gen`) installs triggers that record each insert, update and delete of a model's table in
 //! the change table, in the same transaction, with its position in the channel's log. The
 //! change table *is* the event log: [`SqliteLog`] (feature `sqlite`) and
-//! `PostgresLog` (feature `postgres`) implement [`EventLog`](crate::EventLog) over it.
+//! [`PostgresLog`] (feature `postgres`) implement [`EventLog`](crate::EventLog) over it.
 //! Positions come from the database, the epoch is stored there, so a server restarted on the
 //! same database keeps its positions and a client resumes across the restart with nothing
 //! lost. The relay ([`EventLog::follow`](crate::EventLog::follow)) tails the table in
@@ -20,6 +20,10 @@ use sheplang::ModelEventKind;
 
 use crate::log::{DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, LogError};
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresLog;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "sqlite")]

@@ -1,0 +1,384 @@
+//! Change capture on PostgreSQL (docs/capture.md): the spec's tables with the generated capture
+//! triggers (`tasks.postgres.sql`, `tasks.capture.postgres.sql`) in a fresh schema of a real
+//! server (`test-services`), a Rust server whose log is [`PostgresLog`], and a subscribed
+//! client.
+//!
+//! - Three writers at once: this process through tokio-postgres (as a host's API would write),
+//!   and two `psql` processes; 2,000 writes, a quarter of them in transactions that roll back.
+//!   The client receives exactly the committed changes, once each, in each writer's order,
+//!   and the rows it ends with are a fresh read's.
+//! - A row of 20 KB (NOTIFY carries at most 8,000 bytes) arrives whole.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use serde_json::{Map, Value, json};
+use sheplang_socketio::{CaptureOptions, PostgresLog, RealtimeServer};
+use sheplang_socketio_examples::tasks;
+use support::{Client, TestServer, bounded};
+use tokio_postgres::NoTls;
+
+const TABLES: &str = include_str!(concat!(env!("OUT_DIR"), "/sheplang/tasks.postgres.sql"));
+const CAPTURE: &str = include_str!(concat!(
+    env!("OUT_DIR"),
+    "/sheplang/tasks.capture.postgres.sql"
+));
+
+/// A fresh schema holding the tables and their capture, dropped at the end.
+struct Schema {
+    service: test_services::Service,
+    name: String,
+    admin: tokio_postgres::Client,
+}
+
+impl Schema {
+    async fn new(tag: &str) -> Schema {
+        let service = test_services::postgres().unwrap_or_else(|e| panic!("{e}"));
+        let name = format!("capture_{tag}_{}", std::process::id());
+        let (admin, connection) = tokio_postgres::connect(service.url(), NoTls)
+            .await
+            .expect("PostgreSQL accepts a connection");
+        tokio::spawn(connection);
+        admin
+            .batch_execute(&format!(
+                "SET client_min_messages = warning;\
+                 DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name};\
+                 SET search_path TO {name};\n{TABLES}\n{CAPTURE}"
+            ))
+            .await
+            .expect("the generated tables and capture run");
+        Schema {
+            service,
+            name,
+            admin,
+        }
+    }
+
+    /// The connection string of this schema.
+    fn url(&self) -> String {
+        let url = self.service.url();
+        let join = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{join}options=-csearch_path%3D{}", self.name)
+    }
+
+    async fn client(&self) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(&self.url(), NoTls)
+            .await
+            .expect("a connection to the schema");
+        tokio::spawn(connection);
+        client
+    }
+
+    /// Runs `script` with `psql` in this schema, in a process of its own.
+    fn psql(&self, script: String) -> std::thread::JoinHandle<Result<(), String>> {
+        let url = self.service.url().to_owned();
+        let schema = self.name.clone();
+        std::thread::spawn(move || {
+            let mut child = Command::new("psql")
+                .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &url, "-f", "-"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| {
+                    format!("cannot run `psql`: {e}; install it with `apt-get install postgresql-client`")
+                })?;
+            let full = format!("SET search_path TO {schema};\n{script}");
+            child
+                .stdin
+                .take()
+                .expect("psql's stdin")
+                .write_all(full.as_bytes())
+                .map_err(|e| e.to_string())?;
+            let out = child.wait_with_output().map_err(|e| e.to_string())?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(String::from_utf8_lossy(&out.stderr).into_owned())
+            }
+        })
+    }
+
+    /// Every task as the wire writes it, read with typed columns (not with the triggers' JSON).
+    async fn fresh_read(&self) -> Vec<Value> {
+        let rows = self
+            .admin
+            .query(
+                &format!(
+                    "SELECT id, title, done, owner, priority, due::text, \
+                     to_char(\"createdAt\" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), \
+                     price::text, tags, type FROM {}.\"Task\" ORDER BY id",
+                    self.name
+                ),
+                &[],
+            )
+            .await
+            .expect("the tasks read");
+        rows.iter()
+            .map(|row| {
+                let mut out = Map::new();
+                out.insert("id".into(), json!(row.get::<_, String>(0)));
+                out.insert("title".into(), json!(row.get::<_, String>(1)));
+                out.insert("done".into(), json!(row.get::<_, bool>(2)));
+                let mut optional = |key: &str, value: Option<Value>| {
+                    if let Some(value) = value {
+                        out.insert(key.into(), value);
+                    }
+                };
+                optional("owner", row.get::<_, Option<String>>(3).map(Value::from));
+                optional("priority", row.get::<_, Option<f64>>(4).map(Value::from));
+                optional("due", row.get::<_, Option<String>>(5).map(Value::from));
+                let at: String = row.get(6);
+                optional("createdAt", Some(json!(canonical_utc(&at))));
+                optional("price", row.get::<_, Option<String>>(7).map(Value::from));
+                optional("tags", Some(json!(row.get::<_, Vec<String>>(8))));
+                optional("type", row.get::<_, Option<String>>(9).map(Value::from));
+                Value::Object(out)
+            })
+            .collect()
+    }
+}
+
+/// `2026-11-30T10:00:00.500000` as RFC 3339's canonical form: `2026-11-30T10:00:00.5Z`.
+fn canonical_utc(local: &str) -> String {
+    let (seconds, fraction) = local.split_once('.').unwrap_or((local, ""));
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        format!("{seconds}Z")
+    } else {
+        format!("{seconds}.{fraction}Z")
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args(["-X", "-q", "-d", self.service.url(), "-c"])
+            .arg(format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name))
+            .output();
+    }
+}
+
+async fn server(schema: &Schema) -> TestServer<tasks::Spec> {
+    let log = PostgresLog::connect(&schema.url(), CaptureOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    TestServer::start(RealtimeServer::<tasks::Spec>::builder().log(log)).await
+}
+
+async fn subscribe(client: &mut Client) -> u64 {
+    let answer = client
+        .call("subscribe", &[json!("task"), json!({})])
+        .await
+        .remove(0);
+    assert_eq!(answer["ok"], json!(true), "{answer}");
+    answer["seq"].as_u64().expect("a position")
+}
+
+/// One transaction of five writes: two creates, two updates, one delete; the titles of one
+/// that rolls back say so.
+fn transaction(prefix: &str, n: usize, commit: bool) -> String {
+    let tag = if commit {
+        format!("{prefix}-{n}")
+    } else {
+        format!("{prefix}-{n}-rollback")
+    };
+    format!(
+        "BEGIN;\n\
+         INSERT INTO \"Task\" (title, tags, \"createdAt\") VALUES ('{tag}-a', '{{x,y}}', '2026-11-30T10:00:00.5Z');\n\
+         UPDATE \"Task\" SET done = true, priority = 2.5 WHERE title = '{tag}-a';\n\
+         INSERT INTO \"Task\" (title, price, due) VALUES ('{tag}-b', 12.50, '2026-12-01');\n\
+         UPDATE \"Task\" SET title = '{tag}-b renamed' WHERE title = '{tag}-b';\n\
+         DELETE FROM \"Task\" WHERE title = '{tag}-b renamed';\n\
+         {};\n",
+        if commit { "COMMIT" } else { "ROLLBACK" }
+    )
+}
+
+/// The (event, title) of a committed [`transaction`]'s changes, in order (a delete: no title).
+fn expected(prefix: &str, n: usize) -> Vec<(String, Option<String>)> {
+    let tag = format!("{prefix}-{n}");
+    [
+        ("model_created", Some(format!("{tag}-a"))),
+        ("model_updated", Some(format!("{tag}-a"))),
+        ("model_created", Some(format!("{tag}-b"))),
+        ("model_updated", Some(format!("{tag}-b renamed"))),
+        ("model_deleted", None),
+    ]
+    .into_iter()
+    .map(|(e, t)| (e.to_owned(), t))
+    .collect()
+}
+
+/// 140 transactions per psql writer (700 writes), 40 of them (200 writes) rolled back.
+const TRANSACTIONS: usize = 140;
+const ROLLED_BACK: usize = 40;
+
+fn rolls_back(n: usize) -> bool {
+    n * ROLLED_BACK / TRANSACTIONS != (n + 1) * ROLLED_BACK / TRANSACTIONS
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_writers_and_rollbacks_reach_a_client_exactly_once_in_commit_order() {
+    bounded(async {
+        let schema = Schema::new("writers").await;
+        let server = server(&schema).await;
+        let mut client = server.client().await;
+        let start = subscribe(&mut client).await;
+
+        // Two psql processes (700 writes each, 200 of them rolled back), and this process
+        // (600 writes: 120 transactions of five, 20 of them rolled back): 2,000 writes, 500
+        // rolled back.
+        let scripts: Vec<_> = ["psql1", "psql2"]
+            .iter()
+            .map(|prefix| {
+                let script: String = (0..TRANSACTIONS)
+                    .map(|n| transaction(prefix, n, !rolls_back(n)))
+                    .collect();
+                schema.psql(script)
+            })
+            .collect();
+        let mut host = schema.client().await;
+        let own = 120;
+        let own_rolled_back = 20;
+        let host_rolls_back =
+            |n: usize| n * own_rolled_back / own != (n + 1) * own_rolled_back / own;
+        for n in 0..own {
+            let tx = host.transaction().await.expect("a transaction");
+            let script = transaction("host", n, !host_rolls_back(n));
+            let lines: Vec<&str> = script.lines().collect();
+            // Without its BEGIN and COMMIT/ROLLBACK: the transaction object does those.
+            tx.batch_execute(&lines[1..lines.len() - 1].join("\n"))
+                .await
+                .expect("the host's writes");
+            if host_rolls_back(n) {
+                tx.rollback().await.expect("rollback");
+            } else {
+                tx.commit().await.expect("commit");
+            }
+        }
+        for script in scripts {
+            script
+                .join()
+                .expect("the psql thread")
+                .unwrap_or_else(|e| panic!("psql failed: {e}"));
+        }
+        // A last write after every writer is done: its event is the last one.
+        host.execute("INSERT INTO \"Task\" (title) VALUES ('the end')", &[])
+            .await
+            .expect("the marker");
+
+        let committed = 2 * (TRANSACTIONS - ROLLED_BACK) * 5 + (own - own_rolled_back) * 5 + 1;
+        let mut events = Vec::new();
+        while events.len() < committed {
+            let (name, args) = client.next_event().await;
+            events.push((name, args));
+        }
+        println!(
+            "# capture, PostgreSQL: {} events for {committed} committed writes \
+             ({} writes by three writers, {} rolled back, plus the marker)",
+            events.len(),
+            2 * TRANSACTIONS * 5 + own * 5,
+            2 * ROLLED_BACK * 5 + own_rolled_back * 5
+        );
+        let last = &events.last().expect("events").1;
+        assert_eq!(
+            last[1]["title"],
+            json!("the end"),
+            "the marker is the last event"
+        );
+        let seqs: Vec<u64> = events.iter().map(|(_, a)| a[2].as_u64().unwrap()).collect();
+        assert_eq!(
+            seqs,
+            (start + 1..=start + committed as u64).collect::<Vec<_>>(),
+            "positions follow each other: none missing, none twice"
+        );
+        assert!(
+            !events.iter().any(|(_, a)| a[1]["title"]
+                .as_str()
+                .is_some_and(|t| t.contains("rollback"))),
+            "no rolled-back write"
+        );
+
+        // Each writer's changes, in the order it made them.
+        let mut owner: BTreeMap<String, String> = BTreeMap::new();
+        let mut seen: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
+        for (name, args) in &events[..events.len() - 1] {
+            let (who, title) = if name == "model_deleted" {
+                (owner[args[1].as_str().unwrap()].clone(), None)
+            } else {
+                let title = args[1]["title"].as_str().unwrap().to_owned();
+                let who = title.split('-').next().unwrap().to_owned();
+                owner.insert(args[1]["id"].as_str().unwrap().to_owned(), who.clone());
+                (who, Some(title))
+            };
+            seen.entry(who).or_default().push((name.clone(), title));
+        }
+        for (prefix, count, rolled) in [
+            ("psql1", TRANSACTIONS, &rolls_back as &dyn Fn(usize) -> bool),
+            ("psql2", TRANSACTIONS, &rolls_back),
+            ("host", own, &host_rolls_back),
+        ] {
+            let want: Vec<_> = (0..count)
+                .filter(|n| !rolled(*n))
+                .flat_map(|n| expected(prefix, n))
+                .collect();
+            assert_eq!(
+                seen[prefix], want,
+                "the {prefix} writer's changes, in order"
+            );
+        }
+
+        // The events applied in order give a fresh read's rows.
+        let mut rows: BTreeMap<String, Value> = BTreeMap::new();
+        for (name, args) in &events {
+            if name == "model_deleted" {
+                rows.remove(args[1].as_str().unwrap());
+            } else {
+                rows.insert(args[1]["id"].as_str().unwrap().to_owned(), args[1].clone());
+            }
+        }
+        let fresh: BTreeMap<String, Value> = schema
+            .fresh_read()
+            .await
+            .into_iter()
+            .map(|row| (row["id"].as_str().unwrap().to_owned(), row))
+            .collect();
+        assert_eq!(
+            rows.len(),
+            (TRANSACTIONS * 2 - ROLLED_BACK * 2) + own - own_rolled_back + 1
+        );
+        assert_eq!(rows, fresh);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_of_20_kb_arrives_whole() {
+    bounded(async {
+        let schema = Schema::new("large").await;
+        let server = server(&schema).await;
+        let mut client = server.client().await;
+        let start = subscribe(&mut client).await;
+        let title: String = (0..20_000)
+            .map(|i| char::from(b'a' + u8::try_from(i % 26).unwrap()))
+            .collect();
+        let host = schema.client().await;
+        host.execute(
+            "INSERT INTO \"Task\" (title, \"createdAt\") VALUES ($1, '2026-11-30T10:00:00Z')",
+            &[&title],
+        )
+        .await
+        .expect("the insert");
+        let (name, args) = client.next_event().await;
+        assert_eq!(name, "model_created");
+        assert_eq!(args[2], json!(start + 1));
+        assert_eq!(args[1]["title"].as_str().map(str::len), Some(20_000));
+        assert_eq!(args[1]["title"], json!(title), "the row is whole");
+        assert_eq!(vec![args[1].clone()], schema.fresh_read().await);
+    })
+    .await;
+}

@@ -1,0 +1,418 @@
+//! [`PostgresLog`]: the event log over a PostgreSQL database's change table.
+
+use core::fmt;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use serde_json::value::RawValue;
+use tokio::sync::Notify;
+use tokio_postgres::{AsyncMessage, Client, IsolationLevel, NoTls, Row};
+
+use super::{BATCH, CaptureOptions, kind_name, kind_of, row_id, statement, unix_now};
+use crate::log::{Entry, EventLog, Feed, LogError, LogEvent, LogFuture, Position, Replay};
+
+const SQL: &str = include_str!("postgres.sql");
+
+fn sql(name: &str) -> &'static str {
+    statement(SQL, name)
+}
+
+/// How often relayed rows older than the retention are removed.
+const PRUNE_EVERY: core::time::Duration = core::time::Duration::from_secs(1);
+
+/// The event log over a PostgreSQL database whose model tables carry the generated capture
+/// triggers (`<stem>.capture.postgres.sql`): every committed write of a model's row, made by
+/// any client, is relayed to the server's subscribers, in commit order.
+///
+/// It keeps two connections: one for its queries, one that `LISTEN`s on `sheplang_change`. A
+/// notification only wakes the relay, which reads the rows from the change table (so a row
+/// larger than NOTIFY's 8,000-byte payload travels whole); it also looks every
+/// [`poll`](CaptureOptions::poll), in case a notification was lost with a connection.
+///
+/// The connection string is tokio-postgres's (`postgres://user@host:port/db`, or key=value
+/// pairs); `options=-csearch_path=...` selects the schema.
+pub struct PostgresLog {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: tokio::sync::Mutex<Client>,
+    /// Kept open for its `LISTEN`.
+    _listener: Client,
+    epoch: Arc<str>,
+    options: CaptureOptions,
+    wake: Arc<Notify>,
+    feed: Mutex<Option<Feed>>,
+}
+
+impl Clone for PostgresLog {
+    fn clone(&self) -> Self {
+        PostgresLog {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for PostgresLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresLog")
+            .field("epoch", &self.inner.epoch)
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+fn failed(e: &tokio_postgres::Error) -> LogError {
+    LogError::new(format!("the change log in PostgreSQL failed: {e}"))
+}
+
+async fn connect(
+    url: &str,
+) -> Result<
+    (
+        Client,
+        tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+    ),
+    LogError,
+> {
+    tokio_postgres::connect(url, NoTls).await.map_err(|e| {
+        LogError::new(format!(
+            "cannot connect to PostgreSQL for the change log: {e}; check the connection string \
+             (`postgres://user@host:port/database`)"
+        ))
+    })
+}
+
+impl PostgresLog {
+    /// Connects to the database of `url` and opens its change log.
+    ///
+    /// # Errors
+    /// When PostgreSQL cannot be reached, or the database has no change table (the capture SQL
+    /// was not run).
+    pub async fn connect(url: &str, options: CaptureOptions) -> Result<PostgresLog, LogError> {
+        let (client, connection) = connect(url).await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        let wake = Arc::new(Notify::new());
+        let (listener, mut listening) = connect(url).await?;
+        let woken = wake.clone();
+        tokio::spawn(async move {
+            while let Some(message) = core::future::poll_fn(|cx| listening.poll_message(cx)).await {
+                match message {
+                    Ok(AsyncMessage::Notification(_)) => woken.notify_one(),
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+        });
+        listener
+            .batch_execute(sql("listen"))
+            .await
+            .map_err(|e| failed(&e))?;
+        let epoch: Option<String> = client
+            .query_opt(sql("epoch"), &[])
+            .await
+            .map_err(|e| {
+                LogError::new(format!(
+                    "the database has no change table ({e}); run the generated \
+                     `<stem>.capture.postgres.sql` on it after the tables (docs/capture.md)"
+                ))
+            })?
+            .map(|row| row.get(0));
+        let Some(epoch) = epoch else {
+            return Err(LogError::new(
+                "the change log has no epoch; run the generated `<stem>.capture.postgres.sql` \
+                 on the database again",
+            ));
+        };
+        Ok(PostgresLog {
+            inner: Arc::new(Inner {
+                client: tokio::sync::Mutex::new(client),
+                _listener: listener,
+                epoch: epoch.into(),
+                options,
+                wake,
+                feed: Mutex::new(None),
+            }),
+        })
+    }
+
+    async fn relay(self, feed: Feed, mut relayed: HashMap<String, u64>) {
+        let options = self.inner.options.clone();
+        let mut pruned = Instant::now();
+        loop {
+            if feed.is_closed() {
+                return;
+            }
+            let batch = self.batch(&relayed).await;
+            let mut relayed_now = 0usize;
+            match batch {
+                Ok(batch) => {
+                    for (channel, rows) in batch {
+                        for entry in rows {
+                            let seq = entry.seq;
+                            let position = Position {
+                                seq,
+                                epoch: self.inner.epoch.clone(),
+                            };
+                            if !feed.event(&channel, position, entry.event) {
+                                return;
+                            }
+                            relayed.insert(channel.clone(), seq);
+                            relayed_now += 1;
+                        }
+                    }
+                }
+                Err(_e) => {
+                    #[cfg(feature = "tracing")]
+                    tracing::warn!("the change log cannot be read: {_e}; trying again");
+                }
+            }
+            if pruned.elapsed() >= PRUNE_EVERY {
+                pruned = Instant::now();
+                let _ = self.prune(&relayed).await;
+            }
+            if relayed_now == 0 {
+                tokio::select! {
+                    () = self.inner.wake.notified() => {}
+                    () = tokio::time::sleep(options.poll) => {}
+                }
+            } else {
+                feed.room().await;
+            }
+        }
+    }
+
+    /// The changes after each channel's position, read in one snapshot.
+    async fn batch(
+        &self,
+        from: &HashMap<String, u64>,
+    ) -> Result<Vec<(String, Vec<Entry>)>, LogError> {
+        let mut client = self.inner.client.lock().await;
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(|e| failed(&e))?;
+        let mut out = Vec::new();
+        for (channel, after) in from {
+            let rows = tx
+                .query(sql("after"), &[channel, &to_i64(*after), &BATCH])
+                .await
+                .map_err(|e| failed(&e))?;
+            if !rows.is_empty() {
+                out.push((channel.clone(), entries(channel, &rows)?));
+            }
+        }
+        tx.commit().await.map_err(|e| failed(&e))?;
+        Ok(out)
+    }
+
+    async fn prune(&self, relayed: &HashMap<String, u64>) -> Result<(), LogError> {
+        let before = unix_now()
+            - i64::try_from(self.inner.options.max_age.as_secs()).unwrap_or(i64::MAX / 2);
+        let client = self.inner.client.lock().await;
+        for (channel, done) in relayed {
+            let head = head(&*client, channel).await?;
+            client
+                .execute(
+                    sql("prune"),
+                    &[
+                        channel,
+                        &to_i64(*done),
+                        &before,
+                        &to_i64(head.saturating_sub(self.inner.options.capacity)),
+                    ],
+                )
+                .await
+                .map_err(|e| failed(&e))?;
+        }
+        Ok(())
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+async fn head(client: &impl tokio_postgres::GenericClient, channel: &str) -> Result<u64, LogError> {
+    let row = client
+        .query_opt(sql("head"), &[&channel])
+        .await
+        .map_err(|e| failed(&e))?;
+    Ok(row.map_or(0, |row| u64::try_from(row.get::<_, i64>(0)).unwrap_or(0)))
+}
+
+fn entries(channel: &str, rows: &[Row]) -> Result<Vec<Entry>, LogError> {
+    rows.iter()
+        .map(|row| {
+            let seq: i64 = row.get(0);
+            let kind: &str = row.get(1);
+            let model: String = row.get(2);
+            let payload: String = row.get(3);
+            let payload = RawValue::from_string(payload).map_err(|e| {
+                LogError::new(format!(
+                    "change {seq} of `{channel}` holds no JSON: {e}; the change table is \
+                     written only by the generated capture triggers"
+                ))
+            })?;
+            Ok(Entry {
+                seq: u64::try_from(seq).unwrap_or(0),
+                event: Arc::new(LogEvent {
+                    kind: kind_of(kind)?,
+                    model: Cow::Owned(model),
+                    payload,
+                }),
+            })
+        })
+        .collect()
+}
+
+impl EventLog for PostgresLog {
+    fn epoch(&self) -> Arc<str> {
+        self.inner.epoch.clone()
+    }
+
+    fn append<'a>(&'a self, channel: &'a str, event: Arc<LogEvent>) -> LogFuture<'a, Position> {
+        Box::pin(async move {
+            let mut client = self.inner.client.lock().await;
+            let tx = client.transaction().await.map_err(|e| failed(&e))?;
+            tx.execute(sql("add_channel"), &[&channel])
+                .await
+                .map_err(|e| failed(&e))?;
+            let payload = event.payload.get();
+            let row = tx
+                .query_one(
+                    sql("append"),
+                    &[
+                        &channel,
+                        &kind_name(event.kind),
+                        &&*event.model,
+                        &row_id(payload),
+                        &payload,
+                    ],
+                )
+                .await
+                .map_err(|e| failed(&e))?;
+            tx.execute(sql("wake"), &[&channel])
+                .await
+                .map_err(|e| failed(&e))?;
+            tx.commit().await.map_err(|e| failed(&e))?;
+            let seq: i64 = row.get(0);
+            Ok(Position {
+                seq: u64::try_from(seq).unwrap_or(0),
+                epoch: self.inner.epoch.clone(),
+            })
+        })
+    }
+
+    fn read<'a>(&'a self, channel: &'a str, since: Option<u64>) -> LogFuture<'a, Replay> {
+        Box::pin(async move {
+            let epoch = self.inner.epoch.clone();
+            let capacity = self.inner.options.capacity;
+            let mut client = self.inner.client.lock().await;
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .map_err(|e| failed(&e))?;
+            let head = head(&tx, channel).await?;
+            let replay = match since {
+                None => Replay::Events {
+                    entries: Vec::new(),
+                    head,
+                    epoch,
+                },
+                Some(since) if since == head => Replay::Events {
+                    entries: Vec::new(),
+                    head,
+                    epoch,
+                },
+                Some(since) if since > head || head - since > capacity => {
+                    Replay::Reset { head, epoch }
+                }
+                Some(since) => {
+                    let oldest: Option<i64> = tx
+                        .query_one(sql("oldest"), &[&channel])
+                        .await
+                        .map_err(|e| failed(&e))?
+                        .get(0);
+                    let oldest = oldest.map_or(head + 1, |o| u64::try_from(o).unwrap_or(0));
+                    if since + 1 < oldest {
+                        Replay::Reset { head, epoch }
+                    } else {
+                        let rows = tx
+                            .query(
+                                sql("after"),
+                                &[&channel, &to_i64(since), &to_i64(head - since)],
+                            )
+                            .await
+                            .map_err(|e| failed(&e))?;
+                        Replay::Events {
+                            entries: entries(channel, &rows)?,
+                            head,
+                            epoch,
+                        }
+                    }
+                }
+            };
+            tx.commit().await.map_err(|e| failed(&e))?;
+            Ok(replay)
+        })
+    }
+
+    fn follow(&self, feed: Feed) -> LogFuture<'_, bool> {
+        Box::pin(async move {
+            let mut heads = HashMap::new();
+            {
+                let mut client = self.inner.client.lock().await;
+                let tx = client
+                    .build_transaction()
+                    .isolation_level(IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()
+                    .await
+                    .map_err(|e| failed(&e))?;
+                for channel in feed.channels() {
+                    heads.insert((*channel).to_owned(), head(&tx, channel).await?);
+                }
+                tx.commit().await.map_err(|e| failed(&e))?;
+            }
+            *self
+                .inner
+                .feed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(feed.clone());
+            tokio::spawn(self.clone().relay(feed, heads));
+            Ok(true)
+        })
+    }
+
+    /// Notifications go to this process's clients (a host with several processes sends its
+    /// notifications through Redis).
+    fn notify<'a>(
+        &'a self,
+        message: &'a str,
+        data: Option<&'a serde_json::Value>,
+    ) -> LogFuture<'a, ()> {
+        let feed = self
+            .inner
+            .feed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let sent = feed.is_some_and(|feed| feed.notification(message.to_owned(), data.cloned()));
+        Box::pin(core::future::ready(if sent {
+            Ok(())
+        } else {
+            Err(LogError::new("the server is stopping"))
+        }))
+    }
+}
