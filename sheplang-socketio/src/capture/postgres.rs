@@ -267,6 +267,8 @@ fn entries(channel: &str, rows: &[Row]) -> Result<Vec<Entry>, LogError> {
                     kind: kind_of(kind)?,
                     model: Cow::Owned(model),
                     payload,
+                    // The captured change carries the row after it only.
+                    before: None,
                 }),
             })
         })
