@@ -40,7 +40,7 @@ if (only.has('burst')) {
   line('a click after the burst: shown in both pages', ms(r.clickShownInBoth));
   line('longest frame gap during the burst (either page)', ms(r.maxFrameGapMs));
   line('... longest task on a page\'s main thread meanwhile', task(r.longestTaskMs));
-  line('... longest frame gap of a blank tab meanwhile', ms(r.blankFrameGapMs));
+  line('... longest frame gap of a blank page meanwhile', ms(r.blankFrameGapMs));
 }
 if (only.has('list')) {
   const r = await longList({ count: 10_000 });
