@@ -451,6 +451,9 @@ pub struct Written {
 /// SQL and the Prisma schemas, with the names of `storage`), each file only when its bytes
 /// change. Returns the files in a fixed order.
 ///
+/// The outputs are generated, then written, on up to as many threads as there are cores (the
+/// calling thread among them); the bytes and the order of the answer do not depend on that.
+///
 /// # Errors
 /// An [`ErrorKind::Path`] error when `stem` is not a plain file name or a generated artifact
 /// path would leave `dir` (nothing is written then); an [`ErrorKind::Write`] error when a file
@@ -685,7 +688,7 @@ pub fn typescript_folder(half: typescript::Half) -> &'static str {
 /// # Errors
 /// Any I/O error creating the folders, writing or renaming.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+    if holds(path, bytes) {
         return Ok(false);
     }
     let parent = match path.parent() {
@@ -705,6 +708,35 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
         let _ = std::fs::remove_file(&tmp);
     })?;
     Ok(true)
+}
+
+/// Whether the file at `path` holds exactly `bytes`: its length first, then its contents a
+/// block at a time (no copy of a big file in memory), stopping at the first difference. Any
+/// error reading it counts as a difference.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read as _;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if !file
+        .metadata()
+        .is_ok_and(|meta| meta.is_file() && meta.len() == bytes.len() as u64)
+    {
+        return false;
+    }
+    let mut block = vec![0; (64 * 1024).min(bytes.len()).max(1)];
+    let mut rest = bytes;
+    loop {
+        match file.read(&mut block) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) => match rest.split_at_checked(n) {
+                Some((head, tail)) if head == &block[..n] => rest = tail,
+                _ => return false,
+            },
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
 }
 
 /// The file stem of a spec path, which names its outputs.

@@ -56,6 +56,30 @@ fn write_if_changed_leaves_equal_files_alone() {
 }
 
 #[test]
+fn big_files_are_compared_to_the_last_byte() {
+    let dir = temp();
+    let path = dir.path().join("big.rs");
+    // Bigger than one block of the comparison, and not a whole number of blocks.
+    let mut bytes: Vec<u8> = (0..200_003u32).map(|i| (i % 251) as u8).collect();
+    assert!(write_if_changed(&path, &bytes).unwrap());
+    assert!(!write_if_changed(&path, &bytes).unwrap());
+    // The same length, one byte different at the very end: rewritten.
+    *bytes.last_mut().unwrap() ^= 1;
+    assert!(write_if_changed(&path, &bytes).unwrap());
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    // One byte shorter, then one longer: rewritten each time.
+    bytes.pop();
+    assert!(write_if_changed(&path, &bytes).unwrap());
+    bytes.extend_from_slice(b"xy");
+    assert!(write_if_changed(&path, &bytes).unwrap());
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    // An empty file holds empty contents.
+    let empty = dir.path().join("empty.ts");
+    assert!(write_if_changed(&empty, b"").unwrap());
+    assert!(!write_if_changed(&empty, b"").unwrap());
+}
+
+#[test]
 fn artifacts_use_the_documented_layout() {
     let dir = temp();
     let written = write_artifacts(

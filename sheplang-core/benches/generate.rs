@@ -14,7 +14,7 @@ use divan::Bencher;
 use divan::counter::BytesCount;
 use sheplang_core::codegen::sql::Dialect;
 use sheplang_core::codegen::storage::Storage;
-use sheplang_core::codegen::{prisma, rust, sql, typescript};
+use sheplang_core::codegen::{capture, prisma, rust, sql, typescript};
 use sheplang_core::{compile_str, ir};
 
 fn main() {
@@ -107,6 +107,18 @@ fn prisma_schema(bencher: Bencher) {
         Dialect::ALL
             .iter()
             .map(|&d| prisma::generate(spec, &storage, d))
+            .collect()
+    });
+}
+
+/// The change-capture SQL, both dialects.
+#[divan::bench]
+fn capture_sql(bencher: Bencher) {
+    let storage = Storage::new();
+    bench_text(bencher, move |spec| {
+        Dialect::ALL
+            .iter()
+            .map(|&d| capture::generate(spec, &storage, d))
             .collect()
     });
 }

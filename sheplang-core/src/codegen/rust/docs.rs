@@ -6,6 +6,7 @@
 use crate::ir;
 
 /// A Markdown code span around arbitrary text: a fence of backticks longer than any run inside.
+/// Control characters (a newline could end a `///` line) become spaces.
 pub(super) fn code(text: &str) -> String {
     let mut longest = 0;
     let mut run = 0;
@@ -17,20 +18,18 @@ pub(super) fn code(text: &str) -> String {
             run = 0;
         }
     }
-    let fence = "`".repeat(longest + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') || text.is_empty() {
         " "
     } else {
         ""
     };
-    format!("{fence}{pad}{}{pad}{fence}", one_line(text))
-}
-
-/// Control characters (a newline could end a `///` line) become spaces.
-fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    let mut out = String::with_capacity(text.len() + 2 * (longest + 2));
+    out.extend(std::iter::repeat_n('`', longest + 1));
+    out.push_str(pad);
+    out.extend(text.chars().map(|c| if c.is_control() { ' ' } else { c }));
+    out.push_str(pad);
+    out.extend(std::iter::repeat_n('`', longest + 1));
+    out
 }
 
 /// A number as the spec would write it: `3`, not `3.0`.
