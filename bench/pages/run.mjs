@@ -45,7 +45,7 @@ if (only.has('burst')) {
 if (only.has('list')) {
   const r = await longList({ count: 10_000 });
   console.log(`long list: ${r.rows.toLocaleString('en')} rows, two pages`);
-  line('load (goto until every row is shown)', ms(r.loadMs));
+  line('load (goto until the list holds every row)', ms(r.loadMs));
   line(`scroll to the bottom in ${r.scrollFrames} frames: longest frame`, ms(r.scrollMaxFrameMs));
   line('scroll: 99th percentile frame', ms(r.scrollP99FrameMs));
   line('scroll: longest task on the page\'s main thread', task(r.scrollLongestTaskMs));
