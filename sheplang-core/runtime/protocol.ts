@@ -7,6 +7,12 @@ export function isOneOf<T extends string>(list: readonly T[], value: unknown): v
   return list.some((item) => item === value);
 }
 
+/**
+ * A field a subscription may filter on (docs/wire.md, "Filtered subscriptions"): its spec
+ * name, what it holds on the wire, and whether it is optional (`null` may be asked for).
+ */
+export type FilterField = readonly [name: string, kind: 'text' | 'number' | 'boolean', optional: boolean];
+
 /** The answer to `subscribe` and `unsubscribe`. */
 export type SubscribeResult = { ok: true } | { ok: false; error: string };
 
@@ -17,6 +23,8 @@ export type SubscribeResult = { ok: true } | { ok: false; error: string };
 export interface SubscribeOptions {
   since?: number;
   epoch?: string;
+  /** Only the rows whose fields equal these values (docs/wire.md, "Filtered subscriptions"). */
+  filter?: Record<string, string | number | boolean | null>;
 }
 
 /**

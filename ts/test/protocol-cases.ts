@@ -15,6 +15,7 @@ import {
   type User,
 } from '../.generated/specs/tasks/ts/types.js';
 import { sleep, TestClient, within, type ClientOptions, type Received } from './client.js';
+import { FILTER_CASES } from './filter-cases.js';
 
 /** How long the stalled reader stops reading. */
 const STALL_MS = 10_000;
@@ -503,6 +504,7 @@ export const PROTOCOL_CASES: readonly ProtocolCase[] = [
       await stillServing(context, client);
     },
   },
+  ...FILTER_CASES,
 ];
 
 /** A row with its null-valued keys removed: wire.md lets an optional field be absent or null. */

@@ -6,7 +6,6 @@ import { test } from 'node:test';
 
 import { startRustServer, startServeSpec, serveSpecBinary } from '../support/rust-server.js';
 import { TestClient, type ClientOptions } from './client.js';
-import { FILTER_CASES } from './filter-cases.js';
 import { PROTOCOL_CASES, runCase, type ProtocolCase } from './protocol-cases.js';
 
 /**
@@ -23,8 +22,7 @@ function options(protocolCase: ProtocolCase): { timeout: number; skip?: string; 
 // Build (or find) the binary once, before the first case's clock starts.
 serveSpecBinary();
 
-// The filter cases join PROTOCOL_CASES once the Node server has filtered subscriptions too.
-for (const protocolCase of [...PROTOCOL_CASES, ...FILTER_CASES]) {
+for (const protocolCase of PROTOCOL_CASES) {
   test(`rust server: ${protocolCase.name}`, options(protocolCase), () => runCase(startRustServer, protocolCase));
 }
 

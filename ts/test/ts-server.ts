@@ -19,8 +19,14 @@ export async function startTsServer(
 ): Promise<StartedTsServer> {
   const httpServer = createServer(httpOptions);
   const deny = new Set(config.deny ?? []);
+  const denyFilter = config.denyFilter ?? [];
   const realtime = new RealtimeServer(httpServer, {
-    ...(deny.size > 0 ? { authorize: (_socket, channel) => !deny.has(channel) } : {}),
+    ...(deny.size > 0 || denyFilter.length > 0
+      ? {
+          authorize: (_socket, channel, filter) =>
+            !deny.has(channel) && !denyFilter.some((d) => d.channel === channel && filter[d.field] === d.value),
+        }
+      : {}),
     ...(config.logCapacity === undefined ? {} : { logCapacity: config.logCapacity }),
     ...(config.maxBufferedPackets === undefined ? {} : { maxBufferedPackets: config.maxBufferedPackets }),
     ...options,
@@ -36,11 +42,11 @@ export async function startTsServer(
     async emitCreated(model, row) {
       realtime.emitModelCreated(model, row);
     },
-    async emitUpdated(model, row) {
-      realtime.emitModelUpdated(model, row);
+    async emitUpdated(model, row, before) {
+      realtime.emitModelUpdated(model, row, before === undefined ? {} : { before });
     },
-    async emitDeleted(model, id) {
-      realtime.emitModelDeleted(model, id);
+    async emitDeleted(model, id, before) {
+      realtime.emitModelDeleted(model, id, before === undefined ? {} : { row: before });
     },
     async notify(message, data) {
       realtime.broadcastNotification(message, data);

@@ -33,6 +33,7 @@ import {
   APP_NAME,
   CHANNEL_OF,
   CHANNELS,
+  FILTER_FIELDS,
   FINGERPRINT,
   isChannel,
   type Channel,
@@ -83,7 +84,17 @@ export interface RealtimeServerOptions {
    * Anything but `true`, a throw, a rejection or no answer within `authorizeTimeoutMs` denies
    * the subscription with `not authorized`. Default: every channel is allowed.
    */
-  authorize?: (socket: RealtimeSocket, channel: Channel) => boolean | Promise<boolean>;
+  authorize?: (
+    socket: RealtimeSocket,
+    channel: Channel,
+    filter: Readonly<Record<string, string | number | boolean | null>>,
+  ) => boolean | Promise<boolean>;
+  /**
+   * Checks each row before it is sent to a connection, after the subscription's filter:
+   * `false` treats the row as not matching (docs/wire.md, "Filtered subscriptions"). Called for
+   * every row and subscriber, synchronously: keep it quick. A throw counts as `false`.
+   */
+  checkRow?: (socket: RealtimeSocket, channel: Channel, row: unknown) => boolean;
   /** How long `authorize` may take, in milliseconds. Default: 10 000. */
   authorizeTimeoutMs?: number;
   /** Where to log. Default: nowhere. `console` works. */
@@ -192,6 +203,90 @@ export interface LogEvent {
   event: ModelEventName;
   model: ModelName;
   payload: unknown;
+  /**
+   * The row before the change, when the host gave it (an update's previous row, a deleted
+   * row): a filtered subscription then gets a row that moves out as a removal. Never sent.
+   */
+  before?: unknown;
+}
+
+/** A checked filter: the fields it names with the value each must equal. */
+export type Filter = readonly (readonly [field: string, value: string | number | boolean | null])[];
+
+/** The most fields a filter may name. */
+export const MAX_FILTER_FIELDS = 16;
+
+/** How a JSON value is called in an error message. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'boolean':
+      return 'a boolean';
+    case 'number':
+      return 'a number';
+    case 'string':
+      return 'a string';
+    default:
+      return 'an object';
+  }
+}
+
+const EXPECTED = { text: 'a string', number: 'a number', boolean: 'true or false' } as const;
+const JS_TYPE = { text: 'string', number: 'number', boolean: 'boolean' } as const;
+
+/**
+ * Checks a client's `filter` against the fields of `model` (docs/wire.md, "Filtered
+ * subscriptions"): the checked filter, or the wire error (`invalid filter: ...`).
+ */
+export function parseFilter(model: ModelName, value: unknown): Filter | string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return `invalid filter: expected an object of field values, got ${describeValue(value)}; send { "<field>": <value>, ... }`;
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_FILTER_FIELDS) {
+    return `invalid filter: ${entries.length} fields, more than the ${MAX_FILTER_FIELDS} a filter may name; filter on fewer`;
+  }
+  const fields: readonly (readonly [string, 'text' | 'number' | 'boolean', boolean])[] = FILTER_FIELDS[model];
+  const checked: [string, string | number | boolean | null][] = [];
+  for (const [name, given] of entries) {
+    const field = fields.find(([f]) => f === name);
+    if (field === undefined) {
+      const names = fields.map(([f]) => `\`${f}\``).join(', ');
+      const shown = name.length > 64 ? `${name.slice(0, 64)}...` : name;
+      return `invalid filter: \`${shown}\` is not a field of \`${model}\` that can be filtered on; use one of ${names}`;
+    }
+    const [, kind, optional] = field;
+    const fits =
+      (typeof given === JS_TYPE[kind] && (kind !== 'number' || Number.isFinite(given))) || (optional && given === null);
+    if (!fits) {
+      return `invalid filter: \`${name}\` of \`${model}\` takes ${EXPECTED[kind]}${optional ? ' or null' : ''}, not ${describeValue(given)}`;
+    }
+    checked.push([name, given as string | number | boolean | null]);
+  }
+  return checked;
+}
+
+/** True when `row` holds every value `filter` names (`null`: absent or null). */
+export function matchesFilter(filter: Filter, row: unknown): boolean {
+  if (typeof row !== 'object' || row === null) return filter.length === 0;
+  return filter.every(([field, value]) => {
+    const got: unknown = Reflect.get(row, field);
+    return value === null ? got === undefined || got === null : got === value;
+  });
+}
+
+/** The model of each channel. */
+const MODEL_OF_CHANNEL = new Map<Channel, ModelName>(
+  (Object.entries(CHANNEL_OF) as [ModelName, Channel][]).map(([model, channel]) => [channel, model]),
+);
+
+/** A subscriber that gets its events one by one: filtered, or checked row by row. */
+interface Filtered {
+  socket: RealtimeSocket;
+  filter: Filter | undefined;
+  /** Subscribed with options: its events carry `seq`. */
+  positioned: boolean;
 }
 
 /** An event with its position in its channel's log. */
@@ -334,6 +429,9 @@ export class RealtimeServer {
   /** The logger from the options (quiet by default); the Prisma extension reports through it too. */
   readonly logger: RealtimeLogger;
   private readonly authorize: RealtimeServerOptions['authorize'];
+  private readonly checkRow: RealtimeServerOptions['checkRow'];
+  /** Per channel, the subscribers that get their events one by one (filtered or checked). */
+  private readonly filtered = new Map<Channel, Map<string, Filtered>>();
   private readonly authorizeTimeoutMs: number;
   /** Per connection, the tail of its `subscribe`/`unsubscribe` requests, handled in order. */
   private readonly pending = new WeakMap<RealtimeSocket, Promise<void>>();
@@ -359,6 +457,7 @@ export class RealtimeServer {
     this.maxBufferedPackets = Math.max(1, options.maxBufferedPackets ?? DEFAULT_MAX_BUFFERED_PACKETS);
     this.logger = options.logger ?? {};
     this.authorize = options.authorize;
+    this.checkRow = options.checkRow;
     this.authorizeTimeoutMs = options.authorizeTimeoutMs ?? DEFAULT_AUTHORIZE_TIMEOUT_MS;
     if (options.connection !== false) {
       applyConnectionLimits(httpServer, options.connection ?? {});
@@ -459,6 +558,7 @@ export class RealtimeServer {
     for (const [c, members] of this.members) {
       if (channel === undefined || c === channel) members.delete(id);
     }
+    this.unfilter(id, channel);
   }
 
   /** Sends `model_created` with a new row of `model` to the model's channel. */
@@ -466,14 +566,22 @@ export class RealtimeServer {
     this.emitRow('model_created', model, data);
   }
 
-  /** Sends `model_updated` with the changed row of `model` to the model's channel. */
-  emitModelUpdated<M extends ModelName>(model: M, data: Models[M]): void {
-    this.emitRow('model_updated', model, data);
+  /**
+   * Sends `model_updated` with the changed row of `model` to the model's channel. With
+   * `{ before }`, the row as it was: a filtered subscription the row moves out of gets a
+   * removal, one it moves into an addition (docs/wire.md, "Filtered subscriptions").
+   */
+  emitModelUpdated<M extends ModelName>(model: M, data: Models[M], options: { before?: Models[M] } = {}): void {
+    this.emitEvent({ event: 'model_updated', model, payload: data, ...(options.before === undefined ? {} : { before: options.before }) });
   }
 
-  /** Sends `model_deleted` with the id of a deleted row of `model` to the model's channel. */
-  emitModelDeleted(model: ModelName, id: string): void {
-    this.emitEvent({ event: 'model_deleted', model, payload: id });
+  /**
+   * Sends `model_deleted` with the id of a deleted row of `model` to the model's channel. With
+   * `{ row }`, the deleted row: a filtered subscription gets the deletion when the row matched
+   * (without it, a filtered subscription gets no deletion).
+   */
+  emitModelDeleted<M extends ModelName>(model: M, id: string, options: { row?: Models[M] } = {}): void {
+    this.emitEvent({ event: 'model_deleted', model, payload: id, ...(options.row === undefined ? {} : { before: options.row }) });
   }
 
   /**
@@ -504,7 +612,11 @@ export class RealtimeServer {
   /** The number of connections subscribed to `channel` (in either form). */
   getSubscriberCount(channel: Channel): number {
     const rooms = this.io.of('/').adapter.rooms;
-    return (rooms.get(channel)?.size ?? 0) + (rooms.get(positionsRoom(channel))?.size ?? 0);
+    return (
+      (rooms.get(channel)?.size ?? 0) +
+      (rooms.get(positionsRoom(channel))?.size ?? 0) +
+      (this.filtered.get(channel)?.size ?? 0)
+    );
   }
 
   /** The server's counters: events, overflow disconnections, replays, resets. */
@@ -569,6 +681,69 @@ export class RealtimeServer {
     });
   }
 
+  /**
+   * What a subscriber with `filter` (and the host's row check) gets of `event`: the event,
+   * its moved-in or moved-out form, or nothing (docs/wire.md, "Filtered subscriptions").
+   */
+  private decide(filter: Filter | undefined, socket: RealtimeSocket, channel: Channel, event: LogEvent): LogEvent | undefined {
+    const checkRow = this.checkRow;
+    if ((filter === undefined || filter.length === 0) && checkRow === undefined) return event;
+    const matches = (row: unknown): boolean => {
+      if (filter !== undefined && !matchesFilter(filter, row)) return false;
+      if (checkRow === undefined) return true;
+      try {
+        return checkRow(socket, channel, row) === true;
+      } catch (error) {
+        this.log('warn', 'checkRow failed; the row is not sent', { id: socket.id, channel, error });
+        return false;
+      }
+    };
+    const before = event.before === undefined ? undefined : matches(event.before);
+    switch (event.event) {
+      case 'model_created':
+        return matches(event.payload) ? event : undefined;
+      case 'model_updated':
+        if (matches(event.payload)) {
+          return before === false ? { event: 'model_created', model: event.model, payload: event.payload } : event;
+        }
+        if (before === true) {
+          const id: unknown = typeof event.payload === 'object' && event.payload !== null ? Reflect.get(event.payload, 'id') : undefined;
+          return typeof id === 'string' ? { event: 'model_deleted', model: event.model, payload: id } : undefined;
+        }
+        return undefined;
+      case 'model_deleted':
+        return before === true ? event : undefined;
+    }
+  }
+
+  /** Sends one model event to one socket, with its position when it asked for positions. */
+  private sendOne(socket: RealtimeSocket, event: LogEvent, seq: number | undefined): void {
+    if (event.event === 'model_deleted') {
+      if (seq === undefined) socket.emit('model_deleted', event.model, String(event.payload));
+      else emitLoose(socket, 'model_deleted', event.model, String(event.payload), seq);
+    } else {
+      const args = [event.model, event.payload] as ModelEventArgs;
+      if (seq === undefined) socket.emit(event.event, ...args);
+      else socket.emit(event.event, ...([...args, seq] as unknown as ModelEventArgs));
+    }
+  }
+
+  /** Drops `id`'s one-by-one subscription of `channel`, or of every channel. */
+  private unfilter(id: string, channel?: Channel): void {
+    for (const [c, subscribers] of this.filtered) {
+      if (channel === undefined || c === channel) subscribers.delete(id);
+    }
+  }
+
+  private addFiltered(channel: Channel, entry: Filtered): void {
+    let subscribers = this.filtered.get(channel);
+    if (subscribers === undefined) {
+      subscribers = new Map();
+      this.filtered.set(channel, subscribers);
+    }
+    subscribers.set(entry.socket.id, entry);
+  }
+
   private send(channel: Channel, event: LogEvent, seq: number, skip: readonly string[] = []): void {
     this.counters.events += 1;
     const plain = this.io.to(channel);
@@ -586,6 +761,17 @@ export class RealtimeServer {
     } else {
       plain.emit(event.event, ...args);
       positioned.emit(event.event, ...([...args, seq] as unknown as ModelEventArgs));
+    }
+    const filtered = this.filtered.get(channel);
+    if (filtered !== undefined && filtered.size > 0) {
+      const skipped = new Set(skip);
+      for (const [id, entry] of filtered) {
+        if (skipped.has(id) || this.evicted.has(entry.socket)) continue;
+        const sent = this.decide(entry.filter, entry.socket, channel, event);
+        if (sent === undefined) continue;
+        this.checkBuffer(entry.socket);
+        if (!this.evicted.has(entry.socket)) this.sendOne(entry.socket, sent, entry.positioned ? seq : undefined);
+      }
     }
   }
 
@@ -637,6 +823,7 @@ export class RealtimeServer {
       return;
     }
     this.evicted.add(socket);
+    this.unfilter(socket.id);
     for (const room of [...socket.rooms]) {
       if (room !== socket.id) {
         void socket.leave(room);
@@ -691,7 +878,17 @@ export class RealtimeServer {
       answer(ack, { ok: false, error: 'invalid options' });
       return;
     }
-    if (!(await this.isAuthorized(socket, checked.channel))) {
+    let filter: Filter | undefined;
+    if (resume !== null && resume.filter !== undefined) {
+      const model = MODEL_OF_CHANNEL.get(checked.channel);
+      const parsed = model === undefined ? [] : parseFilter(model, resume.filter);
+      if (typeof parsed === 'string') {
+        answer(ack, { ok: false, error: parsed });
+        return;
+      }
+      filter = parsed.length === 0 ? undefined : parsed;
+    }
+    if (!(await this.isAuthorized(socket, checked.channel, Object.fromEntries(filter ?? [])))) {
       this.log('info', 'subscription denied', { id: socket.id, channel: checked.channel });
       answer(ack, { ok: false, error: 'not authorized' });
       return;
@@ -702,16 +899,27 @@ export class RealtimeServer {
     if (resume === null) {
       this.forget(socket.id, checked.channel);
       await socket.leave(positionsRoom(checked.channel));
-      await socket.join(checked.channel);
+      if (this.checkRow === undefined) {
+        await socket.join(checked.channel);
+      } else {
+        await socket.leave(checked.channel);
+        this.addFiltered(checked.channel, { socket, filter: undefined, positioned: false });
+      }
       this.log('debug', 'subscribed', { id: socket.id, channel: checked.channel });
       answer(ack, { ok: true });
       return;
     }
     await socket.leave(checked.channel);
+    if (filter !== undefined || this.checkRow !== undefined || this.filtered.get(checked.channel)?.has(socket.id) === true) {
+      // A subscription that replaces another one of another kind: out of both first.
+      this.forget(socket.id, checked.channel);
+      await socket.leave(positionsRoom(checked.channel));
+    }
     // A position without the epoch it came from, or from another log, cannot be trusted.
     const position = {
       since: resume.since,
       foreign: resume.since !== undefined && resume.epoch !== this.eventLog.epoch,
+      filter,
     };
     const result = await new Promise<ResumeAnswer>((resolve) => {
       this.dispatch(() => this.resume(socket, checked.channel, position, resolve));
@@ -727,7 +935,7 @@ export class RealtimeServer {
   private resume(
     socket: RealtimeSocket,
     channel: Channel,
-    resume: { since: number | undefined; foreign: boolean },
+    resume: { since: number | undefined; foreign: boolean; filter: Filter | undefined },
     answered: (result: ResumeAnswer) => void,
   ): void | Promise<void> {
     const replay = this.eventLog.read(channel, resume.foreign ? undefined : resume.since);
@@ -737,18 +945,30 @@ export class RealtimeServer {
         this.counters.resets += 1;
       }
       answered({ ok: true, epoch: this.eventLog.epoch, seq: r.head, ...(reset ? { reset: true as const } : {}) });
-      this.catchUp(socket, channel, r.reset ? [] : r.entries, r.head);
+      this.catchUp(socket, channel, r.reset ? [] : r.entries, r.head, resume.filter);
     };
     return replay instanceof Promise ? replay.then(go) : go(replay);
   }
 
   /** Sends `entries` while they fit, then joins; else continues from the log when drained. */
-  private catchUp(socket: RealtimeSocket, channel: Channel, entries: readonly LogEntry[], head: number): void {
+  private catchUp(
+    socket: RealtimeSocket,
+    channel: Channel,
+    entries: readonly LogEntry[],
+    head: number,
+    filter: Filter | undefined,
+  ): void {
     if (!socket.connected || this.evicted.has(socket)) {
       return;
     }
     let last: number | undefined;
-    for (const { seq, event } of entries) {
+    for (const { seq, event: logged } of entries) {
+      // A filtered subscriber gets what its filter would have sent, by the same rules.
+      const event = this.decide(filter, socket, channel, logged);
+      if (event === undefined) {
+        last = seq;
+        continue;
+      }
       if (this.buffered(socket) >= this.maxBufferedPackets / 2) {
         socket.conn.once('drain', () => {
           this.dispatch(() => {
@@ -758,7 +978,7 @@ export class RealtimeServer {
                 // Fell out of the log while catching up: it resets when it comes back.
                 this.evict(socket);
               } else {
-                this.catchUp(socket, channel, r.entries, r.head);
+                this.catchUp(socket, channel, r.entries, r.head, filter);
               }
             };
             return more instanceof Promise ? more.then(go) : go(more);
@@ -782,7 +1002,11 @@ export class RealtimeServer {
       }
       members.set(socket.id, { after: head, epoch: this.eventLog.epoch });
     }
-    void socket.join(positionsRoom(channel));
+    if (filter !== undefined || this.checkRow !== undefined) {
+      this.addFiltered(channel, { socket, filter, positioned: true });
+    } else {
+      void socket.join(positionsRoom(channel));
+    }
   }
 
   private async unsubscribe(socket: RealtimeSocket, channel: unknown, ack: unknown): Promise<void> {
@@ -798,7 +1022,11 @@ export class RealtimeServer {
     answer(ack, { ok: true });
   }
 
-  private async isAuthorized(socket: RealtimeSocket, channel: Channel): Promise<boolean> {
+  private async isAuthorized(
+    socket: RealtimeSocket,
+    channel: Channel,
+    filter: Readonly<Record<string, string | number | boolean | null>>,
+  ): Promise<boolean> {
     const authorize = this.authorize;
     if (authorize === undefined) {
       return true;
@@ -812,7 +1040,7 @@ export class RealtimeServer {
     try {
       // `then` turns a synchronous throw into a rejection.
       const verdict = await Promise.race([
-        Promise.resolve().then(() => authorize(socket, channel)),
+        Promise.resolve().then(() => authorize(socket, channel, filter)),
         timeout,
       ]);
       return verdict === true;
@@ -869,13 +1097,14 @@ function takeAck(args: unknown[]): unknown {
  * or one that is not an object), `'invalid'` for a bad `since` or `epoch`, else where the
  * client is.
  */
-function checkOptions(options: unknown): { since?: number; epoch?: string } | 'invalid' | null {
+function checkOptions(options: unknown): { since?: number; epoch?: string; filter?: unknown } | 'invalid' | null {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     return null;
   }
   const since: unknown = Reflect.get(options, 'since');
   const epoch: unknown = Reflect.get(options, 'epoch');
-  const checked: { since?: number; epoch?: string } = {};
+  const filter: unknown = Reflect.get(options, 'filter');
+  const checked: { since?: number; epoch?: string; filter?: unknown } = filter === undefined ? {} : { filter };
   if (since !== undefined && since !== null) {
     if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0 || since > MAX_SINCE) {
       return 'invalid';

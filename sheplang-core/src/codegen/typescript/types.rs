@@ -22,6 +22,7 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
         &[
             "isOneOf",
             "type ClientToServerEventsOf",
+            "type FilterField as FilterFieldOf",
             "type ModelEventArgsOf",
             "type PositionedEventArgsOf",
             "type ServerToClientEventsOf",
@@ -34,6 +35,7 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
         &mut c,
         "export type",
         &[
+            "FilterField",
             "InterServerEvents",
             "ResumeResult",
             "ServerInfo",
@@ -71,6 +73,8 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
 
     c.blank();
     maps(&mut c, spec, names);
+    c.blank();
+    filters(&mut c, spec);
     c.blank();
     super::validators::generate(&mut c, spec, names);
     c.blank();
@@ -306,4 +310,91 @@ fn maps(c: &mut Code, spec: &ir::Spec, names: &Names) {
     c.line("export function isChannel(value: unknown): value is Channel {");
     c.line("  return isOneOf(CHANNELS, value);");
     c.line("}");
+}
+
+/// The fields a subscription may filter on (docs/wire.md, "Filtered subscriptions"): the
+/// id and every single-value field, as a table the server checks filters with and as one
+/// type per model that `tsc` checks a client's filter with.
+fn filters(c: &mut Code, spec: &ir::Spec) {
+    let fields = |model: &ir::Model| -> Vec<(String, &'static str, bool, String)> {
+        let mut rows = vec![("id".to_owned(), "text", false, "string".to_owned())];
+        for field in &model.fields {
+            if field.list || field.name == "id" {
+                continue;
+            }
+            let kind = match &field.ty {
+                FieldType::Builtin(b) => match b.info().class {
+                    crate::types::ValueClass::Number => "number",
+                    crate::types::ValueClass::Bool => "boolean",
+                    _ => "text",
+                },
+                FieldType::Ref { .. } => "text",
+                FieldType::Model { .. } => continue,
+            };
+            let ty = match kind {
+                "number" => "number",
+                "boolean" => "boolean",
+                _ => "string",
+            };
+            let ty = if field.optional {
+                format!("{ty} | null")
+            } else {
+                ty.to_owned()
+            };
+            rows.push((field.name.clone(), kind, field.optional, ty));
+        }
+        rows
+    };
+    c.doc(
+        "The fields of each model a subscription may filter on, `[name, kind, optional]`:\n\
+         the id and every field that holds one value (docs/wire.md, \"Filtered subscriptions\").",
+    );
+    if spec.models.is_empty() {
+        c.line("export const FILTER_FIELDS = {} as const satisfies { readonly [M in ModelName]: readonly FilterFieldOf[] };");
+    } else {
+        c.block(
+            "export const FILTER_FIELDS = {",
+            "} as const satisfies { readonly [M in ModelName]: readonly FilterFieldOf[] };",
+            |c| {
+                for model in &spec.models {
+                    let rows: Vec<String> = fields(model)
+                        .iter()
+                        .map(|(name, kind, optional, _)| {
+                            format!("[{}, '{kind}', {optional}]", names::string(name))
+                        })
+                        .collect();
+                    c.line(format!(
+                        "{}: [{}],",
+                        names::literal_key(&model.name),
+                        rows.join(", ")
+                    ));
+                }
+            },
+        );
+    }
+    c.blank();
+    c.doc(
+        "A filter per model: each field it names must equal the value (`null` only for an\n\
+         optional field). A field the model lacks, or a value of another type, fails `tsc`.",
+    );
+    if spec.models.is_empty() {
+        c.line("export interface Filters {}");
+    } else {
+        c.block("export interface Filters {", "}", |c| {
+            for model in &spec.models {
+                let members: Vec<String> = fields(model)
+                    .iter()
+                    .map(|(name, _, _, ty)| format!("{}?: {ty}", names::key(name)))
+                    .collect();
+                c.line(format!(
+                    "{}: {{ {} }};",
+                    names::key(&model.name),
+                    members.join("; ")
+                ));
+            }
+        });
+    }
+    c.blank();
+    c.doc("The filter of model `M`'s rows.");
+    c.line("export type FilterOf<M extends ModelName> = Filters[M];");
 }
