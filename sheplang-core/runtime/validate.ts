@@ -57,6 +57,43 @@ export function describe(violations: readonly Violation[]): string {
   return violations.map((v) => `\`${v.field}\` ${v.message}`).join('; ');
 }
 
+/**
+ * A change of lifecycle state that the spec's `states:` does not allow: the model, both
+ * states, the states `from` may become, and the message every checker gives (the Rust
+ * `TransitionRefused`, the database's `<table>_status_transition` trigger).
+ */
+export interface TransitionRefused {
+  readonly rule: 'transition';
+  readonly model: string;
+  readonly from: string;
+  readonly to: string;
+  readonly allowed: readonly string[];
+  readonly message: string;
+}
+
+/**
+ * Why a row of `model` may not go from `from` to `to`, or `null` when it may: staying is no
+ * change, and a change must be one of `next[from]`.
+ */
+export function checkTransition(
+  model: string,
+  next: { readonly [state: string]: readonly string[] },
+  from: string,
+  to: string,
+): TransitionRefused | null {
+  const allowed = Object.hasOwn(next, from) ? (next[from] ?? []) : [];
+  if (from === to || allowed.includes(to)) return null;
+  const names = allowed.map((s) => `\`${s}\``);
+  const rest =
+    names.length === 0
+      ? `\`${from}\` is a final state`
+      : `from \`${from}\` it may only become ${
+          names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`
+        }`;
+  const message = `\`${model}\` may not go from \`${from}\` to \`${to}\`: ${rest}`;
+  return { rule: 'transition', model, from, to, allowed, message };
+}
+
 /** Every constraint of `rules` that `row` breaks, in the order of the fields, then of the rules. */
 export function checkRow(rules: readonly FieldRules[], row: object): Violation[] {
   const out: Violation[] = [];

@@ -64,6 +64,7 @@ codes! {
     CHANNEL_COLLISION = "E0210", "two models whose lower-case channel names are equal";
     BAD_ID_FIELD = "E0211", "a field named `id` that is not a required `id` or `text`";
     BAD_PATTERN = "E0212", "a `pattern` that Rust and JavaScript would not read alike, or that does not compile";
+    BAD_STATE_FIELD = "E0213", "a field `status` on a model with `states:` that is not a plain `text` starting in the first state";
     // warnings (W0xxx)
     CONSTRAINT_TYPE = "W0001", "a constraint that cannot apply to the field's type";
     MIN_GREATER_THAN_MAX = "W0002", "a `min` above the `max` (or `minLength` above `maxLength`)";

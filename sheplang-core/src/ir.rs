@@ -48,6 +48,22 @@ pub struct Model {
     pub rules: Vec<String>,
 }
 
+/// The field that carries a row's lifecycle state, on every model with `states:`.
+pub const STATE_FIELD: &str = "status";
+
+impl Model {
+    /// The field carrying the row's state (`status`), when the model has a lifecycle.
+    pub fn state_field(&self) -> Option<&Field> {
+        self.states.as_ref()?;
+        self.fields.iter().find(|f| f.name == STATE_FIELD)
+    }
+
+    /// True when `field` is this model's state field.
+    pub fn is_state_field(&self, field: &Field) -> bool {
+        self.states.is_some() && field.name == STATE_FIELD
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lifecycle {
     /// In declaration order; the first is the initial state.

@@ -95,7 +95,10 @@ pub fn lower(file: &ast::File<'_>) -> Option<ir::Spec> {
 }
 
 fn model(d: &ast::Data<'_>) -> ir::Model {
-    let fields: Vec<ir::Field> = d.fields.iter().map(field).collect();
+    let mut fields: Vec<ir::Field> = d.fields.iter().map(field).collect();
+    if let Some(initial) = d.states.as_ref().and_then(|s| s.names.first()) {
+        state_field(&mut fields, initial.name);
+    }
     ir::Model {
         name: d.name.name.to_owned(),
         channel: d.name.name.to_lowercase(),
@@ -114,6 +117,26 @@ fn model(d: &ast::Data<'_>) -> ir::Model {
         }),
         rules: d.rules.iter().map(|r| r.value.to_owned()).collect(),
     }
+}
+
+/// The lifecycle's state field (`status`): the spec's own declaration, where it wrote one (the
+/// checker made sure it is a plain `text`), else a field after the spec's.
+fn state_field(fields: &mut Vec<ir::Field>, initial: &str) {
+    let default = Some(ir::DefaultValue::Name(initial.to_owned()));
+    if let Some(declared) = fields.iter_mut().find(|f| f.name == ir::STATE_FIELD) {
+        declared.default = default;
+        return;
+    }
+    fields.push(ir::Field {
+        name: ir::STATE_FIELD.to_owned(),
+        ty: ir::FieldType::Builtin(crate::types::Builtin::Text),
+        list: false,
+        optional: false,
+        required: false,
+        unique: false,
+        constraints: ir::Constraints::default(),
+        default,
+    });
 }
 
 fn field(f: &ast::Field<'_>) -> ir::Field {

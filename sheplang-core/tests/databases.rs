@@ -445,3 +445,232 @@ fn unique_and_references_are_the_databases_own() {
         .expect_err("a dangling `owner` is refused");
     assert!(e.contains("Profile_owner_fkey"), "{e}");
 }
+
+/// One lifecycle of `corpus/transitions/cases.json`: its spec, model and `(from, to, refused)`.
+struct Chain {
+    spec: ir::Spec,
+    model: String,
+    pairs: Vec<(String, String, Option<String>)>,
+}
+
+/// The transition cases, each with its compiled spec. Fails when a chain of the project corpus
+/// or a pair of one is missing, or when a listed chain is not the corpus's.
+fn chains() -> Vec<Chain> {
+    let path = common::repo_root().join("corpus/transitions/cases.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let json: Value = serde_json::from_str(&text).expect("cases.json is JSON");
+    let mut listed = Vec::new();
+    let mut out = Vec::new();
+    for chain in json["chains"].as_array().expect("chains") {
+        let spec_name = chain["spec"].as_str().expect("a spec");
+        let model = chain["model"].as_str().expect("a model").to_owned();
+        let path = common::project_dir("accept").join(spec_name);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let spec = compile(spec_name, &text);
+        let lifecycle = spec
+            .model(&model)
+            .and_then(|m| m.states.clone())
+            .unwrap_or_else(|| panic!("{spec_name}: `{model}` has no lifecycle"));
+        let pairs: Vec<(String, String, Option<String>)> = chain["pairs"]
+            .as_array()
+            .expect("pairs")
+            .iter()
+            .map(|p| {
+                (
+                    p["from"].as_str().expect("a from").to_owned(),
+                    p["to"].as_str().expect("a to").to_owned(),
+                    p["refused"].as_str().map(str::to_owned),
+                )
+            })
+            .collect();
+        let mut expected = Vec::new();
+        for from in &lifecycle.states {
+            for to in lifecycle.states.iter().filter(|to| *to != from) {
+                let allowed = lifecycle.transitions.contains(&(from.clone(), to.clone()));
+                expected.push((from.clone(), to.clone(), allowed));
+            }
+        }
+        let found: Vec<(String, String, bool)> = pairs
+            .iter()
+            .map(|(f, t, r)| (f.clone(), t.clone(), r.is_none()))
+            .collect();
+        assert_eq!(
+            found, expected,
+            "{spec_name}, `{model}`: the pairs of cases.json are not every pair of its chain, \
+             with `refused: null` exactly for the arrows"
+        );
+        listed.push((spec_name.to_owned(), model.clone()));
+        out.push(Chain { spec, model, pairs });
+    }
+    let mut corpus = Vec::new();
+    for s in common::specs("accept")
+        .into_iter()
+        .filter(|s| matches!(s.origin, common::Origin::Project))
+    {
+        for m in compile(&s.name, &s.text).models {
+            if m.states.is_some() {
+                corpus.push((s.name.clone(), m.name.clone()));
+            }
+        }
+    }
+    assert_eq!(
+        listed, corpus,
+        "corpus/transitions/cases.json lists exactly the lifecycles of corpus/accept"
+    );
+    out
+}
+
+/// A value that every constraint a field may carry in the corpus accepts, for the columns a
+/// row must fill (not optional, no default, not a list); `None` for the others.
+fn filler(field: &ir::Field) -> Option<Value> {
+    if field.optional || field.default.is_some() || field.list {
+        return None;
+    }
+    let b = match &field.ty {
+        ir::FieldType::Builtin(b) => *b,
+        // The id of the referenced row `rows_in` stores first.
+        ir::FieldType::Ref { .. } | ir::FieldType::Model { .. } => {
+            return Some(Value::String("r-1".into()));
+        }
+    };
+    Some(match b.name() {
+        "yes/no" => Value::Bool(false),
+        "number" => Value::from(1),
+        "email" => Value::String("a@example.org".into()),
+        "date" => Value::String("2026-01-01".into()),
+        "datetime" => Value::String("2026-01-01T00:00:00Z".into()),
+        // Digits: a visible text that the corpus's patterns (`^[0-9-]+$`) accept too.
+        _ => Value::String("1".into()),
+    })
+}
+
+/// A row `r-1` of `model` in the state `state`, after a row `r-1` of each model it refers to
+/// (in the order to store them): `(model, row)`.
+fn rows_in(spec: &ir::Spec, model: &str, state: &str) -> Vec<(String, serde_json::Map<String, Value>)> {
+    fn add(spec: &ir::Spec, model: &str, state: Option<&str>, out: &mut Vec<(String, serde_json::Map<String, Value>)>) {
+        if out.iter().any(|(m, _)| m == model) {
+            return;
+        }
+        let m = spec.model(model).expect("the model");
+        let mut row = serde_json::Map::new();
+        row.insert("id".into(), Value::String("r-1".into()));
+        for field in m.fields.iter().filter(|f| f.name != "id") {
+            if let Some(v) = filler(field) {
+                if let ir::FieldType::Ref { model: target } | ir::FieldType::Model { model: target } = &field.ty
+                    && target != model
+                {
+                    add(spec, target, None, out);
+                }
+                row.insert(field.name.clone(), v);
+            }
+        }
+        if let (Some(state), true) = (state, m.states.is_some()) {
+            row.insert(ir::STATE_FIELD.into(), Value::String(state.into()));
+        }
+        out.push((model.to_owned(), row));
+    }
+    let mut out = Vec::new();
+    add(spec, model, Some(state), &mut out);
+    out
+}
+
+fn update_state(model: &str, to: &str) -> String {
+    format!(
+        "UPDATE {} SET {} = '{to}' WHERE {} = 'r-1'",
+        quote(model),
+        quote(ir::STATE_FIELD),
+        quote("id")
+    )
+}
+
+/// The database's answer against the case: `None` when it is the expected one.
+fn judge_transition(
+    dialect: Dialect,
+    chain: &Chain,
+    (from, to, refused): &(String, String, Option<String>),
+    outcome: Result<(), String>,
+) -> Option<String> {
+    let what = format!("{dialect:?}, `{}` {from} -> {to}", chain.model);
+    match (outcome, refused) {
+        (Ok(()), None) => None,
+        (Ok(()), Some(message)) => Some(format!("{what}: stored, but must be refused: {message}")),
+        (Err(e), None) => Some(format!("{what}: an allowed change was refused: {e}")),
+        (Err(e), Some(message)) => {
+            let named = format!("{}_status_transition: {message}", chain.model);
+            (!e.contains(&named)).then(|| format!("{what}: refused with `{e}`, not `{named}`"))
+        }
+    }
+}
+
+#[test]
+fn sqlite_refuses_every_transition_the_chain_does_not_allow() {
+    let mut complaints = Vec::new();
+    let mut runs = 0;
+    for chain in chains() {
+        let conn = sqlite(&chain.spec);
+        for pair in &chain.pairs {
+            conn.execute_batch("SAVEPOINT one_case").expect("a savepoint");
+            for (model, row) in rows_in(&chain.spec, &chain.model, &pair.0) {
+                sqlite_insert(&conn, &model, &row)
+                    .unwrap_or_else(|e| panic!("a `{model}` row is stored: {e}"));
+            }
+            let outcome = conn
+                .execute(&update_state(&chain.model, &pair.1), [])
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            let state: String = conn
+                .query_row(
+                    &format!("SELECT {} FROM {}", quote(ir::STATE_FIELD), quote(&chain.model)),
+                    [],
+                    |row| row.get(0),
+                )
+                .expect("the row reads");
+            let expected = if pair.2.is_some() { &pair.0 } else { &pair.1 };
+            if &state != expected {
+                complaints.push(format!("SQLite, `{}`: the row is in `{state}`", chain.model));
+            }
+            conn.execute_batch("ROLLBACK TO one_case; RELEASE one_case")
+                .expect("a rollback");
+            complaints.extend(judge_transition(Dialect::Sqlite, &chain, pair, outcome));
+            runs += 1;
+        }
+    }
+    assert!(complaints.is_empty(), "{}", complaints.join("\n"));
+    assert!(runs >= 40, "every pair ran ({runs})");
+}
+
+#[test]
+fn postgres_refuses_every_transition_the_chain_does_not_allow() {
+    let pg = Postgres::start();
+    let mut complaints = Vec::new();
+    let mut runs = 0;
+    for (i, chain) in chains().iter().enumerate() {
+        let schema = pg.schema_with(&format!("transitions_{i}"), &chain.spec);
+        for pair in &chain.pairs {
+            let inserts: Vec<String> = rows_in(&chain.spec, &chain.model, &pair.0)
+                .iter()
+                .map(|(model, row)| pg_insert(model, row))
+                .collect();
+            let script = format!(
+                "{}\n{};\n\
+                 DO $$ BEGIN IF (SELECT {col} FROM {table}) <> '{to}' THEN RAISE EXCEPTION 'not moved'; END IF; END $$;\nROLLBACK;",
+                inserts.join("\n"),
+                update_state(&chain.model, &pair.1),
+                col = quote(ir::STATE_FIELD),
+                table = quote(&chain.model),
+                to = pair.1,
+            );
+            complaints.extend(judge_transition(
+                Dialect::Postgres,
+                chain,
+                pair,
+                pg.run(&schema.name, &script),
+            ));
+            runs += 1;
+        }
+    }
+    assert!(complaints.is_empty(), "{}", complaints.join("\n"));
+    assert!(runs >= 40, "every pair ran ({runs})");
+}

@@ -106,6 +106,8 @@ cases! {
     channel_collision => "app A {\n  data Task { fields: { a: text } }\n  data TASK { fields: { b: text } }\n}\n";
     bad_id_field => "app A {\n  data Task { fields: { id: number } }\n}\n";
     pattern_not_portable => "app A {\n  data T { fields: { code: text pattern=\"^\\s(a)\\1$\" } }\n}\n";
+    bad_state_field => "app A {\n  data Task {\n    fields: { status: number }\n    states: todo -> done\n  }\n}\n";
+    state_field_wrong_default => "app A {\n  data Task {\n    fields: { status: text default=done }\n    states: todo -> done\n  }\n}\n";
     pattern_does_not_compile => "app A {\n  data T { fields: { code: text pattern=\"^(ab$\" } }\n}\n";
     // ---- warnings ----
     constraint_not_for_type => "app A {\n  data T { fields: { n: number minLength=3 } }\n}\n";

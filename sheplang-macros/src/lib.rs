@@ -40,6 +40,7 @@ use proc_macro::TokenStream;
 ///     title: "Write the docs".into(),
 ///     done: false,
 ///     tags: vec![],
+///     status: tasks::TaskState::Todo,
 /// };
 /// assert_eq!(sheplang::created(&task).room(), "task");
 /// assert!(tasks::TaskState::Todo.can_transition_to(tasks::TaskState::Doing));

@@ -119,6 +119,87 @@ impl fmt::Display for UnknownName {
 
 impl std::error::Error for UnknownName {}
 
+/// A change of a row's lifecycle state that its `states:` chain does not allow: what a
+/// generated `transition` returns.
+///
+/// Its [`Display`](fmt::Display) is the message every checker of the spec gives (the
+/// TypeScript validator, and the generated SQLite and PostgreSQL triggers, which raise it as
+/// the error `<table>_status_transition`):
+/// ``"`Task` may not go from `todo` to `done`: from `todo` it may only become `doing`"``, or,
+/// from a final state, ``"`Task` may not go from `done` to `todo`: `done` is a final state"``.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionRefused {
+    model: &'static str,
+    from: &'static str,
+    to: &'static str,
+    allowed: &'static [&'static str],
+}
+
+impl TransitionRefused {
+    /// The rule's name, as the spec's checkers name it (a violation's `rule`).
+    pub const RULE: &'static str = "transition";
+
+    /// A row of `model` may not go from `from` to `to`; from `from` it may become `allowed`.
+    pub const fn new(
+        model: &'static str,
+        from: &'static str,
+        to: &'static str,
+        allowed: &'static [&'static str],
+    ) -> Self {
+        TransitionRefused {
+            model,
+            from,
+            to,
+            allowed,
+        }
+    }
+
+    /// The model's name in the spec.
+    pub fn model(&self) -> &'static str {
+        self.model
+    }
+
+    /// The state the row is in.
+    pub fn from(&self) -> &'static str {
+        self.from
+    }
+
+    /// The state it was asked to become.
+    pub fn to(&self) -> &'static str {
+        self.to
+    }
+
+    /// The states it may become, in the order of the spec (empty from a final state).
+    pub fn allowed(&self) -> &'static [&'static str] {
+        self.allowed
+    }
+}
+
+impl fmt::Display for TransitionRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` may not go from `{}` to `{}`: ",
+            self.model, self.from, self.to
+        )?;
+        match self.allowed {
+            [] => write!(f, "`{}` is a final state", self.from),
+            allowed => {
+                write!(f, "from `{}` it may only become ", self.from)?;
+                for (i, state) in allowed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(if i + 1 == allowed.len() { " or " } else { ", " })?;
+                    }
+                    write!(f, "`{state}`")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for TransitionRefused {}
+
 /// A Socket.IO event that does not fit the protocol: what [`ClientEvent::parse`] and a
 /// generated `ServerToClient::parse` return.
 ///

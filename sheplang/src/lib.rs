@@ -134,11 +134,25 @@
 //!     }
 //! }
 //!
-//! let card = board::Card { id: "c-1".into(), title: "Ship it".into(), done: false };
+//! use board::CardState;
+//!
+//! let mut card = board::Card {
+//!     id: "c-1".into(),
+//!     title: "Ship it".into(),
+//!     done: false,
+//!     status: CardState::Todo,
+//! };
 //! let event = sheplang::created(&card);
 //! assert_eq!(event.room(), "card");
 //! assert_eq!("card".parse::<board::Channel>().unwrap(), board::Channel::Card);
-//! assert!(board::CardState::Todo.can_transition_to(board::CardState::Doing));
+//! // The state is the row's `status`; a change must follow an arrow of `states:`.
+//! let refused = card.transition(CardState::Done).unwrap_err();
+//! assert_eq!(
+//!     refused.to_string(),
+//!     "`Card` may not go from `todo` to `done`: from `todo` it may only become `doing`"
+//! );
+//! card.transition(CardState::Doing).unwrap();
+//! assert_eq!(card.status, CardState::Doing);
 //! ```
 //!
 //! `sheplang! { file = "specs/app.shep" }` reads a spec relative to the crate root instead,
@@ -180,7 +194,7 @@ pub mod testing;
 pub mod typed;
 pub mod validate;
 
-pub use error::{EventError, UnknownChannel, UnknownName};
+pub use error::{EventError, TransitionRefused, UnknownChannel, UnknownName};
 pub use event::{
     ClientEvent, ConnectedInfo, Emitter, MAX_CHANNEL_LEN, ModelEvent, ModelEventArgs,
     ModelEventKind, SubscribeResult, channel_arg, created, deleted, updated,

@@ -27,6 +27,7 @@ fn main() {
         id: "t-1".into(),
         title: "Write the guide".into(),
         done: false,
+        status: tasks::TaskState::initial(),
     };
     println!("{} {}", task.title, task.done);
 }

@@ -93,6 +93,7 @@ const task: Task = {
   price: '12.50',
   tags: ['docs', 'wire'],
   type: 'chore',
+  status: 'doing',
 };
 
 const user: User = { id: 'user-1', name: 'Ada', email: 'ada@example.com' };
@@ -179,7 +180,7 @@ export const PROTOCOL_CASES: readonly ProtocolCase[] = [
     async run({ server, connect }) {
       const client = await connect();
       assert.deepEqual(await subscribe(client, 'task'), OK);
-      const bare: Task = { id: 'task-2', title: 'Bare', done: true, createdAt: '2026-11-25T10:00:00Z', tags: [] };
+      const bare: Task = { id: 'task-2', title: 'Bare', done: true, createdAt: '2026-11-25T10:00:00Z', tags: [], status: 'open' };
       await server.emitCreated('Task', bare);
       await server.emitUpdated('Task', { ...bare, owner: null });
       const created = await client.waitFor('model_created');

@@ -44,6 +44,7 @@ const task = (n: number): Task => ({
   done: false,
   createdAt: '2026-11-25T09:00:00Z',
   tags: [],
+  status: 'open',
 });
 
 async function run(start: StartServer): Promise<void> {

@@ -213,7 +213,7 @@ export function shownRows(container: HTMLElement, testId = 'tasks'): string[] {
 
 /** A `Task` row; `createdAt` and `tags` are required by the spec. */
 export function task(id: string, title: string, extra: Partial<Task> = {}): Task {
-  return { id, title, done: false, createdAt: '2026-11-25T09:00:00Z', tags: [], ...extra };
+  return { id, title, done: false, createdAt: '2026-11-25T09:00:00Z', tags: [], status: 'open', ...extra };
 }
 
 /**

@@ -12,7 +12,7 @@ import { sleep, TestClient, within } from './client.js';
 import { barrier } from './protocol-cases.js';
 import { startTsServer, type StartedTsServer } from './ts-server.js';
 
-const task: Task = { id: 'task-1', title: 'Write', done: false, createdAt: '2026-11-25T09:00:00Z', tags: [] };
+const task: Task = { id: 'task-1', title: 'Write', done: false, createdAt: '2026-11-25T09:00:00Z', tags: [], status: 'open' };
 
 /** Runs `body` with a server and closes the server and every client it opened. */
 async function withServer(

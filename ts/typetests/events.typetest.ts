@@ -101,13 +101,17 @@ export function channels(): void {
 }
 
 export function rows(): void {
-  const minimal: Task = { id: 't1', title: 'Write', done: false, createdAt: '2026-11-25T09:00:00Z', tags: [] };
+  const minimal: Task = { id: 't1', title: 'Write', done: false, createdAt: '2026-11-25T09:00:00Z', tags: [], status: 'open' };
   const full: Task = { ...minimal, owner: null, priority: 1, due: '2026-11-25', price: '12.50', type: 'chore' };
+  // @ts-expect-error the state is one of the chain's names (`open`, `doing`, `done`).
+  const badState: Task = { ...minimal, status: 'closed' };
+  // @ts-expect-error a row carries its state.
+  const noState: Task = { id: 't1', title: 'Write', done: false, createdAt: '2026-11-25T09:00:00Z', tags: [] };
   // @ts-expect-error money travels as a decimal string, never a number.
   const money: Task = { ...minimal, price: 12.5 };
   // @ts-expect-error `title` is required.
   const missing: Task = { id: 't1', done: false, createdAt: '', tags: [] };
-  void [full, money, missing];
+  void [full, money, missing, badState, noState];
 }
 
 export const client: Socket<ServerToClientEvents, ClientToServerEvents> = io('http://127.0.0.1:1', {

@@ -34,4 +34,6 @@ pub struct TaskRow {
     pub tags: Vec<String>,
     /// `priority: number min=1 max=5`
     pub priority: f64,
+    /// The lifecycle state, `states: todo -> doing -> done`.
+    pub status: tasks::TaskState,
 }

@@ -19,6 +19,7 @@
 //!     created_at: "2026-11-25T09:00:00Z".into(),
 //!     tags: vec!["docs".into()],
 //!     priority: 2.0,
+//!     status: TaskState::Todo,
 //! };
 //!
 //! // On the wire: the spec's field names, `id` first, optional fields absent when `None`.

@@ -22,6 +22,7 @@ fn task(id: &str) -> Task {
         created_at: "2026-11-25T09:00:00Z".into(),
         tags: vec!["docs".into()],
         priority: 2.0,
+        status: TaskState::Todo,
     }
 }
 
@@ -51,6 +52,7 @@ fn a_task_round_trips_with_the_spec_field_names() {
         "createdAt",
         "tags",
         "priority",
+        "status",
     ];
     expected.sort_unstable();
     assert_eq!(keys, expected, "`dueDate` is absent while `None`");
@@ -359,6 +361,7 @@ fn each_spec_has_its_own_emitter() {
         number: "2026-001".into(),
         total: Money::from_minor_units(12_050, 2),
         paid: false,
+        status: InvoiceState::initial(),
     };
     invoices.created(&invoice).unwrap();
     let sent = invoices.take();

@@ -41,6 +41,7 @@ fn check_model<'s, 'a>(cx: &mut Checker<'_, 's, 'a>, data: &'s ast::Data<'a>) {
         // default cannot be judged against a type that does not exist.
         if check_type(cx, &field.ty) {
             check_id_field(cx, field);
+            check_state_field(cx, data, field);
             check_constraints(cx, data, field);
         }
     }
@@ -150,6 +151,62 @@ fn check_id_field(cx: &mut Checker<'_, '_, '_>, field: &ast::Field<'_>) {
     )
     .with_label("every row's `id` travels as a string in `model_deleted` and in every payload")
     .with_help("write `id: id`, or drop the field: every model gets a string `id` anyway");
+    cx.error(d);
+}
+
+/// A model with `states:` carries its state in the field `status` (`ir::STATE_FIELD`). A spec
+/// may declare it itself, as the plain `text` it is on the wire, with no default or the first
+/// state as its default; anything else would contradict the lifecycle.
+fn check_state_field(cx: &mut Checker<'_, '_, '_>, data: &ast::Data<'_>, field: &ast::Field<'_>) {
+    let Some(states) = &data.states else {
+        return;
+    };
+    if field.name.name != crate::ir::STATE_FIELD {
+        return;
+    }
+    let initial = states.names.first().map_or("", |n| n.name);
+    let is_text = !field.ty.list && matches!(field.ty.base, BaseType::Builtin(Builtin::Text));
+    let mut wrong = (!is_text).then(|| {
+        (
+            field.ty.span,
+            format!("declared as `{}`", type_name(&field.ty)),
+        )
+    });
+    for c in &field.constraints {
+        if wrong.is_some() {
+            break;
+        }
+        wrong = match &c.kind {
+            ConstraintKind::Optional => {
+                Some((c.span, "`optional`: a row always has a state".to_owned()))
+            }
+            ConstraintKind::Default(Literal::Name(n)) if n.name == initial => None,
+            ConstraintKind::Default(Literal::Str(s)) if s.value == initial => None,
+            ConstraintKind::Default(_) => Some((
+                c.span,
+                format!("a row starts in `{initial}`, the first state"),
+            )),
+            ConstraintKind::Required => None,
+            _ => Some((c.span, "the lifecycle decides its values".to_owned())),
+        };
+    }
+    let Some((span, label)) = wrong else {
+        return;
+    };
+    let d = Diagnostic::error(
+        Code::BAD_STATE_FIELD,
+        cx.file,
+        span,
+        format!(
+            "the field `{}` of `{}` is its lifecycle state: a `text` that starts as `{initial}`",
+            field.name.name, data.name.name
+        ),
+    )
+    .with_label(label)
+    .with_help(format!(
+        "write `{}: text` (or drop the field: `states:` adds it), or rename the field",
+        field.name.name
+    ));
     cx.error(d);
 }
 

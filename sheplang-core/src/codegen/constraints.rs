@@ -61,3 +61,44 @@ impl<'a> Checks<'a> {
 pub(crate) fn bound_text(value: f64) -> String {
     format!("{value}")
 }
+
+/// Every change of state the lifecycle refuses, `(from, to, allowed)`: each pair of distinct
+/// states without an arrow, with the states `from` may become, in the order of the spec.
+pub fn refused_transitions(lifecycle: &ir::Lifecycle) -> Vec<(&str, &str, Vec<&str>)> {
+    let next = |from: &str| -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for (f, t) in &lifecycle.transitions {
+            if f == from && !out.contains(&t.as_str()) {
+                out.push(t);
+            }
+        }
+        out
+    };
+    let mut out = Vec::new();
+    for from in &lifecycle.states {
+        let allowed = next(from);
+        for to in &lifecycle.states {
+            if to != from && !allowed.contains(&to.as_str()) {
+                out.push((from.as_str(), to.as_str(), allowed.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The message of a refused change of state, the same in every checker (the facade's
+/// `TransitionRefused`, `validate.ts`'s `checkTransition`, the database triggers).
+pub fn transition_message(model: &str, from: &str, to: &str, allowed: &[&str]) -> String {
+    let rest = match allowed {
+        [] => format!("`{from}` is a final state"),
+        [one] => format!("from `{from}` it may only become `{one}`"),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(|s| format!("`{s}`")).collect();
+            format!(
+                "from `{from}` it may only become {} or `{last}`",
+                init.join(", ")
+            )
+        }
+    };
+    format!("`{model}` may not go from `{from}` to `{to}`: {rest}")
+}

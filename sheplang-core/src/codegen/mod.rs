@@ -8,7 +8,7 @@ pub struct Artifact {
 }
 
 pub mod capture;
-mod constraints;
+pub mod constraints;
 pub mod prisma;
 pub mod rust;
 pub mod sql;

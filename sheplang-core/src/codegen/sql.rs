@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
+use super::constraints::{refused_transitions, transition_message};
 use super::storage::{IdKind, Storage};
 use crate::ir::{self, DefaultValue, FieldType};
 use crate::types::{Builtin, ValueClass};
@@ -128,6 +129,16 @@ fn table(
             let name = quote(&format!("{table}_{column}_{rule}"));
             let _ = write!(line, "\n    CONSTRAINT {name} CHECK ({condition})");
         }
+        if let (Some(lifecycle), true) = (&model.states, model.is_state_field(field)) {
+            let name = quote(&format!("{table}_{column}_states"));
+            let values: Vec<String> = lifecycle.states.iter().map(|s| string(s)).collect();
+            let _ = write!(
+                line,
+                "\n    CONSTRAINT {name} CHECK ({} IN ({}))",
+                quote(column),
+                values.join(", ")
+            );
+        }
         // A list of ids has no foreign key: SQL keys a column, not the items of an array.
         if let Some(target) = referenced(&field.ty).filter(|_| !field.list) {
             let reference = format!(
@@ -155,6 +166,73 @@ fn table(
         quote(table),
         lines.join(",\n")
     );
+    transition_trigger(out, storage, dialect, model);
+}
+
+/// The trigger that refuses a change of a row's state the lifecycle does not allow, raising
+/// `<table>_<column>_transition: <message>` with the message of every checker.
+fn transition_trigger(out: &mut String, storage: &Storage, dialect: Dialect, model: &ir::Model) {
+    let (Some(lifecycle), Some(field)) = (&model.states, model.state_field()) else {
+        return;
+    };
+    let table = storage.table_of(&model.name);
+    let column = storage.column_of(&model.name, &field.name);
+    let name = format!("{table}_{column}_transition");
+    let refused = refused_transitions(lifecycle);
+    let col = quote(column);
+    let raise = |from: &str, to: &str, allowed: &[&str]| {
+        string(&format!(
+            "{name}: {}",
+            transition_message(&model.name, from, to, allowed)
+        ))
+    };
+    match dialect {
+        Dialect::Sqlite => {
+            let _ = writeln!(
+                out,
+                "CREATE TRIGGER {} BEFORE UPDATE OF {col} ON {}\n\
+                 WHEN NEW.{col} IS NOT OLD.{col}\nBEGIN",
+                quote(&name),
+                quote(table)
+            );
+            for (from, to, allowed) in &refused {
+                let _ = writeln!(
+                    out,
+                    "  SELECT RAISE(ABORT, {}) WHERE OLD.{col} = {} AND NEW.{col} = {};",
+                    raise(from, to, allowed),
+                    string(from),
+                    string(to)
+                );
+            }
+            out.push_str("END;\n");
+        }
+        Dialect::Postgres => {
+            let _ = writeln!(
+                out,
+                "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $transition$\nBEGIN",
+                quote(&name)
+            );
+            for (from, to, allowed) in &refused {
+                let _ = writeln!(
+                    out,
+                    "  IF OLD.{col} = {} AND NEW.{col} = {} THEN\n    \
+                     RAISE EXCEPTION USING ERRCODE = 'check_violation', CONSTRAINT = {}, MESSAGE = {};\n  \
+                     END IF;",
+                    string(from),
+                    string(to),
+                    string(&name),
+                    raise(from, to, allowed)
+                );
+            }
+            out.push_str("  RETURN NEW;\nEND\n$transition$;\n");
+            let _ = writeln!(
+                out,
+                "CREATE TRIGGER {n} BEFORE UPDATE OF {col} ON {} FOR EACH ROW EXECUTE FUNCTION {n}();",
+                quote(table),
+                n = quote(&name)
+            );
+        }
+    }
 }
 
 /// The `id` column: the primary key.

@@ -3,7 +3,7 @@
 use sheplang::{Money, Ref};
 
 use crate::alltypes::{Everything, OrderItem, Owner};
-use crate::tasks::{Task, User};
+use crate::tasks::{Task, TaskState, User};
 
 /// An `Owner` with every field set.
 pub fn owner(id: &str) -> Owner {
@@ -112,6 +112,7 @@ pub fn task(id: &str, title: &str) -> Task {
         price: Some(Money::from_minor_units(1250, 2)),
         tags: vec!["docs".to_owned()],
         r#type: Some("chore".to_owned()),
+        status: TaskState::Open,
     }
 }
 

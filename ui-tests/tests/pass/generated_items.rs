@@ -21,6 +21,7 @@ fn main() {
         due_date: None,
         tags: vec!["docs".into()],
         priority: 2.0,
+        status: TaskState::Todo,
     };
 
     // The row on the wire: the spec's names, `id` first, `dueDate` absent when `None`.

@@ -18,6 +18,7 @@ struct TaskRow {
     due_date: Option<String>,
     tags: Vec<String>,
     priority: f64,
+    status: tasks::TaskState,
 }
 
 /// The module can be named; the spec can be read from its file instead of the registry.
@@ -52,6 +53,7 @@ fn main() {
         due_date: None,
         tags: vec!["docs".into()],
         priority: 2.0,
+        status: tasks::TaskState::Todo,
     };
 
     // Emitted on the model's channel, with the generated row's wire form.

@@ -58,6 +58,7 @@ fn main() {
         tags: vec![],
         price: sheplang::Money::zero(),
         done: false,
+        status: TaskState::Open,
     };
     let json = serde_json::to_value(&task).unwrap();
     assert_eq!(json["type"], "chore");

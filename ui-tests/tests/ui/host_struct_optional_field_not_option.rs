@@ -14,6 +14,7 @@ struct TaskRow {
     due_date: String,
     tags: Vec<String>,
     priority: f64,
+    status: tasks::TaskState,
 }
 
 fn main() {}

@@ -15,6 +15,7 @@ struct TaskRow {
     dueDate: Option<String>,
     tags: Vec<String>,
     priority: f64,
+    status: tasks::TaskState,
 }
 
 fn main() {}

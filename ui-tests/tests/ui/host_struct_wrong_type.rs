@@ -15,6 +15,7 @@ struct TaskRow {
     due_date: Option<String>,
     tags: Vec<String>,
     priority: u8,
+    status: tasks::TaskState,
 }
 
 fn main() {}

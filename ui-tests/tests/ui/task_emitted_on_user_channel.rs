@@ -18,6 +18,7 @@ fn main() {
         due_date: None,
         tags: vec![],
         priority: 1.0,
+        status: tasks::TaskState::Todo,
     };
     send_to_users(sheplang::created(&task));
 }

@@ -47,6 +47,14 @@ export function asText(value: unknown, path: string): string {
   throw new WireError(path, 'a string', value);
 }
 
+/** A lifecycle state (`status`): one of `states`, the model's states in the spec. */
+export function asState<S extends string>(value: unknown, path: string, states: readonly S[]): S {
+  if (typeof value === 'string' && (states as readonly string[]).includes(value)) {
+    return value as S;
+  }
+  throw new WireError(path, `one of ${states.map((s) => `"${s}"`).join(', ')}`, value);
+}
+
 /** An id or a `ref[X]`: a string, or a number for an integer key. */
 export function asId(value: unknown, path: string): string {
   if (typeof value === 'string') {

@@ -172,7 +172,7 @@ pub fn row_layout(spec: &ir::Spec, model: &str) -> Option<RowLayout> {
                 name: names::ident(name),
                 wire: field.name.clone(),
                 spec_index: Some(i),
-                ty: type_tokens(&generator.field_type(field)),
+                ty: type_tokens(&generator.row_field_type(index, field)),
                 optional: field.optional,
             });
         }

@@ -58,9 +58,10 @@ impl Gen<'_> {
         if let Some(state) = names.state.as_ref().filter(|_| self.options.lifecycles) {
             doc.push(String::new());
             doc.push(format!(
-                "Its lifecycle is [`{}`]. The state is not a field of the row: a row carries \
-                 exactly the spec's fields, so declare one (for example `state: text`) to store it.",
-                state.ty
+                "Its lifecycle is [`{}`], and the row's state is its field `{}`: change it with \
+                 [`Self::transition`], which refuses a step the chain does not allow.",
+                state.ty,
+                ir::STATE_FIELD
             ));
         }
         if !model.rules.is_empty() {
@@ -79,7 +80,7 @@ impl Gen<'_> {
         self.id_field(out, model);
         for (field, rust_name) in model.fields.iter().zip(&names.fields) {
             if let Some(rust_name) = rust_name {
-                self.field(out, field, rust_name);
+                self.field(out, index, field, rust_name);
             }
         }
         out.close("}");
@@ -93,6 +94,7 @@ impl Gen<'_> {
         ln!(out, "pub const CHANNEL: {channel} = {channel}::{ty};");
         out.blank();
         self.validation(out, index);
+        self.transition(out, index);
         out.close("}");
         out.blank();
 
@@ -250,10 +252,79 @@ impl Gen<'_> {
         out.line("pub id: ::std::string::String,");
     }
 
+    /// The state enum's name, when field `field` of model `index` is its state and the
+    /// lifecycle enums are generated.
+    fn state_type(&self, index: usize, field: &ir::Field) -> Option<&str> {
+        let model = &self.spec.models[index];
+        let state = self.names.models[index].state.as_ref()?;
+        (self.options.lifecycles && model.is_state_field(field)).then_some(state.ty.as_str())
+    }
+
+    /// The Rust type of field `field` of model `index`: its state enum, or [`Self::field_type`].
+    pub(super) fn row_field_type(&self, index: usize, field: &ir::Field) -> String {
+        match self.state_type(index, field) {
+            Some(ty) => ty.to_owned(),
+            None => self.field_type(field),
+        }
+    }
+
+    /// `transition()` of model `index`, inside its inherent `impl`.
+    fn transition(&self, out: &mut Out, index: usize) {
+        let model = &self.spec.models[index];
+        let names = &self.names.models[index];
+        let Some((position, field)) = model
+            .fields
+            .iter()
+            .enumerate()
+            .find(|(_, f)| model.is_state_field(f))
+        else {
+            return;
+        };
+        let (Some(state), Some(rust_name)) =
+            (self.state_type(index, field), &names.fields[position])
+        else {
+            return;
+        };
+        let name = ident(rust_name);
+        out.blank();
+        out.doc(&[
+            &format!(
+                "Moves the row to the state `next` (its field `{}`).",
+                ir::STATE_FIELD
+            ),
+            "",
+            "Staying in the same state is no transition and always succeeds.",
+            "",
+            "# Errors",
+            "When no arrow of the spec's `states:` leads from the current state to `next`; the",
+            "row is left unchanged.",
+        ]);
+        out.line("#[inline]");
+        ln!(
+            out,
+            "pub fn transition(&mut self, next: {state}) -> ::core::result::Result<(), ::sheplang::TransitionRefused> {{"
+        );
+        ln!(out, "    self.{name}.check_transition(next)?;");
+        ln!(out, "    self.{name} = next;");
+        out.line("    ::core::result::Result::Ok(())");
+        out.line("}");
+    }
+
     /// One field of a row struct.
-    fn field(&self, out: &mut Out, field: &ir::Field, rust_name: &str) {
+    fn field(&self, out: &mut Out, index: usize, field: &ir::Field, rust_name: &str) {
         let name = ident(rust_name);
         let mut doc = vec![code(&docs::field_declaration(field))];
+        if let (Some(_), Some(lifecycle)) = (
+            self.state_type(index, field),
+            &self.spec.models[index].states,
+        ) {
+            doc = vec![format!(
+                "The row's lifecycle state ({}): a new row starts in {}; change it with \
+                 [`Self::transition`].",
+                code(&format!("states: {}", lifecycle.states.join(" -> "))),
+                code(&lifecycle.states[0])
+            )];
+        }
         let note = self.type_note(field);
         if !note.is_empty() {
             doc.push(String::new());
@@ -270,7 +341,11 @@ impl Gen<'_> {
                 "#[serde(default, skip_serializing_if = \"::core::option::Option::is_none\")]",
             );
         }
-        ln!(out, "pub {name}: {},", self.field_type(field));
+        if self.state_type(index, field).is_some() {
+            // A row written without its state (a new one) starts in the initial state.
+            out.line("#[serde(default)]");
+        }
+        ln!(out, "pub {name}: {},", self.row_field_type(index, field));
     }
 
     /// What the Rust type means on the wire, when it is not obvious.
@@ -354,8 +429,9 @@ impl Gen<'_> {
             ),
             String::new(),
             format!(
-                "It is not a field of [`{model_ty}`]: a row on the wire carries exactly the \
-                 spec's fields."
+                "A row of [`{model_ty}`] carries it in its field `{}`; [`Self::check_transition`] \
+                 is the rule every writer applies.",
+                ir::STATE_FIELD
             ),
         ];
         let variant_defs = lifecycle
@@ -463,11 +539,56 @@ impl Gen<'_> {
             }
             out.close("}");
             out.blank();
+            out.doc(&["The names of the states this one may become, in the order of the spec."]);
+            out.line("#[inline]");
+            out.open("pub const fn next_names(self) -> &'static [&'static str] {");
+            match_self(
+                out,
+                variants.iter().enumerate().map(|(i, v)| {
+                    let targets: Vec<String> =
+                        next[i].iter().map(|&t| lit(&lifecycle.states[t])).collect();
+                    (v.as_str(), format!("&[{}]", targets.join(", ")))
+                }),
+            );
+            out.close("}");
+            out.blank();
             out.doc(&["True when no arrow leaves this state."]);
             out.line("#[inline]");
             out.open("pub const fn is_final(self) -> bool {");
             out.line("self.next_states().is_empty()");
             out.close("}");
+            out.blank();
+            out.doc(&[
+                "Checks a change from this state to `next`: staying is no change, and a change",
+                "must follow an arrow of the spec.",
+                "",
+                "# Errors",
+                "The refused change, naming both states and the ones this state may become.",
+            ]);
+            out.line("#[inline]");
+            out.open(
+                "pub fn check_transition(self, next: Self) -> ::core::result::Result<(), ::sheplang::TransitionRefused> {",
+            );
+            out.open("if self == next || self.can_transition_to(next) {");
+            out.line("return ::core::result::Result::Ok(());");
+            out.close("}");
+            ln!(
+                out,
+                "::core::result::Result::Err(::sheplang::TransitionRefused::new({}, self.as_str(), next.as_str(), self.next_names()))",
+                lit(&model.name)
+            );
+            out.close("}");
         });
+        out.blank();
+        out.doc(&["The initial state, the first of the chain."]);
+        out.open(&format!(
+            "impl ::core::default::Default for {} {{",
+            names.ty
+        ));
+        out.line("#[inline]");
+        out.open("fn default() -> Self {");
+        out.line("Self::initial()");
+        out.close("}");
+        out.close("}");
     }
 }

@@ -159,7 +159,7 @@ pub fn interface_layout(spec: &ir::Spec, model: &str) -> Option<InterfaceLayout>
         optional: false,
     }];
     for field in model.fields.iter().filter(|f| f.name != "id") {
-        let ty = types::field_type(field, &names);
+        let ty = types::row_field_type(model, field, &names);
         fields.push(InterfaceField {
             key: names::key(&field.name),
             wire: field.name.clone(),

@@ -154,6 +154,8 @@ pub(super) struct Names {
     interfaces: BTreeMap<String, String>,
     /// Model name -> (state union type, state array constant), for models with `states:`.
     states: BTreeMap<String, (String, String)>,
+    /// Model name -> the constant of the states each state may become.
+    next: BTreeMap<String, String>,
 }
 
 impl Names {
@@ -171,17 +173,34 @@ impl Names {
             interfaces.insert(model.name.clone(), name);
         }
         let mut states = BTreeMap::new();
+        let mut next = BTreeMap::new();
         for model in spec.models.iter().filter(|m| m.states.is_some()) {
             let ty = unique(&mut taken, &format!("{}State", model.name));
             let constant = unique(&mut taken, &format!("{}_STATES", screaming(&model.name)));
             states.insert(model.name.clone(), (ty, constant));
         }
-        Names { interfaces, states }
+        for model in spec.models.iter().filter(|m| m.states.is_some()) {
+            let constant = unique(
+                &mut taken,
+                &format!("{}_NEXT_STATES", screaming(&model.name)),
+            );
+            next.insert(model.name.clone(), constant);
+        }
+        Names {
+            interfaces,
+            states,
+            next,
+        }
     }
 
     /// The interface of a row of `model`.
     pub(super) fn interface<'a>(&'a self, model: &'a str) -> &'a str {
         self.interfaces.get(model).map_or(model, String::as_str)
+    }
+
+    /// The constant of the states each state of `model` may become, if it has states.
+    pub(super) fn next_states(&self, model: &str) -> Option<&str> {
+        self.next.get(model).map(String::as_str)
     }
 
     /// The state union type and the state array constant of `model`, if it has states.

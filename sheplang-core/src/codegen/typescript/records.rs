@@ -12,9 +12,17 @@ use crate::ir::{self, FieldType};
 pub(super) fn generate(spec: &ir::Spec) -> String {
     let mut readers = BTreeSet::new();
     let mut body = Code::new();
+    let names = names::Names::new(spec);
     fields_table(&mut body, spec);
     body.blank();
-    converters(&mut body, spec, &mut readers);
+    converters(&mut body, spec, &names, &mut readers);
+    // The state constants the converters check a `status` against.
+    let states: Vec<&str> = spec
+        .models
+        .iter()
+        .filter_map(|m| m.state_field().and(names.states(&m.name)))
+        .map(|(_, constant)| constant)
+        .collect();
 
     let mut c = Code::new();
     c.line(super::header(spec));
@@ -25,7 +33,14 @@ pub(super) fn generate(spec: &ir::Spec) -> String {
         spec.app
     ));
     c.blank();
-    c.line("import type { ModelName, Models } from '../../types.js';");
+    if states.is_empty() {
+        c.line("import type { ModelName, Models } from '../../types.js';");
+    } else {
+        c.line(format!(
+            "import {{ {}, type ModelName, type Models }} from '../../types.js';",
+            states.join(", ")
+        ));
+    }
     let mut names: Vec<String> = readers.iter().map(|r| (*r).to_owned()).collect();
     names.extend(["type Fields".to_owned(), "type PrismaRecord".to_owned()]);
     let import = if readers.is_empty() {
@@ -83,7 +98,12 @@ fn fields_table(c: &mut Code, spec: &ir::Spec) {
     );
 }
 
-fn converters(c: &mut Code, spec: &ir::Spec, readers: &mut BTreeSet<&'static str>) {
+fn converters(
+    c: &mut Code,
+    spec: &ir::Spec,
+    names: &names::Names,
+    readers: &mut BTreeSet<&'static str>,
+) {
     c.doc("Reads a Prisma record of each model into its wire JSON (docs/wire.md).");
     if spec.models.is_empty() {
         c.line(
@@ -110,7 +130,7 @@ fn converters(c: &mut Code, spec: &ir::Spec, readers: &mut BTreeSet<&'static str
                             c.line(format!(
                                 "{}: {},",
                                 names::literal_key(&field.name),
-                                read_field(model, field, readers)
+                                read_field(model, field, names, readers)
                             ));
                         }
                     },
@@ -124,10 +144,15 @@ fn converters(c: &mut Code, spec: &ir::Spec, readers: &mut BTreeSet<&'static str
 fn read_field(
     model: &ir::Model,
     field: &ir::Field,
+    names: &names::Names,
     readers: &mut BTreeSet<&'static str>,
 ) -> String {
     let value = names::index("record", &field.name);
     let path = names::string(&format!("{}.{}", model.name, field.name));
+    if let (true, Some((_, states))) = (model.is_state_field(field), names.states(&model.name)) {
+        readers.insert("asState");
+        return format!("asState({value}, {path}, {states})");
+    }
     // A reader is a function `(value, path) => T`.
     let item = match &field.ty {
         FieldType::Model { model } => {

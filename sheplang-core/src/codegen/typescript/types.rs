@@ -28,7 +28,7 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
             "type ServerToClientEventsOf",
         ],
     );
-    c.line(super::validators::IMPORT);
+    c.line(super::validators::import(spec));
     c.blank();
     c.doc("The wire protocol's shapes that are the same for every spec (`protocol.ts`).");
     names_from(
@@ -68,6 +68,10 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
         {
             c.blank();
             states(&mut c, model, lifecycle, ty, constant);
+            if let Some(next) = names.next_states(&model.name) {
+                c.blank();
+                next_states(&mut c, model, lifecycle, ty, next);
+            }
         }
     }
 
@@ -143,10 +147,10 @@ fn model_interface(c: &mut Code, model: &ir::Model, names: &Names) {
         |c| {
             c.line("id: string;");
             for field in model.fields.iter().filter(|f| f.name != "id") {
-                if let Some(doc) = field_doc(field) {
+                if let Some(doc) = field_doc(model, field) {
                     c.doc(&doc);
                 }
-                let ty = field_type(field, names);
+                let ty = row_field_type(model, field, names);
                 if field.optional {
                     c.line(format!("{}?: {ty} | null;", names::key(&field.name)));
                 } else {
@@ -155,6 +159,15 @@ fn model_interface(c: &mut Code, model: &ir::Model, names: &Names) {
             }
         },
     );
+}
+
+/// The TypeScript type of field `field` of a row of `model`: its state union for the state
+/// field, else [`field_type`].
+pub(super) fn row_field_type(model: &ir::Model, field: &ir::Field, names: &Names) -> String {
+    match names.states(&model.name) {
+        Some((ty, _)) if model.is_state_field(field) => ty.to_owned(),
+        _ => field_type(field, names),
+    }
 }
 
 /// The TypeScript type of a field's value (without the optional `| null`).
@@ -172,7 +185,14 @@ pub(super) fn field_type(field: &ir::Field, names: &Names) -> String {
 }
 
 /// A JSDoc line for the fields whose TypeScript type does not say everything.
-fn field_doc(field: &ir::Field) -> Option<String> {
+fn field_doc(model: &ir::Model, field: &ir::Field) -> Option<String> {
+    if model.is_state_field(field) {
+        return Some(format!(
+            "The row's lifecycle state: it starts in the first state and moves only along the \
+             arrows of `states:` (see `check{}Transition`).",
+            super::validators::suffix(&model.name)
+        ));
+    }
     let what = match &field.ty {
         FieldType::Builtin(b) => b.info().ts_doc?.to_owned(),
         FieldType::Ref { model } => format!("`ref[{model}]`: the id of a `{model}`."),
@@ -216,6 +236,33 @@ fn states(c: &mut Code, model: &ir::Model, lifecycle: &ir::Lifecycle, ty: &str, 
     c.line(format!(
         "export const {constant} = [{items}] as const satisfies readonly {ty}[];"
     ));
+}
+
+/// The constant of the states each state may become.
+fn next_states(c: &mut Code, model: &ir::Model, lifecycle: &ir::Lifecycle, ty: &str, next: &str) {
+    c.doc(&format!(
+        "The states each state of `{}` may become: one entry per arrow of `states:`.",
+        model.name
+    ));
+    c.block(
+        format!("export const {next}: {{ readonly [S in {ty}]: readonly {ty}[] }} = {{"),
+        "};",
+        |c| {
+            for state in &lifecycle.states {
+                let targets: Vec<String> = lifecycle
+                    .transitions
+                    .iter()
+                    .filter(|(from, _)| from == state)
+                    .map(|(_, to)| names::string(to))
+                    .collect();
+                c.line(format!(
+                    "{}: [{}],",
+                    names::literal_key(state),
+                    targets.join(", ")
+                ));
+            }
+        },
+    );
 }
 
 fn maps(c: &mut Code, spec: &ir::Spec, names: &Names) {

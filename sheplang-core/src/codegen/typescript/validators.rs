@@ -9,12 +9,19 @@ use crate::ir::{self, FieldType};
 use crate::types::Builtin;
 
 /// The import line `types.ts` needs from `validate.ts`.
-pub(super) const IMPORT: &str =
-    "import { checkRow, type FieldRules, type Violation } from './validate.js';";
+pub(super) fn import(spec: &ir::Spec) -> &'static str {
+    if spec.models.iter().any(|m| m.states.is_some()) {
+        "import { checkRow, checkTransition, type FieldRules, type TransitionRefused, type Violation } from './validate.js';"
+    } else {
+        "import { checkRow, type FieldRules, type Violation } from './validate.js';"
+    }
+}
 
 pub(super) fn generate(c: &mut Code, spec: &ir::Spec, names: &Names) {
     c.doc("The validators' shapes and error, from the runtime (`validate.ts`).");
-    c.line("export type { Bound, FieldRules, Rule, Violation } from './validate.js';");
+    c.line(
+        "export type { Bound, FieldRules, Rule, TransitionRefused, Violation } from './validate.js';",
+    );
     c.line("export { ValidationError, describe } from './validate.js';");
     c.blank();
     c.doc(
@@ -51,13 +58,33 @@ pub(super) fn generate(c: &mut Code, spec: &ir::Spec, names: &Names) {
         ));
         c.line(format!(
             "export function validate{}(row: {interface}): Violation[] {{",
-            validator_suffix(&model.name)
+            suffix(&model.name)
         ));
         c.line(format!(
             "  return checkRow({}, row);",
             names::index("RULES", &model.name)
         ));
         c.line("}");
+        if let (Some((ty, _)), Some(next)) =
+            (names.states(&model.name), names.next_states(&model.name))
+        {
+            c.blank();
+            c.doc(&format!(
+                "Why a row of `{}` may not go from state `from` to `to`, or `null` when it may\n\
+                 (staying is no change). The same refusal and message as the Rust\n\
+                 `check_transition` and the database's trigger.",
+                model.name
+            ));
+            c.line(format!(
+                "export function check{}Transition(from: {ty}, to: {ty}): TransitionRefused | null {{",
+                suffix(&model.name)
+            ));
+            c.line(format!(
+                "  return checkTransition({}, {next}, from, to);",
+                names::string(&model.name)
+            ));
+            c.line("}");
+        }
     }
     c.blank();
     c.doc("Every constraint a row of model `model` breaks; empty when none.");
@@ -70,7 +97,7 @@ pub(super) fn generate(c: &mut Code, spec: &ir::Spec, names: &Names) {
 
 /// The part of a validator's name after `validate`: the model's name, whose first letter is
 /// upper-cased (`validateTask`).
-fn validator_suffix(model: &str) -> String {
+pub(super) fn suffix(model: &str) -> String {
     let mut chars = model.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
