@@ -13,6 +13,8 @@ export interface IrModel {
   name: string;
   channel: string;
   fields: IrField[];
+  /** The lifecycle: its state travels in the field `status`. */
+  states: { states: string[] } | null;
 }
 
 export interface IrField {
@@ -79,6 +81,10 @@ export function sampleRow(spec: IrSpec, model: IrModel, id: string, full: boolea
   for (const field of model.fields) {
     if (field.name === 'id') continue;
     if (field.optional && !full) continue;
+    if (model.states !== null && field.name === 'status') {
+      row[field.name] = model.states.states[full ? model.states.states.length - 1 : 0];
+      continue;
+    }
     row[field.name] = field.list
       ? full
         ? [sampleScalar(spec, field, 0, full, depth), sampleScalar(spec, field, 1, full, depth)]

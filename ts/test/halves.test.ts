@@ -132,6 +132,7 @@ realtime.emitModelCreated('Task', {
   done: false,
   createdAt: '2024-01-01T00:00:00.000Z',
   tags: [],
+  status: 'open',
 });
 export const extension = realtimeExtension(realtime);
 `,

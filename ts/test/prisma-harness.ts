@@ -204,6 +204,7 @@ export function taskRow(fields: { id: string; title: string } & Record<string, u
     price: null,
     tags: [],
     type: null,
+    status: 'open',
     ...fields,
   };
 }

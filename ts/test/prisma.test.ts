@@ -108,6 +108,7 @@ describe('create', () => {
           price: '0.1',
           tags: [],
           type: 'chore',
+          status: 'open',
         },
       },
     ]);

@@ -93,6 +93,7 @@ test("the spec's converters read a Prisma record into the wire JSON of its model
       price: decimal('9.90'),
       tags: '["a"]',
       type: undefined,
+      status: 'doing',
       extra: 'ignored',
     }),
     {
@@ -106,7 +107,12 @@ test("the spec's converters read a Prisma record into the wire JSON of its model
       price: '9.90',
       tags: ['a'],
       type: null,
+      status: 'doing',
     },
+  );
+  fails(
+    () => TO_WIRE.Task({ id: 1, title: 'Ship', done: true, createdAt: new Date(0), tags: '[]', status: 'closed' }),
+    '`Task.status`: expected one of "open", "doing", "done", got string',
   );
   fails(() => TO_WIRE.User({ id: 'u1', name: 'Ada' }), '`User.email`: expected a string, got undefined');
 });

@@ -76,7 +76,7 @@ test('rust server: the polling transport carries the protocol too', { timeout: 3
   try {
     assert.deepEqual(await client.request('subscribe', ['task']), [{ ok: true }]);
     assert.deepEqual(await client.request('subscribe', ['nope']), [{ ok: false, error: 'unknown channel "nope"' }]);
-    const row = { id: 't-1', title: 'Polled', done: false, createdAt: '2026-11-25T09:00:00Z', tags: [] };
+    const row = { id: 't-1', title: 'Polled', done: false, createdAt: '2026-11-25T09:00:00Z', tags: [], status: 'doing' };
     await server.control('/control/emit', { event: 'model_created', args: ['Task', row] });
     assert.deepEqual((await client.waitFor('model_created')).args, ['Task', row]);
   } finally {
