@@ -43,14 +43,46 @@ macro_rules! check {
 
 /// Every lifecycle of the corpus, by spec file and model.
 const CHECKS: &[(&str, &str, Check)] = &[
-    ("braces-actions.shep", "Order", check!(braces_actions::OrderState)),
-    ("braces-keywords.shep", "data", check!(braces_keywords::DataState)),
-    ("braces-library.shep", "Book", check!(braces_library::BookState)),
-    ("braces-operations.shep", "Ticket", check!(braces_operations::TicketState)),
-    ("indent-actions.shep", "Batch", check!(indent_actions::BatchState)),
-    ("indent-keywords.shep", "data", check!(indent_keywords::DataState)),
-    ("indent-library.shep", "Volume", check!(indent_library::VolumeState)),
-    ("indent-operations.shep", "Issue", check!(indent_operations::IssueState)),
+    (
+        "braces-actions.shep",
+        "Order",
+        check!(braces_actions::OrderState),
+    ),
+    (
+        "braces-keywords.shep",
+        "data",
+        check!(braces_keywords::DataState),
+    ),
+    (
+        "braces-library.shep",
+        "Book",
+        check!(braces_library::BookState),
+    ),
+    (
+        "braces-operations.shep",
+        "Ticket",
+        check!(braces_operations::TicketState),
+    ),
+    (
+        "indent-actions.shep",
+        "Batch",
+        check!(indent_actions::BatchState),
+    ),
+    (
+        "indent-keywords.shep",
+        "data",
+        check!(indent_keywords::DataState),
+    ),
+    (
+        "indent-library.shep",
+        "Volume",
+        check!(indent_library::VolumeState),
+    ),
+    (
+        "indent-operations.shep",
+        "Issue",
+        check!(indent_operations::IssueState),
+    ),
 ];
 
 const CASES: &str = include_str!("../../corpus/transitions/cases.json");
@@ -61,7 +93,12 @@ fn every_pair_of_every_chain_gives_its_answer() {
     let chains = file["chains"].as_array().expect("a list of chains");
     let listed: Vec<(&str, &str)> = chains
         .iter()
-        .map(|c| (c["spec"].as_str().expect("a spec"), c["model"].as_str().expect("a model")))
+        .map(|c| {
+            (
+                c["spec"].as_str().expect("a spec"),
+                c["model"].as_str().expect("a model"),
+            )
+        })
         .collect();
     let checked: Vec<(&str, &str)> = CHECKS.iter().map(|(s, m, _)| (*s, *m)).collect();
     assert_eq!(listed, checked, "one check per chain of cases.json");
@@ -76,14 +113,19 @@ fn every_pair_of_every_chain_gives_its_answer() {
             runs += 1;
             match (check(from, to), expected) {
                 (Ok(()), None) => {}
-                (Ok(()), Some(message)) => failures.push(format!("{what}: allowed, expected `{message}`")),
+                (Ok(()), Some(message)) => {
+                    failures.push(format!("{what}: allowed, expected `{message}`"))
+                }
                 (Err(e), None) => failures.push(format!("{what}: refused with `{e}`")),
                 (Err(e), Some(message)) => {
                     if e.to_string() != message {
                         failures.push(format!("{what}:\n  expected `{message}`\n  found    `{e}`"));
                     }
                     if (e.model(), e.from(), e.to()) != (*model, from, to) {
-                        failures.push(format!("{what}: the error names {:?}", (e.model(), e.from(), e.to())));
+                        failures.push(format!(
+                            "{what}: the error names {:?}",
+                            (e.model(), e.from(), e.to())
+                        ));
                     }
                     let next: Vec<&str> = chain["pairs"]
                         .as_array()
@@ -93,7 +135,10 @@ fn every_pair_of_every_chain_gives_its_answer() {
                         .map(|p| p["to"].as_str().expect("a to"))
                         .collect();
                     if e.allowed() != next.as_slice() {
-                        failures.push(format!("{what}: allowed {:?}, expected {next:?}", e.allowed()));
+                        failures.push(format!(
+                            "{what}: allowed {:?}, expected {next:?}",
+                            e.allowed()
+                        ));
                     }
                 }
             }

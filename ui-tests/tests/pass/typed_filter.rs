@@ -23,7 +23,10 @@ fn main() {
         .map(|f| f.name)
         .collect();
     // Lists (`tags`) cannot be filtered on.
-    assert_eq!(fields, ["id", "title", "assignee", "estimate", "dueDate", "priority"]);
+    assert_eq!(
+        fields,
+        ["id", "title", "assignee", "estimate", "dueDate", "priority", "status"]
+    );
     let parsed = sheplang::Filter::parse(
         "Task",
         tasks::Channel::Task.filter_fields(),
