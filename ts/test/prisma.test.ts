@@ -584,6 +584,7 @@ describe('select and omit', () => {
       due: null,
       price: null,
       type: null,
+      status: 'open',
     });
     assert.deepEqual(await sub.take(1), [
       { kind: 'updated', model: 'Task', row: taskRow({ id: 'a', title: 'A', done: true }) },
@@ -604,6 +605,7 @@ describe('select and omit', () => {
       price: null,
       tags: '[]',
       type: null,
+      status: 'open',
     });
     assert.deepEqual(await sub.take(2), [
       { kind: 'deleted', model: 'Task', id: 'b' },
@@ -637,6 +639,7 @@ describe('select and omit', () => {
         owner: true,
         priority: true,
         type: true,
+        status: true,
       },
     });
     assert.deepEqual(updated, [{ id: 'm-1', done: true }]);
