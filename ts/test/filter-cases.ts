@@ -13,6 +13,7 @@ const base: Task = {
   owner: 'user-1',
   createdAt: '2026-11-25T09:00:00Z',
   tags: [],
+  status: 'open',
 };
 
 const row = (id: string, owner: string, extra: Partial<Task> = {}): Task => ({ ...base, id, owner, ...extra });

@@ -37,7 +37,7 @@ function prefix(name: string): string {
 }
 
 function row(n: number): Task {
-  return { id: `t-${n}`, title: `task ${n}`, done: false, createdAt: '2026-11-30T09:00:00Z', tags: [] };
+  return { id: `t-${n}`, title: `task ${n}`, done: false, createdAt: '2026-11-30T09:00:00Z', tags: [], status: 'open' };
 }
 
 /** The `publish-spec` binary beside `serve-spec`, built on first use. */
