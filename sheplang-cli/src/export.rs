@@ -14,7 +14,8 @@
 //! a front end type-checks whole, goes to `<typescript>/<spec stem>/`; the server half
 //! (`types.ts`, `api/realtime/...`: the Socket.IO server and the Prisma extension) goes to
 //! `<typescript-server>/<spec stem>/`, with the spec's Prisma schemas
-//! (`prisma/{sqlite,postgres}/schema.prisma`) and SQL tables (`sql/{sqlite,postgres}.sql`),
+//! (`prisma/{sqlite,postgres}/schema.prisma`) and SQL tables (`sql/{sqlite,postgres}.sql`) with their change capture
+//! (`sql/capture.{sqlite,postgres}.sql`, docs/capture.md),
 //! named as an optional `storage` table says (docs/wire.md). Without `typescript-server` both
 //! halves share the
 //! `typescript` folder (as before there were halves); `typescript-server = false` leaves the
@@ -380,6 +381,10 @@ fn write(
                 artifacts.push(codegen::Artifact {
                     path: format!("sql/{tag}.sql"),
                     contents: codegen::sql::generate(spec, &storage, dialect),
+                });
+                artifacts.push(codegen::Artifact {
+                    path: format!("sql/capture.{tag}.sql"),
+                    contents: codegen::capture::generate(spec, &storage, dialect),
                 });
             }
         }

@@ -261,8 +261,8 @@ fn each_half_goes_to_its_own_folder_and_a_moved_half_leaves_nothing_behind() {
     assert_eq!(names(&web), browser);
     assert!(
         // The server half: its five TypeScript files, two Lua scripts, two Prisma schemas and
-        // two SQL files.
-        text(&run.stdout).contains("11 stale files removed"),
+        // four SQL files (tables and capture).
+        text(&run.stdout).contains("13 stale files removed"),
         "{}",
         text(&run.stdout)
     );
@@ -285,6 +285,8 @@ fn each_half_goes_to_its_own_folder_and_a_moved_half_leaves_nothing_behind() {
             "app/prisma/postgres/schema.prisma",
             "app/prisma/sqlite/schema.prisma",
             "app/protocol.ts",
+            "app/sql/capture.postgres.sql",
+            "app/sql/capture.sqlite.sql",
             "app/sql/postgres.sql",
             "app/sql/sqlite.sql",
             "app/types.ts",
@@ -358,6 +360,8 @@ fn the_server_half_gets_the_schemas_with_the_storage_names() {
         "{sqlite}"
     );
     assert!(sqlite.contains("AUTOINCREMENT"), "{sqlite}");
+    let capture = fs::read_to_string(server.join("sql/capture.sqlite.sql")).expect("the capture");
+    assert!(capture.contains("AFTER INSERT ON \"orders\""), "{capture}");
     assert!(server.join("sql/postgres.sql").is_file());
     let prisma = fs::read_to_string(server.join("prisma/postgres/schema.prisma"))
         .expect("the Prisma schema");
