@@ -38,6 +38,7 @@ async fn create(State(realtime): State<Realtime>, Json(new): Json<NewTask>) -> J
         title: new.title,
         done: false,
         created_at: "2026-11-25T09:00:00Z".into(),
+        status: tasks::TaskState::initial(),
     };
     // model_created("Task", task) to the room "task". An error means some subscribers were
     // too slow to be told; the write itself stands.

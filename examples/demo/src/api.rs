@@ -52,6 +52,7 @@ pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 async fn no_route(method: Method, uri: axum::http::Uri) -> ApiError {
     ApiError {
         violations: None,
+        transition: None,
         status: StatusCode::NOT_FOUND,
         message: format!(
             "no API route `{method} {}`; the routes are `/api/tasks` and `/api/tasks/{{id}}`",
@@ -152,6 +153,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     };
     let bad = |message: String| ApiError {
         violations: None,
+        transition: None,
         status: StatusCode::BAD_REQUEST,
         message,
     };
@@ -225,6 +227,7 @@ pub struct ApiError {
     status: StatusCode,
     message: String,
     violations: Option<sheplang::Violations>,
+    transition: Option<sheplang::TransitionRefused>,
 }
 
 impl ApiError {
@@ -232,6 +235,7 @@ impl ApiError {
         eprintln!("sheplang-demo: {message}");
         ApiError {
             violations: None,
+            transition: None,
             status: StatusCode::INTERNAL_SERVER_ERROR,
             message,
         }
@@ -245,19 +249,29 @@ impl From<StoreError> for ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 message: violations.to_string(),
                 violations: Some(violations),
+                transition: None,
             },
             StoreError::Invalid(message) => ApiError {
                 violations: None,
+                transition: None,
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 message,
             },
             StoreError::NotFound(_) => ApiError {
                 violations: None,
+                transition: None,
                 status: StatusCode::NOT_FOUND,
                 message: e.to_string(),
             },
+            StoreError::Transition(refused) => ApiError {
+                violations: None,
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: refused.to_string(),
+                transition: Some(refused),
+            },
             StoreError::KeyReused(_) => ApiError {
                 violations: None,
+                transition: None,
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 message: e.to_string(),
             },
@@ -270,6 +284,7 @@ impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         ApiError {
             violations: None,
+            transition: None,
             status: rejection.status(),
             message: rejection.body_text(),
         }
@@ -278,11 +293,19 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = match self.violations {
-            Some(violations) => {
+        let body = match (self.violations, self.transition) {
+            (Some(violations), _) => {
                 serde_json::json!({ "error": self.message, "violations": violations })
             }
-            None => serde_json::json!({ "error": self.message }),
+            (None, Some(refused)) => serde_json::json!({
+                "error": self.message,
+                "transition": {
+                    "from": refused.from(),
+                    "to": refused.to(),
+                    "allowed": refused.allowed(),
+                },
+            }),
+            (None, None) => serde_json::json!({ "error": self.message }),
         };
         (self.status, Json(body)).into_response()
     }

@@ -19,7 +19,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 
-use crate::tasks::Task;
+use crate::tasks::{Task, TaskState};
 
 /// Where the tasks live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +52,8 @@ pub enum StoreError {
     KeyReused(String),
     /// No task has this id.
     NotFound(String),
+    /// A change of state that the spec's `states: todo -> doing -> done` does not allow.
+    Transition(sheplang::TransitionRefused),
     /// SQLite failed.
     Sqlite(rusqlite::Error),
     /// The database folder could not be created.
@@ -64,6 +66,7 @@ impl std::fmt::Display for StoreError {
             StoreError::Invalid(message) => f.write_str(message),
             StoreError::Broken(violations) => write!(f, "{violations}"),
             StoreError::NotFound(id) => write!(f, "no task has the id `{id}`"),
+            StoreError::Transition(refused) => write!(f, "{refused}"),
             StoreError::KeyReused(key) => write!(
                 f,
                 "the idempotency key `{key}` was already used for another request; \
@@ -83,6 +86,7 @@ impl std::error::Error for StoreError {
             StoreError::Invalid(_)
             | StoreError::Broken(_)
             | StoreError::NotFound(_)
+            | StoreError::Transition(_)
             | StoreError::KeyReused(_) => None,
         }
     }
@@ -102,6 +106,8 @@ pub struct TaskPatch {
     pub title: Option<String>,
     /// Completed or not.
     pub done: Option<bool>,
+    /// A new state: the next one of `todo -> doing -> done` (or the same).
+    pub status: Option<TaskState>,
 }
 
 /// The automatic checkpoint threshold, in pages of the WAL (`PRAGMA wal_autocheckpoint`;
@@ -144,7 +150,7 @@ pub struct Store {
 }
 
 /// The schema's version in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// Version 1: the tasks, the table the spec's `Task` generates (`build.rs` names it `task`,
 /// its `createdAt` column `created_at`, and gives it an integer id), with the spec's
@@ -165,7 +171,31 @@ const SCHEMA_V3: &str = include_str!(concat!(
     "/sheplang/tasks.capture.sqlite.sql"
 ));
 
-const COLUMNS: &str = "id, title, done, created_at";
+/// Version 4: the lifecycle. A table made by version 1 of an older server gets the column
+/// `status` (`lifecycle.sql`, which also drops the capture triggers of version 3, re-created
+/// by `SCHEMA_V3` with the new column in their rows) and the generated trigger that refuses a
+/// change the chain does not allow, taken from `SCHEMA_V1`. A new database has both from
+/// `SCHEMA_V1`.
+const SCHEMA_V4: &str = include_str!("lifecycle.sql");
+
+/// The generated `CREATE TRIGGER` of `task_status_transition` in `SCHEMA_V1`.
+fn transition_trigger() -> Result<&'static str, StoreError> {
+    let start = SCHEMA_V1.find("CREATE TRIGGER \"task_status_transition\"");
+    let end = start.and_then(|s| {
+        SCHEMA_V1[s..]
+            .find("\nEND;")
+            .map(|e| s + e + "\nEND;".len())
+    });
+    match (start, end) {
+        (Some(start), Some(end)) => Ok(&SCHEMA_V1[start..end]),
+        _ => Err(StoreError::Invalid(
+            "the generated schema has no `task_status_transition` trigger; rebuild the demo"
+                .to_owned(),
+        )),
+    }
+}
+
+const COLUMNS: &str = "id, title, done, created_at, status";
 
 impl Store {
     /// Opens (creating when missing) the database at `location`.
@@ -218,6 +248,21 @@ impl Store {
             }
             if version < 2 {
                 tx.execute_batch(SCHEMA_V2)?;
+            }
+            if (1..4).contains(&version) {
+                let count = |sql: &str| tx.query_row(sql, [], |row| row.get::<_, i64>(0));
+                if count("SELECT count(*) FROM pragma_table_info('task') WHERE name = 'status'")?
+                    == 0
+                {
+                    tx.execute_batch(SCHEMA_V4)?;
+                }
+                if count(
+                    "SELECT count(*) FROM sqlite_schema \
+                     WHERE type = 'trigger' AND name = 'task_status_transition'",
+                )? == 0
+                {
+                    tx.execute_batch(transition_trigger()?)?;
+                }
             }
             tx.execute_batch(SCHEMA_V3)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -370,18 +415,27 @@ impl Store {
     pub fn update(&mut self, id: &str, patch: &TaskPatch) -> Result<Task, StoreError> {
         let key = parse_id(id)?;
         let title = patch.title.as_deref().map(check_title).transpose()?;
-        if title.is_none() && patch.done.is_none() {
+        if title.is_none() && patch.done.is_none() && patch.status.is_none() {
             return Err(StoreError::Invalid(
-                "nothing to change: send `title`, `done` or both".to_owned(),
+                "nothing to change: send `title`, `done`, `status` or several".to_owned(),
             ));
+        }
+        if let Some(next) = patch.status {
+            // The generated rule first, for its typed error; the table's trigger refuses the
+            // same change from any other writer.
+            self.get(id)?
+                .status
+                .check_transition(next)
+                .map_err(StoreError::Transition)?;
         }
         returning(
             &self.conn,
             &format!(
-                "UPDATE task SET title = coalesce(?2, title), done = coalesce(?3, done)
+                "UPDATE task SET title = coalesce(?2, title), done = coalesce(?3, done),
+                 status = coalesce(?4, status)
                  WHERE id = ?1 RETURNING {COLUMNS}"
             ),
-            params![key, title, patch.done],
+            params![key, title, patch.done, patch.status.map(TaskState::as_str)],
         )?
         .ok_or_else(|| StoreError::NotFound(id.to_owned()))
     }
@@ -485,6 +539,16 @@ fn row_to_task(row: &rusqlite::Row<'_>) -> rusqlite::Result<Task> {
         title: row.get(1)?,
         done: row.get(2)?,
         created_at: row.get(3)?,
+        status: row
+            .get::<_, String>(4)?
+            .parse()
+            .map_err(|e: sheplang::UnknownName| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    4,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
     })
 }
 
@@ -506,6 +570,7 @@ fn check_title(title: &str) -> Result<&str, StoreError> {
         title: title.to_owned(),
         done: false,
         created_at: String::new(),
+        status: TaskState::initial(),
     };
     row.validate().map_err(StoreError::Broken)?;
     Ok(title)
@@ -709,6 +774,15 @@ mod tests {
         let mut store = Store::open_file(&path).unwrap();
         assert!(!store.is_fresh());
         assert_eq!(store.list().unwrap()[0].title, "kept");
+        let kept = store.list().unwrap()[0].id.clone();
+        let skip = TaskPatch {
+            status: Some(TaskState::Done),
+            ..TaskPatch::default()
+        };
+        assert!(matches!(
+            store.update(&kept, &skip),
+            Err(StoreError::Transition(_))
+        ));
         assert!(matches!(
             store.create_once("k", "new").unwrap(),
             Created::New(_)

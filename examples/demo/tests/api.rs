@@ -76,7 +76,12 @@ async fn create_update_delete_round_trip_records_typed_events() {
     // On the wire: the spec's field names, `id` first.
     let at = |key: &str| created.body.find(&format!("\"{key}\":")).expect(key);
     assert!(at("id") < at("title") && at("title") < at("done") && at("done") < at("createdAt"));
-    assert_eq!(task.as_object().unwrap().len(), 4);
+    assert!(at("createdAt") < at("status"));
+    assert_eq!(
+        task["status"], "todo",
+        "a new task starts in the first state"
+    );
+    assert_eq!(task.as_object().unwrap().len(), 5);
 
     let sent = recorder.take().await;
     assert_eq!(sent.len(), 1);

@@ -10,7 +10,7 @@ import {
   type ReactNode,
 } from 'react';
 
-import { listTasks, type TaskPatch } from './api.js';
+import { listTasks, updateTask, type TaskPatch } from './api.js';
 import { shown, useEdits, type PendingCreate, type RowEdit } from './edits.js';
 import {
   useRealtime,
@@ -19,7 +19,15 @@ import {
   type SyncState,
 } from './generated/tasks/contexts/RealtimeContext.js';
 import { useTaskRealtime } from './generated/tasks/hooks/useTaskRealtime.js';
-import { APP_NAME, FINGERPRINT, RULES, type Task } from './generated/tasks/types.js';
+import {
+  APP_NAME,
+  FINGERPRINT,
+  RULES,
+  TASK_STATES,
+  checkTaskTransition,
+  type Task,
+  type TaskState,
+} from './generated/tasks/types.js';
 import { VirtualList } from './VirtualList.js';
 
 /** The spec's `maxLength` of `Task.title`, from the generated constraints (the server checks them all). */
@@ -177,6 +185,8 @@ export function App(): ReactNode {
           </span>
         </footer>
       </section>
+
+      <Board tasks={items} />
 
       <Activity history={history} described={described.current} />
 
@@ -389,6 +399,79 @@ const TaskRow = memo(function TaskRow({
   );
 });
 
+/** A state's column heading. */
+const STATE_TITLES: { readonly [S in TaskState]: string } = { todo: 'To do', doing: 'Doing', done: 'Done' };
+
+/**
+ * The lifecycle as a board: one column per state of `states: todo -> doing -> done`, each task
+ * in the column of its `status`, as the live events say (a move in any window moves it here).
+ * A card offers a move to every other state; the server refuses one the chain does not allow
+ * (422, with the spec's message), and the board shows that message and moves nothing: a card
+ * moves only when its `model_updated` arrives.
+ */
+function Board({ tasks }: { tasks: readonly Task[] }): ReactNode {
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const move = useCallback((task: Task, to: TaskState): void => {
+    setRefusal(null);
+    updateTask(task.id, { status: to }).catch((error: unknown) => setRefusal(messageOf(error)));
+  }, []);
+  return (
+    <section className="board" aria-label="Board" data-testid="board">
+      <h2>Board</h2>
+      {refusal !== null && (
+        <p role="alert" className="banner error" data-testid="board-error">
+          {refusal}
+          <button type="button" className="link" onClick={() => setRefusal(null)}>
+            Dismiss
+          </button>
+        </p>
+      )}
+      <div className="columns">
+        {TASK_STATES.map((state) => (
+          <div className="column" key={state} data-testid={`column-${state}`} data-state={state}>
+            <h3>{STATE_TITLES[state]}</h3>
+            <ul>
+              {tasks
+                .filter((task) => task.status === state)
+                .map((task) => (
+                  <BoardCard key={task.id} task={task} onMove={move} />
+                ))}
+            </ul>
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+/** One card of the board, with a button per other state (allowed ones look like it). */
+const BoardCard = memo(function BoardCard({
+  task,
+  onMove,
+}: {
+  task: Task;
+  onMove: (task: Task, to: TaskState) => void;
+}): ReactNode {
+  return (
+    <li className="card-item" data-testid="board-card" data-id={task.id} data-title={task.title}>
+      <span className="title">{task.title}</span>
+      <span className="moves">
+        {TASK_STATES.filter((to) => to !== task.status).map((to) => (
+          <button
+            type="button"
+            key={to}
+            className={checkTaskTransition(task.status, to) === null ? 'move allowed' : 'move'}
+            onClick={() => onMove(task, to)}
+            data-testid={`move-${to}`}
+          >
+            → {STATE_TITLES[to]}
+          </button>
+        ))}
+      </span>
+    </li>
+  );
+});
+
 /**
  * True for a moment after `value` changes (not on mount): a row glows when its content changes,
  * not when a refetch hands over an equal row.
@@ -467,6 +550,9 @@ function describe(change: Change, known: (id: string) => Task | undefined): stri
   }
   if (before.done !== after.done) {
     parts.push(`${after.done ? 'completed' : 'reopened'} “${after.title}”`);
+  }
+  if (before.status !== after.status) {
+    parts.push(`moved “${after.title}” to ${STATE_TITLES[after.status]}`);
   }
   return parts.length > 0 ? parts.join(', ') : `“${after.title}”`;
 }

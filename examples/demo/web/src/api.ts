@@ -2,12 +2,14 @@
 // server broadcasts every write, and the list shows what the live events say, in this window
 // and in every other one alike (the page shows its own edits at once, and takes them back when
 // the server refuses them).
-import type { Task } from './generated/tasks/types.js';
+import type { Task, TaskState } from './generated/tasks/types.js';
 
 /** What can change on a task. */
 export interface TaskPatch {
   title?: string;
   done?: boolean;
+  /** A move along `states: todo -> doing -> done`; the server refuses any other. */
+  status?: TaskState;
 }
 
 export function listTasks(): Promise<Task[]> {
