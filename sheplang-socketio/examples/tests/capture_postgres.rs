@@ -110,7 +110,7 @@ impl Schema {
                 &format!(
                     "SELECT id, title, done, owner, priority, due::text, \
                      to_char(\"createdAt\" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), \
-                     price::text, tags, type FROM {}.\"Task\" ORDER BY id",
+                     price::text, tags, type, status FROM {}.\"Task\" ORDER BY id",
                     self.name
                 ),
                 &[],
@@ -136,6 +136,8 @@ impl Schema {
                 optional("price", row.get::<_, Option<String>>(7).map(Value::from));
                 optional("tags", Some(json!(row.get::<_, Vec<String>>(8))));
                 optional("type", row.get::<_, Option<String>>(9).map(Value::from));
+                // The lifecycle's state (`states: open -> doing -> done`).
+                optional("status", Some(json!(row.get::<_, String>(10))));
                 Value::Object(out)
             })
             .collect()
