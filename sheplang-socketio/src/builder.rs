@@ -28,6 +28,10 @@ pub const DEFAULT_MAX_PAYLOAD: u64 = 100_000;
 /// overflows is disconnected and resumes when it reconnects (socketioxide's own default is 128).
 pub const DEFAULT_MAX_BUFFER_SIZE: usize = 4096;
 
+/// The default bound of emits waiting for a shared log that cannot be written
+/// ([`RealtimeServerBuilder::max_pending_emits`]).
+pub const DEFAULT_MAX_PENDING_EMITS: usize = 100_000;
+
 /// The default time an authorize hook may take before the subscription is denied.
 pub const DEFAULT_AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -54,6 +58,7 @@ pub struct RealtimeServerBuilder<S: Spec> {
     row_check: Option<RowCheck>,
     max_payload: u64,
     max_buffer_size: usize,
+    max_pending_emits: usize,
     ping_interval: Option<Duration>,
     ping_timeout: Option<Duration>,
     req_path: String,
@@ -71,6 +76,7 @@ impl<S: Spec> RealtimeServerBuilder<S> {
             row_check: None,
             max_payload: DEFAULT_MAX_PAYLOAD,
             max_buffer_size: DEFAULT_MAX_BUFFER_SIZE,
+            max_pending_emits: DEFAULT_MAX_PENDING_EMITS,
             ping_interval: None,
             ping_timeout: None,
             req_path: "/socket.io".to_owned(),
@@ -195,6 +201,18 @@ impl<S: Spec> RealtimeServerBuilder<S> {
         self
     }
 
+    /// With a shared log ([`RedisLog`](crate::RedisLog)): how many emits may wait while the log
+    /// cannot be written (default [`DEFAULT_MAX_PENDING_EMITS`]). Past it, further emits are
+    /// dropped (counted in [`Metrics::dropped_emits`](crate::Metrics)) instead of growing the
+    /// queue, and once the log is back a gap marker is appended to each of their channels:
+    /// every client holding positions of those channels, on every server, resubscribes and is
+    /// answered `reset` (it reloads, and sees the changes from the database). Memory stays
+    /// bounded; nothing is lost silently.
+    pub fn max_pending_emits(mut self, emits: usize) -> Self {
+        self.max_pending_emits = emits.max(1);
+        self
+    }
+
     /// The default in-memory log with other limits: at most `capacity` events per channel, none
     /// older than `max_age`. A client further behind is answered `reset` and reloads.
     pub fn log_limits(self, capacity: usize, max_age: Duration) -> Self {
@@ -252,6 +270,7 @@ impl<S: Spec> RealtimeServerBuilder<S> {
             &channels,
             self.max_buffer_size,
             self.row_check,
+            self.max_pending_emits,
         );
         let shared = Arc::new(Shared {
             hub,
@@ -283,6 +302,7 @@ impl<S: Spec> fmt::Debug for RealtimeServerBuilder<S> {
             .field("authorize_timeout", &self.authorize_timeout)
             .field("max_payload", &self.max_payload)
             .field("max_buffer_size", &self.max_buffer_size)
+            .field("max_pending_emits", &self.max_pending_emits)
             .field("path", &self.req_path)
             .finish_non_exhaustive()
     }

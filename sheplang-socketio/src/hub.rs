@@ -111,6 +111,11 @@ pub(crate) enum Command {
         position: Position,
         event: Arc<LogEvent>,
     },
+    /// A hole in a shared log's channel (a gap marker).
+    Gap {
+        channel: &'static str,
+        position: u64,
+    },
     /// A shared log lost its history and started a new one.
     Epoch {
         epoch: Arc<str>,
@@ -150,6 +155,10 @@ pub struct Metrics {
     pub resync_disconnects: u64,
     /// The log cannot be written now: events wait, in order, until it is back.
     pub log_degraded: bool,
+    /// Emits dropped because too many waited for a log that could not be written
+    /// ([`max_pending_emits`](crate::RealtimeServerBuilder::max_pending_emits)); the clients of
+    /// their channels reset.
+    pub dropped_emits: u64,
 }
 
 #[derive(Default)]
@@ -160,6 +169,7 @@ struct Counters {
     resets: AtomicU64,
     log_errors: AtomicU64,
     resync_disconnects: AtomicU64,
+    dropped_emits: AtomicU64,
     degraded: AtomicBool,
 }
 
@@ -185,6 +195,11 @@ struct Inner {
     pending: Arc<AtomicUsize>,
     counts: HashMap<&'static str, AtomicUsize>,
     counters: Counters,
+    /// Emits queued and not yet handled by the dispatcher.
+    pending_emits: AtomicUsize,
+    max_pending_emits: usize,
+    /// The channels of emits dropped past the bound: each gets a gap marker when the log is back.
+    gaps: Mutex<HashSet<&'static str>>,
 }
 
 impl Hub {
@@ -194,6 +209,7 @@ impl Hub {
         channels: &[&'static str],
         max_buffer_size: usize,
         row_check: Option<RowCheck>,
+        max_pending_emits: usize,
     ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let epoch = Mutex::new(log.epoch());
@@ -210,6 +226,9 @@ impl Hub {
                 pending: Arc::new(AtomicUsize::new(0)),
                 counts: channels.iter().map(|c| (*c, AtomicUsize::new(0))).collect(),
                 counters: Counters::default(),
+                pending_emits: AtomicUsize::new(0),
+                max_pending_emits,
+                gaps: Mutex::new(HashSet::new()),
             }),
         };
         hub.start();
@@ -238,6 +257,41 @@ impl Hub {
         runtime.spawn(run(self.inner.clone(), rx, feed));
     }
 
+    /// Queues an emit, unless the log cannot be written and too many emits wait already: then
+    /// the emit is dropped, counted, and its channel gets a gap marker when the log is back.
+    /// `false` when the task is gone.
+    pub(crate) fn emit(&self, command: Command) -> bool {
+        if let Command::Emit { channel, .. } = &command
+            && self.inner.counters.degraded.load(Ordering::Relaxed)
+            && self.inner.pending_emits.load(Ordering::Relaxed) >= self.inner.max_pending_emits
+        {
+            let first = {
+                let mut gaps = self
+                    .inner
+                    .gaps
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let first = gaps.is_empty();
+                gaps.insert(channel);
+                first
+            };
+            self.inner
+                .counters
+                .dropped_emits
+                .fetch_add(1, Ordering::Relaxed);
+            if first {
+                #[cfg(feature = "tracing")]
+                tracing::error!(
+                    channel,
+                    "too many emits wait for the event log; dropping emits (the clients of their channels reload when it is back)"
+                );
+            }
+            return !self.tx.is_closed();
+        }
+        self.inner.pending_emits.fetch_add(1, Ordering::Relaxed);
+        self.send(command)
+    }
+
     /// Queues a command; `false` when the task is gone (the runtime shut down).
     pub(crate) fn send(&self, command: Command) -> bool {
         self.tx.send(command).is_ok()
@@ -260,6 +314,7 @@ impl Hub {
             log_errors: c.log_errors.load(Ordering::Relaxed),
             resync_disconnects: c.resync_disconnects.load(Ordering::Relaxed),
             log_degraded: c.degraded.load(Ordering::Relaxed),
+            dropped_emits: c.dropped_emits.load(Ordering::Relaxed),
         }
     }
 
@@ -532,7 +587,10 @@ impl Inner {
 
     async fn handle(&self, state: &mut State, command: Command) {
         match command {
-            Command::Emit { channel, event } => self.emit(state, channel, event).await,
+            Command::Emit { channel, event } => {
+                self.pending_emits.fetch_sub(1, Ordering::Relaxed);
+                self.emit(state, channel, event).await;
+            }
             Command::Notify {
                 message,
                 data,
@@ -552,6 +610,19 @@ impl Inner {
             } => {
                 self.pending.fetch_sub(1, Ordering::Relaxed);
                 self.fan_out(state, channel, Some(position), &event);
+            }
+            Command::Gap { channel, position } => {
+                let stale: Vec<_> = state
+                    .channels
+                    .get(channel)
+                    .into_iter()
+                    .flat_map(|members| members.iter())
+                    .filter(|(_, m)| m.sequenced && m.after < position)
+                    .map(|(sid, m)| (*sid, m.socket.clone()))
+                    .collect();
+                for (sid, socket) in stale {
+                    self.evict(state, sid, socket, Eviction::Resync);
+                }
             }
             Command::Epoch { epoch } => {
                 self.set_epoch(&epoch);
@@ -631,11 +702,23 @@ impl Inner {
         }
     }
 
+    /// Appends a gap marker to each channel whose emits were dropped (the log is back).
+    async fn mark_gaps(&self) {
+        let gaps: Vec<&'static str> = {
+            let mut gaps = self.gaps.lock().unwrap_or_else(PoisonError::into_inner);
+            gaps.drain().collect()
+        };
+        for channel in gaps {
+            self.retry(|| self.log.gap(channel)).await;
+        }
+    }
+
     async fn emit(&self, state: &mut State, channel: &'static str, event: Arc<LogEvent>) {
         if state.shared {
             // Sent when the log hands it back, in the log's order.
             self.retry(|| self.log.append(channel, event.clone())).await;
             self.counters.events.fetch_add(1, Ordering::Relaxed);
+            self.mark_gaps().await;
             return;
         }
         let position = match self.log.append(channel, event.clone()).await {

@@ -177,8 +177,8 @@ pub mod serve;
 mod server;
 
 pub use builder::{
-    DEFAULT_AUTHORIZE_TIMEOUT, DEFAULT_MAX_BUFFER_SIZE, DEFAULT_MAX_PAYLOAD, RealtimeLayer,
-    RealtimeServerBuilder,
+    DEFAULT_AUTHORIZE_TIMEOUT, DEFAULT_MAX_BUFFER_SIZE, DEFAULT_MAX_PAYLOAD,
+    DEFAULT_MAX_PENDING_EMITS, RealtimeLayer, RealtimeServerBuilder,
 };
 #[cfg(feature = "postgres")]
 pub use capture::PostgresLog;

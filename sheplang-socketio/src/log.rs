@@ -171,6 +171,18 @@ impl Feed {
         self.tx.send(crate::hub::Command::Epoch { epoch }).is_ok()
     }
 
+    /// A hole at `position` of `channel`: an entry that is no event (a gap marker, appended
+    /// where emits were dropped, see [`EventLog::gap`]). Every subscriber of the channel holding
+    /// an earlier position is disconnected; it resubscribes and is answered `reset`.
+    pub fn gap(&self, channel: &str, position: u64) -> bool {
+        let Some(channel) = self.channels.iter().find(|c| **c == channel) else {
+            return true;
+        };
+        self.tx
+            .send(crate::hub::Command::Gap { channel, position })
+            .is_ok()
+    }
+
     /// Whether the server is gone (a reader stops).
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
@@ -239,6 +251,16 @@ pub trait EventLog: Send + Sync + 'static {
     fn follow(&self, feed: Feed) -> LogFuture<'_, bool> {
         drop(feed);
         Box::pin(core::future::ready(Ok(false)))
+    }
+
+    /// For a shared log: marks a hole in `channel`'s log, after events that were dropped before
+    /// they reached it (the server's bound on emits waiting for the log, see
+    /// [`max_pending_emits`](crate::RealtimeServerBuilder::max_pending_emits)): every client
+    /// holding an earlier position of the channel, on every process, resets. The default does
+    /// nothing (a log of one process never makes emits wait).
+    fn gap<'a>(&'a self, channel: &'a str) -> LogFuture<'a, ()> {
+        let _ = channel;
+        Box::pin(core::future::ready(Ok(())))
     }
 
     /// For a shared log: sends a notification to every process that follows the log. Only

@@ -317,6 +317,26 @@ impl RedisLog {
     }
 
     async fn append_once(&self, channel: &str, event: &LogEvent) -> Result<Position, LogError> {
+        self.append_raw(
+            channel,
+            event.kind.event_name(),
+            &event.model,
+            event.payload.get(),
+            event.before.as_ref().map_or("", |b| b.get()),
+        )
+        .await
+    }
+
+    /// Runs the append script with an entry's fields: kind, model, payload JSON and the row
+    /// before the change (JSON, or `""`).
+    async fn append_raw(
+        &self,
+        channel: &str,
+        kind: &str,
+        model: &str,
+        payload: &str,
+        before: &str,
+    ) -> Result<Position, LogError> {
         let mut connection = self.connection().await?;
         let reply: Value = self
             .inner
@@ -325,10 +345,10 @@ impl RedisLog {
             .key(self.stream_key(channel))
             .arg(new_epoch())
             .arg(self.inner.options.capacity)
-            .arg(event.kind.event_name())
-            .arg(&*event.model)
-            .arg(event.payload.get())
-            .arg(event.before.as_ref().map_or("", |b| b.get()))
+            .arg(kind)
+            .arg(model)
+            .arg(payload)
+            .arg(before)
             .invoke_async(&mut connection)
             .await
             .map_err(|e| self.failed(&e))?;
@@ -488,6 +508,15 @@ impl EventLog for RedisLog {
         data: Option<&'a serde_json::Value>,
     ) -> LogFuture<'a, ()> {
         Box::pin(self.notify_now(message, data))
+    }
+
+    fn gap<'a>(&'a self, channel: &'a str) -> LogFuture<'a, ()> {
+        Box::pin(async move {
+            // Kind `gap`: no reader takes it for an event (docs/scale-out.md).
+            self.twice(|| self.append_raw(channel, "gap", "", "null", ""))
+                .await?;
+            Ok(())
+        })
     }
 }
 
@@ -721,9 +750,18 @@ impl Follower {
                     }
                     continue;
                 }
-                // An entry no writer of this protocol made is skipped: its subscribers see the
-                // hole and resubscribe.
+                // A gap marker, or an entry no writer of this protocol made: a hole, which the
+                // channel's positioned subscribers resync over.
                 let Some(parsed) = parse_entry(raw) else {
+                    let position = match raw {
+                        Value::Array(pair) => pair.first().and_then(text).and_then(position_of),
+                        _ => None,
+                    };
+                    if let Some(position) = position
+                        && !self.feed.gap(self.feed.channels()[index], position)
+                    {
+                        return false;
+                    }
                     continue;
                 };
                 if *parsed.epoch != *self.epoch {

@@ -77,7 +77,7 @@ impl<S: Spec> RealtimeServer<S> {
             Some(row) => Some(encode_payload(&sheplang::created(row)).map_err(EmitError::encode)?),
             None => None,
         };
-        let sent = self.shared.hub.send(Command::Emit {
+        let sent = self.shared.hub.emit(Command::Emit {
             channel: event.room(),
             event: Arc::new(LogEvent {
                 kind: event.kind(),

@@ -14,6 +14,8 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { Redis } from 'ioredis';
+
 import { Publisher, RedisLog } from '../.generated/specs/tasks/ts-server/api/realtime/redis.js';
 import type { Task } from '../.generated/specs/tasks/ts-server/types.js';
 import { serveSpecBinary, startServeSpec, type RustProcess } from '../support/rust-server.js';
@@ -124,13 +126,16 @@ class Subscriber {
       if (!this.client.socket.connected) return false;
       const left = deadline - Date.now();
       assert.ok(left > 0, `${this.events.length} of ${count} events within ${timeoutMs} ms`);
-      await new Promise<void>((resolveWait) => {
-        const timer = setTimeout(resolveWait, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolveWait();
-        };
-      });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        await new Promise<void>((resolveWait) => {
+          timer = setTimeout(resolveWait, left);
+          this.wake = resolveWait;
+        });
+      } finally {
+        clearTimeout(timer);
+        this.wake = undefined;
+      }
     }
     return true;
   }
@@ -144,9 +149,9 @@ async function emitThroughRust(node: RustProcess, rows: Task[]): Promise<void> {
   await node.control('/control/emit-batch', { events: rows.map((r) => ({ event: 'model_created', args: ['Task', r] })) });
 }
 
-async function nodeNode(url: string, keyPrefix: string): Promise<{ server: StartedTsServer; log: RedisLog }> {
+async function nodeNode(url: string, keyPrefix: string, maxPendingEmits?: number): Promise<{ server: StartedTsServer; log: RedisLog }> {
   const log = await RedisLog.connect(url, { prefix: keyPrefix });
-  return { server: await startTsServer({}, { log }), log };
+  return { server: await startTsServer({}, { log, ...(maxPendingEmits === undefined ? {} : { maxPendingEmits }) }), log };
 }
 
 // Build both binaries before the first test's clock starts.
@@ -295,4 +300,61 @@ test('a Redis that cannot be reached at start is an error naming the URL', { tim
     return true;
   });
   await assert.rejects(RedisLog.connect('http://example'), /^Error: invalid Redis URL `http:\/\/example`/);
+});
+
+test('a Node node past its bound of waiting emits drops them, and every positioned client of the channel reloads', { timeout: 60_000 }, async () => {
+  const BOUND = 20;
+  const BURST = 200;
+  const url = redisUrl();
+  const keyPrefix = prefix('bound');
+  const c = await nodeNode(url, keyPrefix, BOUND);
+  const rust = await startServeSpec('tasks', ['--redis', url, '--redis-prefix', keyPrefix]);
+  const direct = new Redis(url);
+  const subscribers: { subscriber: Subscriber; epoch: string; url: string }[] = [];
+  try {
+    for (const node of [c.server.url, rust.url]) {
+      const { subscriber, answer } = await Subscriber.connect(node, {});
+      subscribers.push({ subscriber, epoch: String(answer['epoch']), url: node });
+    }
+    for (let n = 0; n < 5; n += 1) c.server.realtime.emitModelCreated('Task', row(n));
+    for (const { subscriber } of subscribers) assert.ok(await subscriber.until(5));
+
+    // The log cannot be written, its data intact: the epoch key holds a list for a while.
+    const epochKey = `${keyPrefix}:epoch`;
+    const epoch = await direct.get(epochKey);
+    assert.ok(epoch !== null);
+    await direct.multi().del(epochKey).rpush(epochKey, 'not an epoch').exec();
+    c.server.realtime.emitModelCreated('Task', row(5));
+    await within(
+      (async () => {
+        while (!c.server.realtime.metrics().logDegraded) await new Promise((next) => setTimeout(next, 10));
+      })(),
+      10_000,
+      'the Node node sees the log degraded',
+    );
+    for (let n = 6; n < 6 + BURST; n += 1) c.server.realtime.emitModelCreated('Task', row(n));
+    const { droppedEmits } = c.server.realtime.metrics();
+    assert.ok(droppedEmits >= BURST - BOUND && droppedEmits < BURST, `dropped ${droppedEmits}`);
+    await direct.multi().del(epochKey).set(epochKey, epoch).exec();
+
+    // What it held goes out, then the gap: the clients of both nodes resubscribe and reload.
+    for (const [i, { subscriber, epoch: theirs, url: node }] of subscribers.entries()) {
+      assert.equal(await subscriber.until(6 + BURST, 30_000), false, `client ${i} is disconnected at the gap`);
+      assert.deepEqual(
+        subscriber.events.map(([, seq]) => seq),
+        Array.from({ length: subscriber.events.length }, (_, j) => j + 1),
+        `client ${i}: what it got before the gap, in order`,
+      );
+      const { subscriber: again, answer } = await Subscriber.connect(node, { since: subscriber.last(), epoch: theirs });
+      again.client.close();
+      assert.equal(answer['reset'], true, `client ${i} reloads: ${JSON.stringify(answer)}`);
+      assert.equal(answer['epoch'], theirs, 'the same history');
+    }
+  } finally {
+    for (const { subscriber } of subscribers) subscriber.client.close();
+    direct.disconnect();
+    await c.server.close();
+    await c.log.close();
+    await rust.stop();
+  }
 });

@@ -272,6 +272,9 @@ async fn stats<S: Controlled>(State(server): State<RealtimeServer<S>>) -> Respon
             "replayed": metrics.replayed,
             "resets": metrics.resets,
             "logErrors": metrics.log_errors,
+            "logDegraded": metrics.log_degraded,
+            "droppedEmits": metrics.dropped_emits,
+            "resyncDisconnects": metrics.resync_disconnects,
         },
     }))
     .into_response()

@@ -30,8 +30,13 @@ struct Node {
 
 impl Node {
     fn start(redis: &str, prefix: &str) -> Node {
+        Node::start_with(redis, prefix, &[])
+    }
+
+    fn start_with(redis: &str, prefix: &str, more: &[&str]) -> Node {
         let mut child = Command::new(env!("CARGO_BIN_EXE_serve-spec"))
             .args(["tasks", "--redis", redis, "--redis-prefix", prefix])
+            .args(more)
             .arg("--exit-on-stdin-eof")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -74,6 +79,39 @@ impl Node {
             .expect("read");
         let answer = String::from_utf8_lossy(&answer);
         assert!(answer.starts_with("HTTP/1.1 2"), "{answer}");
+    }
+}
+
+impl Node {
+    /// `GET /control/stats`: the node's metrics.
+    async fn metrics(&self) -> Value {
+        let request = "GET /control/stats HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+        let mut stream = TcpStream::connect(self.addr).await.expect("connect");
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let mut answer = Vec::new();
+        tokio::time::timeout(WAIT, stream.read_to_end(&mut answer))
+            .await
+            .expect("the control endpoint answers")
+            .expect("read");
+        let answer = String::from_utf8_lossy(&answer);
+        let body = answer.split("\r\n\r\n").nth(1).expect("a body");
+        serde_json::from_str::<Value>(body).expect("JSON")["metrics"].clone()
+    }
+
+    /// Waits until the node's metrics satisfy `done`, checking them as they change.
+    async fn wait_metrics(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let metrics = self.metrics().await;
+            if done(&metrics) {
+                return metrics;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{what} within 30 s: {metrics}"
+            );
+            tokio::task::yield_now().await;
+        }
     }
 }
 
@@ -396,4 +434,106 @@ async fn a_redis_restart_mid_stream_leaves_every_client_correct() {
             "a node exited when Redis went away"
         );
     }
+}
+
+/// The bound on emits waiting for a log that cannot be written: past it, a node drops emits
+/// instead of holding them all in memory, and once the log is back it marks a gap in their
+/// channel, so that the positioned clients of every node reload (nothing silently lost).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emits_past_the_bound_during_an_outage_make_every_client_of_the_channel_reload() {
+    const BOUND: usize = 20;
+    const BURST: usize = 200;
+    let redis = redis();
+    let prefix = prefix("bound");
+    let a = Node::start_with(
+        redis.url(),
+        &prefix,
+        &["--max-pending-emits", &BOUND.to_string()],
+    );
+    let b = Node::start(redis.url(), &prefix);
+    let mut clients = Vec::new();
+    for node in [&a, &b] {
+        let mut client = Client::connect(node.addr).await;
+        let answer = subscribe(&mut client, json!({})).await;
+        clients.push((client, answer["epoch"].clone()));
+    }
+    a.emit_batch((0..5).map(created).collect()).await;
+    let mut received = Vec::new();
+    for (client, _) in &mut clients {
+        let mut r = Received::default();
+        assert!(r.read_until(client, 5).await);
+        received.push(r);
+    }
+
+    // The log cannot be written, its data intact: the epoch key holds a list for a while, so
+    // every append script fails (as it would against an unreachable Redis).
+    let direct = ::redis::Client::open(redis.url()).expect("a Redis URL");
+    let mut direct = direct
+        .get_multiplexed_async_connection()
+        .await
+        .expect("the test reaches Redis");
+    let epoch_key = format!("{prefix}:epoch");
+    let epoch: String = ::redis::cmd("GET")
+        .arg(&epoch_key)
+        .query_async(&mut direct)
+        .await
+        .expect("GET");
+    let (): () = ::redis::pipe()
+        .cmd("DEL")
+        .arg(&epoch_key)
+        .ignore()
+        .cmd("RPUSH")
+        .arg(&epoch_key)
+        .arg("not an epoch")
+        .ignore()
+        .query_async(&mut direct)
+        .await
+        .expect("break the epoch key");
+    a.emit_batch(vec![created(5)]).await;
+    a.wait_metrics("node A sees the log degraded", |m| {
+        m["logDegraded"] == json!(true)
+    })
+    .await;
+    a.emit_batch((6..6 + BURST).map(created).collect()).await;
+    let metrics = a.metrics().await;
+    let dropped = metrics["droppedEmits"].as_u64().expect("droppedEmits");
+    assert!(
+        dropped >= (BURST - BOUND) as u64 && dropped < BURST as u64,
+        "node A held at most {BOUND} emits and dropped the rest: {metrics}"
+    );
+    let (): () = ::redis::pipe()
+        .cmd("DEL")
+        .arg(&epoch_key)
+        .ignore()
+        .cmd("SET")
+        .arg(&epoch_key)
+        .arg(&epoch)
+        .ignore()
+        .query_async(&mut direct)
+        .await
+        .expect("mend the epoch key");
+
+    // The emits it held go out, then the gap: every positioned client of the channel, on
+    // node A and on node B, is told to resubscribe, and its resume is answered `reset`.
+    for (i, ((client, epoch), r)) in clients.iter_mut().zip(&mut received).enumerate() {
+        assert!(
+            !r.read_until(client, 6 + BURST).await,
+            "client {i} is disconnected at the gap"
+        );
+        let positions: Vec<u64> = r.events.iter().map(|(_, seq)| *seq).collect();
+        assert_eq!(
+            positions,
+            (1..=positions.len() as u64).collect::<Vec<_>>(),
+            "client {i}: what it got before the gap, in order"
+        );
+        let node = if i == 0 { &a } else { &b };
+        let mut again = Client::connect(node.addr).await;
+        let answer = subscribe(&mut again, json!({ "since": r.last(), "epoch": epoch })).await;
+        assert_eq!(answer["reset"], json!(true), "client {i} reloads: {answer}");
+        assert_eq!(answer["epoch"], *epoch, "the same history");
+    }
+    b.wait_metrics("node B counted its resync", |m| {
+        m["resyncDisconnects"].as_u64() >= Some(1)
+    })
+    .await;
 }

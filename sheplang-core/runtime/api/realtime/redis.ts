@@ -352,6 +352,9 @@ export class RedisLog implements EventLog {
    * Redis away, at once: the follower starts when it is back).
    */
   async follow(feed: LogFeed): Promise<boolean> {
+    if (this.closed || feed.closed()) {
+      return true;
+    }
     const follower = connection(this.rawUrl, BLOCK_MS + TIMEOUT_MS);
     this.followers.push(follower);
     const keys = [...feed.channels.map((c) => this.streamKey(c)), this.notifyKey];

@@ -111,7 +111,7 @@ export interface RealtimeServerOptions {
   logMaxAgeMs?: number;
   /**
    * With a shared log (`RedisLog`): how many emits may wait while the log cannot be written.
-   * Past it, the waiting model events are dropped, and once the log is back a gap marker is
+   * Past it, the waiting model events are dropped (`droppedEmits`), and once the log is back a gap marker is
    * appended to each of their channels: every client holding positions of those channels, on
    * every server, resubscribes and is answered `reset` (it reloads, and sees the changes from
    * the database). Nothing is lost silently; memory stays bounded. Default: 100 000.
@@ -646,6 +646,7 @@ export class RealtimeServer {
    */
   close(): Promise<void> {
     this.closing = true;
+    this.outbox?.close();
     return new Promise((resolve) => {
       void this.io.close(() => {
         resolve();
@@ -1153,8 +1154,8 @@ function isOriginAllowed(request: IncomingMessage, origins: readonly string[] | 
 /**
  * Emits on their way into a shared log, appended one after the other in order; while the log
  * cannot be written, retried with backoff (50 ms doubling to 2 s), the log marked degraded.
- * Past `max` waiting emits, the waiting model events are dropped and replaced by one gap
- * marker per channel (see `maxPendingEmits`).
+ * Past `max` waiting emits while degraded, the waiting model events are dropped and replaced
+ * by one gap marker per channel (see `maxPendingEmits`).
  */
 export class Outbox {
   appended = 0;
@@ -1163,6 +1164,7 @@ export class Outbox {
   degraded = false;
   private readonly queue: ({ channel: Channel; event?: LogEvent } | { message: string; data: unknown })[] = [];
   private draining: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly log: EventLog,
@@ -1171,7 +1173,7 @@ export class Outbox {
   ) {}
 
   push(channel: Channel, event: LogEvent): void {
-    if (this.queue.length >= Math.max(1, this.max)) {
+    if (this.full()) {
       this.overflow();
     }
     this.queue.push({ channel, event });
@@ -1179,11 +1181,24 @@ export class Outbox {
   }
 
   pushNotification(message: string, data: unknown): void {
-    if (this.queue.length >= Math.max(1, this.max)) {
+    if (this.full()) {
       this.overflow();
     }
     this.queue.push({ message, data });
     this.start();
+  }
+
+  /** The log cannot be written and `max` emits wait already (a burst while it is up waits). */
+  private full(): boolean {
+    return this.degraded && this.queue.length >= Math.max(1, this.max);
+  }
+
+  /**
+   * The server is closing: what cannot be appended now is given up (and logged) instead of
+   * being retried for ever.
+   */
+  close(): void {
+    this.stopped = true;
   }
 
   /** Resolves once everything pushed so far is in the log. */
@@ -1240,6 +1255,14 @@ export class Outbox {
         }
       } catch (error) {
         this.errors += 1;
+        if (this.stopped) {
+          say(this.logger, 'error', 'the server closed while emits waited for the event log; they are not sent', {
+            waiting: this.queue.length,
+            error,
+          });
+          this.queue.length = 0;
+          return;
+        }
         if (!this.degraded) {
           this.degraded = true;
           say(this.logger, 'warn', 'the event log failed; emits wait until it is back (retrying)', { error });

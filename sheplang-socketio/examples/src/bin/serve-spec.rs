@@ -11,7 +11,8 @@
 //!            [--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS]
 //!            [--log-capacity EVENTS] [--log-max-age-ms N]
 //!            [--allowed-host NAME]... [--header-timeout-ms N] [--keep-alive-timeout-ms N]
-//!            [--max-connections N] [--redis URL] [--redis-prefix PREFIX] [--exit-on-stdin-eof]
+//!            [--max-connections N] [--redis URL] [--redis-prefix PREFIX]
+//!            [--max-pending-emits N] [--exit-on-stdin-eof]
 //! ```
 //!
 //! With `--redis URL`, the event log is a [`RedisLog`] at that URL (key prefix `--redis-prefix`,
@@ -54,7 +55,7 @@ const USAGE: &str = "usage: serve-spec <tasks|edge|alltypes|bench> [--port N] [-
 [--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS] \
 [--log-capacity EVENTS] [--log-max-age-ms N] \
 [--allowed-host NAME]... [--header-timeout-ms N] [--keep-alive-timeout-ms N] [--max-connections N] \
-[--redis URL] [--redis-prefix PREFIX] [--exit-on-stdin-eof]";
+[--redis URL] [--redis-prefix PREFIX] [--max-pending-emits N] [--exit-on-stdin-eof]";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -71,6 +72,7 @@ struct Options {
     authorize_timeout_ms: Option<u64>,
     max_payload: Option<u64>,
     max_buffer_size: Option<usize>,
+    max_pending_emits: Option<usize>,
     log_capacity: Option<usize>,
     log_max_age_ms: Option<u64>,
     hosts: Vec<String>,
@@ -137,6 +139,13 @@ fn parse_args() -> Result<Options, String> {
                     value("--max-payload")?
                         .parse()
                         .map_err(|e| format!("--max-payload: {e}"))?,
+                );
+            }
+            "--max-pending-emits" => {
+                options.max_pending_emits = Some(
+                    value("--max-pending-emits")?
+                        .parse()
+                        .map_err(|e| format!("--max-pending-emits: {e}"))?,
                 );
             }
             "--max-buffer-size" => {
@@ -246,6 +255,9 @@ fn configure<S: Spec + Send + Sync>(options: &Options) -> RealtimeServerBuilder<
     }
     if let Some(bytes) = options.max_payload {
         builder = builder.max_payload(bytes);
+    }
+    if let Some(emits) = options.max_pending_emits {
+        builder = builder.max_pending_emits(emits);
     }
     if let Some(packets) = options.max_buffer_size {
         builder = builder.max_buffer_size(packets);
