@@ -253,13 +253,34 @@ fn row_json(
         .iter()
         .map(|(key, value)| format!("{}, {value}", literal(key)))
         .collect();
-    match dialect {
+    // A function takes at most 100 arguments on PostgreSQL (127 on older SQLite): a wide row
+    // is built from objects of at most `PAIRS_PER_CALL` members each.
+    let chunks: Vec<String> = pairs
+        .chunks(PAIRS_PER_CALL)
+        .map(|chunk| chunk.join(", "))
+        .collect();
+    match (dialect, chunks.as_slice()) {
         // A merge patch onto `{}` drops the members whose value is null (an optional field
-        // without a value is absent on the wire).
-        Dialect::Sqlite => format!("json_patch('{{}}', json_object({}))", pairs.join(", ")),
-        Dialect::Postgres => format!("json_strip_nulls(json_build_object({}))", pairs.join(", ")),
+        // without a value is absent on the wire); each further patch adds the next members.
+        (Dialect::Sqlite, _) => chunks.iter().fold("'{}'".to_owned(), |object, chunk| {
+            format!("json_patch({object}, json_object({chunk}))")
+        }),
+        (Dialect::Postgres, [single]) => format!("json_strip_nulls(json_build_object({single}))"),
+        // `json` objects cannot be joined; `jsonb` ones can (their members then come in
+        // `jsonb`'s own order, which JSON does not give a meaning to).
+        (Dialect::Postgres, _) => format!(
+            "jsonb_strip_nulls({})::json",
+            chunks
+                .iter()
+                .map(|chunk| format!("jsonb_build_object({chunk})"))
+                .collect::<Vec<_>>()
+                .join(" || ")
+        ),
     }
 }
+
+/// The most members one `json_object`/`json_build_object` call is given (two arguments each).
+const PAIRS_PER_CALL: usize = 50;
 
 /// A column as wire JSON: `builtin`, or a list of it.
 fn scalar(dialect: Dialect, builtin: Builtin, column: &str, list: bool) -> String {
