@@ -15,10 +15,11 @@
 //! A host then only writes: it emits nothing for a change of a model's row.
 
 use core::time::Duration;
+use std::sync::{Mutex, PoisonError};
 
 use sheplang::ModelEventKind;
 
-use crate::log::{DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, LogError};
+use crate::log::{DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, Feed, LogError, LogFuture};
 
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -33,6 +34,32 @@ pub use sqlite::{ChangeWaker, SqliteLog};
 /// (the writes of a process that wakes the relay, and PostgreSQL's notifications, are relayed
 /// at once).
 pub const DEFAULT_POLL: Duration = Duration::from_millis(50);
+
+/// The server this process's log hands events to, once it follows the log.
+#[derive(Default)]
+struct LocalFeed(Mutex<Option<Feed>>);
+
+impl LocalFeed {
+    fn set(&self, feed: Feed) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(feed);
+    }
+
+    /// Sends a notification to this process's clients: a database file or connection is no
+    /// channel between processes, so a host with several sends its notifications through Redis.
+    fn notify(&self, message: &str, data: Option<&serde_json::Value>) -> LogFuture<'static, ()> {
+        let feed = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let sent = feed.is_some_and(|feed| feed.notification(message.to_owned(), data.cloned()));
+        Box::pin(core::future::ready(if sent {
+            Ok(())
+        } else {
+            Err(LogError::new("the server is stopping"))
+        }))
+    }
+}
 
 /// How many changes the relay reads at once.
 const BATCH: i64 = 1000;

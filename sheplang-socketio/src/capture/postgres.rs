@@ -3,14 +3,14 @@
 use core::fmt;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::value::RawValue;
 use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, Client, IsolationLevel, NoTls, Row};
 
-use super::{BATCH, CaptureOptions, kind_name, kind_of, row_id, statement, unix_now};
+use super::{BATCH, CaptureOptions, LocalFeed, kind_name, kind_of, row_id, statement, unix_now};
 use crate::log::{Entry, EventLog, Feed, LogError, LogEvent, LogFuture, Position, Replay};
 
 const SQL: &str = include_str!("postgres.sql");
@@ -44,7 +44,7 @@ struct Inner {
     epoch: Arc<str>,
     options: CaptureOptions,
     wake: Arc<Notify>,
-    feed: Mutex<Option<Feed>>,
+    feed: LocalFeed,
 }
 
 impl Clone for PostgresLog {
@@ -135,7 +135,7 @@ impl PostgresLog {
                 epoch: epoch.into(),
                 options,
                 wake,
-                feed: Mutex::new(None),
+                feed: LocalFeed::default(),
             }),
         })
     }
@@ -387,34 +387,17 @@ impl EventLog for PostgresLog {
                 }
                 tx.commit().await.map_err(|e| failed(&e))?;
             }
-            *self
-                .inner
-                .feed
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(feed.clone());
+            self.inner.feed.set(feed.clone());
             tokio::spawn(self.clone().relay(feed, heads));
             Ok(true)
         })
     }
 
-    /// Notifications go to this process's clients (a host with several processes sends its
-    /// notifications through Redis).
     fn notify<'a>(
         &'a self,
         message: &'a str,
         data: Option<&'a serde_json::Value>,
     ) -> LogFuture<'a, ()> {
-        let feed = self
-            .inner
-            .feed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let sent = feed.is_some_and(|feed| feed.notification(message.to_owned(), data.cloned()));
-        Box::pin(core::future::ready(if sent {
-            Ok(())
-        } else {
-            Err(LogError::new("the server is stopping"))
-        }))
+        self.inner.feed.notify(message, data)
     }
 }

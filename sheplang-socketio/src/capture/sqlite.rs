@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension as _, params};
 use serde_json::value::RawValue;
 use tokio::sync::Notify;
 
-use super::{BATCH, CaptureOptions, kind_name, kind_of, row_id, statement, unix_now};
+use super::{BATCH, CaptureOptions, LocalFeed, kind_name, kind_of, row_id, statement, unix_now};
 use crate::log::{Entry, EventLog, Feed, LogError, LogEvent, LogFuture, Position, Replay};
 
 const SQL: &str = include_str!("sqlite.sql");
@@ -48,7 +48,7 @@ struct Inner {
     epoch: Arc<str>,
     options: CaptureOptions,
     wake: Arc<Notify>,
-    feed: Mutex<Option<Feed>>,
+    feed: LocalFeed,
 }
 
 /// Wakes the relay of a [`SqliteLog`]: call [`wake`](Self::wake) after a commit (from a commit
@@ -123,7 +123,7 @@ impl SqliteLog {
                 epoch: epoch.into(),
                 options,
                 wake: Arc::new(Notify::new()),
-                feed: Mutex::new(None),
+                feed: LocalFeed::default(),
             }),
         })
     }
@@ -506,34 +506,17 @@ impl EventLog for SqliteLog {
         Box::pin(async move {
             let channels: Vec<String> = feed.channels().iter().map(|c| (*c).to_owned()).collect();
             let heads = self.heads(channels).await?;
-            *self
-                .inner
-                .feed
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(feed.clone());
+            self.inner.feed.set(feed.clone());
             tokio::spawn(self.clone().relay(feed, heads));
             Ok(true)
         })
     }
 
-    /// Notifications go to this process's clients (a SQLite file has no channel between
-    /// processes; a host with several processes sends its notifications through Redis).
     fn notify<'a>(
         &'a self,
         message: &'a str,
         data: Option<&'a serde_json::Value>,
     ) -> LogFuture<'a, ()> {
-        let feed = self
-            .inner
-            .feed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let sent = feed.is_some_and(|feed| feed.notification(message.to_owned(), data.cloned()));
-        Box::pin(core::future::ready(if sent {
-            Ok(())
-        } else {
-            Err(LogError::new("the server is stopping"))
-        }))
+        self.inner.feed.notify(message, data)
     }
 }
