@@ -40,6 +40,8 @@ test('a write through the extended client reaches a subscriber', { timeout: 30_0
         price: '12.5',
         tags: ['docs'],
         type: null,
+        // The lifecycle's state, in the chain's first state (`states: open -> doing -> done`).
+        status: 'open',
       },
     );
     await prisma.task.deleteMany({ where: { title: 'Write' } });
