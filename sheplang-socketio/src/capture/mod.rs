@@ -14,12 +14,18 @@
 //!
 //! A host then only writes: it emits nothing for a change of a model's row.
 
+use core::future::Future;
 use core::time::Duration;
-use std::sync::{Mutex, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use sheplang::ModelEventKind;
+use tokio::sync::Notify;
 
-use crate::log::{DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, Feed, LogError, LogFuture};
+use crate::log::{
+    DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, Entry, Feed, LogError, LogFuture, Position,
+};
 
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -58,6 +64,75 @@ impl LocalFeed {
         } else {
             Err(LogError::new("the server is stopping"))
         }))
+    }
+}
+
+/// How often the relay removes relayed changes past the retention.
+const PRUNE_EVERY: Duration = Duration::from_secs(1);
+
+/// What the relay needs of a database's change table.
+trait ChangeTable: Send + Sync + 'static {
+    /// The changes after each channel's position (at most [`BATCH`] each), read in one
+    /// snapshot; channels without any are left out.
+    fn batch(
+        &self,
+        from: &HashMap<String, u64>,
+    ) -> impl Future<Output = Result<Vec<(String, Vec<Entry>)>, LogError>> + Send;
+
+    /// Removes relayed changes (up to each channel's position in `relayed`) past the retention.
+    fn prune(&self, relayed: &HashMap<String, u64>) -> impl Future<Output = ()> + Send;
+}
+
+/// Tails `table` in position order from `relayed` (each channel's last relayed position) and
+/// hands each change to `feed`, until the server stops; wakes on `wake` or every `poll`.
+async fn relay<T: ChangeTable>(
+    table: T,
+    feed: Feed,
+    mut relayed: HashMap<String, u64>,
+    epoch: Arc<str>,
+    wake: Arc<Notify>,
+    poll: Duration,
+) {
+    let mut pruned = Instant::now();
+    loop {
+        if feed.is_closed() {
+            return;
+        }
+        let mut relayed_now = 0usize;
+        match table.batch(&relayed).await {
+            Ok(batch) => {
+                for (channel, rows) in batch {
+                    for entry in rows {
+                        let seq = entry.seq;
+                        let position = Position {
+                            seq,
+                            epoch: epoch.clone(),
+                        };
+                        if !feed.event(&channel, position, entry.event) {
+                            return;
+                        }
+                        relayed.insert(channel.clone(), seq);
+                        relayed_now += 1;
+                    }
+                }
+            }
+            Err(_e) => {
+                #[cfg(feature = "tracing")]
+                tracing::warn!("the change log cannot be read: {_e}; trying again");
+            }
+        }
+        if pruned.elapsed() >= PRUNE_EVERY {
+            pruned = Instant::now();
+            table.prune(&relayed).await;
+        }
+        if relayed_now == 0 {
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(poll) => {}
+            }
+        } else {
+            feed.room().await;
+        }
     }
 }
 

@@ -1,16 +1,19 @@
 //! [`PostgresLog`]: the event log over a PostgreSQL database's change table.
 
 use core::fmt;
+use core::future::Future;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use serde_json::value::RawValue;
 use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, Client, IsolationLevel, NoTls, Row};
 
-use super::{BATCH, CaptureOptions, LocalFeed, kind_name, kind_of, row_id, statement, unix_now};
+use super::{
+    BATCH, CaptureOptions, ChangeTable, LocalFeed, kind_name, kind_of, relay, row_id, statement,
+    unix_now,
+};
 use crate::log::{Entry, EventLog, Feed, LogError, LogEvent, LogFuture, Position, Replay};
 
 const SQL: &str = include_str!("postgres.sql");
@@ -18,9 +21,6 @@ const SQL: &str = include_str!("postgres.sql");
 fn sql(name: &str) -> &'static str {
     statement(SQL, name)
 }
-
-/// How often relayed rows older than the retention are removed.
-const PRUNE_EVERY: core::time::Duration = core::time::Duration::from_secs(1);
 
 /// The event log over a PostgreSQL database whose model tables carry the generated capture
 /// triggers (`<stem>.capture.postgres.sql`): every committed write of a model's row, made by
@@ -140,54 +140,8 @@ impl PostgresLog {
         })
     }
 
-    async fn relay(self, feed: Feed, mut relayed: HashMap<String, u64>) {
-        let options = self.inner.options.clone();
-        let mut pruned = Instant::now();
-        loop {
-            if feed.is_closed() {
-                return;
-            }
-            let batch = self.batch(&relayed).await;
-            let mut relayed_now = 0usize;
-            match batch {
-                Ok(batch) => {
-                    for (channel, rows) in batch {
-                        for entry in rows {
-                            let seq = entry.seq;
-                            let position = Position {
-                                seq,
-                                epoch: self.inner.epoch.clone(),
-                            };
-                            if !feed.event(&channel, position, entry.event) {
-                                return;
-                            }
-                            relayed.insert(channel.clone(), seq);
-                            relayed_now += 1;
-                        }
-                    }
-                }
-                Err(_e) => {
-                    #[cfg(feature = "tracing")]
-                    tracing::warn!("the change log cannot be read: {_e}; trying again");
-                }
-            }
-            if pruned.elapsed() >= PRUNE_EVERY {
-                pruned = Instant::now();
-                let _ = self.prune(&relayed).await;
-            }
-            if relayed_now == 0 {
-                tokio::select! {
-                    () = self.inner.wake.notified() => {}
-                    () = tokio::time::sleep(options.poll) => {}
-                }
-            } else {
-                feed.room().await;
-            }
-        }
-    }
-
     /// The changes after each channel's position, read in one snapshot.
-    async fn batch(
+    async fn read_batch(
         &self,
         from: &HashMap<String, u64>,
     ) -> Result<Vec<(String, Vec<Entry>)>, LogError> {
@@ -213,7 +167,7 @@ impl PostgresLog {
         Ok(out)
     }
 
-    async fn prune(&self, relayed: &HashMap<String, u64>) -> Result<(), LogError> {
+    async fn prune_relayed(&self, relayed: &HashMap<String, u64>) -> Result<(), LogError> {
         let before = unix_now()
             - i64::try_from(self.inner.options.max_age.as_secs()).unwrap_or(i64::MAX / 2);
         let client = self.inner.client.lock().await;
@@ -233,6 +187,19 @@ impl PostgresLog {
                 .map_err(|e| failed(&e))?;
         }
         Ok(())
+    }
+}
+
+impl ChangeTable for PostgresLog {
+    fn batch(
+        &self,
+        from: &HashMap<String, u64>,
+    ) -> impl Future<Output = Result<Vec<(String, Vec<Entry>)>, LogError>> + Send {
+        self.read_batch(from)
+    }
+
+    async fn prune(&self, relayed: &HashMap<String, u64>) {
+        let _ = self.prune_relayed(relayed).await;
     }
 }
 
@@ -388,7 +355,14 @@ impl EventLog for PostgresLog {
                 tx.commit().await.map_err(|e| failed(&e))?;
             }
             self.inner.feed.set(feed.clone());
-            tokio::spawn(self.clone().relay(feed, heads));
+            tokio::spawn(relay(
+                self.clone(),
+                feed,
+                heads,
+                self.inner.epoch.clone(),
+                self.inner.wake.clone(),
+                self.inner.options.poll,
+            ));
             Ok(true)
         })
     }

@@ -5,13 +5,15 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 use serde_json::value::RawValue;
 use tokio::sync::Notify;
 
-use super::{BATCH, CaptureOptions, LocalFeed, kind_name, kind_of, row_id, statement, unix_now};
+use super::{
+    BATCH, CaptureOptions, ChangeTable, LocalFeed, kind_name, kind_of, relay, row_id, statement,
+    unix_now,
+};
 use crate::log::{Entry, EventLog, Feed, LogError, LogEvent, LogFuture, Position, Replay};
 
 const SQL: &str = include_str!("sqlite.sql");
@@ -19,9 +21,6 @@ const SQL: &str = include_str!("sqlite.sql");
 fn sql(name: &str) -> &'static str {
     statement(SQL, name)
 }
-
-/// How often relayed rows older than the retention are removed.
-const PRUNE_EVERY: core::time::Duration = core::time::Duration::from_secs(1);
 
 /// The event log over a SQLite database file whose model tables carry the generated capture
 /// triggers (`<stem>.capture.sqlite.sql`): every committed write of a model's row, made by any
@@ -162,82 +161,47 @@ impl SqliteLog {
         })
         .await
     }
+}
 
-    async fn relay(self, feed: Feed, mut relayed: HashMap<String, u64>) {
-        let options = self.inner.options.clone();
-        let mut pruned = Instant::now();
-        loop {
-            if feed.is_closed() {
-                return;
-            }
-            let from = relayed.clone();
-            let batch = self
-                .blocking(move |conn| {
-                    let tx = conn.unchecked_transaction()?;
-                    let mut out = Vec::new();
-                    for (channel, after) in from {
-                        let rows = changes_after(&tx, &channel, after, BATCH)?;
-                        if !rows.is_empty() {
-                            out.push((channel, rows));
-                        }
-                    }
-                    tx.commit()?;
-                    Ok(out)
-                })
-                .await;
-            let mut relayed_now = 0usize;
-            match batch {
-                Ok(batch) => {
-                    for (channel, rows) in batch {
-                        for entry in rows {
-                            let seq = entry.seq;
-                            let position = Position {
-                                seq,
-                                epoch: self.inner.epoch.clone(),
-                            };
-                            if !feed.event(&channel, position, entry.event) {
-                                return;
-                            }
-                            relayed.insert(channel.clone(), seq);
-                            relayed_now += 1;
-                        }
-                    }
-                }
-                Err(_e) => {
-                    #[cfg(feature = "tracing")]
-                    tracing::warn!("the change log cannot be read: {_e}; trying again");
+impl ChangeTable for SqliteLog {
+    async fn batch(
+        &self,
+        from: &HashMap<String, u64>,
+    ) -> Result<Vec<(String, Vec<Entry>)>, LogError> {
+        let from = from.clone();
+        self.blocking(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let mut out = Vec::new();
+            for (channel, after) in from {
+                let rows = changes_after(&tx, &channel, after, BATCH)?;
+                if !rows.is_empty() {
+                    out.push((channel, rows));
                 }
             }
-            if pruned.elapsed() >= PRUNE_EVERY {
-                pruned = Instant::now();
-                let done = relayed.clone();
-                let (capacity, max_age) = (options.capacity, options.max_age);
-                let _ = self
-                    .blocking(move |conn| {
-                        let before =
-                            unix_now() - i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX / 2);
-                        for (channel, relayed) in done {
-                            let head = head(conn, &channel)?;
-                            conn.prepare_cached(sql("prune"))?.execute(params![
-                                channel,
-                                to_i64(relayed),
-                                before,
-                                to_i64(head.saturating_sub(capacity)),
-                            ])?;
-                        }
-                        Ok(())
-                    })
-                    .await;
-            }
-            if relayed_now == 0 {
-                tokio::select! {
-                    () = self.inner.wake.notified() => {}
-                    () = tokio::time::sleep(options.poll) => {}
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn prune(&self, relayed: &HashMap<String, u64>) {
+        let done = relayed.clone();
+        let (capacity, max_age) = (self.inner.options.capacity, self.inner.options.max_age);
+        let _ = self
+            .blocking(move |conn| {
+                let before = unix_now() - i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX / 2);
+                for (channel, relayed) in done {
+                    let head = head(conn, &channel)?;
+                    conn.prepare_cached(sql("prune"))?.execute(params![
+                        channel,
+                        to_i64(relayed),
+                        before,
+                        to_i64(head.saturating_sub(capacity)),
+                    ])?;
                 }
-            } else {
-                feed.room().await;
-            }
-        }
+                Ok(())
+            })
+            .await;
     }
 }
 
@@ -507,7 +471,14 @@ impl EventLog for SqliteLog {
             let channels: Vec<String> = feed.channels().iter().map(|c| (*c).to_owned()).collect();
             let heads = self.heads(channels).await?;
             self.inner.feed.set(feed.clone());
-            tokio::spawn(self.clone().relay(feed, heads));
+            tokio::spawn(relay(
+                self.clone(),
+                feed,
+                heads,
+                self.inner.epoch.clone(),
+                self.inner.wake.clone(),
+                self.inner.options.poll,
+            ));
             Ok(true)
         })
     }
