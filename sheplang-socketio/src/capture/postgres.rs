@@ -146,13 +146,7 @@ impl PostgresLog {
         from: &HashMap<String, u64>,
     ) -> Result<Vec<(String, Vec<Entry>)>, LogError> {
         let mut client = self.inner.client.lock().await;
-        let tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(|e| failed(&e))?;
+        let tx = snapshot(&mut client).await?;
         let mut out = Vec::new();
         for (channel, after) in from {
             let rows = tx
@@ -201,6 +195,17 @@ impl ChangeTable for PostgresLog {
     async fn prune(&self, relayed: &HashMap<String, u64>) {
         let _ = self.prune_relayed(relayed).await;
     }
+}
+
+/// A read-only transaction that sees one snapshot of the change table.
+async fn snapshot(client: &mut Client) -> Result<tokio_postgres::Transaction<'_>, LogError> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(|e| failed(&e))
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -285,13 +290,7 @@ impl EventLog for PostgresLog {
             let epoch = self.inner.epoch.clone();
             let capacity = self.inner.options.capacity;
             let mut client = self.inner.client.lock().await;
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(|e| failed(&e))?;
+            let tx = snapshot(&mut client).await?;
             let head = head(&tx, channel).await?;
             let replay = match since {
                 None => Replay::Events {
@@ -342,13 +341,7 @@ impl EventLog for PostgresLog {
             let mut heads = HashMap::new();
             {
                 let mut client = self.inner.client.lock().await;
-                let tx = client
-                    .build_transaction()
-                    .isolation_level(IsolationLevel::RepeatableRead)
-                    .read_only(true)
-                    .start()
-                    .await
-                    .map_err(|e| failed(&e))?;
+                let tx = snapshot(&mut client).await?;
                 for channel in feed.channels() {
                     heads.insert((*channel).to_owned(), head(&tx, channel).await?);
                 }
