@@ -2,12 +2,18 @@
 // --redis`), one Node node (the generated `RealtimeServer` on the generated `RedisLog`) and a
 // standalone Rust publisher (`publish-spec`), all with one key prefix. Changes written through
 // every one of them reach every client of every node once, in one order, with one numbering;
-// a client of the Node node that dies resumes on a Rust node; the Node side's own publisher
-// and its bound on waiting emits.
+// the clients of a Node node killed mid-stream (SIGKILL of its process, test/cluster-node.ts)
+// resume on a Rust node with every change once; a Redis restart that loses its data leaves the
+// Node and Rust nodes running and their clients correct; the Node side's own publisher and its
+// bound on waiting emits.
 //
-// Redis: $REDIS_URL (scripts/test.sh, or ts/scripts/check.sh, starts one when it is not set).
+// Redis: $REDIS_URL (scripts/test.sh, or ts/scripts/check.sh, starts one when it is not set);
+// the restart test starts a redis-server of its own, which it can stop.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,7 +25,7 @@ import { Redis } from 'ioredis';
 import { Publisher, RedisLog } from '../.generated/specs/tasks/ts-server/api/realtime/redis.js';
 import type { Task } from '../.generated/specs/tasks/ts-server/types.js';
 import { serveSpecBinary, startServeSpec, type RustProcess } from '../support/rust-server.js';
-import { TestClient, within } from './client.js';
+import { sleep, TestClient, within } from './client.js';
 import { startTsServer, type StartedTsServer } from './ts-server.js';
 
 const workspace = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -94,6 +100,128 @@ class RustPublisher {
 
   stop(): void {
     this.child.stdin.end();
+  }
+}
+
+/**
+ * A Node node as a process of its own (test/cluster-node.ts: the generated `RealtimeServer` on
+ * the generated `RedisLog`), so that it can die by SIGKILL like a crashed server.
+ */
+class ClusterNode {
+  private constructor(
+    private readonly child: ChildProcessByStdio<Writable, Readable, null>,
+    private readonly exited: Promise<unknown>,
+    readonly url: string,
+  ) {}
+
+  static async start(url: string, keyPrefix: string): Promise<ClusterNode> {
+    const tsDir = join(workspace, 'ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(tsDir, 'test', 'cluster-node.ts'), url, keyPrefix], {
+      cwd: tsDir,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+    const lines = createInterface({ input: child.stdout });
+    const first = new Promise<string>((resolveLine) => lines.once('line', resolveLine));
+    const line = await within(
+      Promise.race([first, exited.then((code) => Promise.reject(new Error(`cluster-node.ts exited with ${String(code)}`)))]),
+      60_000,
+      'cluster-node.ts prints its port',
+    );
+    lines.close();
+    const { port } = JSON.parse(line) as { port: number };
+    return new ClusterNode(child, exited, `http://127.0.0.1:${port}`);
+  }
+
+  /** Emits `model_created` of each row through this node; resolves once it took them. */
+  async emit(rows: Task[]): Promise<void> {
+    const response = await fetch(`${this.url}/control/emit-batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ events: rows.map((r) => ({ event: 'model_created', args: ['Task', r] })) }),
+    });
+    assert.equal(response.status, 200, await response.text());
+  }
+
+  async metrics(): Promise<{ logDegraded: boolean; droppedEmits: number }> {
+    const response = await fetch(`${this.url}/control/stats`);
+    return ((await response.json()) as { metrics: { logDegraded: boolean; droppedEmits: number } }).metrics;
+  }
+
+  alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** `kill -9`: the process dies without closing anything. */
+  async kill(): Promise<void> {
+    if (this.alive()) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** Closes its stdin (it closes its server and exits); SIGKILL if it lingers. */
+  async stop(): Promise<void> {
+    if (!this.alive()) return;
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** A `redis-server` of this test's own (no persistence), which it can stop and start again on the same port. */
+class OwnRedis {
+  private child: ChildProcessByStdio<null, Readable, null> | undefined;
+  private exited: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly port: number,
+    private readonly dir: string,
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<OwnRedis> {
+    const probe = createServer();
+    await new Promise<void>((listening) => probe.listen(0, '127.0.0.1', listening));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((closed) => probe.close(closed));
+    const redis = new OwnRedis(port, mkdtempSync(join(tmpdir(), 'sheplang-scaleout-redis-')));
+    await redis.startAgain();
+    return redis;
+  }
+
+  /** Starts redis-server (empty: it keeps nothing on disk) and waits until it accepts connections. */
+  async startAgain(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir];
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.child = child;
+    this.exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+    const ready = new Promise<void>((resolveReady) => {
+      const lines = createInterface({ input: child.stdout });
+      lines.on('line', (line) => {
+        if (line.includes('Ready to accept connections')) resolveReady();
+      });
+    });
+    await within(
+      Promise.race([ready, this.exited.then(() => Promise.reject(new Error(`redis-server on port ${this.port} exited`)))]),
+      30_000,
+      'redis-server accepts connections',
+    );
+  }
+
+  /** Kills it: its data goes with it. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child === undefined) return;
+    child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -226,49 +354,151 @@ test('mixed cluster: 5,000 changes through two Rust nodes, a Node node and a Rus
   }
 });
 
-test('mixed cluster: clients of a Node node that stops resume on a Rust node with every change once', { timeout: 120_000 }, async () => {
+test('mixed cluster: clients of a Node node killed with SIGKILL mid-stream resume on a Rust node with every change once', { timeout: 120_000 }, async () => {
   const TOTAL = 2_000;
   const url = redisUrl();
   const keyPrefix = prefix('failover');
-  const rust = await startServeSpec('tasks', ['--redis', url, '--redis-prefix', keyPrefix]);
-  const c = await nodeNode(url, keyPrefix);
+  const a = await ClusterNode.start(url, keyPrefix);
+  const b = await startServeSpec('tasks', ['--redis', url, '--redis-prefix', keyPrefix]);
   const publisher = await RustPublisher.start(url, keyPrefix);
-  const onNode: { subscriber: Subscriber; epoch: string }[] = [];
+  const onA: { subscriber: Subscriber; epoch: string }[] = [];
   const resumed: Subscriber[] = [];
+  let onB: Subscriber | undefined;
   try {
     for (let i = 0; i < 2; i += 1) {
-      const { subscriber, answer } = await Subscriber.connect(c.server.url, {});
-      onNode.push({ subscriber, epoch: String(answer['epoch']) });
+      const { subscriber, answer } = await Subscriber.connect(a.url, {});
+      onA.push({ subscriber, epoch: String(answer['epoch']) });
     }
+    onB = (await Subscriber.connect(b.url, {})).subscriber;
+    // The stream, from a publisher.
     const publishing = (async () => {
       for (let start = 0; start < TOTAL; start += 100) {
         await publisher.publish(Array.from({ length: 100 }, (_, i) => row(start + i)));
       }
     })();
-    for (const { subscriber } of onNode) await subscriber.until(TOTAL / 4);
-    // The Node node goes away mid-stream: its clients lose their connection.
-    await c.server.close();
-    await c.log.close();
-    for (const { subscriber, epoch } of onNode) {
-      assert.equal(await subscriber.until(TOTAL, 10_000), false, 'the Node node is gone');
+    for (const { subscriber } of onA) await subscriber.until(TOTAL / 4);
+    // Node A dies without closing anything: no disconnect packet, its sockets reset by the kernel.
+    await a.kill();
+    for (const { subscriber, epoch } of onA) {
+      assert.equal(await subscriber.until(TOTAL, 30_000), false, 'node A is gone');
       const had = subscriber.events.length;
-      const { subscriber: again, answer } = await Subscriber.connect(rust.url, { since: subscriber.last(), epoch });
-      assert.equal(answer['reset'], undefined, `the Rust node replays: ${JSON.stringify(answer)}`);
+      assert.ok(had >= TOTAL / 4 && had < TOTAL, `A's client had ${had} changes when A died`);
+      const { subscriber: again, answer } = await Subscriber.connect(b.url, { since: subscriber.last(), epoch });
+      assert.equal(answer['reset'], undefined, `node B replays: ${JSON.stringify(answer)}`);
       assert.equal(answer['epoch'], epoch, 'one log for the whole cluster');
       resumed.push(again);
-      assert.ok(await again.until(TOTAL - had));
+      assert.ok(await again.until(TOTAL - had), 'node B keeps the resumed client');
       const all = [...subscriber.events, ...again.events];
+      assert.equal(all.length, TOTAL, `A's client counts ${all.length} changes`);
       assert.deepEqual(
-        all.map(([, seq]) => seq),
-        Array.from({ length: TOTAL }, (_, i) => i + 1),
+        all,
+        Array.from({ length: TOTAL }, (_, i) => [i, i + 1]),
         'every change exactly once, in order',
       );
     }
     await publishing;
+    assert.ok(await onB.until(TOTAL));
+    assert.deepEqual(onB.events, Array.from({ length: TOTAL }, (_, i) => [i, i + 1]), "B's own client: every change once");
   } finally {
-    for (const s of [...onNode.map((o) => o.subscriber), ...resumed]) s.client.close();
+    for (const s of [...onA.map((o) => o.subscriber), ...resumed]) s.client.close();
+    onB?.client.close();
     publisher.stop();
-    await rust.stop();
+    await a.stop();
+    await b.stop();
+  }
+});
+
+test('mixed cluster: a Redis restart mid-stream (its data lost) leaves the Node and Rust nodes up and every client correct', { timeout: 120_000 }, async () => {
+  const HALF = 300;
+  const redis = await OwnRedis.start();
+  const keyPrefix = prefix('restart');
+  const nodes: { url: string; emit: (rows: Task[]) => Promise<void> }[] = [];
+  const clients: { subscriber: Subscriber; epoch: string }[] = [];
+  const resubscribed: Subscriber[] = [];
+  let nodeNode: ClusterNode | undefined;
+  let rust: RustProcess | undefined;
+  try {
+    nodeNode = await ClusterNode.start(redis.url, keyPrefix);
+    rust = await startServeSpec('tasks', ['--redis', redis.url, '--redis-prefix', keyPrefix]);
+    const [n, r] = [nodeNode, rust];
+    nodes.push({ url: n.url, emit: (rows) => n.emit(rows) }, { url: r.url, emit: (rows) => emitThroughRust(r, rows) });
+    // Two clients on each node.
+    for (const node of [...nodes, ...nodes]) {
+      const { subscriber, answer } = await Subscriber.connect(node.url, {});
+      clients.push({ subscriber, epoch: String(answer['epoch']) });
+    }
+    // The first half, through both nodes; every client gets it.
+    await n.emit(Array.from({ length: HALF / 2 }, (_, i) => row(i)));
+    await emitThroughRust(r, Array.from({ length: HALF / 2 }, (_, i) => row(HALF / 2 + i)));
+    for (const { subscriber } of clients) assert.ok(await subscriber.until(HALF));
+
+    // Redis goes away with its data; the second half is emitted through both nodes meanwhile:
+    // they hold it and write it once Redis is back, in a new history.
+    await redis.stop();
+    await n.emit(Array.from({ length: HALF / 2 }, (_, i) => row(HALF + i)));
+    await emitThroughRust(r, Array.from({ length: HALF / 2 }, (_, i) => row(HALF + HALF / 2 + i)));
+    await within(
+      (async () => {
+        while (!(await n.metrics()).logDegraded) await sleep(20);
+      })(),
+      30_000,
+      'the Node node sees its log degraded',
+    );
+    await redis.startAgain();
+
+    // What a client shows: the rows it applied, or, told to reset, what it loads from the
+    // database (here: every row emitted, which is what the database would have).
+    const truth = Array.from({ length: 2 * HALF }, (_, i) => i);
+    for (const [i, client] of clients.entries()) {
+      const node = nodes[i % 2];
+      assert.ok(node !== undefined);
+      let current = client.subscriber;
+      let epoch = client.epoch;
+      const rows = new Set(current.events.map(([id]) => id));
+      let last = current.last();
+      let applied = current.events.length;
+      let resets = 0;
+      await within(
+        (async () => {
+          while (rows.size < truth.length) {
+            if (!(await current.until(applied + 1, 60_000))) {
+              // Told to resubscribe (its node saw the new history): it does, from where it is.
+              current.client.close();
+              const { subscriber, answer } = await Subscriber.connect(node.url, { since: last, epoch });
+              resubscribed.push(subscriber);
+              current = subscriber;
+              applied = 0;
+              epoch = String(answer['epoch']);
+              if (answer['reset'] === true) {
+                resets += 1;
+                for (const id of truth) rows.add(id);
+                last = Number(answer['seq']);
+              }
+              continue;
+            }
+            const [id, seq] = current.events[applied] ?? [NaN, NaN];
+            applied += 1;
+            assert.ok(seq > last, `client ${i}: position ${seq} after ${last}, in one history`);
+            last = seq;
+            rows.add(id);
+          }
+        })(),
+        60_000,
+        `client ${i} shows every row`,
+      );
+      assert.deepEqual([...rows].sort((x, y) => x - y), truth, `client ${i}: every row, once`);
+      // Redis lost the first history: a position of it cannot be resumed from.
+      assert.ok(resets >= 1, `client ${i} was told to reload`);
+    }
+    assert.ok(n.alive(), 'the Node node is still running');
+    assert.equal(r.child.exitCode, null, 'the Rust node is still running');
+    assert.equal((await n.metrics()).logDegraded, false, 'the Node node writes its log again');
+  } finally {
+    for (const subscriber of [...clients.map((c) => c.subscriber), ...resubscribed]) subscriber.client.close();
+    await nodeNode?.stop();
+    await rust?.stop();
+    await redis.stop();
+    redis.remove();
   }
 });
 
