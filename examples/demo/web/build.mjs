@@ -22,7 +22,7 @@ const options = {
   platform: 'browser',
   target: ['es2022'],
   jsx: 'automatic',
-  minify: !watch,
+  minify: !watch && !process.argv.includes('--no-minify'),
   sourcemap: true,
   define: { 'process.env.NODE_ENV': JSON.stringify(watch ? 'development' : 'production') },
   logLevel: 'info',

@@ -403,11 +403,23 @@ const TaskRow = memo(function TaskRow({
 const STATE_TITLES: { readonly [S in TaskState]: string } = { todo: 'To do', doing: 'Doing', done: 'Done' };
 
 /**
+ * A card's height before it is measured, in pixels (one line of title, one of moves: `.card-item`
+ * in styles.css), and the space between two cards.
+ */
+const CARD_HEIGHT = 64;
+const CARD_GAP = 6;
+/** How tall a column of the board grows before it scrolls by itself. */
+const COLUMN_HEIGHT = '28rem';
+
+const cardKey = (task: Task): string => task.id;
+
+/**
  * The lifecycle as a board: one column per state of `states: todo -> doing -> done`, each task
  * in the column of its `status`, as the live events say (a move in any window moves it here).
  * A card offers a move to every other state; the server refuses one the chain does not allow
  * (422, with the spec's message), and the board shows that message and moves nothing: a card
- * moves only when its `model_updated` arrives.
+ * moves only when its `model_updated` arrives. Each column is a `VirtualList` that scrolls by
+ * itself: only the cards near its view are in the page, however many tasks there are.
  */
 function Board({ tasks }: { tasks: readonly Task[] }): ReactNode {
   const [refusal, setRefusal] = useState<string | null>(null);
@@ -415,6 +427,25 @@ function Board({ tasks }: { tasks: readonly Task[] }): ReactNode {
     setRefusal(null);
     updateTask(task.id, { status: to }).catch((error: unknown) => setRefusal(messageOf(error)));
   }, []);
+  const renderCard = useCallback((task: Task): ReactNode => <BoardCard task={task} onMove={move} />, [move]);
+  // The tasks of each state, in one pass; a column whose tasks are the same objects as before
+  // keeps its array, so it does not render again.
+  const previous = useRef<Map<TaskState, readonly Task[]>>(new Map());
+  const columns = useMemo(() => {
+    const next = new Map<TaskState, Task[]>(TASK_STATES.map((state) => [state, []]));
+    for (const task of tasks) {
+      next.get(task.status)?.push(task);
+    }
+    const out = new Map<TaskState, readonly Task[]>();
+    for (const [state, list] of next) {
+      const before = previous.current.get(state);
+      out.set(state, before !== undefined && sameItems(before, list) ? before : list);
+    }
+    return out;
+  }, [tasks]);
+  useEffect(() => {
+    previous.current = columns;
+  }, [columns]);
   return (
     <section className="board" aria-label="Board" data-testid="board">
       <h2>Board</h2>
@@ -428,21 +459,45 @@ function Board({ tasks }: { tasks: readonly Task[] }): ReactNode {
       )}
       <div className="columns">
         {TASK_STATES.map((state) => (
-          <div className="column" key={state} data-testid={`column-${state}`} data-state={state}>
-            <h3>{STATE_TITLES[state]}</h3>
-            <ul>
-              {tasks
-                .filter((task) => task.status === state)
-                .map((task) => (
-                  <BoardCard key={task.id} task={task} onMove={move} />
-                ))}
-            </ul>
-          </div>
+          <BoardColumn key={state} state={state} tasks={columns.get(state) ?? []} renderCard={renderCard} />
         ))}
       </div>
     </section>
   );
 }
+
+/** Whether two lists hold the same objects in the same order. */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
+}
+
+/** One column of the board; memoised: it renders again only when its tasks changed. */
+const BoardColumn = memo(function BoardColumn({
+  state,
+  tasks,
+  renderCard,
+}: {
+  state: TaskState;
+  tasks: readonly Task[];
+  renderCard: (task: Task) => ReactNode;
+}): ReactNode {
+  return (
+    <div className="column" data-testid={`column-${state}`} data-state={state}>
+      <h3>
+        {STATE_TITLES[state]} <span className="count">{tasks.length}</span>
+      </h3>
+      <VirtualList
+        items={tasks}
+        itemKey={cardKey}
+        estimateSize={CARD_HEIGHT}
+        gap={CARD_GAP}
+        maxHeight={COLUMN_HEIGHT}
+        renderItem={renderCard}
+        aria-label={STATE_TITLES[state]}
+      />
+    </div>
+  );
+});
 
 /** One card of the board, with a button per other state (allowed ones look like it). */
 const BoardCard = memo(function BoardCard({
@@ -453,8 +508,10 @@ const BoardCard = memo(function BoardCard({
   onMove: (task: Task, to: TaskState) => void;
 }): ReactNode {
   return (
-    <li className="card-item" data-testid="board-card" data-id={task.id} data-title={task.title}>
-      <span className="title">{task.title}</span>
+    <div className="card-item" data-testid="board-card" data-id={task.id} data-title={task.title}>
+      <span className="title" title={task.title}>
+        {task.title}
+      </span>
       <span className="moves">
         {TASK_STATES.filter((to) => to !== task.status).map((to) => (
           <button
@@ -468,7 +525,7 @@ const BoardCard = memo(function BoardCard({
           </button>
         ))}
       </span>
-    </li>
+    </div>
   );
 });
 
