@@ -190,7 +190,7 @@ pub use error::EmitError;
 pub use hub::Metrics;
 pub use log::{DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, EventLog, MemoryLog};
 pub use origin::{Hosts, Origins};
-pub use protocol::{MAX_PENDING_ACKS, MAX_QUEUED};
+pub use protocol::{MAX_PENDING_ACKS, MAX_QUEUED, handshake_auth};
 #[cfg(feature = "redis")]
 pub use redis_log::{Publisher, RedisLog, RedisOptions};
 pub use serve::{ConnectionInfo, ServeOptions, serve};

@@ -69,12 +69,28 @@ pub(crate) struct Shared<S: Spec> {
 pub(crate) fn register<S: Spec>(shared: &Arc<Shared<S>>) {
     let on_connect = {
         let shared = shared.clone();
-        move |socket: SocketRef| {
+        move |socket: SocketRef, TryData(auth): TryData<Value>| {
+            if let Ok(auth) = auth {
+                socket.extensions.insert(HandshakeAuth(Arc::new(auth)));
+            }
             on_connect(&shared, &socket);
             core::future::ready(())
         }
     };
     shared.io.ns("/", on_connect);
+}
+
+/// The `auth` payload of a connection's handshake, kept in the socket's extensions.
+#[derive(Clone)]
+struct HandshakeAuth(Arc<Value>);
+
+/// The `auth` payload the client sent with its Socket.IO handshake (socket.io-client's
+/// `io(url, { auth: { user: "ada" } })`, python-socketio's `connect(url, auth={...})`), as
+/// JSON; `None` when it sent none. Set before any subscribe is handled, so an authorize hook
+/// and a row check may read it. It is whatever the client claims: a host checks it (a signed
+/// token, a session) before trusting it.
+pub fn handshake_auth(socket: &SocketRef) -> Option<Arc<Value>> {
+    socket.extensions.get::<HandshakeAuth>().map(|auth| auth.0)
 }
 
 /// The socket and acknowledgement id of a message: an extractor, so that an answer can be
