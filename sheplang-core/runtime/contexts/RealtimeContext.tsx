@@ -20,6 +20,10 @@
  *   hooks load again. A server that disconnects a client for falling behind is rejoined at once.
  *   A holder can ask to hear when its channel is subscribed, and whether it may have missed
  *   events since it last heard: that is when a hook's `load` fetches its rows.
+ * - Filters (docs/wire.md, "Filtered subscriptions"): `<RealtimeProvider filters={{ Task: {
+ *   team: 't-1' } }}>` subscribes each model's channel with its filter, typed from the spec
+ *   (`FilterOf<M>`). A filter that changes subscribes the channel again with the new one, and
+ *   the hooks on it load again (their `load` should ask for the same rows).
  * - Every model event gets a number, `seq`, one more than the last one the provider received:
  *   the same in every hook that sees the event, and a key for a list of changes.
  * - Fast, honest reconnection: a connection attempt gives up after `CONNECT_TIMEOUT_MS` (socket.io's
@@ -52,6 +56,7 @@ import {
   FINGERPRINT,
   type Channel,
   type ClientToServerEvents,
+  type FilterOf,
   type ModelEventArgs,
   type ModelName,
   type Models,
@@ -72,6 +77,12 @@ type PositionedSocket = Socket<
   },
   ClientToServerEvents
 >;
+
+/**
+ * The filter of each model's channel (docs/wire.md, "Filtered subscriptions"): only the rows
+ * whose fields equal these values reach the hooks. A model left out gets every row.
+ */
+export type ModelFilters = { readonly [M in ModelName]?: FilterOf<M> };
 
 /** socket.io-client's options (`auth`, `path`, `transports`, `reconnectionDelayMax`, ...). */
 export type RealtimeClientOptions = Partial<ManagerOptions & SocketOptions>;
@@ -197,18 +208,25 @@ export interface RealtimeProviderProps {
   url?: string;
   /** Read when the connection is opened: on mount, and again when `url` changes. */
   options?: RealtimeClientOptions;
+  /**
+   * The filter of each model's channel. When it changes (compared by value), the channels
+   * whose filter changed are subscribed again with the new one, and their hooks load again.
+   * The server's authorize hook decides which filters a connection may use.
+   */
+  filters?: ModelFilters;
   children?: ReactNode;
 }
 
 /** Opens the app's connection and shares it with every hook below. */
-export function RealtimeProvider({ url, options, children }: RealtimeProviderProps): ReactNode {
+export function RealtimeProvider({ url, options, filters, children }: RealtimeProviderProps): ReactNode {
   const [socket, setSocket] = useState<RealtimeClientSocket | null>(null);
   const [status, setStatus] = useState<ConnectionStatus>('connecting');
   const [error, setError] = useState<Error | null>(null);
   const [server, setServer] = useState<ServerInfo | null>(null);
   const [connection, setConnection] = useState(0);
   const [lagging, setLagging] = useState(false);
-  const [channels] = useState(() => new ChannelBook(setError));
+  const [channels] = useState(() => new ChannelBook(setError, filters));
+  const filterKey = filtersKey(filters);
   const [feed] = useState(() => new ChangeFeed());
   const socketRef = useRef<RealtimeClientSocket | null>(null);
   const optionsRef = useRef(options);
@@ -216,6 +234,11 @@ export function RealtimeProvider({ url, options, children }: RealtimeProviderPro
   useEffect(() => {
     optionsRef.current = options;
   }, [options]);
+
+  useEffect(() => {
+    channels.setFilters(filters);
+    // `filterKey` stands for `filters`: an equal filter in a new object is no change.
+  }, [channels, filterKey]);
 
   useEffect(() => {
     const next: RealtimeClientSocket = io(url, {
@@ -502,6 +525,8 @@ class ChannelBook {
    * (the answer comes first): its holders are told once the replay is applied.
    */
   private readonly catchUp = new Map<Channel, number>();
+  /** Channel -> its filter, and the filter's canonical JSON to compare it by. */
+  private filters: Map<Channel, ChannelFilter>;
   private readonly onError: (error: Error) => void;
   private socket: RealtimeClientSocket | null = null;
   private lastRequest = 0;
@@ -510,8 +535,38 @@ class ChannelBook {
   /** Whether a `sync` is queued. */
   private queued = false;
 
-  constructor(onError: (error: Error) => void) {
+  constructor(onError: (error: Error) => void, filters: ModelFilters | undefined) {
     this.onError = onError;
+    this.filters = filterMap(filters);
+  }
+
+  /**
+   * The provider's filters. A channel whose filter changed holds other rows: its positions
+   * start over, its holders hear `recovered: false` (they load again), and it is subscribed
+   * again at once with the new filter (the server replaces the subscription).
+   */
+  setFilters(filters: ModelFilters | undefined): void {
+    const next = filterMap(filters);
+    const changed = [...new Set([...this.filters.keys(), ...next.keys()])].filter(
+      (channel) => this.filters.get(channel)?.key !== next.get(channel)?.key,
+    );
+    this.filters = next;
+    if (changed.length === 0) {
+      return;
+    }
+    for (const channel of changed) {
+      this.positions.delete(channel);
+      this.early.delete(channel);
+      this.catchUp.delete(channel);
+      this.joined.delete(channel);
+      this.answered.delete(channel);
+      for (const holder of this.holders.get(channel) ?? []) {
+        holder.current = false;
+      }
+    }
+    if (this.socket?.connected === true) {
+      this.sync();
+    }
   }
 
   /** The provider's new socket, not connected yet. */
@@ -719,8 +774,11 @@ class ChannelBook {
     const id = this.lastRequest;
     this.joined.set(channel, id);
     const position = this.positions.get(channel);
-    const options =
+    const from =
       position?.epoch === undefined || position.epoch === null ? {} : { since: position.last, epoch: position.epoch };
+    const filter = this.filters.get(channel)?.filter;
+    const options: { since?: number; epoch?: string; filter?: Record<string, string | number | boolean | null> } =
+      filter === undefined ? from : { ...from, filter };
     socket
       .timeout(SUBSCRIBE_TIMEOUT_MS)
       .emitWithAck('subscribe', channel, options)
@@ -728,6 +786,11 @@ class ChannelBook {
         (result) => {
           if (!result.ok) {
             this.onError(new Error(`cannot subscribe to \`${channel}\`: ${result.error}`));
+            if (filter !== undefined && socket === this.socket && this.joined.get(channel) === id) {
+              // A refused filter may leave the previous one's subscription at the server:
+              // nothing of it belongs to this filter's holders.
+              socket.emit('unsubscribe', channel);
+            }
           } else if (socket === this.socket && this.joined.get(channel) === id) {
             this.positioned(channel, options.since !== undefined, result);
           }
@@ -786,6 +849,42 @@ class ChannelBook {
       this.tell(holder);
     }
   }
+}
+
+/** A channel's filter as sent, and its canonical JSON (keys sorted). */
+interface ChannelFilter {
+  readonly filter: Record<string, string | number | boolean | null>;
+  readonly key: string;
+}
+
+/** The non-empty filters by channel. */
+function filterMap(filters: ModelFilters | undefined): Map<Channel, ChannelFilter> {
+  const map = new Map<Channel, ChannelFilter>();
+  if (filters === undefined) {
+    return map;
+  }
+  for (const model of Object.keys(filters).sort() as ModelName[]) {
+    const channel: Channel | undefined = CHANNEL_OF[model];
+    const given: object | undefined = filters[model];
+    if (channel === undefined || given === undefined) {
+      continue;
+    }
+    const filter: Record<string, string | number | boolean | null> = {};
+    for (const [field, value] of Object.entries(given).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (value !== undefined) {
+        filter[field] = value as string | number | boolean | null;
+      }
+    }
+    if (Object.keys(filter).length > 0) {
+      map.set(channel, { filter, key: JSON.stringify(filter) });
+    }
+  }
+  return map;
+}
+
+/** The filters as one string, equal for equal filters (a render's new object is no change). */
+function filtersKey(filters: ModelFilters | undefined): string {
+  return JSON.stringify([...filterMap(filters)]);
 }
 
 /** A model event as the provider received it, before a hook makes it a `ModelChange`. */
