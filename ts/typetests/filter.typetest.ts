@@ -16,8 +16,9 @@ declare const socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 export function filters(): void {
   const mine: FilterOf<'Task'> = { owner: 'user-1', done: false };
   const noOwner: Filters['Task'] = { owner: null, priority: 2 };
+  const doing: FilterOf<'Task'> = { status: 'doing' };
   socket.emit('subscribe', 'task', { filter: mine }, () => undefined);
-  void noOwner;
+  void [noOwner, doing];
 
   // @ts-expect-error `colour` is not a field of Task.
   const unknown: FilterOf<'Task'> = { colour: 'red' };
@@ -29,7 +30,9 @@ export function filters(): void {
   const notNull: FilterOf<'Task'> = { title: null };
   // @ts-expect-error `name` belongs to User.
   const otherModel: FilterOf<'Task'> = { name: 'Ada' };
-  void [unknown, wrongType, list, notNull, otherModel];
+  // @ts-expect-error `status` takes one of the states of `states: open -> doing -> done`.
+  const noSuchState: FilterOf<'Task'> = { status: 'closed' };
+  void [unknown, wrongType, list, notNull, otherModel, noSuchState];
 
   // The table the servers check a client's filter with names the same fields.
   const names: readonly string[] = FILTER_FIELDS.Task.map(([name]) => name);

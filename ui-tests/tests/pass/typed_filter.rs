@@ -27,6 +27,13 @@ fn main() {
         fields,
         ["id", "title", "assignee", "estimate", "dueDate", "priority", "status"]
     );
+    // The lifecycle's `status` takes the state enum, and travels as the state's name.
+    let doing: sheplang::Filter = tasks::TaskFilter {
+        status: Some(tasks::TaskState::Doing),
+        ..Default::default()
+    }
+    .into();
+    assert_eq!(doing.to_string(), r#"{"status":"doing"}"#);
     let parsed = sheplang::Filter::parse(
         "Task",
         tasks::Channel::Task.filter_fields(),

@@ -153,10 +153,14 @@ impl Gen<'_> {
                 optional: false,
                 ..field.clone()
             };
+            // The lifecycle's state field takes the state enum, as the row does.
+            let ty = self
+                .state_type(index, field)
+                .map_or_else(|| self.field_type(&plain), str::to_owned);
             rows.push(FilterRow {
                 name: &field.name,
                 rust,
-                ty: self.field_type(&plain),
+                ty,
                 kind,
                 optional: field.optional,
             });

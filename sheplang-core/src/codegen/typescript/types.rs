@@ -78,7 +78,7 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
     c.blank();
     maps(&mut c, spec, names);
     c.blank();
-    filters(&mut c, spec);
+    filters(&mut c, spec, names);
     c.blank();
     super::validators::generate(&mut c, spec, names);
     c.blank();
@@ -362,7 +362,7 @@ fn maps(c: &mut Code, spec: &ir::Spec, names: &Names) {
 /// The fields a subscription may filter on (docs/wire.md, "Filtered subscriptions"): the
 /// id and every single-value field, as a table the server checks filters with and as one
 /// type per model that `tsc` checks a client's filter with.
-fn filters(c: &mut Code, spec: &ir::Spec) {
+fn filters(c: &mut Code, spec: &ir::Spec, names: &Names) {
     let fields = |model: &ir::Model| -> Vec<(String, &'static str, bool, String)> {
         let mut rows = vec![("id".to_owned(), "text", false, "string".to_owned())];
         for field in &model.fields {
@@ -378,9 +378,11 @@ fn filters(c: &mut Code, spec: &ir::Spec) {
                 FieldType::Ref { .. } => "text",
                 FieldType::Model { .. } => continue,
             };
-            let ty = match kind {
-                "number" => "number",
-                "boolean" => "boolean",
+            // The lifecycle's state field takes one of its states, as the row does.
+            let ty = match (kind, names.states(&model.name)) {
+                (_, Some((state, _))) if model.is_state_field(field) => state,
+                ("number", _) => "number",
+                ("boolean", _) => "boolean",
                 _ => "string",
             };
             let ty = if field.optional {
