@@ -5,7 +5,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-cargo build --locked -p sheplang-socketio-examples --bin serve-spec -p sheplang-demo --bin sheplang-demo
+cargo build --locked -p sheplang-socketio-examples --bin serve-spec -p sheplang-demo --bin sheplang-demo \
+  -p sheplang-teams --bin sheplang-teams
 # test_capture.py writes to the demo's database with the `sqlite3` shell (Debian's `sqlite3`).
 if ! command -v sqlite3 >/dev/null 2>&1; then
   if [[ $(id -u) -ne 0 ]]; then

@@ -101,3 +101,44 @@ class Demo:
                 self.process.wait(timeout=10)
         if not self.process.stdout.closed:
             self.process.stdout.close()
+
+
+class Teams:
+    """The teams example (`sheplang-teams --memory`) on a free 127.0.0.1 port: `url` is its
+    address once it prints it. `call` is the JSON API as one user (the stand-in identity,
+    `X-User`)."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [binary("sheplang-teams"), "--memory", "--port", "0"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        self.url = ""
+        for line in self.process.stdout:
+            if line.startswith("http://127.0.0.1:"):
+                self.url = line.strip().rstrip("/")
+                break
+        if not self.url:
+            self.process.wait(timeout=10)
+            raise RuntimeError(f"sheplang-teams exited ({self.process.returncode}) before listening")
+
+    def call(self, user: Optional[str], method: str, path: str, body: Any = None,
+             timeout: float = 10) -> Any:
+        headers = {"content-type": "application/json"}
+        if user is not None:
+            headers["x-user"] = user
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            text = response.read()
+        return json.loads(text) if text else None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if not self.process.stdout.closed:
+            self.process.stdout.close()
