@@ -16,8 +16,13 @@ if ! command -v sqlite3 >/dev/null 2>&1; then
   fi
   { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends sqlite3; } >&2
 fi
+# test_capture.py also runs the demo on PostgreSQL: $DATABASE_URL when it reaches a server, else
+# one started here (and stopped when this script exits), with its `psql`.
+# shellcheck source=lib/services.sh
+source "$root/scripts/lib/services.sh"
+services_start postgres
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 python=$(bash scripts/python-env.sh)
 export SHEPLANG_BIN_DIR="$target/debug"
 cd clients/python
-exec "$python" -m unittest discover --start-directory . --pattern 'test_*.py' --verbose "$@"
+"$python" -m unittest discover --start-directory . --pattern 'test_*.py' --verbose "$@"

@@ -6,9 +6,12 @@ write-to-client latency, printed with their ratios. Run with bench/capture/run.s
   relaying them to a subscribed client). Off: the same file with the three triggers dropped
   (nothing is relayed). Latency: from sending a create to its `model_created` reaching a
   subscribed python-socketio client (the wire client of clients/python), p50 and p99.
-- PostgreSQL, at the database (there is no PostgreSQL API server in the repository): one
-  `psql` process commits single-row inserts of the generated tables, with and without the
-  generated capture triggers, in a fresh schema of $DATABASE_URL.
+- PostgreSQL, through the demo's API (`sheplang-demo --db postgres://...`, a fresh schema of
+  $DATABASE_URL each): the same 4 writers. On: as the demo makes it (the capture trigger, its
+  `PostgresLog` relaying to a subscribed client). Off: the same, with the trigger dropped once
+  the server runs. Latency as on SQLite.
+- PostgreSQL, at the database: one `psql` process commits single-row inserts of the generated
+  tables, with and without the generated capture triggers, in a fresh schema.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -114,6 +118,40 @@ def sqlite_bench() -> None:
               f"({len(lat)} creates, one at a time)")
 
 
+def psql(url: str, sql: str) -> None:
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c",
+                    f"SET client_min_messages = warning; {sql}"], check=True, stdout=subprocess.DEVNULL)
+
+
+def postgres_api_bench(url: str) -> None:
+    results = {}
+    for name in ("off", "on"):
+        schema = f"capture_api_bench_{os.getpid()}_{name}"
+        psql(url, f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        join = "&" if "?" in url else "?"
+        db = f"{url}{join}options=" + urllib.parse.quote(f"-csearch_path={schema}")
+        server = Demo(db)
+        try:
+            if name == "off":
+                psql(db, 'DROP TRIGGER "task_capture" ON "task"')
+            subscriber = Client(server.url, timeout=30)
+            subscriber.subscribe("task")
+            results[name] = throughput(server.url, name)
+            subscriber.close()
+            if name == "on":
+                results["latency"] = latency(server.url)
+        finally:
+            server.stop()
+            psql(url, f"DROP SCHEMA {schema} CASCADE")
+    ratio = results["on"] / results["off"]
+    lat = results["latency"]
+    print(f"PostgreSQL, demo API, {WRITERS} writers, {SECONDS:.0f} s each:")
+    print(f"  capture off: {results['off']:8.0f} writes/s")
+    print(f"  capture on:  {results['on']:8.0f} writes/s   (on/off = {ratio:.2f}, cost {100 * (1 - ratio):.1f}%)")
+    print(f"  write to client: p50 {statistics.median(lat):.1f} ms, p99 {percentile(lat, 0.99):.1f} ms "
+          f"({len(lat)} creates, one at a time)")
+
+
 def postgres_bench(url: str) -> None:
     out_dir = os.path.join(ROOT, "target", "capture-bench-sql")
     subprocess.run([os.path.join(ROOT, "target", "debug", "sheplang"), "gen",
@@ -148,6 +186,7 @@ def postgres_bench(url: str) -> None:
 if __name__ == "__main__":
     sqlite_bench()
     if os.environ.get("DATABASE_URL"):
+        postgres_api_bench(os.environ["DATABASE_URL"])
         postgres_bench(os.environ["DATABASE_URL"])
     else:
         print("PostgreSQL: $DATABASE_URL is not set; run bench/capture/run.sh, which starts one")

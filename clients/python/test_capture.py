@@ -1,15 +1,22 @@
-"""Change capture on SQLite (docs/capture.md), seen by a client written from docs/wire.md.
+"""Change capture on SQLite and PostgreSQL (docs/capture.md), seen by a client written from
+docs/wire.md.
 
-The demo server keeps its tasks in a SQLite file whose tables carry the generated capture
-triggers; its API emits nothing. Three writers change the file at once: the demo's API, this
-process through Python's own `sqlite3` module, and the `sqlite3` shell. A quarter of the writes
-are in transactions that roll back. The subscribed client must receive exactly the committed
-changes, once each, in commit order, and end with the rows a fresh read returns.
+The demo server keeps its tasks in a database whose tables carry the generated capture
+triggers; its API emits nothing. Three writers change the database at once: the demo's API, a
+second process with a plain SQL client (on SQLite this process through Python's own `sqlite3`
+module; on PostgreSQL a `psql` fed one transaction at a time), and a shell (`sqlite3`, `psql`
+running a script). A quarter of the writes are in transactions that roll back. The subscribed
+client must receive exactly the committed changes, once each, in commit order, and end with the
+rows a fresh read returns.
 
-Then a crash: `kill -9` of the server during 1,000 API writes, a restart on the same file, and
-a client that resumes from its last position gets every committed write's event.
+A filtered subscription (`{ done: false }`) fed by the capture: a raw SQL update that moves a
+task out of the filter reaches it as a removal, one that moves a task in as an addition.
 
-Run by scripts/test-python.sh (which builds `sheplang-demo` and needs the `sqlite3` shell).
+Then a crash: `kill -9` of the server during 1,000 API writes, a restart on the same database,
+and a client that resumes from its last position gets every committed write's event.
+
+Run by scripts/test-python.sh (which builds `sheplang-demo`, needs the `sqlite3` shell and
+`psql`, and starts a PostgreSQL server unless `$DATABASE_URL` reaches one).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import subprocess
 import tempfile
 import threading
 import unittest
+import urllib.parse
 import urllib.error
 import urllib.request
 from typing import Any, Optional
@@ -41,10 +49,19 @@ def call(url: str, method: str, path: str, body: Optional[dict] = None, timeout:
     return json.loads(text) if text else None
 
 
-def transaction_sql(prefix: str, n: int, commit: bool) -> list[str]:
+def transaction_sql(prefix: str, n: int, commit: bool, postgres: bool = False) -> list[str]:
     """One transaction of five writes: two creates, two updates, one delete. Titles of a
     transaction that rolls back say so (no event may ever carry one)."""
     tag = f"{prefix}-{n}" if commit else f"{prefix}-{n}-rollback"
+    if postgres:
+        now = "date_trunc('second', now())"
+        return [
+            f"INSERT INTO task (title, created_at) VALUES ('{tag}-a', {now})",
+            f"UPDATE task SET done = true WHERE title = '{tag}-a'",
+            f"INSERT INTO task (title, created_at) VALUES ('{tag}-b', {now})",
+            f"UPDATE task SET title = '{tag}-b renamed' WHERE title = '{tag}-b'",
+            f"DELETE FROM task WHERE title = '{tag}-b renamed'",
+        ]
     now = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
     return [
         f"INSERT INTO task (title, created_at) VALUES ('{tag}-a', {now})",
@@ -73,24 +90,71 @@ def rolls_back(n: int) -> bool:
     return n * ROLLED_BACK // TRANSACTIONS != (n + 1) * ROLLED_BACK // TRANSACTIONS
 
 
-class CaptureOnSqlite(unittest.TestCase):
-    def setUp(self) -> None:
-        if shutil.which("sqlite3") is None:
-            self.fail("the `sqlite3` shell is missing: `apt-get install sqlite3` "
-                      "(scripts/test-python.sh installs it)")
-        self.dir = tempfile.TemporaryDirectory(prefix="sheplang-capture-")
-        self.db = os.path.join(self.dir.name, "tasks.sqlite3")
-        self.servers: list[Demo] = []
+class Capture:
+    """The cases, on the database a subclass gives: `db` (the demo's `--db`), `sql_writer`
+    (the second process's writes), `shell_script`/`run_shell` (the shell's) and `raw` (one
+    statement, committed)."""
 
-    def tearDown(self) -> None:
-        for server in self.servers:
-            server.stop()
-        self.dir.cleanup()
+    db: str
+    name: str
+    servers: list[Demo]
 
     def start(self, port: int = 0) -> Demo:
         server = Demo(self.db, port)
         self.servers.append(server)
         return server
+
+    def sql_writer(self) -> None:
+        raise NotImplementedError
+
+    def run_shell(self) -> subprocess.Popen:
+        """Starts the shell on its script of TRANSACTIONS transactions (prefix `sh`)."""
+        raise NotImplementedError
+
+    def raw(self, statement: str) -> None:
+        raise NotImplementedError
+
+    def test_a_filtered_subscription_sees_raw_sql_move_rows_out_and_in(self) -> None:
+        server = self.start()
+        client = Client(server.url, timeout=WAIT)
+        self.addCleanup(client.close)
+        answer = client.subscribe("task", filter={"done": False})
+        self.assertTrue(answer["ok"], answer)
+        whole = Client(server.url, timeout=WAIT)
+        self.addCleanup(whole.close)
+        self.assertTrue(whole.subscribe("task")["ok"])
+
+        open_task = call(server.url, "POST", "/api/tasks", {"title": "stays open"})
+        moving = call(server.url, "POST", "/api/tasks", {"title": "moves"})
+        true, false = ("true", "false") if self.name == "PostgreSQL" else ("1", "0")
+        # Out of the filter, changed while out (nothing for the filtered client), back in,
+        # then out and deleted while out (nothing), and the open one deleted (a removal).
+        self.raw(f"UPDATE task SET done = {true} WHERE id = {moving['id']}")
+        self.raw(f"UPDATE task SET title = 'moved while done' WHERE id = {moving['id']}")
+        self.raw(f"UPDATE task SET done = {false} WHERE id = {moving['id']}")
+        self.raw(f"UPDATE task SET done = {true} WHERE id = {moving['id']}")
+        self.raw(f"DELETE FROM task WHERE id = {moving['id']}")
+        self.raw(f"DELETE FROM task WHERE id = {open_task['id']}")
+        marker = call(server.url, "POST", "/api/tasks", {"title": "the end"})
+        events = client.wait_for(
+            lambda e: any(x.name == "model_created" and x.data["id"] == marker["id"] for x in e),
+            "the marker's event")
+        events.sort(key=lambda e: e.seq)
+        back_in = dict(moving, title="moved while done")
+        self.assertEqual([(e.name, e.data) for e in events], [
+            ("model_created", open_task),
+            ("model_created", moving),
+            ("model_deleted", moving["id"]),     # moved out: a removal
+            ("model_created", back_in),          # moved in: an addition, with the whole row
+            ("model_deleted", moving["id"]),     # out again
+            ("model_deleted", open_task["id"]),  # deleted while in the filter
+            ("model_created", marker),
+        ], f"the filtered client's events on {self.name}")
+        # The whole channel saw every change as it was made.
+        all_events = whole.wait_for(lambda e: len(e) >= 9, "every change")
+        self.assertEqual([e.name for e in sorted(all_events, key=lambda e: e.seq)],
+                         ["model_created"] * 2 + ["model_updated"] * 4 + ["model_deleted"] * 2
+                         + ["model_created"])
 
     def test_three_writers_and_rollbacks_reach_a_client_exactly_once_in_commit_order(self) -> None:
         server = self.start()
@@ -125,32 +189,20 @@ class CaptureOnSqlite(unittest.TestCase):
             except BaseException as e:  # noqa: BLE001 - reported by the main thread
                 errors.append(e)
 
-        def python_writer() -> None:
+        def sql_writer() -> None:
             try:
-                conn = sqlite3.connect(self.db, timeout=30, isolation_level=None)
-                for n in range(TRANSACTIONS):
-                    conn.execute("BEGIN IMMEDIATE")
-                    for statement in transaction_sql("py", n, not rolls_back(n)):
-                        conn.execute(statement)
-                    conn.execute("ROLLBACK" if rolls_back(n) else "COMMIT")
-                conn.close()
+                self.sql_writer()
             except BaseException as e:  # noqa: BLE001
                 errors.append(e)
 
-        script = [".bail on", ".timeout 30000"]
-        for n in range(TRANSACTIONS):
-            script.append("BEGIN IMMEDIATE;")
-            script += [s + ";" for s in transaction_sql("sh", n, not rolls_back(n))]
-            script.append("ROLLBACK;" if rolls_back(n) else "COMMIT;")
-        shell = subprocess.Popen(["sqlite3", self.db], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        threads = [threading.Thread(target=api_writer), threading.Thread(target=python_writer)]
+        shell = self.run_shell()
+        threads = [threading.Thread(target=api_writer), threading.Thread(target=sql_writer)]
         for thread in threads:
             thread.start()
-        out, err = shell.communicate("\n".join(script) + "\n", timeout=120)
+        _, err = shell.communicate(timeout=120)
         for thread in threads:
             thread.join(timeout=120)
-        self.assertEqual(shell.returncode, 0, f"the sqlite3 shell failed: {err}")
+        self.assertEqual(shell.returncode, 0, f"the shell failed: {err}")
         self.assertEqual(errors, [])
 
         # A last write after every writer is done: its event is the last one.
@@ -162,7 +214,7 @@ class CaptureOnSqlite(unittest.TestCase):
         # python-socketio hands each message to a handler thread of its own, so the list's
         # order is the threads' race; the positions are the order the server sent them in.
         events.sort(key=lambda e: e.seq)
-        print(f"\n# capture, SQLite: {len(events)} events for {committed} committed writes "
+        print(f"\n# capture, {self.name}: {len(events)} events for {committed} committed writes "
               f"(2,000 writes by three writers, 500 rolled back, plus the marker)")
         self.assertEqual(len(events), committed, "every committed change once, nothing else")
         self.assertEqual([e.seq for e in events], list(range(start + 1, start + committed + 1)),
@@ -172,7 +224,7 @@ class CaptureOnSqlite(unittest.TestCase):
 
         # Commit order: each writer's events come in the order it made them.
         owner: dict[str, str] = {}
-        seen: dict[str, list[tuple[str, Any]]] = {"api": [], "py": [], "sh": []}
+        seen: dict[str, list[tuple[str, Any]]] = {"api": [], "sql": [], "sh": []}
         for e in events:
             if e.name == "model_deleted":
                 who, key = owner.get(e.data, "?"), None
@@ -185,7 +237,7 @@ class CaptureOnSqlite(unittest.TestCase):
                 owner[e.data["id"]] = who
                 key = e.data["title"] if who != "api" else e.data["id"]
             seen.setdefault(who, []).append((e.name, key))
-        for prefix in ("py", "sh"):
+        for prefix in ("sql", "sh"):
             expected = [kind for n in range(TRANSACTIONS) if not rolls_back(n)
                         for kind in expected_kinds(prefix, n)]
             self.assertEqual(seen[prefix], expected, f"the {prefix} writer's changes, in order")
@@ -270,6 +322,121 @@ class CaptureOnSqlite(unittest.TestCase):
         rows = call(again.url, "GET", "/api/tasks")
         crash_rows = {r["id"] for r in rows if r["title"].startswith("crash-")}
         self.assertEqual(crash_rows, received, "an event for every row, and a row for every event")
+
+
+class CaptureOnSqlite(Capture, unittest.TestCase):
+    name = "SQLite"
+
+    def setUp(self) -> None:
+        if shutil.which("sqlite3") is None:
+            self.fail("the `sqlite3` shell is missing: `apt-get install sqlite3` "
+                      "(scripts/test-python.sh installs it)")
+        self.dir = tempfile.TemporaryDirectory(prefix="sheplang-capture-")
+        self.db = os.path.join(self.dir.name, "tasks.sqlite3")
+        self.servers = []
+
+    def tearDown(self) -> None:
+        for server in self.servers:
+            server.stop()
+        self.dir.cleanup()
+
+    def sql_writer(self) -> None:
+        conn = sqlite3.connect(self.db, timeout=30, isolation_level=None)
+        for n in range(TRANSACTIONS):
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in transaction_sql("sql", n, not rolls_back(n)):
+                conn.execute(statement)
+            conn.execute("ROLLBACK" if rolls_back(n) else "COMMIT")
+        conn.close()
+
+    def run_shell(self) -> subprocess.Popen:
+        script = [".bail on", ".timeout 30000"]
+        for n in range(TRANSACTIONS):
+            script.append("BEGIN IMMEDIATE;")
+            script += [s + ";" for s in transaction_sql("sh", n, not rolls_back(n))]
+            script.append("ROLLBACK;" if rolls_back(n) else "COMMIT;")
+        path = os.path.join(self.dir.name, "shell.sql")
+        with open(path, "w") as f:
+            f.write("\n".join(script) + "\n")
+        with open(path) as script_file:
+            return subprocess.Popen(["sqlite3", self.db], stdin=script_file,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def raw(self, statement: str) -> None:
+        subprocess.run(["sqlite3", "-bail", "-cmd", ".timeout 30000", self.db, statement + ";"],
+                       check=True, capture_output=True, timeout=60)
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        raise RuntimeError("DATABASE_URL is not set: run the Python tests with "
+                           "`bash scripts/test-python.sh`, which starts PostgreSQL")
+    return url
+
+
+def psql(url: str, *args: str, **kwargs: Any) -> subprocess.Popen:
+    if shutil.which("psql") is None:
+        raise RuntimeError("`psql` is missing: `apt-get install postgresql-client`")
+    return subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+class CaptureOnPostgres(Capture, unittest.TestCase):
+    """The same cases with the demo on PostgreSQL (`--db postgres://...`), each in a schema of
+    its own, dropped at the end."""
+
+    name = "PostgreSQL"
+
+    def setUp(self) -> None:
+        self.server_url = database_url()
+        self.schema = f"capture_py_{os.getpid()}_{self._testMethodName[-20:]}"
+        self.admin(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE; CREATE SCHEMA {self.schema}")
+        join = "&" if "?" in self.server_url else "?"
+        self.db = (f"{self.server_url}{join}options="
+                   + urllib.parse.quote(f"-csearch_path={self.schema}"))
+        self.servers = []
+
+    def tearDown(self) -> None:
+        for server in self.servers:
+            server.stop()
+        self.admin(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+
+    def admin(self, statement: str) -> None:
+        process = psql(self.server_url, "-c", f"SET client_min_messages = warning; {statement}")
+        _, err = process.communicate(timeout=60)
+        self.assertEqual(process.returncode, 0, err)
+
+    def sql_writer(self) -> None:
+        # A second process with a plain SQL client, fed one transaction at a time.
+        process = psql(self.db, stdin=subprocess.PIPE)
+        assert process.stdin is not None
+        for n in range(TRANSACTIONS):
+            lines = ["BEGIN;"] + [s + ";" for s in transaction_sql("sql", n, not rolls_back(n),
+                                                                  postgres=True)]
+            lines.append("ROLLBACK;" if rolls_back(n) else "COMMIT;")
+            process.stdin.write("\n".join(lines) + "\n")
+            process.stdin.flush()
+        _, err = process.communicate(timeout=120)
+        if process.returncode != 0:
+            raise RuntimeError(f"psql failed: {err}")
+
+    def run_shell(self) -> subprocess.Popen:
+        script = []
+        for n in range(TRANSACTIONS):
+            script.append("BEGIN;")
+            script += [s + ";" for s in transaction_sql("sh", n, not rolls_back(n), postgres=True)]
+            script.append("ROLLBACK;" if rolls_back(n) else "COMMIT;")
+        path = os.path.join(tempfile.gettempdir(), f"{self.schema}.sql")
+        with open(path, "w") as f:
+            f.write("\n".join(script) + "\n")
+        self.addCleanup(os.remove, path)
+        return psql(self.db, "-f", path, stdin=subprocess.DEVNULL)
+
+    def raw(self, statement: str) -> None:
+        process = psql(self.db, "-c", statement)
+        _, err = process.communicate(timeout=60)
+        self.assertEqual(process.returncode, 0, err)
 
 
 if __name__ == "__main__":

@@ -22,15 +22,30 @@ use axum::routing::{any, get};
 use axum::{Json, extract::FromRequest};
 use serde::Deserialize;
 
+use crate::postgres::PgStore;
 use crate::store::{Created, Store, StoreError, TaskPatch};
 use crate::tasks::Task;
 
-/// The API's state: the store, cheap to clone.
-pub type AppState = Arc<Mutex<Store>>;
+/// Where the API keeps the tasks.
+#[derive(Debug)]
+pub enum Db {
+    /// A SQLite store: its calls block, so they run on the blocking pool, one at a time.
+    Sqlite(Mutex<Store>),
+    /// A PostgreSQL database.
+    Postgres(PgStore),
+}
 
-/// The `/api` routes over `store`.
+/// The API's state: the database, cheap to clone.
+pub type AppState = Arc<Db>;
+
+/// The `/api` routes over a SQLite `store`.
 pub fn routes(store: Store) -> Router {
-    let state: AppState = Arc::new(Mutex::new(store));
+    routes_on(Db::Sqlite(Mutex::new(store)))
+}
+
+/// The `/api` routes over `db`.
+pub fn routes_on(db: Db) -> Router {
+    let state: AppState = Arc::new(db);
     Router::new()
         .route("/api/tasks", get(list).post(create))
         .route("/api/tasks/{id}", get(show).patch(update).delete(remove))
@@ -114,11 +129,19 @@ pub struct NewTask {
 }
 
 async fn list(State(app): State<AppState>) -> Result<Json<Vec<Task>>, ApiError> {
-    blocking(app, |store| store.list()).await.map(Json)
+    match &*app {
+        Db::Postgres(pg) => Ok(pg.list().await?),
+        Db::Sqlite(_) => blocking(app.clone(), |store| store.list()).await,
+    }
+    .map(Json)
 }
 
 async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<Json<Task>, ApiError> {
-    blocking(app, move |store| store.get(&id)).await.map(Json)
+    match &*app {
+        Db::Postgres(pg) => Ok(pg.get(&id).await?),
+        Db::Sqlite(_) => blocking(app.clone(), move |store| store.get(&id)).await,
+    }
+    .map(Json)
 }
 
 async fn create(
@@ -128,11 +151,19 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
     let new = body.0;
-    let created = blocking(app, move |store| match key {
-        Some(key) => store.create_once(&key, &new.title),
-        None => Ok(Created::New(store.create(&new.title)?)),
-    })
-    .await?;
+    let created = match &*app {
+        Db::Postgres(pg) => match key {
+            Some(key) => pg.create_once(&key, &new.title).await?,
+            None => Created::New(pg.create(&new.title).await?),
+        },
+        Db::Sqlite(_) => {
+            blocking(app.clone(), move |store| match key {
+                Some(key) => store.create_once(&key, &new.title),
+                None => Ok(Created::New(store.create(&new.title)?)),
+            })
+            .await?
+        }
+    };
     Ok(match created {
         Created::New(task) => (StatusCode::CREATED, Json(task)).into_response(),
         Created::Replayed(task) => (
@@ -177,27 +208,41 @@ async fn update(
     body: Body<TaskPatch>,
 ) -> Result<Json<Task>, ApiError> {
     let patch = body.0;
-    blocking(app, move |store| store.update(&id, &patch))
-        .await
-        .map(Json)
+    match &*app {
+        Db::Postgres(pg) => Ok(pg.update(&id, &patch).await?),
+        Db::Sqlite(_) => blocking(app.clone(), move |store| store.update(&id, &patch)).await,
+    }
+    .map(Json)
 }
 
 async fn remove(
     State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    blocking(app, move |store| store.delete(&id)).await?;
+    match &*app {
+        Db::Postgres(pg) => {
+            pg.delete(&id).await?;
+        }
+        Db::Sqlite(_) => {
+            blocking(app.clone(), move |store| store.delete(&id)).await?;
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Runs `work` on the blocking pool with the store locked (SQLite calls block).
+/// Runs `work` on the blocking pool with the SQLite store locked (SQLite calls block).
 async fn blocking<T, F>(app: AppState, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
 {
     tokio::task::spawn_blocking(move || {
-        let mut store = app.lock().unwrap_or_else(PoisonError::into_inner);
+        let Db::Sqlite(store) = &*app else {
+            return Err(StoreError::Invalid(
+                "the tasks are not in SQLite".to_owned(),
+            ));
+        };
+        let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
         work(&mut store)
     })
     .await
@@ -275,7 +320,9 @@ impl From<StoreError> for ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 message: e.to_string(),
             },
-            StoreError::Sqlite(_) | StoreError::Io(_) => ApiError::internal(e.to_string()),
+            StoreError::Sqlite(_) | StoreError::Postgres(_) | StoreError::Io(_) => {
+                ApiError::internal(e.to_string())
+            }
         }
     }
 }

@@ -2,10 +2,12 @@
 //! task changed in one browser changes in every other one.
 //!
 //! - `build.rs` compiles the spec into the [`tasks`] module (`Task`, `Channel`, `Spec`, ...);
-//! - [`store`] keeps the tasks in SQLite (a file by default, or memory);
+//! - [`store`] keeps the tasks in SQLite (a file by default, or memory), [`postgres`] in a
+//!   PostgreSQL database (`--db postgres://...`);
 //! - [`api`] is the JSON API; its handlers only write: the spec's generated capture triggers
 //!   record every committed change of a task in the database's change table, and the realtime
-//!   server's [`SqliteLog`] relays it to the pages, whoever wrote it (`docs/capture.md`);
+//!   server's [`SqliteLog`] (or [`PostgresLog`]) relays it to the pages, whoever wrote it
+//!   (`docs/capture.md`);
 //! - the [`sheplang_socketio`] realtime server serves the protocol beside the API, on the same
 //!   port, for the generated `RealtimeProvider` and `useTaskRealtime` hook of the page;
 //! - [`web`] serves the built page (`web/dist`).
@@ -14,6 +16,7 @@
 //! `cargo run -p sheplang-demo -- --help`.
 
 pub mod api;
+pub mod postgres;
 pub mod store;
 pub mod web;
 
@@ -22,9 +25,11 @@ use std::path::PathBuf;
 
 use axum::Router;
 use sheplang_socketio::{
-    CaptureOptions, Hosts, RealtimeServer, RedisLog, RedisOptions, ServeOptions, SqliteLog,
+    CaptureOptions, Hosts, PostgresLog, RealtimeServer, RedisLog, RedisOptions, ServeOptions,
+    SqliteLog,
 };
 
+pub use postgres::PgStore;
 pub use store::{Location, Store, StoreError, TaskPatch};
 
 /// The generated module of `specs/tasks.shep` (app `TaskList`).
@@ -97,6 +102,39 @@ pub fn app_with(
     };
     let router = Router::new()
         .merge(api::routes(store))
+        .merge(Router::new().fallback(web::serve).with_state(web_dir))
+        .layer(layer);
+    Ok((router, realtime))
+}
+
+/// [`app_with`] on a PostgreSQL database: the API writes to `store`, and the realtime server's
+/// log is the database's change table ([`PostgresLog`], woken by `LISTEN/NOTIFY`), or, with
+/// Redis, the Redis log into which one of the processes on the database relays it.
+///
+/// # Errors
+/// When the change log cannot be opened.
+pub async fn app_on_postgres(
+    store: PgStore,
+    web_dir: PathBuf,
+    hosts: Hosts,
+    log: Option<RedisLog>,
+) -> Result<(Router, Realtime), StartError> {
+    let changes = PostgresLog::connect(store.url(), CaptureOptions::default())
+        .await
+        .map_err(StartError::Capture)?;
+    let builder = Realtime::builder().allowed_hosts(hosts);
+    let (realtime, layer) = match log {
+        Some(log) => {
+            changes
+                .relay_into("redis", &["task"], std::sync::Arc::new(log.clone()))
+                .await
+                .map_err(StartError::Capture)?;
+            builder.log(log).build()
+        }
+        None => builder.log(changes).build(),
+    };
+    let router = Router::new()
+        .merge(api::routes_on(api::Db::Postgres(store)))
         .merge(Router::new().fallback(web::serve).with_state(web_dir))
         .layer(layer);
     Ok((router, realtime))
@@ -195,12 +233,6 @@ impl Server {
     /// # Errors
     /// When the store cannot be opened or the port cannot be bound.
     pub async fn bind(config: &Config) -> Result<Server, StartError> {
-        let mut store = Store::open(&config.db).map_err(StartError::Store)?;
-        let seeded = if store.is_fresh() {
-            store.seed_examples().map_err(StartError::Store)?.len()
-        } else {
-            0
-        };
         let addr = SocketAddr::from(([127, 0, 0, 1], config.port));
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -213,12 +245,33 @@ impl Server {
             ),
             None => None,
         };
-        let (router, realtime) = app_with(
-            store,
-            config.web_dir.clone(),
-            Hosts::list(&config.hosts),
-            log,
-        )?;
+        let hosts = Hosts::list(&config.hosts);
+        let (seeded, (router, realtime)) = match &config.db {
+            Location::Postgres(url) => {
+                let store = PgStore::connect(url).await.map_err(StartError::Store)?;
+                let seeded = if store.is_fresh() {
+                    store
+                        .seed_examples()
+                        .await
+                        .map_err(StartError::Store)?
+                        .len()
+                } else {
+                    0
+                };
+                let app = app_on_postgres(store, config.web_dir.clone(), hosts, log).await?;
+                (seeded, app)
+            }
+            Location::File(_) | Location::Memory => {
+                let mut store = Store::open(&config.db).map_err(StartError::Store)?;
+                let seeded = if store.is_fresh() {
+                    store.seed_examples().map_err(StartError::Store)?.len()
+                } else {
+                    0
+                };
+                let app = app_with(store, config.web_dir.clone(), hosts, log)?;
+                (seeded, app)
+            }
+        };
         Ok(Server {
             listener,
             router,

@@ -9,14 +9,17 @@ use sheplang_demo::{Config, Location, Server, tasks};
 const USAGE: &str = "\
 sheplang-demo: a live task list; open it in two browser windows and change it in one.
 
-usage: sheplang-demo [--port N] [--db FILE | --memory] [--web DIR] [--allowed-host NAME]...
-                     [--header-timeout-ms N] [--keep-alive-timeout-ms N] [--max-connections N]
+usage: sheplang-demo [--port N] [--db FILE | --db URL | --memory] [--web DIR] [--allowed-host NAME]
+                     ... [--header-timeout-ms N] [--keep-alive-timeout-ms N] [--max-connections N]
                      [--redis URL]
 
 options:
   --port N                  port on 127.0.0.1 (default 3000, or $PORT); 0 picks a free port
   --db FILE                 SQLite file of the tasks (default $SHEPLANG_DEMO_DB, or
                             sheplang-demo/tasks.sqlite3 in the temporary folder)
+  --db postgres://...       keep the tasks in this PostgreSQL database instead (its tables,
+                            change capture and idempotency keys are created when missing;
+                            `?options=-csearch_path%3Dname` picks a schema)
   --memory                  keep the tasks in memory only (gone when the server stops)
   --web DIR                 the built page (default $SHEPLANG_DEMO_WEB, or examples/demo/web/dist)
   --allowed-host NAME       also answer requests for this host name (`name` or `name:port`);
@@ -136,7 +139,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Config>, String> {
         config.port = parse_port(&port).map_err(|e| format!("$PORT: {e}"))?;
     }
     if let Some(db) = env("SHEPLANG_DEMO_DB") {
-        config.db = Location::File(PathBuf::from(db));
+        config.db = location(db);
     }
     if let Some(web) = env("SHEPLANG_DEMO_WEB") {
         config.web_dir = PathBuf::from(web);
@@ -158,7 +161,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Config>, String> {
         match flag.as_str() {
             "-h" | "--help" => return Ok(None),
             "--port" => config.port = parse_port(&value("a port number")?)?,
-            "--db" => config.db = Location::File(PathBuf::from(value("a file path")?)),
+            "--db" => config.db = location(value("a file path or a postgres:// URL")?),
             "--memory" => config.db = Location::Memory,
             "--web" => config.web_dir = PathBuf::from(value("a folder")?),
             "--allowed-host" => config.hosts.push(value("a host name")?),
@@ -181,6 +184,15 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Config>, String> {
         }
     }
     Ok(Some(config))
+}
+
+/// A `--db` value: a PostgreSQL connection string, or a SQLite file.
+fn location(value: String) -> Location {
+    if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+        Location::Postgres(value)
+    } else {
+        Location::File(PathBuf::from(value))
+    }
 }
 
 fn parse_number(text: &str) -> Result<u64, String> {

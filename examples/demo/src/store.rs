@@ -29,6 +29,9 @@ pub enum Location {
     /// A private database, gone when the server stops (a file in a temporary folder of its
     /// own, so that the relay's connection reads the same database).
     Memory,
+    /// A PostgreSQL database, by its connection string (`postgres://user@host:port/db`):
+    /// opened with [`PgStore::connect`](crate::postgres::PgStore::connect).
+    Postgres(String),
 }
 
 impl std::fmt::Display for Location {
@@ -36,6 +39,7 @@ impl std::fmt::Display for Location {
         match self {
             Location::File(path) => write!(f, "{}", path.display()),
             Location::Memory => f.write_str("memory (gone when the server stops)"),
+            Location::Postgres(url) => f.write_str(&crate::postgres::without_password(url)),
         }
     }
 }
@@ -56,6 +60,8 @@ pub enum StoreError {
     Transition(sheplang::TransitionRefused),
     /// SQLite failed.
     Sqlite(rusqlite::Error),
+    /// PostgreSQL failed (`--db postgres://...`).
+    Postgres(tokio_postgres::Error),
     /// The database folder could not be created.
     Io(std::io::Error),
 }
@@ -73,6 +79,7 @@ impl std::fmt::Display for StoreError {
                  send a new key for a new task"
             ),
             StoreError::Sqlite(e) => write!(f, "the database failed: {e}"),
+            StoreError::Postgres(e) => write!(f, "PostgreSQL failed: {e}"),
             StoreError::Io(e) => write!(f, "cannot create the database folder: {e}"),
         }
     }
@@ -82,6 +89,7 @@ impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             StoreError::Sqlite(e) => Some(e),
+            StoreError::Postgres(e) => Some(e),
             StoreError::Io(e) => Some(e),
             StoreError::Invalid(_)
             | StoreError::Broken(_)
@@ -89,6 +97,12 @@ impl std::error::Error for StoreError {
             | StoreError::Transition(_)
             | StoreError::KeyReused(_) => None,
         }
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::Postgres(e)
     }
 }
 
@@ -123,6 +137,13 @@ pub const WAL_SIZE_LIMIT: i64 = 1 << 20;
 /// generously. A test writes 20,000 tasks and checks it.
 pub const WAL_BOUND: u64 = 2 << 20;
 
+/// The tasks a new database starts with.
+pub const WELCOME_TASKS: [&str; 3] = [
+    "Open this page in a second window",
+    "Tick a task here, watch it change there",
+    "Rename me: double-click the title",
+];
+
 /// How long an idempotency key is remembered, in seconds (24 hours).
 pub const IDEMPOTENCY_KEY_TTL_SECS: i64 = 24 * 60 * 60;
 
@@ -150,7 +171,7 @@ pub struct Store {
 }
 
 /// The schema's version in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// Version 1: the tasks, the table the spec's `Task` generates (`build.rs` names it `task`,
 /// its `createdAt` column `created_at`, and gives it an integer id), with the spec's
@@ -177,6 +198,12 @@ const SCHEMA_V3: &str = include_str!(concat!(
 /// change the chain does not allow, taken from `SCHEMA_V1`. A new database has both from
 /// `SCHEMA_V1`.
 const SCHEMA_V4: &str = include_str!("lifecycle.sql");
+
+/// Version 5: the change table keeps the row before an update or a delete (`before`), so a
+/// filtered subscription sees a task that leaves its filter as a removal. A change table made
+/// by versions 3 and 4 gets the column here; `SCHEMA_V3` then re-creates the triggers, which
+/// fill it.
+const SCHEMA_V5: &str = "ALTER TABLE \"_sheplang_change\" ADD COLUMN \"before\" TEXT;";
 
 /// The generated `CREATE TRIGGER` of `task_status_transition` in `SCHEMA_V1`.
 fn transition_trigger() -> Result<&'static str, StoreError> {
@@ -209,6 +236,11 @@ impl Store {
                     std::fs::create_dir_all(dir).map_err(StoreError::Io)?;
                 }
                 (path.clone(), None)
+            }
+            Location::Postgres(_) => {
+                return Err(StoreError::Invalid(
+                    "a PostgreSQL database is opened with `PgStore::connect`".to_owned(),
+                ));
             }
             Location::Memory => {
                 let dir = tempfile::Builder::new()
@@ -263,6 +295,16 @@ impl Store {
                 {
                     tx.execute_batch(transition_trigger()?)?;
                 }
+            }
+            if (3..5).contains(&version)
+                && tx.query_row(
+                    "SELECT count(*) FROM pragma_table_info('_sheplang_change') \
+                     WHERE name = 'before'",
+                    [],
+                    |row| row.get::<_, i64>(0),
+                )? == 0
+            {
+                tx.execute_batch(SCHEMA_V5)?;
             }
             tx.execute_batch(SCHEMA_V3)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -321,14 +363,10 @@ impl Store {
     /// # Errors
     /// When SQLite fails.
     pub fn seed_examples(&mut self) -> Result<Vec<Task>, StoreError> {
-        [
-            "Open this page in a second window",
-            "Tick a task here, watch it change there",
-            "Rename me: double-click the title",
-        ]
-        .into_iter()
-        .map(|title| self.create(title))
-        .collect()
+        WELCOME_TASKS
+            .into_iter()
+            .map(|title| self.create(title))
+            .collect()
     }
 
     /// Every task, oldest first.
@@ -510,7 +548,7 @@ fn returning(
     Ok(first)
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -553,7 +591,7 @@ fn row_to_task(row: &rusqlite::Row<'_>) -> rusqlite::Result<Task> {
 }
 
 /// Ids are SQLite row ids, printed as strings on the wire; anything else names no task.
-fn parse_id(id: &str) -> Result<i64, StoreError> {
+pub(crate) fn parse_id(id: &str) -> Result<i64, StoreError> {
     id.parse::<i64>()
         .ok()
         .filter(|n| *n > 0 && n.to_string() == id)
@@ -563,7 +601,7 @@ fn parse_id(id: &str) -> Result<i64, StoreError> {
 /// A title as stored: trimmed of surrounding white space, then checked against the spec's
 /// constraints by the generated validation (`title: text required minLength=1 maxLength=200`
 /// is in `specs/tasks.shep` only).
-fn check_title(title: &str) -> Result<&str, StoreError> {
+pub(crate) fn check_title(title: &str) -> Result<&str, StoreError> {
     let title = title.trim();
     let row = Task {
         id: String::new(),
@@ -755,6 +793,45 @@ mod tests {
             Created::New(_)
         ));
         assert_eq!(store.list().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_version_four_change_table_gets_the_row_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v4.sqlite3");
+        let id = {
+            let mut store = Store::open_file(&path).unwrap();
+            let id = store.create("kept").unwrap().id;
+            // As version 4 left it: a change table without `before`, triggers that do not
+            // fill it.
+            store
+                .conn
+                .execute_batch(
+                    "DROP TRIGGER task_capture_insert; DROP TRIGGER task_capture_update;
+                     DROP TRIGGER task_capture_delete;
+                     ALTER TABLE _sheplang_change DROP COLUMN \"before\";
+                     PRAGMA user_version = 4;",
+                )
+                .unwrap();
+            id
+        };
+        let mut store = Store::open_file(&path).unwrap();
+        let done = TaskPatch {
+            done: Some(true),
+            ..TaskPatch::default()
+        };
+        store.update(&id, &done).unwrap();
+        let before: String = store
+            .conn
+            .query_row(
+                "SELECT \"before\" FROM _sheplang_change ORDER BY id DESC LIMIT 1",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        let before: serde_json::Value = serde_json::from_str(&before).unwrap();
+        assert_eq!(before["done"], serde_json::json!(false), "{before}");
+        assert_eq!(before["title"], serde_json::json!("kept"));
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //! - `_sheplang_change`: one row per change: `id` (the change's number, in commit order),
 //!   `channel` and `seq` (the change's position in its channel's log, from 1, with no gap),
 //!   `kind` (`created`, `updated`, `deleted`), `model`, `row_id`, `payload` (the event's second
-//!   argument as docs/wire.md writes it: the row as JSON, or the id as a JSON string), `at`
-//!   (seconds since 1970, for retention);
+//!   argument as docs/wire.md writes it: the row as JSON, or the id as a JSON string), `before`
+//!   (the row before an update or a delete, as JSON; none for an insert: a filtered
+//!   subscription turns a row that moves out of its filter into a removal), `at` (seconds since
+//!   1970, for retention);
 //! - `_sheplang_channel`: each channel's last position (`head`); the trigger counts it up. On
 //!   PostgreSQL its row lock also orders the writers of one channel: a transaction that
 //!   changes a row of the channel waits for the one before it to commit or roll back, so
@@ -88,6 +90,7 @@ fn shared_tables(out: &mut String, dialect: Dialect) {
                  \"model\" TEXT NOT NULL,\n  \
                  \"row_id\" TEXT NOT NULL,\n  \
                  \"payload\" TEXT NOT NULL,\n  \
+                 \"before\" TEXT,\n  \
                  \"at\" INTEGER NOT NULL DEFAULT (unixepoch()),\n  \
                  UNIQUE (\"channel\", \"seq\")\n);\n\
                  CREATE TABLE IF NOT EXISTS {channel} (\n  \
@@ -109,8 +112,11 @@ fn shared_tables(out: &mut String, dialect: Dialect) {
                  \"model\" text NOT NULL,\n  \
                  \"row_id\" text NOT NULL,\n  \
                  \"payload\" text NOT NULL,\n  \
+                 \"before\" text,\n  \
                  \"at\" bigint NOT NULL DEFAULT extract(epoch FROM now())::bigint,\n  \
                  UNIQUE (\"channel\", \"seq\")\n);\n\
+                 -- A change table made before `before` existed gets it.\n\
+                 ALTER TABLE {change} ADD COLUMN IF NOT EXISTS \"before\" text;\n\
                  CREATE TABLE IF NOT EXISTS {channel} (\n  \
                  \"channel\" text NOT NULL PRIMARY KEY,\n  \
                  \"head\" bigint NOT NULL DEFAULT 0\n);\n\
@@ -123,7 +129,8 @@ fn shared_tables(out: &mut String, dialect: Dialect) {
     }
 }
 
-/// SQLite: one trigger per kind of write.
+/// SQLite: one trigger per kind of write. Each is dropped and made again, so that running the
+/// file on a database captured by an older version brings its triggers up to date.
 fn sqlite_triggers(out: &mut String, spec: &ir::Spec, storage: &Storage, model: &ir::Model) {
     let table = storage.table_of(&model.name);
     let channel = literal(&model.channel);
@@ -143,15 +150,22 @@ fn sqlite_triggers(out: &mut String, spec: &ir::Spec, storage: &Storage, model: 
         } else {
             row_json(Dialect::Sqlite, spec, storage, model, row, 0)
         };
+        let before = if kind == "created" {
+            "NULL".to_owned()
+        } else {
+            row_json(Dialect::Sqlite, spec, storage, model, "OLD", 0)
+        };
+        let trigger = quote(&format!("{table}_capture_{}", op.to_ascii_lowercase()));
         let _ = writeln!(
             out,
-            "CREATE TRIGGER IF NOT EXISTS {trigger} AFTER {op} ON {table}\nBEGIN\n  \
+            "DROP TRIGGER IF EXISTS {trigger};\n\
+             CREATE TRIGGER {trigger} AFTER {op} ON {table}\nBEGIN\n  \
              UPDATE {channels} SET \"head\" = \"head\" + 1 WHERE \"channel\" = {channel};\n  \
-             INSERT INTO {change} (\"channel\", \"seq\", \"kind\", \"model\", \"row_id\", \"payload\")\n  \
+             INSERT INTO {change} (\"channel\", \"seq\", \"kind\", \"model\", \"row_id\", \"payload\", \"before\")\n  \
              SELECT {channel}, \"head\", '{kind}', {model}, CAST({row}.{id} AS TEXT),\n    \
-             {payload}\n  \
+             {payload},\n    \
+             {before}\n  \
              FROM {channels} WHERE \"channel\" = {channel};\nEND;",
-            trigger = quote(&format!("{table}_capture_{}", op.to_ascii_lowercase())),
             table = quote(table),
             channels = quote(CHANNEL_TABLE),
             change = quote(CHANGE_TABLE),
@@ -175,13 +189,18 @@ fn postgres_trigger(out: &mut String, spec: &ir::Spec, storage: &Storage, model:
          UPDATE {channels} SET \"head\" = \"head\" + 1 WHERE \"channel\" = {channel}\n    \
          RETURNING \"head\" INTO position;\n  \
          IF TG_OP = 'DELETE' THEN\n    \
-         INSERT INTO {change} (\"channel\", \"seq\", \"kind\", \"model\", \"row_id\", \"payload\")\n    \
-         VALUES ({channel}, position, 'deleted', {model}, OLD.{id}::text, to_json(OLD.{id}::text)::text);\n  \
+         INSERT INTO {change} (\"channel\", \"seq\", \"kind\", \"model\", \"row_id\", \"payload\", \"before\")\n    \
+         VALUES ({channel}, position, 'deleted', {model}, OLD.{id}::text, to_json(OLD.{id}::text)::text,\n      \
+         {old}::text);\n  \
+         ELSIF TG_OP = 'UPDATE' THEN\n    \
+         INSERT INTO {change} (\"channel\", \"seq\", \"kind\", \"model\", \"row_id\", \"payload\", \"before\")\n    \
+         VALUES ({channel}, position, 'updated', {model}, NEW.{id}::text,\n      \
+         {new}::text,\n      \
+         {old}::text);\n  \
          ELSE\n    \
          INSERT INTO {change} (\"channel\", \"seq\", \"kind\", \"model\", \"row_id\", \"payload\")\n    \
-         VALUES ({channel}, position,\n      \
-         CASE TG_OP WHEN 'INSERT' THEN 'created' ELSE 'updated' END, {model}, NEW.{id}::text,\n      \
-         {payload}::text);\n  \
+         VALUES ({channel}, position, 'created', {model}, NEW.{id}::text,\n      \
+         {new}::text);\n  \
          END IF;\n  \
          PERFORM pg_notify('{NOTIFY_CHANNEL}', {channel});\n  \
          RETURN NULL;\n\
@@ -192,7 +211,8 @@ fn postgres_trigger(out: &mut String, spec: &ir::Spec, storage: &Storage, model:
         channels = quote(CHANNEL_TABLE),
         change = quote(CHANGE_TABLE),
         model = literal(&model.name),
-        payload = row_json(Dialect::Postgres, spec, storage, model, "NEW", 0),
+        new = row_json(Dialect::Postgres, spec, storage, model, "NEW", 0),
+        old = row_json(Dialect::Postgres, spec, storage, model, "OLD", 0),
         trigger = quote(&format!("{table}_capture")),
         table_q = quote(table),
     );
@@ -211,7 +231,11 @@ fn row_json(
     let mut members = Vec::new();
     let id = format!("{row}.{}", quote(storage.column_of(&model.name, "id")));
     members.push(("id".to_owned(), text_of(dialect, &id)));
+    // Whether a member may be null (an optional field, or a related row that is missing): only
+    // then are nulls taken out, which costs the database a second pass over the object.
+    let mut nullable = false;
     for field in model.fields.iter().filter(|f| f.name != "id") {
+        nullable |= field.optional || matches!(field.ty, FieldType::Model { .. });
         let column = format!(
             "{row}.{}",
             quote(storage.column_of(&model.name, &field.name))
@@ -260,6 +284,9 @@ fn row_json(
         .map(|chunk| chunk.join(", "))
         .collect();
     match (dialect, chunks.as_slice()) {
+        // No member can be null: the object as built.
+        (Dialect::Sqlite, [single]) if !nullable => format!("json_object({single})"),
+        (Dialect::Postgres, [single]) if !nullable => format!("json_build_object({single})"),
         // A merge patch onto `{}` drops the members whose value is null (an optional field
         // without a value is absent on the wire); each further patch adds the next members.
         (Dialect::Sqlite, _) => chunks.iter().fold("'{}'".to_owned(), |object, chunk| {

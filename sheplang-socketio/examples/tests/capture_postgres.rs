@@ -8,15 +8,17 @@
 //!   The client receives exactly the committed changes, once each, in each writer's order,
 //!   and the rows it ends with are a fresh read's.
 //! - A row of 20 KB (NOTIFY carries at most 8,000 bytes) arrives whole.
+//! - Relayed into Redis (`PostgresLog::relay_into`), the changes reach the clients of two nodes.
 
 mod support;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
-use sheplang_socketio::{CaptureOptions, PostgresLog, RealtimeServer};
+use sheplang_socketio::{CaptureOptions, PostgresLog, RealtimeServer, RedisLog, RedisOptions};
 use sheplang_socketio_examples::tasks;
 use support::{Client, TestServer, bounded};
 use tokio_postgres::NoTls;
@@ -381,6 +383,94 @@ async fn a_row_of_20_kb_arrives_whole() {
         assert_eq!(args[1]["title"].as_str().map(str::len), Some(20_000));
         assert_eq!(args[1]["title"], json!(title), "the row is whole");
         assert_eq!(vec![args[1].clone()], schema.fresh_read().await);
+    })
+    .await;
+}
+
+/// Two server processes' worth of nodes on one PostgreSQL database and one Redis: each node
+/// follows the Redis log and calls `PostgresLog::relay_into`; one of them holds the lease and
+/// relays. Writes made with plain SQL reach the clients of both nodes, once each, in commit
+/// order, with the same positions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_postgres_capture_relayed_into_redis_reaches_the_clients_of_two_nodes() {
+    bounded(async {
+        const WRITES: usize = 300;
+        let schema = Schema::new("redis").await;
+        let redis = test_services::redis().unwrap_or_else(|e| panic!("{e}"));
+        let prefix = format!("capture-pg-{}", std::process::id());
+        let mut nodes = Vec::new();
+        for _ in 0..2 {
+            let log = RedisLog::connect(redis.url(), RedisOptions::default().prefix(&prefix))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let changes = PostgresLog::connect(&schema.url(), CaptureOptions::default())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            changes
+                .relay_into("redis", &["task"], Arc::new(log.clone()))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            nodes.push(TestServer::start(RealtimeServer::<tasks::Spec>::builder().log(log)).await);
+        }
+        let mut clients = Vec::new();
+        for node in &nodes {
+            let mut client = node.client().await;
+            subscribe(&mut client).await;
+            clients.push(client);
+        }
+        let host = schema.client().await;
+        // A relay new to its target starts at the channel's head when it first runs; fix that
+        // start now, so that no write below can come before it.
+        host.execute(
+            "INSERT INTO _sheplang_relay (target, channel, relayed) \
+             SELECT 'redis', channel, head FROM _sheplang_channel WHERE channel = 'task' \
+             ON CONFLICT DO NOTHING",
+            &[],
+        )
+        .await
+        .expect("the relay's start");
+        host.execute("INSERT INTO \"Task\" (title) VALUES ('first')", &[])
+            .await
+            .expect("the first write");
+        let mut firsts = Vec::new();
+        for client in &mut clients {
+            let (name, args) = client.next_event().await;
+            assert_eq!(
+                (name.as_str(), &args[1]["title"]),
+                ("model_created", &json!("first"))
+            );
+            firsts.push(args[2].as_u64().expect("a position"));
+        }
+        assert_eq!(firsts[0], firsts[1], "one position on both nodes");
+        for n in 0..WRITES {
+            let sql = match n % 3 {
+                0 => format!("INSERT INTO \"Task\" (title) VALUES ('w-{n}')"),
+                1 => format!(
+                    "UPDATE \"Task\" SET done = true WHERE title = 'w-{}'",
+                    n - 1
+                ),
+                _ => format!("DELETE FROM \"Task\" WHERE title = 'w-{}'", n - 2),
+            };
+            host.batch_execute(&sql).await.expect("a write");
+        }
+        for client in &mut clients {
+            let mut seqs = Vec::new();
+            let mut names = Vec::new();
+            while seqs.len() < WRITES {
+                let (name, args) = client.next_event().await;
+                seqs.push(args[2].as_u64().expect("a position"));
+                names.push(name);
+            }
+            assert_eq!(
+                seqs,
+                (firsts[0] + 1..=firsts[0] + WRITES as u64).collect::<Vec<_>>(),
+                "every change once, in order"
+            );
+            let want: Vec<&str> = (0..WRITES)
+                .map(|n| ["model_created", "model_updated", "model_deleted"][n % 3])
+                .collect();
+            assert_eq!(names, want);
+        }
     })
     .await;
 }

@@ -81,6 +81,91 @@ trait ChangeTable: Send + Sync + 'static {
 
     /// Removes relayed changes (up to each channel's position in `relayed`) past the retention.
     fn prune(&self, relayed: &HashMap<String, u64>) -> impl Future<Output = ()> + Send;
+
+    /// Takes or renews the lease of relaying into `target` for `holder`, until `until`
+    /// (milliseconds since 1970; a lease held by another holder past `now` is kept by it):
+    /// whether `holder` holds it.
+    fn lease(
+        &self,
+        target: &str,
+        holder: &str,
+        until: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, LogError>> + Send;
+
+    /// The changes after what was relayed into `target`, for each channel (at most [`BATCH`]
+    /// each). A channel new to the target starts at its head: that is recorded, and nothing
+    /// returned for it.
+    fn unrelayed(
+        &self,
+        target: &str,
+        channels: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, Vec<Entry>)>, LogError>> + Send;
+
+    /// Records that `channel` was relayed into `target` up to `relayed`.
+    fn set_relayed(
+        &self,
+        target: &str,
+        channel: &str,
+        relayed: u64,
+    ) -> impl Future<Output = Result<(), LogError>> + Send;
+}
+
+/// How long a relay's lease lasts, in milliseconds (renewed at a third of it).
+const LEASE_MS: i64 = 3000;
+
+/// Relays every change of `channels` into `target` in order, while this process holds the
+/// lease of `name` in the database, and keeps doing so; wakes on `wake` or every `poll`.
+/// See `SqliteLog::relay_into`.
+async fn relay_into<T: ChangeTable>(
+    table: T,
+    name: String,
+    channels: Vec<String>,
+    target: Arc<dyn crate::log::EventLog>,
+    wake: Arc<Notify>,
+    poll: Duration,
+) {
+    let holder = crate::log::new_epoch();
+    let mut held_until = 0i64;
+    loop {
+        let now = unix_now_ms();
+        if held_until - now < LEASE_MS / 3 * 2 {
+            held_until = match table.lease(&name, &holder, now + LEASE_MS, now).await {
+                Ok(true) => now + LEASE_MS,
+                _ => 0,
+            };
+        }
+        let mut relayed_now = 0usize;
+        if held_until > now {
+            let batch = table.unrelayed(&name, &channels).await.unwrap_or_default();
+            for (channel, rows) in batch {
+                let mut last = None;
+                for entry in rows {
+                    if target.append(&channel, entry.event).await.is_err() {
+                        break;
+                    }
+                    last = Some(entry.seq);
+                    relayed_now += 1;
+                }
+                if let Some(last) = last {
+                    let _ = table.set_relayed(&name, &channel, last).await;
+                }
+            }
+        }
+        if relayed_now == 0 {
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(poll) => {}
+            }
+        }
+    }
+}
+
+/// Milliseconds since 1970.
+fn unix_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Tails `table` in position order from `relayed` (each channel's last relayed position) and

@@ -11,8 +11,8 @@ use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, Client, IsolationLevel, NoTls, Row};
 
 use super::{
-    BATCH, CaptureOptions, ChangeTable, LocalFeed, kind_name, kind_of, relay, row_id, statement,
-    unix_now,
+    BATCH, CaptureOptions, ChangeTable, LocalFeed, kind_name, kind_of, relay, relay_into, row_id,
+    statement, unix_now,
 };
 use crate::log::{Entry, EventLog, Feed, LogError, LogEvent, LogFuture, Position, Replay};
 
@@ -195,6 +195,102 @@ impl ChangeTable for PostgresLog {
     async fn prune(&self, relayed: &HashMap<String, u64>) {
         let _ = self.prune_relayed(relayed).await;
     }
+
+    async fn lease(
+        &self,
+        target: &str,
+        holder: &str,
+        until: i64,
+        now: i64,
+    ) -> Result<bool, LogError> {
+        let client = self.inner.client.lock().await;
+        let changed = client
+            .execute(sql("lease"), &[&target, &holder, &until, &now])
+            .await
+            .map_err(|e| failed(&e))?;
+        Ok(changed == 1)
+    }
+
+    async fn unrelayed(
+        &self,
+        target: &str,
+        channels: &[String],
+    ) -> Result<Vec<(String, Vec<Entry>)>, LogError> {
+        let mut client = self.inner.client.lock().await;
+        let tx = client.transaction().await.map_err(|e| failed(&e))?;
+        let mut out = Vec::new();
+        for channel in channels {
+            let relayed = tx
+                .query_opt(sql("relayed"), &[&target, channel])
+                .await
+                .map_err(|e| failed(&e))?;
+            let Some(relayed) = relayed else {
+                // A new target starts at the channel's head.
+                let head = head(&tx, channel).await?;
+                tx.execute(sql("set_relayed"), &[&target, channel, &to_i64(head)])
+                    .await
+                    .map_err(|e| failed(&e))?;
+                continue;
+            };
+            let relayed: i64 = relayed.get(0);
+            let rows = tx
+                .query(sql("after"), &[channel, &relayed, &BATCH])
+                .await
+                .map_err(|e| failed(&e))?;
+            if !rows.is_empty() {
+                out.push((channel.clone(), entries(channel, &rows)?));
+            }
+        }
+        tx.commit().await.map_err(|e| failed(&e))?;
+        Ok(out)
+    }
+
+    async fn set_relayed(&self, target: &str, channel: &str, relayed: u64) -> Result<(), LogError> {
+        let client = self.inner.client.lock().await;
+        client
+            .execute(sql("set_relayed"), &[&target, &channel, &to_i64(relayed)])
+            .await
+            .map_err(|e| failed(&e))?;
+        Ok(())
+    }
+}
+
+impl PostgresLog {
+    /// Relays every change committed from now on into `target` (a shared log, such as a
+    /// `RedisLog`, that the servers of several processes follow), in order, and keeps doing so
+    /// in the background: as [`SqliteLog::relay_into`](crate::SqliteLog::relay_into) (one of
+    /// the processes that call it holds a lease in the database and relays; the position
+    /// relayed so far is stored there, so a relay that restarts goes on where it stopped; a
+    /// change reaches the target at least once). It wakes on the database's notifications.
+    ///
+    /// Must be called within a Tokio runtime. `name` names the target (its stored position).
+    ///
+    /// # Errors
+    /// When the relay's tables cannot be created.
+    pub async fn relay_into(
+        &self,
+        name: &str,
+        channels: &[&str],
+        target: Arc<dyn EventLog>,
+    ) -> Result<(), LogError> {
+        self.inner
+            .client
+            .lock()
+            .await
+            .batch_execute(sql("relay_tables"))
+            .await
+            .map_err(|e| failed(&e))?;
+        let channels = channels.iter().map(|c| (*c).to_owned()).collect();
+        tokio::spawn(relay_into(
+            self.clone(),
+            name.to_owned(),
+            channels,
+            target,
+            self.inner.wake.clone(),
+            self.inner.options.poll,
+        ));
+        Ok(())
+    }
 }
 
 /// A read-only transaction that sees one snapshot of the change table.
@@ -227,20 +323,24 @@ fn entries(channel: &str, rows: &[Row]) -> Result<Vec<Entry>, LogError> {
             let kind: &str = row.get(1);
             let model: String = row.get(2);
             let payload: String = row.get(3);
-            let payload = RawValue::from_string(payload).map_err(|e| {
-                LogError::new(format!(
-                    "change {seq} of `{channel}` holds no JSON: {e}; the change table is \
-                     written only by the generated capture triggers"
-                ))
-            })?;
+            let before: Option<String> = row.get(4);
+            let json = |text: String| {
+                RawValue::from_string(text).map_err(|e| {
+                    LogError::new(format!(
+                        "change {seq} of `{channel}` holds no JSON: {e}; the change table is \
+                         written only by the generated capture triggers"
+                    ))
+                })
+            };
+            let payload = json(payload)?;
+            let before = before.map(json).transpose()?;
             Ok(Entry {
                 seq: u64::try_from(seq).unwrap_or(0),
                 event: Arc::new(LogEvent {
                     kind: kind_of(kind)?,
                     model: Cow::Owned(model),
                     payload,
-                    // The captured change carries the row after it only.
-                    before: None,
+                    before,
                 }),
             })
         })
@@ -269,6 +369,7 @@ impl EventLog for PostgresLog {
                         &&*event.model,
                         &row_id(payload),
                         &payload,
+                        &event.before.as_deref().map(RawValue::get),
                     ],
                 )
                 .await

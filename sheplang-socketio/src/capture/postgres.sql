@@ -14,7 +14,7 @@ SELECT "head" FROM "_sheplang_channel" WHERE "channel" = $1;
 SELECT min("seq") FROM "_sheplang_change" WHERE "channel" = $1;
 
 -- name: after
-SELECT "seq", "kind", "model", "payload" FROM "_sheplang_change"
+SELECT "seq", "kind", "model", "payload", "before" FROM "_sheplang_change"
 WHERE "channel" = $1 AND "seq" > $2
 ORDER BY "seq"
 LIMIT $3;
@@ -26,8 +26,8 @@ INSERT INTO "_sheplang_channel" ("channel") VALUES ($1) ON CONFLICT DO NOTHING;
 WITH counted AS (
   UPDATE "_sheplang_channel" SET "head" = "head" + 1 WHERE "channel" = $1 RETURNING "head"
 )
-INSERT INTO "_sheplang_change" ("channel", "seq", "kind", "model", "row_id", "payload")
-SELECT $1, "head", $2, $3, $4, $5 FROM counted
+INSERT INTO "_sheplang_change" ("channel", "seq", "kind", "model", "row_id", "payload", "before")
+SELECT $1, "head", $2, $3, $4, $5, $6 FROM counted
 RETURNING "seq";
 
 -- name: wake
@@ -37,3 +37,32 @@ SELECT pg_notify('sheplang_change', $1);
 DELETE FROM "_sheplang_change"
 WHERE "channel" = $1 AND "seq" <= $2
   AND ("at" < $3 OR "seq" <= $4);
+
+-- name: relay_tables
+BEGIN;
+SELECT pg_advisory_xact_lock(hashtext('sheplang relay tables'));
+CREATE TABLE IF NOT EXISTS "_sheplang_relay" (
+  "target" text NOT NULL,
+  "channel" text NOT NULL,
+  "relayed" bigint NOT NULL,
+  PRIMARY KEY ("target", "channel")
+);
+CREATE TABLE IF NOT EXISTS "_sheplang_relay_lease" (
+  "target" text NOT NULL PRIMARY KEY,
+  "holder" text NOT NULL,
+  "until" bigint NOT NULL
+);
+COMMIT;
+
+-- name: lease
+INSERT INTO "_sheplang_relay_lease" ("target", "holder", "until") VALUES ($1, $2, $3)
+ON CONFLICT ("target") DO UPDATE SET "holder" = excluded."holder", "until" = excluded."until"
+WHERE "_sheplang_relay_lease"."holder" = excluded."holder"
+   OR "_sheplang_relay_lease"."until" < $4;
+
+-- name: relayed
+SELECT "relayed" FROM "_sheplang_relay" WHERE "target" = $1 AND "channel" = $2;
+
+-- name: set_relayed
+INSERT INTO "_sheplang_relay" ("target", "channel", "relayed") VALUES ($1, $2, $3)
+ON CONFLICT ("target", "channel") DO UPDATE SET "relayed" = excluded."relayed";

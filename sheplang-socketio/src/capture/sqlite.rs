@@ -11,8 +11,8 @@ use serde_json::value::RawValue;
 use tokio::sync::Notify;
 
 use super::{
-    BATCH, CaptureOptions, ChangeTable, LocalFeed, kind_name, kind_of, relay, row_id, statement,
-    unix_now,
+    BATCH, CaptureOptions, ChangeTable, LocalFeed, kind_name, kind_of, relay, relay_into, row_id,
+    statement, unix_now,
 };
 use crate::log::{Entry, EventLog, Feed, LogError, LogEvent, LogFuture, Position, Replay};
 
@@ -203,6 +203,72 @@ impl ChangeTable for SqliteLog {
             })
             .await;
     }
+
+    async fn lease(
+        &self,
+        target: &str,
+        holder: &str,
+        until: i64,
+        now: i64,
+    ) -> Result<bool, LogError> {
+        let (target, holder) = (target.to_owned(), holder.to_owned());
+        let changed = self
+            .blocking(move |conn| {
+                conn.prepare_cached(sql("lease"))?
+                    .execute(params![target, holder, until, now])
+            })
+            .await?;
+        Ok(changed == 1)
+    }
+
+    async fn unrelayed(
+        &self,
+        target: &str,
+        channels: &[String],
+    ) -> Result<Vec<(String, Vec<Entry>)>, LogError> {
+        let (target, channels) = (target.to_owned(), channels.to_vec());
+        self.blocking(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let mut out = Vec::new();
+            for channel in channels {
+                let relayed: Option<i64> = tx
+                    .prepare_cached(sql("relayed"))?
+                    .query_row(params![target, channel], |row| row.get(0))
+                    .optional()?;
+                let Some(relayed) = relayed else {
+                    // A new target starts at the channel's head.
+                    let head = head(&tx, &channel)?;
+                    tx.prepare_cached(sql("set_relayed"))?.execute(params![
+                        target,
+                        channel,
+                        to_i64(head)
+                    ])?;
+                    continue;
+                };
+                let after = u64::try_from(relayed).unwrap_or(0);
+                let rows = changes_after(&tx, &channel, after, BATCH)?;
+                if !rows.is_empty() {
+                    out.push((channel, rows));
+                }
+            }
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn set_relayed(&self, target: &str, channel: &str, relayed: u64) -> Result<(), LogError> {
+        let (target, channel) = (target.to_owned(), channel.to_owned());
+        self.blocking(move |conn| {
+            conn.prepare_cached(sql("set_relayed"))?.execute(params![
+                target,
+                channel,
+                to_i64(relayed)
+            ])
+        })
+        .await?;
+        Ok(())
+    }
 }
 
 impl SqliteLog {
@@ -231,104 +297,16 @@ impl SqliteLog {
             .execute_batch(sql("relay_tables"))
             .map_err(failed(&self.inner.path))?;
         let channels = channels.iter().map(|c| (*c).to_owned()).collect();
-        tokio::spawn(self.clone().relay_loop(name.to_owned(), channels, target));
+        tokio::spawn(relay_into(
+            self.clone(),
+            name.to_owned(),
+            channels,
+            target,
+            self.inner.wake.clone(),
+            self.inner.options.poll,
+        ));
         Ok(())
     }
-
-    async fn relay_loop(self, name: String, channels: Vec<String>, target: Arc<dyn EventLog>) {
-        const LEASE_MS: i64 = 3000;
-        let holder = crate::log::new_epoch();
-        let mut held_until = 0i64;
-        loop {
-            let now = unix_now_ms();
-            if held_until - now < LEASE_MS / 3 * 2 {
-                let (name, holder) = (name.clone(), holder.clone());
-                let held = self
-                    .blocking(move |conn| {
-                        conn.prepare_cached(sql("lease"))?.execute(params![
-                            name,
-                            holder,
-                            now + LEASE_MS,
-                            now
-                        ])
-                    })
-                    .await;
-                held_until = match held {
-                    Ok(1) => now + LEASE_MS,
-                    _ => 0,
-                };
-            }
-            let mut relayed_now = 0usize;
-            if held_until > now {
-                let (target_name, from) = (name.clone(), channels.clone());
-                let batch = self
-                    .blocking(move |conn| {
-                        let tx = conn.unchecked_transaction()?;
-                        let mut out = Vec::new();
-                        for channel in from {
-                            let relayed: Option<i64> = tx
-                                .prepare_cached(sql("relayed"))?
-                                .query_row(params![target_name, channel], |row| row.get(0))
-                                .optional()?;
-                            let Some(relayed) = relayed else {
-                                // A new target starts at the channel's head.
-                                let head = head(&tx, &channel)?;
-                                tx.prepare_cached(sql("set_relayed"))?.execute(params![
-                                    target_name,
-                                    channel,
-                                    to_i64(head)
-                                ])?;
-                                continue;
-                            };
-                            let after = u64::try_from(relayed).unwrap_or(0);
-                            let rows = changes_after(&tx, &channel, after, BATCH)?;
-                            if !rows.is_empty() {
-                                out.push((channel, rows));
-                            }
-                        }
-                        tx.commit()?;
-                        Ok(out)
-                    })
-                    .await
-                    .unwrap_or_default();
-                for (channel, rows) in batch {
-                    let mut last = None;
-                    for entry in rows {
-                        if target.append(&channel, entry.event).await.is_err() {
-                            break;
-                        }
-                        last = Some(entry.seq);
-                        relayed_now += 1;
-                    }
-                    if let Some(last) = last {
-                        let name = name.clone();
-                        let _ = self
-                            .blocking(move |conn| {
-                                conn.prepare_cached(sql("set_relayed"))?.execute(params![
-                                    name,
-                                    channel,
-                                    to_i64(last)
-                                ])
-                            })
-                            .await;
-                    }
-                }
-            }
-            if relayed_now == 0 {
-                tokio::select! {
-                    () = self.inner.wake.notified() => {}
-                    () = tokio::time::sleep(self.inner.options.poll) => {}
-                }
-            }
-        }
-    }
-}
-
-/// Milliseconds since 1970.
-fn unix_now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -355,11 +333,12 @@ fn changes_after(
         let kind: String = row.get(1)?;
         let model: String = row.get(2)?;
         let payload: String = row.get(3)?;
-        Ok((seq, kind, model, payload))
+        let before: Option<String> = row.get(4)?;
+        Ok((seq, kind, model, payload, before))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (seq, kind, model, payload) = row?;
+        let (seq, kind, model, payload, before) = row?;
         let bad = |e: String| {
             rusqlite::Error::FromSqlConversionFailure(
                 3,
@@ -369,14 +348,17 @@ fn changes_after(
         };
         let kind = kind_of(&kind).map_err(|e| bad(e.to_string()))?;
         let payload = RawValue::from_string(payload).map_err(|e| bad(e.to_string()))?;
+        let before = before
+            .map(RawValue::from_string)
+            .transpose()
+            .map_err(|e| bad(e.to_string()))?;
         out.push(Entry {
             seq: u64::try_from(seq).unwrap_or(0),
             event: Arc::new(LogEvent {
                 kind,
                 model: Cow::Owned(model),
                 payload,
-                // The captured change carries the row after it only.
-                before: None,
+                before,
             }),
         });
     }
@@ -406,7 +388,8 @@ impl EventLog for SqliteLog {
                             kind_name(event.kind),
                             &*event.model,
                             row_id(payload),
-                            payload
+                            payload,
+                            event.before.as_deref().map(RawValue::get),
                         ],
                         |row| row.get(0),
                     )?;

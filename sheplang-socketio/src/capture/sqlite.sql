@@ -11,7 +11,7 @@ SELECT "head" FROM "_sheplang_channel" WHERE "channel" = ?1;
 SELECT min("seq") FROM "_sheplang_change" WHERE "channel" = ?1;
 
 -- name: after
-SELECT "seq", "kind", "model", "payload" FROM "_sheplang_change"
+SELECT "seq", "kind", "model", "payload", "before" FROM "_sheplang_change"
 WHERE "channel" = ?1 AND "seq" > ?2
 ORDER BY "seq"
 LIMIT ?3;
@@ -23,8 +23,8 @@ INSERT INTO "_sheplang_channel" ("channel") VALUES (?1) ON CONFLICT DO NOTHING;
 UPDATE "_sheplang_channel" SET "head" = "head" + 1 WHERE "channel" = ?1;
 
 -- name: append
-INSERT INTO "_sheplang_change" ("channel", "seq", "kind", "model", "row_id", "payload")
-SELECT ?1, "head", ?2, ?3, ?4, ?5 FROM "_sheplang_channel" WHERE "channel" = ?1
+INSERT INTO "_sheplang_change" ("channel", "seq", "kind", "model", "row_id", "payload", "before")
+SELECT ?1, "head", ?2, ?3, ?4, ?5, ?6 FROM "_sheplang_channel" WHERE "channel" = ?1
 RETURNING "seq";
 
 -- name: prune
