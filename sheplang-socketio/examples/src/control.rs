@@ -10,7 +10,7 @@
 //! | `POST /control/emit-batch` | `{"events": [{"event": ..., "args": [...]}, ...]}` | each as `/control/emit`, in order |
 //! | `GET /control/stats` | | `{"connected": n, "subscribers": {"task": n, ...}, "epoch": "...", "metrics": {"overflowDisconnects": n, ...}}` |
 //! | `POST /control/samples` | | all-types spec only: emits the Rust-made rows of [`crate::rows`] |
-//! | `POST /control/burst?count=K&batch=B&payload=N&rate=R` | | bench spec only: emits `K` `Tick` rows, each with `sentAt` = now (ms since the epoch) and a text of `N` bytes; as fast as possible, yielding every `B` (`rate` 0), or paced at `R` events per second, `B` at a time |
+//! | `POST /control/burst?count=K&batch=B&payload=N&rate=R&teams=T` | | bench spec only: emits `K` `Tick` rows, each with `sentAt` = now (ms since the epoch) and a text of `N` bytes (and with `T` > 0, `team` = `t<seq % T>`, for `bench/filter`); as fast as possible, yielding every `B` (`rate` 0), or paced at `R` events per second, `B` at a time |
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -290,6 +290,9 @@ struct Burst {
     payload: usize,
     #[serde(default)]
     rate: f64,
+    /// With T > 0, row `seq` belongs to team `t<seq % T>` (`bench/filter`).
+    #[serde(default)]
+    teams: u32,
 }
 
 fn default_batch() -> u32 {
@@ -322,6 +325,7 @@ async fn burst(
             seq: f64::from(seq),
             sent_at: now_ms(),
             payload: payload.clone(),
+            team: (burst.teams > 0).then(|| format!("t{}", seq % burst.teams)),
         };
         if let Err(e) = server.emit_created(&tick) {
             let _ = e;

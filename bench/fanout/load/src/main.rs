@@ -5,8 +5,12 @@
 //! server it measures.
 //!
 //! ```text
-//! fanout-load --url http://127.0.0.1:PORT --connections N [--channel tick]
+//! fanout-load --url http://127.0.0.1:PORT --connections N [--channel tick] [--filter-teams T]
 //! ```
+//!
+//! With `--filter-teams T` (`bench/filter`), connection `i` subscribes with the filter
+//! `{ team: "t<i % T>" }` (`docs/wire.md`, "Filtered subscriptions"): its positions have gaps
+//! then, and `outOfOrder` counts only a position that does not go up.
 //!
 //! Prints `{"type":"ready"}` once every connection is subscribed, then reads one command a
 //! line on stdin and answers one JSON line on stdout:
@@ -30,8 +34,8 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio_tungstenite::tungstenite::Message;
 
-const USAGE: &str =
-    "usage: fanout-load --url http://127.0.0.1:PORT --connections N [--channel NAME]";
+const USAGE: &str = "usage: fanout-load --url http://127.0.0.1:PORT --connections N \
+                     [--channel NAME] [--filter-teams T]";
 
 /// How many connections open at once.
 const WAVE: usize = 50;
@@ -57,12 +61,15 @@ struct Options {
     url: String,
     connections: usize,
     channel: String,
+    /// Filter connection `i` on `team = t<i % T>`; 0: no filter.
+    filter_teams: usize,
 }
 
 fn options() -> Result<Options, String> {
     let mut url = None;
     let mut connections = None;
     let mut channel = "tick".to_owned();
+    let mut filter_teams = 0;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("`{name}` needs a value"));
@@ -76,6 +83,11 @@ fn options() -> Result<Options, String> {
                 );
             }
             "--channel" => channel = value("--channel")?,
+            "--filter-teams" => {
+                filter_teams = value("--filter-teams")?
+                    .parse::<usize>()
+                    .map_err(|e| format!("`--filter-teams`: {e}"))?;
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -88,6 +100,7 @@ fn options() -> Result<Options, String> {
         url: format!("{ws}/socket.io/?EIO=4&transport=websocket"),
         connections: connections.ok_or("`--connections` is required")?,
         channel,
+        filter_teams,
     })
 }
 
@@ -123,8 +136,12 @@ async fn run(options: Options) -> Result<(), String> {
             let (ready, subscribed) = tokio::sync::oneshot::channel();
             let (url, channel, stats) =
                 (options.url.clone(), options.channel.clone(), stats.clone());
+            let index = opened + waiting.len();
+            let filter = (options.filter_teams > 0).then(
+                || serde_json::json!({ "team": format!("t{}", index % options.filter_teams) }),
+            );
             tokio::task::spawn_local(async move {
-                if let Err(e) = subscriber(&url, &channel, &stats, ready).await {
+                if let Err(e) = subscriber(&url, &channel, filter.as_ref(), &stats, ready).await {
                     eprintln!("fanout-load: a connection failed: {e}");
                 }
                 stats.borrow_mut().disconnects += 1;
@@ -201,6 +218,7 @@ fn report(s: &Stats) -> String {
 async fn subscriber(
     url: &str,
     channel: &str,
+    filter: Option<&serde_json::Value>,
     stats: &Shared,
     ready: tokio::sync::oneshot::Sender<()>,
 ) -> Result<(), String> {
@@ -231,7 +249,13 @@ async fn subscriber(
                     s.latencies.push(arrival - sent_at);
                 }
                 match (last_seq, seq) {
-                    (Some(last), Some(seq)) if seq != last + 1 => s.out_of_order += 1,
+                    // A filtered subscription's positions have gaps: they only go up.
+                    (Some(last), Some(seq)) if filter.is_some() && seq <= last => {
+                        s.out_of_order += 1;
+                    }
+                    (Some(last), Some(seq)) if filter.is_none() && seq != last + 1 => {
+                        s.out_of_order += 1;
+                    }
                     _ => {}
                 }
                 if seq.is_some() {
@@ -247,7 +271,15 @@ async fn subscriber(
                 .await
                 .map_err(|e| e.to_string())?;
         } else if text.starts_with("40") {
-            let subscribe = format!(r#"420["subscribe",{},{{}}]"#, serde_json::json!(channel));
+            let options = match filter {
+                Some(filter) => serde_json::json!({ "filter": filter }),
+                None => serde_json::json!({}),
+            };
+            let subscribe = format!(
+                r#"420["subscribe",{},{}]"#,
+                serde_json::json!(channel),
+                options
+            );
             ws.send(Message::text(subscribe))
                 .await
                 .map_err(|e| e.to_string())?;
