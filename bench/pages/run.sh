@@ -4,6 +4,7 @@
 # real Chromium pages (Debian's /usr/bin/chromium, or CHROMIUM_PATH) through the scenarios of
 # examples/demo/web/e2e/support/scenarios.mjs at full size and prints their timings.
 #   bash bench/pages/run.sh [--only burst,list,flapping,slow,outage] [--runs 20]
+# bench/pages/trace.mjs traces the long list's scroll in Chromium (where the frame time goes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
