@@ -19,6 +19,7 @@
 //! |---|---|
 //! | `reset` | `{"type":"reset"}`: counters and latencies cleared |
 //! | `report` | `{"type":"report","received":n,"lastArrival":ms,"disconnects":n,"outOfOrder":n,"latencies":[ms,...]}` |
+//! | `count` | `{"type":"count","received":n}`: what `report` says of `received`, without the latencies (cheap to ask often) |
 //! | `close` | `{"type":"closed"}`, then it exits |
 //!
 //! A latency is the event's `sentAt` (the server's clock, milliseconds since the Unix epoch)
@@ -175,6 +176,10 @@ async fn run(options: Options) -> Result<(), String> {
                 r#"{"type":"reset"}"#.to_owned()
             }
             "report" => report(&stats.borrow()),
+            "count" => format!(
+                r#"{{"type":"count","received":{}}}"#,
+                stats.borrow().received
+            ),
             "close" => {
                 stdout
                     .write_all(say(r#"{"type":"closed"}"#.to_owned()).as_bytes())
