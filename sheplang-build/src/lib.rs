@@ -62,6 +62,7 @@
 //! | `app/ts-server/...` | the server half (`types.ts`, `api/realtime/server.ts`, the Prisma extension `api/realtime/middleware.ts`) |
 //! | `app.sqlite.sql`, `app.postgres.sql` | the tables of the spec's models (`CREATE TABLE`), for SQLite and PostgreSQL |
 //! | `app.capture.sqlite.sql`, `app.capture.postgres.sql` | change capture: triggers that record every committed write of a model's table in the change table, which a database-backed event log relays (`docs/capture.md`) |
+//! | `app.history.sqlite.sql`, `app.history.postgres.sql` | only with [`Builder::emit_history`]: per model with `states:`, the transition history table and the trigger that fills it |
 //! | `app/prisma/sqlite/schema.prisma`, `app/prisma/postgres/schema.prisma` | the same models for Prisma, on those tables |
 //!
 //! # The tables as a migration
@@ -105,7 +106,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use sheplang_core::codegen::sql::Dialect;
-use sheplang_core::codegen::{self, capture, prisma, sql, typescript};
+use sheplang_core::codegen::{self, capture, history, prisma, sql, typescript};
 use sheplang_core::{Compiled, SourceMap, ir};
 
 pub use sheplang_core::codegen::storage::{IdKind, ModelStorage, Storage};
@@ -152,6 +153,7 @@ pub struct Builder {
     emit_ir: bool,
     emit_sql: bool,
     emit_prisma: bool,
+    emit_history: bool,
     emit_rerun_if_changed: bool,
     emit_warnings: bool,
     storage: Storage,
@@ -168,6 +170,7 @@ impl Default for Builder {
             emit_ir: true,
             emit_sql: true,
             emit_prisma: true,
+            emit_history: false,
             emit_rerun_if_changed: true,
             emit_warnings: true,
             storage: Storage::new(),
@@ -219,6 +222,16 @@ impl Builder {
     /// (default `true`).
     pub fn emit_prisma(mut self, yes: bool) -> Self {
         self.emit_prisma = yes;
+        self
+    }
+
+    /// Whether to write the transition history, `<stem>.history.sqlite.sql` and
+    /// `<stem>.history.postgres.sql` (default `false`; only with [`Self::emit_sql`]): per model
+    /// with `states:`, a table `<table>_history` that the database fills on every change of a
+    /// row's state, whoever the writer (docs/language.md, "Transition history"). Off by
+    /// default: it costs a trigger and a row per change of state.
+    pub fn emit_history(mut self, yes: bool) -> Self {
+        self.emit_history = yes;
         self
     }
 
@@ -280,6 +293,7 @@ impl Builder {
             ir: self.emit_ir,
             sql: self.emit_sql,
             prisma: self.emit_prisma,
+            history: self.emit_history,
             rust_options: self.rust,
             pretty_ir: self.pretty_ir,
         }
@@ -417,6 +431,9 @@ pub struct Outputs {
     pub sql: bool,
     /// `<stem>/prisma/sqlite/schema.prisma` and `<stem>/prisma/postgres/schema.prisma`
     pub prisma: bool,
+    /// `<stem>.history.sqlite.sql` and `<stem>.history.postgres.sql` (with `sql`; default
+    /// `false`)
+    pub history: bool,
     /// What the Rust module holds.
     pub rust_options: codegen::rust::Options,
     /// Whether the IR JSON is pretty-printed (else one line).
@@ -431,6 +448,7 @@ impl Default for Outputs {
             ir: true,
             sql: true,
             prisma: true,
+            history: false,
             rust_options: codegen::rust::Options::default(),
             pretty_ir: false,
         }
@@ -493,6 +511,9 @@ pub fn write_artifacts(
     if outputs.sql {
         jobs.extend(Dialect::ALL.map(Job::Sql));
         jobs.extend(Dialect::ALL.map(Job::Capture));
+        if outputs.history {
+            jobs.extend(Dialect::ALL.map(Job::History));
+        }
     }
     if outputs.ir {
         jobs.push(Job::Ir);
@@ -535,6 +556,7 @@ enum Job {
     Ir,
     Sql(Dialect),
     Capture(Dialect),
+    History(Dialect),
     Prisma(Dialect),
     TypeScript,
 }
@@ -547,11 +569,13 @@ impl Job {
             Job::Ir => 1,
             Job::Sql(Dialect::Sqlite) => 2,
             Job::Capture(Dialect::Sqlite) => 3,
-            Job::Sql(Dialect::Postgres) => 4,
-            Job::Capture(Dialect::Postgres) => 5,
-            Job::Prisma(Dialect::Sqlite) => 6,
-            Job::Prisma(Dialect::Postgres) => 7,
-            Job::TypeScript => 8,
+            Job::History(Dialect::Sqlite) => 4,
+            Job::Sql(Dialect::Postgres) => 5,
+            Job::Capture(Dialect::Postgres) => 6,
+            Job::History(Dialect::Postgres) => 7,
+            Job::Prisma(Dialect::Sqlite) => 8,
+            Job::Prisma(Dialect::Postgres) => 9,
+            Job::TypeScript => 10,
         }
     }
 
@@ -593,6 +617,10 @@ impl Job {
             Job::Capture(dialect) => vec![(
                 dir.join(format!("{stem}.capture.{}.sql", dialect.file_tag())),
                 capture::generate(spec, storage, dialect).into_bytes(),
+            )],
+            Job::History(dialect) => vec![(
+                dir.join(format!("{stem}.history.{}.sql", dialect.file_tag())),
+                history::generate(spec, storage, dialect).into_bytes(),
             )],
             Job::Prisma(dialect) => vec![(
                 dir.join(prisma_path(stem, dialect)),

@@ -8,10 +8,11 @@ sheplang: compile-time-checked real-time apps from one spec
 Usage:
   sheplang check FILE...                     check specs; warnings and errors on stderr
   sheplang model FILE [--format json|yaml]   print the checked model (IR) on stdout
-  sheplang gen FILE... --out DIR [--storage FILE.json]
+  sheplang gen FILE... --out DIR [--storage FILE.json] [--history]
                                              write the Rust, TypeScript, SQL and Prisma
                                              artifacts into DIR; --storage names the tables
-                                             and columns (docs/wire.md)
+                                             and columns (docs/wire.md); --history adds the
+                                             transition history SQL (docs/language.md)
   sheplang fmt [--check] FILE...             format specs in place; --check lists the files
                                              that are not formatted and changes nothing
   sheplang lsp                               run the language server on stdin and stdout
@@ -45,6 +46,7 @@ pub enum Command {
         files: Vec<PathBuf>,
         out: PathBuf,
         storage: Option<PathBuf>,
+        history: bool,
     },
     Export {
         manifest_path: Option<PathBuf>,
@@ -107,10 +109,12 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             }
             let mut out = None;
             let mut storage = None;
+            let mut history = false;
             for (flag, value) in flags {
                 match flag.as_str() {
                     "--out" => out = Some(PathBuf::from(value)),
                     "--storage" => storage = Some(PathBuf::from(value)),
+                    "--history" if value.is_empty() => history = true,
                     other => return Err(format!("unexpected flag `{other}` for `gen`")),
                 }
             }
@@ -119,6 +123,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                 files,
                 out,
                 storage,
+                history,
             })
         }
         "export" => {
@@ -234,6 +239,7 @@ mod tests {
                 files: vec!["a.shep".into()],
                 out: "dir".into(),
                 storage: None,
+                history: false,
             })
         );
         assert_eq!(
@@ -242,6 +248,16 @@ mod tests {
                 files: vec!["a.shep".into()],
                 out: "dir".into(),
                 storage: Some("names.json".into()),
+                history: false,
+            })
+        );
+        assert_eq!(
+            parse(&argv("gen a.shep --history --out dir")),
+            Ok(Command::Gen {
+                files: vec!["a.shep".into()],
+                out: "dir".into(),
+                storage: None,
+                history: true,
             })
         );
     }

@@ -54,7 +54,8 @@ pub fn run(command: Command) -> Result<Outcome, String> {
             files,
             out,
             storage,
-        } => crate::generate::run(&files, &out, storage.as_deref()),
+            history,
+        } => crate::generate::run(&files, &out, storage.as_deref(), history),
         Command::Fmt { files, check } => fmt(&files, check),
         Command::Lsp => crate::lsp::run().map(|()| Outcome::Success),
     }

@@ -1,8 +1,9 @@
-//! `sheplang gen FILE... --out DIR [--storage FILE.json]`: every artifact of each spec, in the
+//! `sheplang gen FILE... --out DIR [--storage FILE.json] [--history]`: every artifact of each spec, in the
 //! layout `build.rs` uses in `OUT_DIR/sheplang` (`<stem>.rs`, `<stem>.ir.json`, `<stem>/ts/...`
 //! for the browser and `<stem>/ts-server/...` for the server, `<stem>.sqlite.sql`,
 //! `<stem>.postgres.sql` and `<stem>/prisma/{sqlite,postgres}/schema.prisma`). `--storage`
-//! reads the table and column names from a JSON file (`sheplang_build::Storage`).
+//! reads the table and column names from a JSON file (`sheplang_build::Storage`); `--history`
+//! adds the transition history SQL (`<stem>.history.{sqlite,postgres}.sql`).
 //!
 //! As safe as `export`: two specs with the same file stem (they would write the same files)
 //! are refused before anything is read; every spec is compiled before anything is written, and
@@ -26,7 +27,12 @@ use crate::export::is_plain_name;
 use crate::report::{Outcome, compile_file};
 use crate::stale::{self, show};
 
-pub fn run(files: &[PathBuf], out: &Path, storage: Option<&Path>) -> Result<Outcome, String> {
+pub fn run(
+    files: &[PathBuf],
+    out: &Path,
+    storage: Option<&Path>,
+    history: bool,
+) -> Result<Outcome, String> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let storage = match storage {
         None => Storage::new(),
@@ -96,9 +102,12 @@ pub fn run(files: &[PathBuf], out: &Path, storage: Option<&Path>) -> Result<Outc
     let mut fresh = BTreeSet::new();
     for (stem, file, spec) in &compiled {
         let storage = storage.for_spec(spec);
-        let written =
-            sheplang_build::write_artifacts(spec, stem, out, Outputs::default(), &storage)
-                .map_err(|e| e.to_string())?;
+        let outputs = Outputs {
+            history,
+            ..Outputs::default()
+        };
+        let written = sheplang_build::write_artifacts(spec, stem, out, outputs, &storage)
+            .map_err(|e| e.to_string())?;
         let changed = written.iter().filter(|w| w.changed).count();
         eprintln!(
             "{}: {changed} of {} files written to `{}`",

@@ -66,9 +66,72 @@ export interface TransitionRefused {
   readonly rule: 'transition';
   readonly model: string;
   readonly from: string;
+  /** For an event `from` does not accept, `from` itself. */
   readonly to: string;
   readonly allowed: readonly string[];
   readonly message: string;
+  /** The workflow event refused (from `apply<Model>Event`). */
+  readonly event?: string;
+  /** The guard that was false, as the spec writes it. */
+  readonly guard?: string;
+  /** The events `from` accepts (with `event`). */
+  readonly accepted?: readonly string[];
+}
+
+/**
+ * One row of a model's transition history, the table `<table>_history` that the database writes
+ * on every change of a row's state when the history is on (docs/language.md, "Transition
+ * history"); `S` is the model's state union. The same as the Rust `sheplang::TransitionRecord`.
+ */
+export interface TransitionRecord<S extends string> {
+  /** Counts up in the order of the changes. */
+  readonly id: number;
+  /** The id of the row that changed state. */
+  readonly rowId: string;
+  readonly from: S;
+  readonly to: S;
+  /** The workflow event that caused it, when the writer named one. */
+  readonly event: string | null;
+  /** When, in UTC, as ISO 8601 with milliseconds. */
+  readonly at: string;
+}
+
+/** What `apply<Model>Event` gives: the state the row moves to, or why it may not. */
+export type EventOutcome<S extends string> =
+  | { readonly ok: true; readonly state: S }
+  | { readonly ok: false; readonly refused: TransitionRefused };
+
+/** `` `a` ``, `` `a` or `b` ``, `` `a`, `b` or `c` ``. */
+function listed(names: readonly string[]): string {
+  const quoted = names.map((s) => `\`${s}\``);
+  return quoted.length <= 1 ? (quoted[0] ?? '') : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+}
+
+/** The refusal of an event that state `from` does not accept. */
+export function refuseEvent(
+  model: string,
+  from: string,
+  event: string,
+  accepted: readonly string[],
+  allowed: readonly string[],
+): { readonly ok: false; readonly refused: TransitionRefused } {
+  const rest = accepted.length === 0 ? `\`${from}\` accepts no event` : `from \`${from}\` it accepts only ${listed(accepted)}`;
+  const message = `\`${model}\` may not \`${event}\` from \`${from}\`: ${rest}`;
+  return { ok: false, refused: { rule: 'transition', model, from, to: from, allowed, message, event, accepted } };
+}
+
+/** The refusal of an event whose guard is false and which has no `else` state. */
+export function refuseGuard(
+  model: string,
+  from: string,
+  to: string,
+  event: string,
+  guard: string,
+  accepted: readonly string[],
+  allowed: readonly string[],
+): { readonly ok: false; readonly refused: TransitionRefused } {
+  const message = `\`${model}\` may not \`${event}\` from \`${from}\`: the guard \`${guard}\` is false`;
+  return { ok: false, refused: { rule: 'transition', model, from, to, allowed, message, event, guard, accepted } };
 }
 
 /**

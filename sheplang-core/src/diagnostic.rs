@@ -65,6 +65,10 @@ codes! {
     BAD_ID_FIELD = "E0211", "a field named `id` that is not a required `id` or `text`";
     BAD_PATTERN = "E0212", "a `pattern` that Rust and JavaScript would not read alike, or that does not compile";
     BAD_STATE_FIELD = "E0213", "a field `status` on a model with `states:` that is not a plain `text` starting in the first state";
+    WORKFLOW_STATE = "E0214", "a state named by the workflow of a model that is not one of the model's `states:`";
+    GUARD_FIELD = "E0215", "a workflow guard naming a field its model does not have";
+    BAD_GUARD = "E0216", "a workflow guard that is not a yes/no condition on the row's fields (a type mismatch, arithmetic, a call)";
+    DUPLICATE_WORKFLOW_ITEM = "E0217", "a state with two `on` blocks in one workflow, or an event declared twice for one state";
     // warnings (W0xxx)
     CONSTRAINT_TYPE = "W0001", "a constraint that cannot apply to the field's type";
     MIN_GREATER_THAN_MAX = "W0002", "a `min` above the `max` (or `minLength` above `maxLength`)";

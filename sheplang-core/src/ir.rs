@@ -68,8 +68,58 @@ impl Model {
 pub struct Lifecycle {
     /// In declaration order; the first is the initial state.
     pub states: Vec<String>,
-    /// Allowed transitions `(from, to)`: one per arrow.
+    /// Allowed transitions `(from, to)`: one per arrow of the chain and, with a workflow of the
+    /// model's name, one per edge of it (an event's target or `else` state) that is not an
+    /// arrow, ordered as the states are (by `from`, then by `to`).
     pub transitions: Vec<(String, String)>,
+    /// The events of the workflow named like the model (`workflow Task { on todo { event
+    /// start -> doing } }`), in the order of the spec; empty when it has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<StateEvent>,
+}
+
+/// One event a state of a lifecycle accepts (`on from { event name: if guard else otherwise
+/// -> target }`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateEvent {
+    /// The state that accepts the event.
+    pub from: String,
+    /// The event's name.
+    pub name: String,
+    /// The guard on the row's fields, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<Guard>,
+    /// Where a failed guard leads; without it, a failed guard refuses the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otherwise: Option<String>,
+    /// Where the event leads when its guard holds (or it has none).
+    pub target: String,
+}
+
+/// A workflow event's guard: the expression and its canonical text, which refusals quote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Guard {
+    pub expr: Expr,
+    /// [`Expr::spec_text`] of `expr`.
+    pub text: String,
+}
+
+impl Lifecycle {
+    /// The events state `from` accepts, in the order of the spec (each name once).
+    pub fn events_of<'a>(&'a self, from: &'a str) -> impl Iterator<Item = &'a StateEvent> + 'a {
+        self.events.iter().filter(move |e| e.from == from)
+    }
+
+    /// Every event name of the workflow, each once, in the order of the spec.
+    pub fn event_names(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for e in &self.events {
+            if !out.contains(&e.name.as_str()) {
+                out.push(&e.name);
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -334,6 +384,89 @@ pub enum Expr {
         left: Box<Expr>,
         right: Box<Expr>,
     },
+}
+
+impl Expr {
+    /// The expression as a spec writes it, with the parentheses its operators need and no
+    /// others (`score >= 7 and not (a or b)`); `=` is written `==`.
+    pub fn spec_text(&self) -> String {
+        let mut out = String::new();
+        self.write_text(&mut out, 0);
+        out
+    }
+
+    /// Binding strength of an operator, weakest first (`or`, `and`, comparisons, `+ -`,
+    /// `* / %`); a unary operator binds tighter than all.
+    fn precedence(op: BinaryOp) -> u8 {
+        match op {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge => 3,
+            BinaryOp::Add | BinaryOp::Sub => 4,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 5,
+        }
+    }
+
+    /// Writes the expression, in parentheses when its operator binds weaker than `min`.
+    fn write_text(&self, out: &mut String, min: u8) {
+        match self {
+            Expr::Number { value } => out.push_str(&format!("{value}")),
+            Expr::Text { value } => {
+                let quote = if value.contains('"') { '\'' } else { '"' };
+                out.push(quote);
+                out.push_str(value);
+                out.push(quote);
+            }
+            Expr::Bool { value } => out.push_str(if *value { "true" } else { "false" }),
+            Expr::Name { name } => out.push_str(name),
+            Expr::Field { object, field } => {
+                object.write_text(out, 6);
+                out.push('.');
+                out.push_str(field);
+            }
+            Expr::Call { function, args } => {
+                out.push_str(function);
+                out.push('(');
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    a.write_text(out, 0);
+                }
+                out.push(')');
+            }
+            Expr::Unary { op, operand } => {
+                out.push_str(match op {
+                    UnaryOp::Not => "not ",
+                    UnaryOp::Neg => "-",
+                });
+                operand.write_text(out, 6);
+            }
+            Expr::Binary { op, left, right } => {
+                let own = Self::precedence(*op);
+                let paren = own < min;
+                if paren {
+                    out.push('(');
+                }
+                // Left-associative, and comparisons do not chain: a left operand of the same
+                // strength needs no parentheses unless it is a comparison.
+                let left_min = if own == 3 { own + 1 } else { own };
+                left.write_text(out, left_min);
+                out.push(' ');
+                out.push_str(op.as_str());
+                out.push(' ');
+                right.write_text(out, own + 1);
+                if paren {
+                    out.push(')');
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

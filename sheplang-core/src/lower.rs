@@ -90,8 +90,50 @@ pub fn lower(file: &ast::File<'_>) -> Option<ir::Spec> {
             }),
         }
     }
+    link_workflows(&mut spec);
     spec.fingerprint = fingerprint(&spec);
     Some(spec)
+}
+
+/// A workflow named like a model with `states:` governs it: its events become the
+/// lifecycle's, and each edge (an event's target or `else` state) that is not an arrow of the
+/// chain becomes an allowed transition; the transitions are then ordered as the states are
+/// (by `from`, then by `to`). The checker made sure every state it names is one of the
+/// chain's.
+fn link_workflows(spec: &mut ir::Spec) {
+    for model in &mut spec.models {
+        let Some(lifecycle) = &mut model.states else {
+            continue;
+        };
+        let Some(workflow) = spec.workflows.iter().find(|w| w.name == model.name) else {
+            continue;
+        };
+        for state in &workflow.states {
+            for event in &state.events {
+                for to in std::iter::once(&event.target).chain(&event.otherwise) {
+                    let pair = (state.name.clone(), to.clone());
+                    if state.name != *to && !lifecycle.transitions.contains(&pair) {
+                        lifecycle.transitions.push(pair);
+                    }
+                }
+                lifecycle.events.push(ir::StateEvent {
+                    from: state.name.clone(),
+                    name: event.name.clone(),
+                    guard: event.guard.as_ref().map(|expr| ir::Guard {
+                        text: expr.spec_text(),
+                        expr: expr.clone(),
+                    }),
+                    otherwise: event.otherwise.clone(),
+                    target: event.target.clone(),
+                });
+            }
+        }
+        let states = &lifecycle.states;
+        let rank = |state: &str| states.iter().position(|s| s == state);
+        lifecycle
+            .transitions
+            .sort_by_key(|(from, to)| (rank(from), rank(to)));
+    }
 }
 
 fn model(d: &ast::Data<'_>) -> ir::Model {
@@ -113,6 +155,7 @@ fn model(d: &ast::Data<'_>) -> ir::Model {
             ir::Lifecycle {
                 states,
                 transitions,
+                events: Vec::new(),
             }
         }),
         rules: d.rules.iter().map(|r| r.value.to_owned()).collect(),

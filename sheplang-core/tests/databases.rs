@@ -712,3 +712,73 @@ fn postgres_refuses_every_transition_the_chain_does_not_allow() {
     assert!(complaints.is_empty(), "{}", complaints.join("\n"));
     assert!(runs >= 40, "every pair ran ({runs})");
 }
+
+/// The workflow cases of `corpus/transitions/cases.json` that move the row: `(spec, model,
+/// row in `from`, to)`. The databases do not know the event; each move it makes must be a
+/// change their triggers accept.
+fn event_moves() -> Vec<(ir::Spec, String, serde_json::Map<String, Value>, String)> {
+    let path = common::repo_root().join("corpus/transitions/cases.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let json: Value = serde_json::from_str(&text).expect("cases.json is JSON");
+    let mut out = Vec::new();
+    for case in json["events"].as_array().expect("the event cases") {
+        let (Some(to), Some(from)) = (case["to"].as_str(), case["from"].as_str()) else {
+            continue;
+        };
+        let spec_name = case["spec"].as_str().expect("a spec");
+        let model = case["model"].as_str().expect("a model").to_owned();
+        let path = common::project_dir("accept").join(spec_name);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let spec = compile(spec_name, &text);
+        let mut row = case["row"].as_object().expect("a row").clone();
+        row.insert("id".into(), Value::String("r-1".into()));
+        row.insert(ir::STATE_FIELD.into(), Value::String(from.into()));
+        out.push((spec, model, row, to.to_owned()));
+    }
+    assert!(
+        out.len() >= 5,
+        "the moving event cases are there ({})",
+        out.len()
+    );
+    out
+}
+
+#[test]
+fn sqlite_accepts_every_move_of_the_workflow_cases() {
+    let mut complaints = Vec::new();
+    for (spec, model, row, to) in event_moves() {
+        let conn = sqlite(&spec);
+        sqlite_insert(&conn, &model, &row)
+            .unwrap_or_else(|e| panic!("a `{model}` row is stored: {e}"));
+        if let Err(e) = conn.execute(&update_state(&model, &to), []) {
+            complaints.push(format!(
+                "SQLite, `{model}` {} -> {to}: {e}",
+                row[ir::STATE_FIELD]
+            ));
+        }
+    }
+    assert!(complaints.is_empty(), "{}", complaints.join("\n"));
+}
+
+#[test]
+fn postgres_accepts_every_move_of_the_workflow_cases() {
+    let pg = Postgres::start();
+    let mut complaints = Vec::new();
+    for (i, (spec, model, row, to)) in event_moves().into_iter().enumerate() {
+        let schema = pg.schema_with(&format!("workflow_{i}"), &spec);
+        let script = format!(
+            "{}\n{};\nROLLBACK;",
+            pg_insert(&model, &row),
+            update_state(&model, &to)
+        );
+        if let Err(e) = pg.run(&schema.name, &script) {
+            complaints.push(format!(
+                "PostgreSQL, `{model}` {} -> {to}: {e}",
+                row[ir::STATE_FIELD]
+            ));
+        }
+    }
+    assert!(complaints.is_empty(), "{}", complaints.join("\n"));
+}

@@ -108,6 +108,12 @@ cases! {
     pattern_not_portable => "app A {\n  data T { fields: { code: text pattern=\"^\\s(a)\\1$\" } }\n}\n";
     bad_state_field => "app A {\n  data Task {\n    fields: { status: number }\n    states: todo -> done\n  }\n}\n";
     state_field_wrong_default => "app A {\n  data Task {\n    fields: { status: text default=done }\n    states: todo -> done\n  }\n}\n";
+    workflow_unknown_state => "app A {\n  data Task {\n    fields: { title: text }\n    states: todo -> doing -> done\n  }\n  workflow Task {\n    on todo { event start -> doin }\n  }\n}\n";
+    workflow_without_states => "app A {\n  data Task { fields: { title: text } }\n  workflow Task {\n    on todo { event start -> doing }\n  }\n}\n";
+    guard_unknown_field => "app A {\n  data Task {\n    fields: { title: text  points: number }\n    states: todo -> done\n  }\n  workflow Task {\n    on todo { event finish: if pionts > 3 -> done }\n  }\n}\n";
+    guard_type_mismatch => "app A {\n  data Task {\n    fields: { title: text  points: number }\n    states: todo -> done\n  }\n  workflow Task {\n    on todo { event finish: if points > \"3\" -> done }\n  }\n}\n";
+    guard_not_a_condition => "app A {\n  data Task {\n    fields: { title: text  points: number }\n    states: todo -> done\n  }\n  workflow Task {\n    on todo { event finish: if points + 1 -> done }\n  }\n}\n";
+    workflow_event_twice => "app A {\n  data Task {\n    fields: { title: text }\n    states: todo -> doing -> done\n  }\n  workflow Task {\n    on todo {\n      event start -> doing\n      event start -> done\n    }\n  }\n}\n";
     pattern_does_not_compile => "app A {\n  data T { fields: { code: text pattern=\"^(ab$\" } }\n}\n";
     // ---- warnings ----
     constraint_not_for_type => "app A {\n  data T { fields: { n: number minLength=3 } }\n}\n";

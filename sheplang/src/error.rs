@@ -119,20 +119,37 @@ impl fmt::Display for UnknownName {
 
 impl std::error::Error for UnknownName {}
 
-/// A change of a row's lifecycle state that its `states:` chain does not allow: what a
-/// generated `transition` returns.
+/// A change of a row's lifecycle state that its spec does not allow: what a generated
+/// `transition` or `apply` returns.
 ///
 /// Its [`Display`](fmt::Display) is the message every checker of the spec gives (the
-/// TypeScript validator, and the generated SQLite and PostgreSQL triggers, which raise it as
-/// the error `<table>_status_transition`):
-/// ``"`Task` may not go from `todo` to `done`: from `todo` it may only become `doing`"``, or,
-/// from a final state, ``"`Task` may not go from `done` to `todo`: `done` is a final state"``.
+/// TypeScript validator, and, for a change of state, the generated SQLite and PostgreSQL
+/// triggers, which raise it as the error `<table>_status_transition`):
+/// - a change no arrow allows (`transition`):
+///   ``"`Task` may not go from `todo` to `done`: from `todo` it may only become `doing`"``, or,
+///   from a final state, ``"`Task` may not go from `done` to `todo`: `done` is a final state"``;
+/// - an event the current state does not accept (`apply`):
+///   ``"`Task` may not `finish` from `todo`: from `todo` it accepts only `start`"``, or
+///   ``"`Task` may not `finish` from `done`: `done` accepts no event"``;
+/// - an event whose guard is false and which has no `else` state (`apply`):
+///   ``"`Task` may not `finish` from `doing`: the guard `reviewed` is false"``.
+///
+/// It is one pointer wide (the details are boxed), so a host's own error type that holds it
+/// stays small.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransitionRefused {
+    inner: Box<Refusal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Refusal {
     model: &'static str,
     from: &'static str,
     to: &'static str,
     allowed: &'static [&'static str],
+    event: Option<&'static str>,
+    guard: Option<&'static str>,
+    accepted: &'static [&'static str],
 }
 
 impl TransitionRefused {
@@ -140,59 +157,152 @@ impl TransitionRefused {
     pub const RULE: &'static str = "transition";
 
     /// A row of `model` may not go from `from` to `to`; from `from` it may become `allowed`.
-    pub const fn new(
+    pub fn new(
         model: &'static str,
         from: &'static str,
         to: &'static str,
         allowed: &'static [&'static str],
     ) -> Self {
-        TransitionRefused {
+        Self::with(Refusal {
             model,
             from,
             to,
             allowed,
+            event: None,
+            guard: None,
+            accepted: &[],
+        })
+    }
+
+    /// A row of `model` in state `from` got the event `event`, which that state does not
+    /// accept; it accepts the events `accepted` and may become the states `allowed`. The row
+    /// stays where it is: [`to`](Self::to) is `from`.
+    pub fn unknown_event(
+        model: &'static str,
+        from: &'static str,
+        event: &'static str,
+        accepted: &'static [&'static str],
+        allowed: &'static [&'static str],
+    ) -> Self {
+        Self::with(Refusal {
+            model,
+            from,
+            to: from,
+            allowed,
+            event: Some(event),
+            guard: None,
+            accepted,
+        })
+    }
+
+    /// A row of `model` in state `from` got the event `event`, which leads to `to` when
+    /// `guard` holds; it did not, and the event has no `else` state.
+    pub fn guard_failed(
+        model: &'static str,
+        from: &'static str,
+        to: &'static str,
+        event: &'static str,
+        guard: &'static str,
+        accepted: &'static [&'static str],
+        allowed: &'static [&'static str],
+    ) -> Self {
+        Self::with(Refusal {
+            model,
+            from,
+            to,
+            allowed,
+            event: Some(event),
+            guard: Some(guard),
+            accepted,
+        })
+    }
+
+    fn with(refusal: Refusal) -> Self {
+        TransitionRefused {
+            inner: Box::new(refusal),
         }
     }
 
     /// The model's name in the spec.
     pub fn model(&self) -> &'static str {
-        self.model
+        self.inner.model
     }
 
     /// The state the row is in.
     pub fn from(&self) -> &'static str {
-        self.from
+        self.inner.from
     }
 
-    /// The state it was asked to become.
+    /// The state it was asked to become (for an event the state does not accept, the state
+    /// it is in).
     pub fn to(&self) -> &'static str {
-        self.to
+        self.inner.to
     }
 
     /// The states it may become, in the order of the spec (empty from a final state).
     pub fn allowed(&self) -> &'static [&'static str] {
-        self.allowed
+        self.inner.allowed
     }
+
+    /// The workflow event that was refused, when the change came from `apply`.
+    pub fn event(&self) -> Option<&'static str> {
+        self.inner.event
+    }
+
+    /// The guard that was false, when that is why the event was refused (as the spec writes
+    /// it, `=` as `==`).
+    pub fn guard(&self) -> Option<&'static str> {
+        self.inner.guard
+    }
+
+    /// The events the state `from` accepts, in the order of the spec (empty for a change
+    /// made without an event).
+    pub fn accepted(&self) -> &'static [&'static str] {
+        self.inner.accepted
+    }
+}
+
+/// `` `a` ``, `` `a` or `b` ``, `` `a`, `b` or `c` ``.
+fn write_names(f: &mut fmt::Formatter<'_>, names: &[&str]) -> fmt::Result {
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            f.write_str(if i + 1 == names.len() { " or " } else { ", " })?;
+        }
+        write!(f, "`{name}`")?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for TransitionRefused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let this = &*self.inner;
+        if let Some(event) = this.event {
+            write!(
+                f,
+                "`{}` may not `{event}` from `{}`: ",
+                this.model, this.from
+            )?;
+            if let Some(guard) = this.guard {
+                return write!(f, "the guard `{guard}` is false");
+            }
+            return match this.accepted {
+                [] => write!(f, "`{}` accepts no event", this.from),
+                accepted => {
+                    write!(f, "from `{}` it accepts only ", this.from)?;
+                    write_names(f, accepted)
+                }
+            };
+        }
         write!(
             f,
             "`{}` may not go from `{}` to `{}`: ",
-            self.model, self.from, self.to
+            this.model, this.from, this.to
         )?;
-        match self.allowed {
-            [] => write!(f, "`{}` is a final state", self.from),
+        match this.allowed {
+            [] => write!(f, "`{}` is a final state", this.from),
             allowed => {
-                write!(f, "from `{}` it may only become ", self.from)?;
-                for (i, state) in allowed.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(if i + 1 == allowed.len() { " or " } else { ", " })?;
-                    }
-                    write!(f, "`{state}`")?;
-                }
-                Ok(())
+                write!(f, "from `{}` it may only become ", this.from)?;
+                write_names(f, allowed)
             }
         }
     }

@@ -187,6 +187,7 @@
 mod error;
 mod event;
 mod filter;
+mod history;
 mod money;
 mod reference;
 mod spec;
@@ -200,6 +201,7 @@ pub use event::{
     ModelEventKind, SubscribeResult, channel_arg, created, deleted, updated,
 };
 pub use filter::{Filter, FilterError, FilterField, FilterKind, MAX_FILTER_FIELDS};
+pub use history::TransitionRecord;
 pub use money::{Money, ParseMoneyError};
 pub use reference::Ref;
 pub use spec::{Channel, DynSpec, Model, ModelFilter, Spec};

@@ -22,6 +22,7 @@ specs! {
     braces_keywords = "../corpus/accept/braces-keywords.shep";
     braces_library = "../corpus/accept/braces-library.shep";
     braces_operations = "../corpus/accept/braces-operations.shep";
+    braces_workflow = "../corpus/accept/braces-workflow.shep";
     indent_actions = "../corpus/accept/indent-actions.shep";
     indent_keywords = "../corpus/accept/indent-keywords.shep";
     indent_library = "../corpus/accept/indent-library.shep";
@@ -62,6 +63,11 @@ const CHECKS: &[(&str, &str, Check)] = &[
         "braces-operations.shep",
         "Ticket",
         check!(braces_operations::TicketState),
+    ),
+    (
+        "braces-workflow.shep",
+        "Claim",
+        check!(braces_workflow::ClaimState),
     ),
     (
         "indent-actions.shep",
@@ -151,4 +157,71 @@ fn every_pair_of_every_chain_gives_its_answer() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(runs >= 40, "every pair ran ({runs})");
+}
+
+#[test]
+fn every_workflow_event_gives_its_answer() {
+    use braces_workflow::{Claim, ClaimEvent, ClaimState};
+
+    let file: Value = serde_json::from_str(CASES).expect("cases.json is JSON");
+    let cases = file["events"].as_array().expect("a list of event cases");
+    let mut failures = Vec::new();
+    for case in cases {
+        assert_eq!(
+            case["model"], "Claim",
+            "the Rust test knows the model `Claim`"
+        );
+        let from = case["from"].as_str().expect("a from");
+        let event = case["event"].as_str().expect("an event");
+        let what = format!("{}: `{event}` from `{from}`", case["case"]);
+        let mut fields = case["row"].clone();
+        fields["id"] = "c1".into();
+        fields["status"] = from.into();
+        let mut row: Claim = serde_json::from_value(fields).expect("a row of `Claim`");
+        let before = row.clone();
+        let event: ClaimEvent = event.parse().expect("an event of `Claim`");
+        match (
+            row.apply(event),
+            case["to"].as_str(),
+            case["refused"].as_str(),
+        ) {
+            (Ok(state), Some(to), None) => {
+                if state.as_str() != to || row.status != state {
+                    failures.push(format!(
+                        "{what}: moved to `{state}`, row in `{}`, expected `{to}`",
+                        row.status
+                    ));
+                }
+            }
+            (Err(e), None, Some(message)) => {
+                if e.to_string() != message {
+                    failures.push(format!("{what}:\n  expected `{message}`\n  found    `{e}`"));
+                }
+                if e.event() != Some(event.as_str()) || e.from() != from || e.model() != "Claim" {
+                    failures.push(format!(
+                        "{what}: the error names {:?}",
+                        (e.model(), e.from(), e.event())
+                    ));
+                }
+                let from_state: ClaimState = from.parse().expect("a state");
+                if e.accepted() != from_state.event_names()
+                    || e.allowed() != from_state.next_names()
+                {
+                    failures.push(format!(
+                        "{what}: accepted {:?}, allowed {:?}",
+                        e.accepted(),
+                        e.allowed()
+                    ));
+                }
+                if row != before {
+                    failures.push(format!("{what}: a refused event changed the row"));
+                }
+            }
+            (found, to, refused) => failures.push(format!(
+                "{what}: found {found:?}, expected to {to:?} / refused {refused:?}"
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(cases.len() >= 10, "every case ran ({})", cases.len());
 }

@@ -71,3 +71,55 @@ test('every pair of every chain gives its answer', async () => {
   assert.deepEqual(failures, []);
   assert.ok(runs >= 40, `every pair ran (${runs})`);
 });
+
+interface EventCase {
+  spec: string;
+  model: string;
+  case: string;
+  from: string;
+  event: string;
+  row: Record<string, unknown>;
+  to: string | null;
+  refused: string | null;
+}
+
+type Outcome = { ok: true; state: string } | { ok: false; refused: TransitionRefused };
+type Apply = (row: object, event: string) => Outcome;
+
+test('every workflow event gives its answer', async () => {
+  const events: EventCase[] = (JSON.parse(
+    readFileSync(new URL('../../corpus/transitions/cases.json', import.meta.url), 'utf8'),
+  ) as { events: EventCase[] }).events;
+  assert.ok(events.length >= 10, 'the event cases are all there');
+  const failures: string[] = [];
+  for (const c of events) {
+    const stem = c.spec.replace(/\.shep$/, '');
+    const types: Record<string, unknown> = await import(`../.generated/corpus/${stem}/ts/types.js`);
+    const suffix = `${c.model[0]!.toUpperCase()}${c.model.slice(1)}`;
+    const apply = types[`apply${suffix}Event`] as Apply;
+    const next = types[`${c.model.toUpperCase()}_NEXT_STATES`] as Record<string, string[]>;
+    const accepted = types[`${c.model.toUpperCase()}_STATE_EVENTS`] as Record<string, string[]>;
+    assert.equal(typeof apply, 'function', `${stem}/types.ts exports apply${suffix}Event`);
+    const row = { ...c.row, id: 'c1', status: c.from };
+    const before = JSON.stringify(row);
+    const what = `${c.case}: \`${c.event}\` from \`${c.from}\``;
+    const found = apply(row, c.event);
+    if (JSON.stringify(row) !== before) failures.push(`${what}: apply changed the row`);
+    if (c.to !== null) {
+      if (!found.ok || found.state !== c.to) failures.push(`${what}: expected ${c.to}, found ${JSON.stringify(found)}`);
+      continue;
+    }
+    if (found.ok) {
+      failures.push(`${what}: moved to ${found.state}, expected the refusal ${c.refused}`);
+      continue;
+    }
+    const r = found.refused;
+    if (r.message !== c.refused) failures.push(`${what}:\n  expected ${c.refused}\n  found    ${r.message}`);
+    if (r.rule !== 'transition' || r.model !== c.model || r.from !== c.from || r.event !== c.event) {
+      failures.push(`${what}: the refusal names ${JSON.stringify(r)}`);
+    }
+    assert.deepEqual(r.allowed, next[c.from], `${what}: allowed`);
+    assert.deepEqual(r.accepted, accepted[c.from], `${what}: accepted`);
+  }
+  assert.deepEqual(failures, []);
+});

@@ -1,7 +1,8 @@
 //! Checks beyond syntax, split by concern:
 //! - this module: the symbol table, duplicate declarations and channel collisions;
 //! - `fields`: field types, `ref[X]`, constraints and defaults;
-//! - `refs`: references from views, actions, jobs (models, views, actions, fields).
+//! - `refs`: references from views, actions, jobs (models, views, actions, fields);
+//! - `workflow`: a workflow named like a model: its states and guards.
 //!
 //! Every check reports into the shared [`Diagnostics`] and goes on, so one run shows every
 //! independent problem.
@@ -9,6 +10,7 @@
 mod fields;
 mod pattern;
 mod refs;
+mod workflow;
 pub use crate::suggest;
 
 use std::collections::{HashMap, HashSet};
@@ -28,6 +30,7 @@ pub fn check(file: &ast::File<'_>, id: FileId, diags: &mut Diagnostics) {
     cx.collect(app);
     fields::check_models(&mut cx, app);
     refs::check_references(&mut cx, app);
+    workflow::check_workflows(&mut cx, app);
 }
 
 /// The names a spec declares, by kind, in declaration order (first declaration wins).

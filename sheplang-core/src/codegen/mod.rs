@@ -9,6 +9,7 @@ pub struct Artifact {
 
 pub mod capture;
 pub mod constraints;
+pub mod history;
 pub mod prisma;
 pub mod rust;
 pub mod sql;

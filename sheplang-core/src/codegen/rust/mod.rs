@@ -12,7 +12,8 @@
 //!   `ModelName` (the model name in the spec's case);
 //! - per model, in spec order: the row struct (`id: String` first, then the spec's fields in
 //!   snake case with serde renames to the spec's names), its `sheplang::Model` impl and, when it
-//!   has `states:`, its lifecycle enum `<Model>State`. The state is not added to the row: the wire
+//!   has `states:`, its lifecycle enum `<Model>State` (and, with a workflow of the model's
+//!   name, its event enum `<Model>Event` and the row's `apply()`). The state is not added to the row: the wire
 //!   row carries exactly the spec's fields;
 //! - `ServerToClient` (`<Model>Created`, `<Model>Updated`, `<Model>Deleted` per model, then
 //!   `Notification` and `Connected`) and `ClientToServer` (an alias of
@@ -30,6 +31,7 @@ mod out;
 mod protocol;
 mod string_enum;
 mod validation;
+mod workflow;
 
 use proc_macro2::TokenStream;
 

@@ -95,6 +95,7 @@ impl Gen<'_> {
         out.blank();
         self.validation(out, index);
         self.transition(out, index);
+        self.apply(out, index);
         out.close("}");
         out.blank();
 
@@ -120,6 +121,22 @@ impl Gen<'_> {
             (&names.state, &model.states, self.options.lifecycles)
         {
             self.lifecycle(out, model, ty, state, lifecycle);
+            if let Some(events) = &names.events {
+                self.event_enum(out, model, ty, events, lifecycle);
+            }
+            if let Some(alias) = &names.transition {
+                out.doc(&[format!(
+                    "A row of the transition history of [`{ty}`]: the table `<table>_history`, \
+                     which the database writes when the history is on (`emit_history`)."
+                )]);
+                out.line(ALLOW_UNUSED);
+                ln!(
+                    out,
+                    "pub type {alias} = ::sheplang::TransitionRecord<{}>;",
+                    state.ty
+                );
+                out.blank();
+            }
         }
     }
 
@@ -556,6 +573,21 @@ impl Gen<'_> {
             );
             out.close("}");
             out.blank();
+            if !lifecycle.events.is_empty() {
+                out.doc(&["The workflow events this state accepts, in the order of the spec."]);
+                out.line("#[inline]");
+                out.open("pub const fn event_names(self) -> &'static [&'static str] {");
+                match_self(
+                    out,
+                    variants.iter().zip(&lifecycle.states).map(|(v, state)| {
+                        let events: Vec<String> =
+                            lifecycle.events_of(state).map(|e| lit(&e.name)).collect();
+                        (v.as_str(), format!("&[{}]", events.join(", ")))
+                    }),
+                );
+                out.close("}");
+                out.blank();
+            }
             out.doc(&["True when no arrow leaves this state."]);
             out.line("#[inline]");
             out.open("pub const fn is_final(self) -> bool {");

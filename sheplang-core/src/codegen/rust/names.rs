@@ -205,6 +205,10 @@ pub(super) struct ModelNames {
     pub(super) fields: Vec<Option<String>>,
     /// The typed filter (`TaskFilter`).
     pub(super) filter: String,
+    /// The workflow's event enum (`TaskEvent`), when the lifecycle has events.
+    pub(super) events: Option<StateNames>,
+    /// The history row alias (`TaskTransition`), when the model has a lifecycle.
+    pub(super) transition: Option<String>,
 }
 
 /// The Rust names of a lifecycle enum.
@@ -264,6 +268,8 @@ impl Names {
                 state,
                 fields: field_names(m),
                 filter: String::new(),
+                events: None,
+                transition: None,
             });
         }
         let app = upper_camel(&spec.app, "App");
@@ -277,6 +283,33 @@ impl Names {
         for model in &mut models {
             let stem = model.ty.trim_end_matches('_');
             model.filter = types.claim(&[format!("{stem}Filter"), format!("{stem}RowFilter")], "");
+        }
+        for (model, m) in models.iter_mut().zip(&spec.models) {
+            let Some(lifecycle) = m.states.as_ref().filter(|l| !l.events.is_empty()) else {
+                continue;
+            };
+            let stem = model.ty.trim_end_matches('_');
+            let ty = types.claim(
+                &[format!("{stem}Event"), format!("{stem}WorkflowEvent")],
+                "",
+            );
+            let mut variants = Taken::default();
+            let variants = lifecycle
+                .event_names()
+                .iter()
+                .map(|e| variants.claim(&[upper_camel(e, "Event")], ""))
+                .collect();
+            model.events = Some(StateNames { ty, variants });
+        }
+        for model in models.iter_mut().filter(|m| m.state.is_some()) {
+            let stem = model.ty.trim_end_matches('_');
+            model.transition = Some(types.claim(
+                &[
+                    format!("{stem}Transition"),
+                    format!("{stem}TransitionRecord"),
+                ],
+                "",
+            ));
         }
 
         let mut variants = Taken::default();

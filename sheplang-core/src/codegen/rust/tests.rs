@@ -40,6 +40,7 @@ pub(crate) mod build {
                 .windows(2)
                 .map(|w| (w[0].to_string(), w[1].to_string()))
                 .collect(),
+            events: Vec::new(),
         });
         m
     }
@@ -364,11 +365,13 @@ fn hand_made_ir_never_panics() {
     m.states = Some(Lifecycle {
         states: vec!["x".into(), "x".into()],
         transitions: vec![("x".into(), "y".into()), ("x".into(), "x".into())],
+        events: Vec::new(),
     });
     let mut empty = model("Empty", vec![]);
     empty.states = Some(Lifecycle {
         states: vec![],
         transitions: vec![],
+        events: Vec::new(),
     });
     parses(&generate(&spec("A", vec![m, empty])));
     let code = generate(&spec("Nothing", vec![]));

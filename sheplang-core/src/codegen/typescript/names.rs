@@ -132,6 +132,7 @@ const TAKEN: &[&str] = &[
     "Channel",
     "ChannelOf",
     "ClientToServerEvents",
+    "EventOutcome",
     "FINGERPRINT",
     "InterServerEvents",
     "MODEL_NAMES",
@@ -142,6 +143,7 @@ const TAKEN: &[&str] = &[
     "ServerToClientEvents",
     "SocketData",
     "SubscribeResult",
+    "TransitionRecord",
     "isChannel",
     "isModelName",
 ];
@@ -156,6 +158,11 @@ pub(super) struct Names {
     states: BTreeMap<String, (String, String)>,
     /// Model name -> the constant of the states each state may become.
     next: BTreeMap<String, String>,
+    /// Model name -> (event union type, the constant of the events each state accepts), for
+    /// models governed by a workflow.
+    events: BTreeMap<String, (String, String)>,
+    /// Model name -> its transition history row type, for models with `states:`.
+    transitions: BTreeMap<String, String>,
 }
 
 impl Names {
@@ -186,10 +193,28 @@ impl Names {
             );
             next.insert(model.name.clone(), constant);
         }
+        let mut events = BTreeMap::new();
+        for model in &spec.models {
+            if model.states.as_ref().is_some_and(|l| !l.events.is_empty()) {
+                let ty = unique(&mut taken, &format!("{}Event", model.name));
+                let constant = unique(
+                    &mut taken,
+                    &format!("{}_STATE_EVENTS", screaming(&model.name)),
+                );
+                events.insert(model.name.clone(), (ty, constant));
+            }
+        }
+        let mut transitions = BTreeMap::new();
+        for model in spec.models.iter().filter(|m| m.states.is_some()) {
+            let ty = unique(&mut taken, &format!("{}Transition", model.name));
+            transitions.insert(model.name.clone(), ty);
+        }
         Names {
             interfaces,
             states,
             next,
+            events,
+            transitions,
         }
     }
 
@@ -201,6 +226,19 @@ impl Names {
     /// The constant of the states each state of `model` may become, if it has states.
     pub(super) fn next_states(&self, model: &str) -> Option<&str> {
         self.next.get(model).map(String::as_str)
+    }
+
+    /// The event union type and the constant of the events each state accepts, when a
+    /// workflow governs `model`.
+    pub(super) fn events(&self, model: &str) -> Option<(&str, &str)> {
+        self.events
+            .get(model)
+            .map(|(ty, constant)| (ty.as_str(), constant.as_str()))
+    }
+
+    /// The transition history row type of `model`, if it has states.
+    pub(super) fn transition(&self, model: &str) -> Option<&str> {
+        self.transitions.get(model).map(String::as_str)
     }
 
     /// The state union type and the state array constant of `model`, if it has states.

@@ -68,6 +68,7 @@ fn tasks() -> Spec {
             ("open".into(), "doing".into()),
             ("doing".into(), "done".into()),
         ],
+        events: Vec::new(),
     });
     spec(vec![
         task,

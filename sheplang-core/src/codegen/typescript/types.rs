@@ -72,6 +72,19 @@ pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
                 c.blank();
                 next_states(&mut c, model, lifecycle, ty, next);
             }
+            if let Some((event_ty, by_state)) = names.events(&model.name) {
+                c.blank();
+                events(&mut c, model, lifecycle, ty, event_ty, by_state);
+            }
+            if let Some(record) = names.transition(&model.name) {
+                c.blank();
+                c.doc(&format!(
+                    "A row of the transition history of `{}` (the table `<table>_history`, which\n\
+                     the database writes when the history is on).",
+                    model.name
+                ));
+                c.line(format!("export type {record} = TransitionRecord<{ty}>;"));
+            }
         }
     }
 
@@ -259,6 +272,50 @@ fn next_states(c: &mut Code, model: &ir::Model, lifecycle: &ir::Lifecycle, ty: &
                     "{}: [{}],",
                     names::literal_key(state),
                     targets.join(", ")
+                ));
+            }
+        },
+    );
+}
+
+/// The event union of a model's workflow and the constant of the events each state accepts.
+fn events(
+    c: &mut Code,
+    model: &ir::Model,
+    lifecycle: &ir::Lifecycle,
+    state_ty: &str,
+    ty: &str,
+    by_state: &str,
+) {
+    let union: Vec<String> = lifecycle
+        .event_names()
+        .iter()
+        .map(|e| names::string(e))
+        .collect();
+    c.doc(&format!(
+        "An event of the workflow `{}`: what `apply{}Event` takes.",
+        model.name,
+        super::validators::suffix(&model.name)
+    ));
+    c.line(format!("export type {ty} = {};", union.join(" | ")));
+    c.blank();
+    c.doc(&format!(
+        "The events each state of `{}` accepts, in the order of the workflow.",
+        model.name
+    ));
+    c.block(
+        format!("export const {by_state}: {{ readonly [S in {state_ty}]: readonly {ty}[] }} = {{"),
+        "};",
+        |c| {
+            for state in &lifecycle.states {
+                let events: Vec<String> = lifecycle
+                    .events_of(state)
+                    .map(|e| names::string(&e.name))
+                    .collect();
+                c.line(format!(
+                    "{}: [{}],",
+                    names::literal_key(state),
+                    events.join(", ")
                 ));
             }
         },

@@ -10,8 +10,14 @@ use crate::types::Builtin;
 
 /// The import line `types.ts` needs from `validate.ts`.
 pub(super) fn import(spec: &ir::Spec) -> &'static str {
-    if spec.models.iter().any(|m| m.states.is_some()) {
-        "import { checkRow, checkTransition, type FieldRules, type TransitionRefused, type Violation } from './validate.js';"
+    if spec
+        .models
+        .iter()
+        .any(|m| m.states.as_ref().is_some_and(|l| !l.events.is_empty()))
+    {
+        "import { checkRow, checkTransition, refuseEvent, refuseGuard, type EventOutcome, type FieldRules, type TransitionRecord, type TransitionRefused, type Violation } from './validate.js';"
+    } else if spec.models.iter().any(|m| m.states.is_some()) {
+        "import { checkRow, checkTransition, type FieldRules, type TransitionRecord, type TransitionRefused, type Violation } from './validate.js';"
     } else {
         "import { checkRow, type FieldRules, type Violation } from './validate.js';"
     }
@@ -20,7 +26,7 @@ pub(super) fn import(spec: &ir::Spec) -> &'static str {
 pub(super) fn generate(c: &mut Code, spec: &ir::Spec, names: &Names) {
     c.doc("The validators' shapes and error, from the runtime (`validate.ts`).");
     c.line(
-        "export type { Bound, FieldRules, Rule, TransitionRefused, Violation } from './validate.js';",
+        "export type { Bound, EventOutcome, FieldRules, Rule, TransitionRecord, TransitionRefused, Violation } from './validate.js';",
     );
     c.line("export { ValidationError, describe } from './validate.js';");
     c.blank();
@@ -85,6 +91,7 @@ pub(super) fn generate(c: &mut Code, spec: &ir::Spec, names: &Names) {
             ));
             c.line("}");
         }
+        apply(c, model, names);
     }
     c.blank();
     c.doc("Every constraint a row of model `model` breaks; empty when none.");
@@ -93,6 +100,159 @@ pub(super) fn generate(c: &mut Code, spec: &ir::Spec, names: &Names) {
     );
     c.line("  return checkRow(RULES[model], row);");
     c.line("}");
+}
+
+/// `apply<Model>Event(row, event)`, when a workflow governs the model.
+fn apply(c: &mut Code, model: &ir::Model, names: &Names) {
+    let (Some(lifecycle), Some((state_ty, _)), Some(next), Some((event_ty, by_state))) = (
+        &model.states,
+        names.states(&model.name),
+        names.next_states(&model.name),
+        names.events(&model.name),
+    ) else {
+        return;
+    };
+    let Some(state_field) = model.state_field() else {
+        return;
+    };
+    let interface = names.interface(&model.name);
+    let model_name = names::string(&model.name);
+    c.blank();
+    c.doc(&format!(
+        "The state a row of `{}` moves to on the workflow event `event`, or why it may not (the
+         row is not changed). A guard is evaluated on the row's fields; a comparison with an
+         absent optional field is false. The same answers and messages as the Rust `apply`.",
+        model.name
+    ));
+    c.line(format!(
+        "export function apply{}Event(row: {interface}, event: {event_ty}): EventOutcome<{state_ty}> {{",
+        suffix(&model.name)
+    ));
+    c.line(format!(
+        "  const from: {state_ty} = {};",
+        names::index("row", &state_field.name)
+    ));
+    for event in &lifecycle.events {
+        let when = format!(
+            "from === {} && event === {}",
+            names::string(&event.from),
+            names::string(&event.name)
+        );
+        let to = |state: &str| format!("{{ ok: true, state: {} }}", names::string(state));
+        match &event.guard {
+            None => c.line(format!("  if ({when}) return {};", to(&event.target))),
+            Some(guard) => {
+                let otherwise = match &event.otherwise {
+                    Some(other) => to(other),
+                    None => format!(
+                        "refuseGuard({model_name}, from, {}, {}, {}, {by_state}[from], {next}[from])",
+                        names::string(&event.target),
+                        names::string(&event.name),
+                        names::string(&guard.text)
+                    ),
+                };
+                c.line(format!("  if ({when}) {{"));
+                c.line(format!(
+                    "    return {} ? {} : {otherwise};",
+                    guard_code(model, &guard.expr),
+                    to(&event.target)
+                ));
+                c.line("  }");
+            }
+        }
+    }
+    c.line(format!(
+        "  return refuseEvent({model_name}, from, event, {by_state}[from], {next}[from]);"
+    ));
+    c.line("}");
+}
+
+/// A guard as a TypeScript `boolean` expression on `row`; anything the checker does not allow
+/// (only in a hand-made IR) is `false`.
+fn guard_code(model: &ir::Model, expr: &ir::Expr) -> String {
+    use ir::{BinaryOp, Expr, UnaryOp};
+    match expr {
+        Expr::Bool { value } => value.to_string(),
+        Expr::Unary {
+            op: UnaryOp::Not,
+            operand,
+        } => format!("!{}", guard_code(model, operand)),
+        Expr::Binary {
+            op: op @ (BinaryOp::And | BinaryOp::Or),
+            left,
+            right,
+        } => format!(
+            "({} {} {})",
+            guard_code(model, left),
+            if *op == BinaryOp::And { "&&" } else { "||" },
+            guard_code(model, right)
+        ),
+        Expr::Binary {
+            op:
+                op @ (BinaryOp::Eq
+                | BinaryOp::Ne
+                | BinaryOp::Lt
+                | BinaryOp::Le
+                | BinaryOp::Gt
+                | BinaryOp::Ge),
+            left,
+            right,
+        } => {
+            let (Some((l, l_opt)), Some((r, r_opt))) =
+                (operand(model, left), operand(model, right))
+            else {
+                return "false".to_owned();
+            };
+            let op = match op {
+                BinaryOp::Eq => "===",
+                BinaryOp::Ne => "!==",
+                other => other.as_str(),
+            };
+            let mut parts = Vec::new();
+            if l_opt {
+                parts.push(format!("{l} != null"));
+            }
+            if r_opt {
+                parts.push(format!("{r} != null"));
+            }
+            parts.push(format!("{l} {op} {r}"));
+            format!("({})", parts.join(" && "))
+        }
+        Expr::Name { .. } => match operand(model, expr) {
+            Some((code, true)) => format!("({code} === true)"),
+            Some((code, false)) => code,
+            None => "false".to_owned(),
+        },
+        _ => "false".to_owned(),
+    }
+}
+
+/// A comparison's operand: a literal, or a field of the row, with whether it may be absent.
+fn operand(model: &ir::Model, expr: &ir::Expr) -> Option<(String, bool)> {
+    use ir::{Expr, UnaryOp};
+    match expr {
+        Expr::Number { value } => Some((bound_text(*value), false)),
+        Expr::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } => match operand.as_ref() {
+            Expr::Number { value } => Some((format!("-{}", bound_text(*value)), false)),
+            _ => None,
+        },
+        Expr::Text { value } => Some((names::string(value), false)),
+        Expr::Bool { value } => Some((value.to_string(), false)),
+        Expr::Name { name } => {
+            let field = model.fields.iter().find(|f| f.name == *name)?;
+            if field.list || model.is_state_field(field) {
+                return None;
+            }
+            match &field.ty {
+                FieldType::Builtin(Builtin::Money) | FieldType::Model { .. } => None,
+                _ => Some((names::index("row", &field.name), field.optional)),
+            }
+        }
+        _ => None,
+    }
 }
 
 /// The part of a validator's name after `validate`: the model's name, whose first letter is

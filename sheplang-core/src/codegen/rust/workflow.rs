@@ -1,0 +1,334 @@
+//! A model's workflow (`workflow Task { on todo { event start -> doing } }`): the event enum
+//! (`TaskEvent`) and the row's `apply()`, which evaluates the guards on the row's fields.
+
+use super::Gen;
+use super::docs::code;
+use super::names::{StateNames, ident, is_all_caps, variant_names_may_lint};
+use super::out::{Out, lit, ln};
+use super::string_enum::{StringEnum, Variant, match_self, slice};
+use crate::ir::{self, BinaryOp, Expr, UnaryOp};
+use crate::types::ValueClass;
+
+/// A guard operand in Rust: its code and whether it is an `Option`.
+struct Operand {
+    code: String,
+    optional: bool,
+}
+
+impl Gen<'_> {
+    /// The event enum of a model's workflow.
+    pub(super) fn event_enum(
+        &self,
+        out: &mut Out,
+        model: &ir::Model,
+        model_ty: &str,
+        names: &StateNames,
+        lifecycle: &ir::Lifecycle,
+    ) {
+        let events = lifecycle.event_names();
+        let variants = &names.variants;
+        let doc = vec![
+            format!(
+                "The events of the workflow {}: what [`{model_ty}::apply`] takes.",
+                code(&model.name)
+            ),
+            String::new(),
+            "It serialises as the event's name in the spec.".to_owned(),
+        ];
+        let variant_defs = events
+            .iter()
+            .zip(variants)
+            .map(|(event, variant)| {
+                let from: Vec<String> = lifecycle
+                    .events
+                    .iter()
+                    .filter(|e| e.name == *event)
+                    .map(|e| code(&e.from))
+                    .collect();
+                Variant {
+                    doc: format!("{}: accepted in {}.", code(event), from.join(", ")),
+                    name: variant.clone(),
+                    wire: (*event).to_owned(),
+                }
+            })
+            .collect();
+        let mut allows = Vec::new();
+        if variant_names_may_lint(&names.ty, variants) {
+            allows.push("clippy::enum_variant_names");
+        }
+        if is_all_caps(&names.ty) || variants.iter().any(|v| is_all_caps(v)) {
+            allows.push("clippy::upper_case_acronyms");
+        }
+        let allow = (!allows.is_empty()).then(|| {
+            format!(
+                "#[allow({}, reason = \"the names are the spec's\")]",
+                allows.join(", ")
+            )
+        });
+        let all: Vec<String> = variants.iter().map(|v| format!("Self::{v}")).collect();
+        let strings: Vec<String> = events.iter().map(|e| lit(e)).collect();
+        StringEnum {
+            doc,
+            ty: &names.ty,
+            allow,
+            variants: variant_defs,
+            error: "::sheplang::UnknownName",
+            parse_failure: format!(
+                "::core::result::Result::Err(::sheplang::UnknownName::new({}, s, Self::NAMES))",
+                lit(&format!("event of `{}`", model.name))
+            ),
+        }
+        .write(out, |out| {
+            out.doc(&["Every event, in the order of the spec."]);
+            slice(out, "pub const ALL: &'static [Self]", &all);
+            out.doc(&["Every event's name in the spec, in the same order."]);
+            slice(out, "pub const NAMES: &'static [&'static str]", &strings);
+            out.blank();
+            out.doc(&["The event's name in the spec."]);
+            out.line("#[inline]");
+            out.open("pub const fn as_str(self) -> &'static str {");
+            match_self(
+                out,
+                variants
+                    .iter()
+                    .map(String::as_str)
+                    .zip(strings.iter().cloned()),
+            );
+            out.close("}");
+        });
+        out.blank();
+    }
+
+    /// `apply()` of model `index`, inside its inherent `impl`: a workflow event moves the row.
+    pub(super) fn apply(&self, out: &mut Out, index: usize) {
+        let model = &self.spec.models[index];
+        let names = &self.names.models[index];
+        let (Some(lifecycle), Some(states), Some(events), true) = (
+            &model.states,
+            &names.state,
+            &names.events,
+            self.options.lifecycles,
+        ) else {
+            return;
+        };
+        let Some(position) = model.fields.iter().position(|f| model.is_state_field(f)) else {
+            return;
+        };
+        let Some(state_field) = &names.fields[position] else {
+            return;
+        };
+        let state_field = ident(state_field);
+        let state_ty = &states.ty;
+        let event_ty = &events.ty;
+        let event_names = lifecycle.event_names();
+        let state_variant = |name: &str| {
+            let i = lifecycle.states.iter().position(|s| s == name).unwrap_or(0);
+            format!("{state_ty}::{}", states.variants[i])
+        };
+        let event_variant = |name: &str| {
+            let i = event_names.iter().position(|e| *e == name).unwrap_or(0);
+            format!("{event_ty}::{}", events.variants[i])
+        };
+        let model_name = lit(&model.name);
+        out.blank();
+        out.doc(&[
+            &format!(
+                "Applies the workflow event `event`: the row moves to the state the event leads \
+                 to from its current state (its field `{}`), which this returns.",
+                ir::STATE_FIELD
+            ),
+            "",
+            "An event with a guard (`event e: if guard else other -> target`) leads to `target`",
+            "when the guard holds on the row's fields, else to `other`; a comparison with an",
+            "absent optional field is false.",
+            "",
+            "# Errors",
+            "When the current state does not accept the event, or the guard is false and the",
+            "event has no `else` state; the row is left unchanged.",
+        ]);
+        out.line("#[inline]");
+        out.line(
+            "#[allow(clippy::bool_comparison, clippy::nonminimal_bool, clippy::neg_cmp_op_on_partial_ord, clippy::float_cmp, clippy::eq_op, clippy::double_comparisons, clippy::overly_complex_bool_expr, reason = \"the guards are the spec's, as written\")]",
+        );
+        out.open(&format!(
+            "pub fn apply(&mut self, event: {event_ty}) -> ::core::result::Result<{state_ty}, ::sheplang::TransitionRefused> {{"
+        ));
+        out.open(&format!("let next = match (self.{state_field}, event) {{"));
+        let mut covered = 0;
+        for event in &lifecycle.events {
+            // A repeated event (only in a hand-made IR) keeps its first arm.
+            if lifecycle
+                .events
+                .iter()
+                .position(|e| e.from == event.from && e.name == event.name)
+                .is_some_and(|first| !std::ptr::eq(&lifecycle.events[first], event))
+            {
+                continue;
+            }
+            covered += 1;
+            let pattern = format!(
+                "({}, {})",
+                state_variant(&event.from),
+                event_variant(&event.name)
+            );
+            let target = state_variant(&event.target);
+            match &event.guard {
+                None => ln!(out, "{pattern} => {target},"),
+                Some(guard) => {
+                    let condition = self.guard_code(index, &guard.expr, true);
+                    let otherwise = match &event.otherwise {
+                        Some(other) => state_variant(other),
+                        None => format!(
+                            "return ::core::result::Result::Err(::sheplang::TransitionRefused::guard_failed({model_name}, {}, {}, {}, {}, {from}.event_names(), {from}.next_names()))",
+                            lit(&event.from),
+                            lit(&event.target),
+                            lit(&event.name),
+                            lit(&guard.text),
+                            from = state_variant(&event.from),
+                        ),
+                    };
+                    out.open(&format!("{pattern} => {{"));
+                    out.open(&format!("if {condition} {{"));
+                    out.line(&target);
+                    out.close("} else {");
+                    out.depth_in();
+                    out.line(&otherwise);
+                    out.close("}");
+                    out.close("}");
+                }
+            }
+        }
+        if covered < lifecycle.states.len() * event_names.len() {
+            ln!(
+                out,
+                "(from, event) => return ::core::result::Result::Err(::sheplang::TransitionRefused::unknown_event({model_name}, from.as_str(), event.as_str(), from.event_names(), from.next_names())),"
+            );
+        }
+        out.close("};");
+        ln!(out, "self.{state_field} = next;");
+        out.line("::core::result::Result::Ok(next)");
+        out.close("}");
+    }
+
+    /// A guard as a Rust `bool` expression on `self`, in parentheses unless it is the whole
+    /// condition (`top`). The checker allows only what this handles; anything else (a
+    /// hand-made IR) is `false`.
+    fn guard_code(&self, index: usize, expr: &Expr, top: bool) -> String {
+        let wrap = |code: String| if top { code } else { format!("({code})") };
+        match expr {
+            Expr::Bool { value } => value.to_string(),
+            Expr::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => format!("!{}", self.guard_code(index, operand, false)),
+            Expr::Binary {
+                op: op @ (BinaryOp::And | BinaryOp::Or),
+                left,
+                right,
+            } => wrap(format!(
+                "{} {} {}",
+                self.guard_code(index, left, false),
+                if *op == BinaryOp::And { "&&" } else { "||" },
+                self.guard_code(index, right, false)
+            )),
+            Expr::Binary {
+                op:
+                    op @ (BinaryOp::Eq
+                    | BinaryOp::Ne
+                    | BinaryOp::Lt
+                    | BinaryOp::Le
+                    | BinaryOp::Gt
+                    | BinaryOp::Ge),
+                left,
+                right,
+            } => {
+                let (Some(l), Some(r)) = (self.operand(index, left), self.operand(index, right))
+                else {
+                    return "false".to_owned();
+                };
+                let op = op.as_str();
+                if !l.optional && !r.optional {
+                    return wrap(format!("{} {op} {}", l.code, r.code));
+                }
+                let some = |o: Operand| {
+                    if o.optional {
+                        o.code
+                    } else {
+                        format!("::core::option::Option::Some({})", o.code)
+                    }
+                };
+                format!(
+                    "::core::matches!(({}, {}), (::core::option::Option::Some(l), ::core::option::Option::Some(r)) if l {op} r)",
+                    some(l),
+                    some(r)
+                )
+            }
+            Expr::Name { .. } => match self.operand(index, expr) {
+                Some(Operand {
+                    code,
+                    optional: true,
+                }) => wrap(format!("{code} == ::core::option::Option::Some(true)")),
+                Some(Operand { code, .. }) => code,
+                None => "false".to_owned(),
+            },
+            _ => "false".to_owned(),
+        }
+    }
+
+    /// A comparison's operand: a literal, or a field of the row read as `f64`, `bool` or `&str`.
+    fn operand(&self, index: usize, expr: &Expr) -> Option<Operand> {
+        let plain = |code: String| {
+            Some(Operand {
+                code,
+                optional: false,
+            })
+        };
+        match expr {
+            Expr::Number { value } => plain(format!("{value:?}_f64")),
+            Expr::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } => match operand.as_ref() {
+                Expr::Number { value } => plain(format!("-{value:?}_f64")),
+                _ => None,
+            },
+            Expr::Text { value } => plain(lit(value)),
+            Expr::Bool { value } => plain(value.to_string()),
+            Expr::Name { name } => {
+                let model = &self.spec.models[index];
+                let position = model.fields.iter().position(|f| f.name == *name)?;
+                let field = &model.fields[position];
+                if field.list || model.is_state_field(field) {
+                    return None;
+                }
+                let rust = match &self.names.models[index].fields[position] {
+                    Some(rust) => ident(rust),
+                    None => "id".to_owned(),
+                };
+                let (text, by_ref) = match &field.ty {
+                    ir::FieldType::Builtin(b) => match b.info().class {
+                        ValueClass::Number | ValueClass::Bool => (false, false),
+                        ValueClass::Text | ValueClass::Temporal => (true, false),
+                        ValueClass::Decimal => return None,
+                    },
+                    ir::FieldType::Ref { .. } => (true, true),
+                    ir::FieldType::Model { .. } => return None,
+                };
+                let code = match (text, by_ref, field.optional) {
+                    (false, _, _) => format!("self.{rust}"),
+                    (true, false, false) => format!("self.{rust}.as_str()"),
+                    (true, false, true) => format!("self.{rust}.as_deref()"),
+                    (true, true, false) => format!("self.{rust}.as_str()"),
+                    (true, true, true) => {
+                        format!("self.{rust}.as_ref().map(::sheplang::Ref::as_str)")
+                    }
+                };
+                Some(Operand {
+                    code,
+                    optional: field.optional,
+                })
+            }
+            _ => None,
+        }
+    }
+}
