@@ -5,5 +5,8 @@
 fn main() {
     sheplang_build::configure()
         .emit_typescript(false)
+        // The tests cover every item, the opt-in ones too.
+        .emit_protocol_enums(true)
+        .emit_filters(true)
         .compile_or_exit(&["specs/tasks.shep"]);
 }

@@ -3,12 +3,15 @@
 //! changes.
 
 fn main() {
-    sheplang_build::configure().compile_or_exit(&[
-        // The spec of the shared protocol cases (ts/test/protocol-cases.ts): both servers serve it.
-        "../../ts/specs/tasks.shep",
-        // Reserved words as field names, a declared id, every field type: for the row checks.
-        "../../ts/specs/edge.shep",
-        "specs/alltypes.shep",
-        "specs/bench.shep",
-    ]);
+    // The control and publish tools read and send events with `ServerToClient`.
+    sheplang_build::configure()
+        .emit_protocol_enums(true)
+        .compile_or_exit(&[
+            // The spec of the shared protocol cases (ts/test/protocol-cases.ts): both servers serve it.
+            "../../ts/specs/tasks.shep",
+            // Reserved words as field names, a declared id, every field type: for the row checks.
+            "../../ts/specs/edge.shep",
+            "specs/alltypes.shep",
+            "specs/bench.shep",
+        ]);
 }

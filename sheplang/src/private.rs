@@ -142,3 +142,70 @@ fn invalid(event: &'static str, message: &str) -> EventError {
         message: message.to_owned(),
     }
 }
+
+/// Reads a string-like enum (`Channel`, `ModelName`, a lifecycle) from its string: the index of
+/// that string in `names`, the enum's `NAMES` (in the order of its `ALL`). Any other string is
+/// serde's `unknown variant` error, as a derived `Deserialize` gives. One generic function for
+/// every such enum, in place of a derived visitor per enum: the generated code stays small.
+///
+/// # Errors
+/// Anything but a string, or a string not in `names`.
+pub fn name_index<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+    names: &'static [&'static str],
+) -> Result<usize, D::Error> {
+    deserializer.deserialize_str(NameVisitor(names))
+}
+
+struct NameVisitor(&'static [&'static str]);
+
+impl serde::de::Visitor<'_> for NameVisitor {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("variant identifier")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<usize, E> {
+        self.0
+            .iter()
+            .position(|name| *name == s)
+            .ok_or_else(|| E::unknown_variant(s, self.0))
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<usize, E> {
+        match core::str::from_utf8(bytes) {
+            Ok(s) => self.visit_str(s),
+            Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(bytes), &self)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::de::IntoDeserializer as _;
+    use serde::de::value::{Error, StrDeserializer};
+
+    use super::name_index;
+
+    const NAMES: &[&str] = &["todo", "in_progress", "done"];
+
+    fn index(value: &serde_json::Value) -> Result<usize, String> {
+        name_index(value, NAMES).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_name_reads_as_its_index_and_anything_else_is_serdes_error() {
+        assert_eq!(index(&serde_json::json!("in_progress")), Ok(1));
+        assert_eq!(
+            index(&serde_json::json!("doing")),
+            Err("unknown variant `doing`, expected one of `todo`, `in_progress`, `done`".into())
+        );
+        assert_eq!(
+            index(&serde_json::json!(3)),
+            Err("invalid type: integer `3`, expected variant identifier".into())
+        );
+        let borrowed: StrDeserializer<'_, Error> = "done".into_deserializer();
+        assert_eq!(name_index(borrowed, NAMES), Ok(2));
+    }
+}

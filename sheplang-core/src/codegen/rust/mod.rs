@@ -51,6 +51,13 @@ pub struct Options {
     /// sends events with `sheplang::created` and friends, or serves them with
     /// `sheplang-socketio`, does not need them.
     pub protocol: bool,
+    /// One typed filter per model, `<Model>Filter`, with its conversion into
+    /// `sheplang::Filter` (default `true`). A struct of its own per model: on a big spec the
+    /// filters are about a third of the module's compile time, so a host that builds its
+    /// filters from JSON (`sheplang::Filter::parse`), or none, can leave them out. The
+    /// `Channel`'s `filter_fields`, which a server checks a client's filter against, is always
+    /// there.
+    pub filters: bool,
 }
 
 impl Default for Options {
@@ -59,6 +66,22 @@ impl Default for Options {
             docs: true,
             lifecycles: true,
             protocol: true,
+            filters: true,
+        }
+    }
+}
+
+impl Options {
+    /// What a build script generates unless told otherwise (`sheplang_build::configure()`):
+    /// the docs and the lifecycle enums, without the typed filters and the protocol enums,
+    /// which a host asks for when it uses them. The module then costs about what hand-written
+    /// serde structs for the same models cost to compile (`bash bench/gen/run.sh --compile`).
+    pub const fn build_default() -> Self {
+        Options {
+            docs: true,
+            lifecycles: true,
+            protocol: false,
+            filters: false,
         }
     }
 }

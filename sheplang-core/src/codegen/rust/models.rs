@@ -115,7 +115,9 @@ impl Gen<'_> {
         out.close("}");
         out.blank();
 
-        self.filter(out, index);
+        if self.options.filters {
+            self.filter(out, index);
+        }
 
         if let (Some(state), Some(lifecycle), true) =
             (&names.state, &model.states, self.options.lifecycles)

@@ -142,6 +142,7 @@ impl Gen<'_> {
         out.line("Self::model(self).as_str()");
         out.close("}");
         out.blank();
+        out.line("#[inline]");
         out.open("fn filter_fields(self) -> &'static [::sheplang::FilterField] {");
         let fields: Vec<(&str, String)> = (0..self.spec.models.len())
             .map(|i| {

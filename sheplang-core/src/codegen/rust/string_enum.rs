@@ -1,11 +1,17 @@
 //! The shape shared by the generated string-like enums (`Channel`, `ModelName`, the lifecycle
 //! enums): a unit enum that serialises, prints and parses as one string per variant.
+//!
+//! Their serde impls are written out, not derived: `Serialize` writes `as_str()`, and
+//! `Deserialize` asks one generic function of the facade (`__private::name_index`) for the
+//! string's index in the enum's `NAMES`. A derived `Deserialize` would be a visitor with three
+//! matches over the variants per enum; this is a line, which keeps a big spec's module cheap
+//! to compile.
 
+use super::ALLOW_UNUSED;
 use super::out::{Out, lit, ln};
-use super::{ALLOW_UNUSED, SERDE_CRATE};
 
 /// The derives of every string-like enum.
-const DERIVES: [&str; 10] = [
+const DERIVES: [&str; 8] = [
     "Debug",
     "Clone",
     "Copy",
@@ -14,8 +20,6 @@ const DERIVES: [&str; 10] = [
     "Hash",
     "PartialOrd",
     "Ord",
-    "::sheplang::__private::serde::Serialize",
-    "::sheplang::__private::serde::Deserialize",
 ];
 
 /// One variant: its docs, its name, and the string it stands for.
@@ -47,7 +51,6 @@ impl StringEnum<'_> {
         out.doc(&self.doc);
         out.line(ALLOW_UNUSED);
         out.list("#[derive(", &DERIVES, ")]");
-        out.line(SERDE_CRATE);
         if let Some(allow) = &self.allow {
             out.line(allow);
         }
@@ -57,9 +60,6 @@ impl StringEnum<'_> {
             out.open(&format!("pub enum {ty} {{"));
             for v in &self.variants {
                 out.doc(&[&v.doc]);
-                if v.wire != v.name {
-                    ln!(out, "#[serde(rename = {})]", lit(&v.wire));
-                }
                 ln!(out, "{},", v.name);
             }
             out.close("}");
@@ -107,6 +107,28 @@ impl StringEnum<'_> {
             ln!(out, "_ => {},", self.parse_failure);
             out.close("}");
         }
+        out.close("}");
+        out.close("}");
+        out.blank();
+
+        // `ALL` and `NAMES` (written by `inherent`) are in the same order.
+        out.open(&format!(
+            "impl ::sheplang::__private::serde::Serialize for {ty} {{"
+        ));
+        out.line("#[inline]");
+        out.open("fn serialize<S: ::sheplang::__private::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {");
+        out.line("serializer.serialize_str(self.as_str())");
+        out.close("}");
+        out.close("}");
+        out.blank();
+        out.open(&format!(
+            "impl<'de> ::sheplang::__private::serde::Deserialize<'de> for {ty} {{"
+        ));
+        out.line("#[inline]");
+        out.open("fn deserialize<D: ::sheplang::__private::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {");
+        out.line(
+            "::sheplang::__private::name_index(deserializer, Self::NAMES).map(|i| Self::ALL[i])",
+        );
         out.close("}");
         out.close("}");
         out.blank();

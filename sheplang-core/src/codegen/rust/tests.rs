@@ -194,7 +194,9 @@ fn lifecycle_enum() {
     let code = generate(&task_manager());
     for e in [
         "pub enum TaskState {",
-        "#[serde(rename = \"in_progress\")]",
+        // It serialises as the state's name, through `as_str` and `NAMES`.
+        "Self::InProgress => \"in_progress\",",
+        "::sheplang::__private::name_index(deserializer, Self::NAMES).map(|i| Self::ALL[i])",
         "InProgress,",
         "pub const fn initial() -> Self {",
         "Self::Todo => &[Self::InProgress],",
@@ -212,7 +214,8 @@ fn channel_and_model_name() {
     let code = generate(&task_manager());
     for e in [
         "pub enum Channel {",
-        "#[serde(rename = \"task\")]",
+        "Self::Task => \"task\",",
+        "serializer.serialize_str(self.as_str())",
         "\"task\" => ::core::result::Result::Ok(Self::Task),",
         "::sheplang::UnknownChannel::new(s, Self::NAMES)",
         "impl ::sheplang::Channel for Channel {",
