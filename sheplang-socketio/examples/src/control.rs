@@ -7,7 +7,7 @@
 //! | route | body | does |
 //! |---|---|---|
 //! | `POST /control/emit` | `{"event": "model_created", "args": ["Task", {...}]}` | parses the event with the generated `ServerToClient::parse` (so the row must match the spec) and sends it through the typed API (`emit_created`, ...); with `"before": {...}` (tasks spec), an update is sent with `emit_updated_from` and a deletion with `emit_deleted_row` |
-//! | `POST /control/emit-batch` | `{"events": [{"event": ..., "args": [...]}, ...]}` | each as `/control/emit`, in order |
+//! | `POST /control/emit-batch` | `{"events": [{"event": ..., "args": [...]}, ...]}` | each as `/control/emit` (an event may carry its `"before"`), in order |
 //! | `GET /control/stats` | | `{"connected": n, "subscribers": {"task": n, ...}, "epoch": "...", "metrics": {"overflowDisconnects": n, ...}}` |
 //! | `POST /control/samples` | | all-types spec only: emits the Rust-made rows of [`crate::rows`] |
 //! | `POST /control/burst?count=K&batch=B&payload=N&rate=R&teams=T` | | bench spec only: emits `K` `Tick` rows, each with `sentAt` = now (ms since the epoch) and a text of `N` bytes (and with `T` > 0, `team` = `t<seq % T>`, for `bench/filter`); as fast as possible, yielding every `B` (`rate` 0), or paced at `R` events per second, `B` at a time |
@@ -226,7 +226,7 @@ async fn emit<S: Controlled>(
 }
 
 /// `POST /control/emit-batch` with `{"events": [{"event": ..., "args": [...]}, ...]}`: each as
-/// `/control/emit`, in order; stops at the first that does not fit the spec.
+/// `/control/emit` (with its `"before"`, if any), in order; stops at the first that does not fit the spec.
 async fn emit_batch<S: Controlled>(
     State(server): State<RealtimeServer<S>>,
     body: axum::body::Bytes,
@@ -249,7 +249,7 @@ async fn emit_batch<S: Controlled>(
             )
                 .into_response();
         };
-        if let Err(e) = S::emit(&server, event, args) {
+        if let Err(e) = S::emit_with_before(&server, event, args, one.get("before")) {
             return (StatusCode::BAD_REQUEST, format!("event {i}: {e}")).into_response();
         }
     }
