@@ -6,6 +6,8 @@
 # examples/demo/web/e2e/ with node's test runner: two browsers, one live task list, a server
 # restart (demo.test.mjs); a task written with the sqlite3 shell (capture.test.mjs); a burst, a long list, a flapping network, a 1 kB/s link and an
 # outage (pages.test.mjs). Screenshots go to examples/demo/web/e2e/screenshots/.
+# Then the teams example (examples/teams/web/e2e/): three pages as users of two teams, each
+# seeing only its team's tasks, live.
 #
 # Usage: bash scripts/test-browser.sh
 #        DEMO_SCREENSHOT=update bash scripts/test-browser.sh   also refreshes docs/demo.png
@@ -59,3 +61,14 @@ step "browser test (examples/demo/web/e2e/)"
 cd examples/demo/web
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHROMIUM_PATH="$chromium" SHEPLANG_DEMO_BIN="$target/debug/sheplang-demo"
 node --test --test-timeout=300000 e2e/
+
+step "building the teams example (cargo build -p sheplang-teams; npm ci and the page in examples/teams/web)"
+cd "$root"
+cargo build --locked --quiet -p sheplang-cli -p sheplang-teams || die "cargo build -p sheplang-teams failed (see above)"
+cd examples/teams/web
+npm ci --no-audit --no-fund --engine-strict --loglevel=error ||
+  die "npm ci failed in examples/teams/web (see above)" "is the npm registry reachable? (npm config get registry)"
+SHEPLANG_BIN="$target/debug/sheplang" npm run --silent build || die "building the teams page failed (see above)"
+
+step "browser test (examples/teams/web/e2e/)"
+SHEPLANG_TEAMS_BIN="$target/debug/sheplang-teams" node --test --test-timeout=300000 e2e/
