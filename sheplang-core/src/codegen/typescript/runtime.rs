@@ -51,6 +51,10 @@ pub(super) const FILES: &[File] = &[
         source: include_str!("../../../runtime/api/realtime/redis/read.lua"),
     },
     File {
+        path: "api/realtime/capture.ts",
+        source: include_str!("../../../runtime/api/realtime/capture.ts"),
+    },
+    File {
         path: "contexts/RealtimeContext.tsx",
         source: include_str!("../../../runtime/contexts/RealtimeContext.tsx"),
     },

@@ -111,6 +111,7 @@ fn writes_every_artifact_in_a_fixed_order() {
             "api/realtime/redis.ts",
             "api/realtime/redis/append.lua",
             "api/realtime/redis/read.lua",
+            "api/realtime/capture.ts",
             "contexts/RealtimeContext.tsx",
             "api/realtime/records.ts",
             "hooks/useTaskRealtime.ts",
@@ -342,6 +343,7 @@ fn each_half_has_types_and_only_its_own_imports() {
             "api/realtime/redis.ts",
             "api/realtime/redis/append.lua",
             "api/realtime/redis/read.lua",
+            "api/realtime/capture.ts",
             "api/realtime/records.ts",
         ]
     );
