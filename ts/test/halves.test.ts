@@ -5,8 +5,8 @@
 //   beside a page that uses it, `tsc --strict` over all of `src/` with no `exclude`, no Node
 //   types, and only react and socket.io-client in its node_modules;
 // - the server half (`<stem>/ts-server/`: types, Socket.IO server, Prisma extension) in a Node
-//   project (`nodenext`, Node types, no DOM) with only socket.io, @prisma/client and ioredis
-//   (the Redis log's client).
+//   project (`nodenext`, Node types, no DOM) with only socket.io, @prisma/client, ioredis
+//   (the Redis log's client) and better-sqlite3 (the SQLite change-table log's).
 //
 // A file importing `socket.io` in the browser project must fail, so that a server import
 // slipping into the browser half cannot pass unseen.
@@ -106,7 +106,8 @@ test('that front end has no server packages: importing socket.io there fails', T
 });
 
 test('the server half type-checks in a Node project', TIMEOUT, async () => {
-  const dir = project('server', ['socket.io', '@prisma/client', 'ioredis', '@types/node'], {
+  const packages = ['socket.io', '@prisma/client', 'ioredis', 'better-sqlite3', '@types/better-sqlite3', '@types/node'];
+  const dir = project('server', packages, {
     'package.json': JSON.stringify({ type: 'module' }),
     'tsconfig.json': JSON.stringify({
       compilerOptions: {
