@@ -146,7 +146,9 @@ test('each page sees only its team; a teammate sees the changes live; a handed-o
 
   // Ada ticks it: Cy sees it done.
   const row = (page) => page.locator('[data-testid="tasks"] li', { hasText: 'Red secret plan' });
-  await row(ada.page).getByRole('checkbox').check();
+  // A click, not check(): the box follows the broadcast, not the click (the page is not optimistic).
+  await row(ada.page).getByRole('checkbox').click();
+  await row(ada.page).and(ada.page.locator('li.done')).waitFor({ timeout: WAIT });
   await row(cy.page).and(cy.page.locator('li.done')).waitFor({ timeout: WAIT });
 
   // Bob adds one of his own: the red pages do not change.
