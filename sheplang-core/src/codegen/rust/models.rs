@@ -1,9 +1,9 @@
 //! One struct per model, and one enum per `states:` lifecycle.
 
 use super::docs::{self, code};
-use super::names::{StateNames, ident, is_all_caps, variant_names_may_lint};
+use super::names::{StateNames, ident, is_all_caps};
 use super::out::{Out, lit, ln};
-use super::string_enum::{StringEnum, Variant, match_self, slice};
+use super::string_enum::{NameEnum, Variant, match_self};
 use super::{ALLOW_UNUSED, Gen, SERDE_CRATE};
 use crate::ir;
 use crate::types::ValueClass;
@@ -482,55 +482,24 @@ impl Gen<'_> {
                 }
             })
             .collect();
-        let mut allows = Vec::new();
-        if variant_names_may_lint(&names.ty, variants) {
-            allows.push("clippy::enum_variant_names");
-        }
-        if is_all_caps(&names.ty) || variants.iter().any(|v| is_all_caps(v)) {
-            allows.push("clippy::upper_case_acronyms");
-        }
-        let allow = (!allows.is_empty()).then(|| {
-            format!(
-                "#[allow({}, reason = \"the names are the spec's\")]",
-                allows.join(", ")
-            )
-        });
-        let all: Vec<String> = variants.iter().map(|v| format!("Self::{v}")).collect();
-        let strings: Vec<String> = lifecycle.states.iter().map(|s| lit(s)).collect();
-        StringEnum {
+        NameEnum {
+            names,
+            model: &model.name,
+            what: "state",
             doc,
-            ty: &names.ty,
-            allow,
             variants: variant_defs,
-            error: "::sheplang::UnknownName",
-            parse_failure: format!(
-                "::core::result::Result::Err(::sheplang::UnknownName::new({}, s, Self::NAMES))",
-                lit(&format!("state of `{}`", model.name))
-            ),
         }
-        .write(out, |out| {
-            out.doc(&["Every state, in the order of the spec."]);
-            slice(out, "pub const ALL: &'static [Self]", &all);
-            out.doc(&["Every state's name in the spec, in the same order."]);
-            slice(out, "pub const NAMES: &'static [&'static str]", &strings);
-            out.blank();
-            out.doc(&["The initial state: the first of the chain."]);
-            out.line("#[inline]");
-            ln!(out, "pub const fn initial() -> Self {{");
-            ln!(out, "    Self::{}", variants[0]);
-            out.line("}");
-            out.blank();
-            out.doc(&["The state's name in the spec."]);
-            out.line("#[inline]");
-            out.open("pub const fn as_str(self) -> &'static str {");
-            match_self(
-                out,
-                variants
-                    .iter()
-                    .map(String::as_str)
-                    .zip(strings.iter().cloned()),
-            );
-            out.close("}");
+        .write(
+            out,
+            |out| {
+                out.doc(&["The initial state: the first of the chain."]);
+                out.line("#[inline]");
+                ln!(out, "pub const fn initial() -> Self {{");
+                ln!(out, "    Self::{}", variants[0]);
+                out.line("}");
+                out.blank();
+            },
+            |out| {
             out.blank();
             out.doc(&["The states this one may become, in the order of the spec."]);
             out.line("#[inline]");
@@ -616,8 +585,8 @@ impl Gen<'_> {
                 lit(&model.name)
             );
             out.close("}");
-        });
-        out.blank();
+            },
+        );
         out.doc(&["The initial state, the first of the chain."]);
         out.open(&format!(
             "impl ::core::default::Default for {} {{",

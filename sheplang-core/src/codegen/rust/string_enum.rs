@@ -8,6 +8,7 @@
 //! to compile.
 
 use super::ALLOW_UNUSED;
+use super::names::{StateNames, is_all_caps, variant_names_may_lint};
 use super::out::{Out, lit, ln};
 
 /// The derives of every string-like enum.
@@ -154,4 +155,88 @@ pub(super) fn match_self<'v>(out: &mut Out, arms: impl IntoIterator<Item = (&'v 
 pub(super) fn slice(out: &mut Out, head: &str, items: &[String]) {
     let items: Vec<&str> = items.iter().map(String::as_str).collect();
     out.list(&format!("{head} = &["), &items, "];");
+}
+
+/// A model's enum of names from the spec (its lifecycle's states, its workflow's events): the
+/// `#[allow]` its names may need, `ALL`, `NAMES` and `as_str()`, with `FromStr` failing as an
+/// unknown `what` of the model. `head` writes the items that come before `as_str()`, `tail`
+/// the ones after it.
+pub(super) struct NameEnum<'a> {
+    pub names: &'a StateNames,
+    pub model: &'a str,
+    /// What one name is: `state`, `event`.
+    pub what: &'a str,
+    pub doc: Vec<String>,
+    pub variants: Vec<Variant>,
+}
+
+impl NameEnum<'_> {
+    pub(super) fn write(
+        self,
+        out: &mut Out,
+        head: impl FnOnce(&mut Out),
+        tail: impl FnOnce(&mut Out),
+    ) {
+        let NameEnum {
+            names,
+            model,
+            what,
+            doc,
+            variants,
+        } = self;
+        let mut allows = Vec::new();
+        if variant_names_may_lint(&names.ty, &names.variants) {
+            allows.push("clippy::enum_variant_names");
+        }
+        if is_all_caps(&names.ty) || names.variants.iter().any(|v| is_all_caps(v)) {
+            allows.push("clippy::upper_case_acronyms");
+        }
+        let allow = (!allows.is_empty()).then(|| {
+            format!(
+                "#[allow({}, reason = \"the names are the spec's\")]",
+                allows.join(", ")
+            )
+        });
+        let all: Vec<String> = names
+            .variants
+            .iter()
+            .map(|v| format!("Self::{v}"))
+            .collect();
+        let strings: Vec<String> = variants.iter().map(|v| lit(&v.wire)).collect();
+        StringEnum {
+            doc,
+            ty: &names.ty,
+            allow,
+            variants,
+            error: "::sheplang::UnknownName",
+            parse_failure: format!(
+                "::core::result::Result::Err(::sheplang::UnknownName::new({}, s, Self::NAMES))",
+                lit(&format!("{what} of `{model}`"))
+            ),
+        }
+        .write(out, |out| {
+            out.doc(&[format!("Every {what}, in the order of the spec.")]);
+            slice(out, "pub const ALL: &'static [Self]", &all);
+            out.doc(&[format!(
+                "Every {what}'s name in the spec, in the same order."
+            )]);
+            slice(out, "pub const NAMES: &'static [&'static str]", &strings);
+            out.blank();
+            head(out);
+            out.doc(&[format!("The {what}'s name in the spec.")]);
+            out.line("#[inline]");
+            out.open("pub const fn as_str(self) -> &'static str {");
+            match_self(
+                out,
+                names
+                    .variants
+                    .iter()
+                    .map(String::as_str)
+                    .zip(strings.iter().cloned()),
+            );
+            out.close("}");
+            tail(out);
+        });
+        out.blank();
+    }
 }

@@ -3,9 +3,9 @@
 
 use super::Gen;
 use super::docs::code;
-use super::names::{StateNames, ident, is_all_caps, variant_names_may_lint};
+use super::names::{StateNames, ident};
 use super::out::{Out, lit, ln};
-use super::string_enum::{StringEnum, Variant, match_self, slice};
+use super::string_enum::{NameEnum, Variant};
 use crate::ir::{self, BinaryOp, Expr, UnaryOp};
 use crate::types::ValueClass;
 
@@ -52,51 +52,14 @@ impl Gen<'_> {
                 }
             })
             .collect();
-        let mut allows = Vec::new();
-        if variant_names_may_lint(&names.ty, variants) {
-            allows.push("clippy::enum_variant_names");
-        }
-        if is_all_caps(&names.ty) || variants.iter().any(|v| is_all_caps(v)) {
-            allows.push("clippy::upper_case_acronyms");
-        }
-        let allow = (!allows.is_empty()).then(|| {
-            format!(
-                "#[allow({}, reason = \"the names are the spec's\")]",
-                allows.join(", ")
-            )
-        });
-        let all: Vec<String> = variants.iter().map(|v| format!("Self::{v}")).collect();
-        let strings: Vec<String> = events.iter().map(|e| lit(e)).collect();
-        StringEnum {
+        NameEnum {
+            names,
+            model: &model.name,
+            what: "event",
             doc,
-            ty: &names.ty,
-            allow,
             variants: variant_defs,
-            error: "::sheplang::UnknownName",
-            parse_failure: format!(
-                "::core::result::Result::Err(::sheplang::UnknownName::new({}, s, Self::NAMES))",
-                lit(&format!("event of `{}`", model.name))
-            ),
         }
-        .write(out, |out| {
-            out.doc(&["Every event, in the order of the spec."]);
-            slice(out, "pub const ALL: &'static [Self]", &all);
-            out.doc(&["Every event's name in the spec, in the same order."]);
-            slice(out, "pub const NAMES: &'static [&'static str]", &strings);
-            out.blank();
-            out.doc(&["The event's name in the spec."]);
-            out.line("#[inline]");
-            out.open("pub const fn as_str(self) -> &'static str {");
-            match_self(
-                out,
-                variants
-                    .iter()
-                    .map(String::as_str)
-                    .zip(strings.iter().cloned()),
-            );
-            out.close("}");
-        });
-        out.blank();
+        .write(out, |_| {}, |_| {});
     }
 
     /// `apply()` of model `index`, inside its inherent `impl`: a workflow event moves the row.
