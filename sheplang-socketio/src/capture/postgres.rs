@@ -224,12 +224,8 @@ impl ChangeTable for PostgresLog {
                 .query_opt(sql("relayed"), &[&target, channel])
                 .await
                 .map_err(|e| failed(&e))?;
+            // `relay_into` gave every channel its start.
             let Some(relayed) = relayed else {
-                // A new target starts at the channel's head.
-                let head = head(&tx, channel).await?;
-                tx.execute(sql("set_relayed"), &[&target, channel, &to_i64(head)])
-                    .await
-                    .map_err(|e| failed(&e))?;
                 continue;
             };
             let relayed: i64 = relayed.get(0);
@@ -280,6 +276,17 @@ impl PostgresLog {
             .batch_execute(sql("relay_tables"))
             .await
             .map_err(|e| failed(&e))?;
+        {
+            // Each channel's start, before this returns: a new target starts at the channel's
+            // head, so no change committed after the call is missed.
+            let client = self.inner.client.lock().await;
+            for channel in channels {
+                client
+                    .execute(sql("start_relay"), &[&name, channel])
+                    .await
+                    .map_err(|e| failed(&e))?;
+            }
+        }
         let channels = channels.iter().map(|c| (*c).to_owned()).collect();
         tokio::spawn(relay_into(
             self.clone(),

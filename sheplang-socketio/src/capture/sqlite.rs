@@ -235,14 +235,8 @@ impl ChangeTable for SqliteLog {
                     .prepare_cached(sql("relayed"))?
                     .query_row(params![target, channel], |row| row.get(0))
                     .optional()?;
+                // `relay_into` gave every channel its start.
                 let Some(relayed) = relayed else {
-                    // A new target starts at the channel's head.
-                    let head = head(&tx, &channel)?;
-                    tx.prepare_cached(sql("set_relayed"))?.execute(params![
-                        target,
-                        channel,
-                        to_i64(head)
-                    ])?;
                     continue;
                 };
                 let after = u64::try_from(relayed).unwrap_or(0);
@@ -296,6 +290,7 @@ impl SqliteLog {
             .unwrap_or_else(PoisonError::into_inner)
             .execute_batch(sql("relay_tables"))
             .map_err(failed(&self.inner.path))?;
+        self.start_relay(name, channels)?;
         let channels = channels.iter().map(|c| (*c).to_owned()).collect();
         tokio::spawn(relay_into(
             self.clone(),
@@ -305,6 +300,21 @@ impl SqliteLog {
             self.inner.wake.clone(),
             self.inner.options.poll,
         ));
+        Ok(())
+    }
+
+    /// Fixes where the relay of each channel into `name` starts, before `relay_into` returns:
+    /// at the channel's head for a new target, so no change committed after the call is missed.
+    fn start_relay(&self, name: &str, channels: &[&str]) -> Result<(), LogError> {
+        let conn = self
+            .inner
+            .conn
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for channel in channels {
+            conn.execute(sql("start_relay"), params![name, channel])
+                .map_err(failed(&self.inner.path))?;
+        }
         Ok(())
     }
 }

@@ -53,6 +53,13 @@ WHERE "_sheplang_relay_lease"."holder" = excluded."holder"
 -- name: relayed
 SELECT "relayed" FROM "_sheplang_relay" WHERE "target" = ?1 AND "channel" = ?2;
 
+-- name: start_relay
+-- A target new to a channel starts at the channel's head: every change committed later is
+-- relayed. A target that has a position keeps it.
+INSERT INTO "_sheplang_relay" ("target", "channel", "relayed")
+VALUES (?1, ?2, coalesce((SELECT "head" FROM "_sheplang_channel" WHERE "channel" = ?2), 0))
+ON CONFLICT ("target", "channel") DO NOTHING;
+
 -- name: set_relayed
 INSERT INTO "_sheplang_relay" ("target", "channel", "relayed") VALUES (?1, ?2, ?3)
 ON CONFLICT ("target", "channel") DO UPDATE SET "relayed" = excluded."relayed";
