@@ -146,13 +146,8 @@ export function checkTransition(
 ): TransitionRefused | null {
   const allowed = Object.hasOwn(next, from) ? (next[from] ?? []) : [];
   if (from === to || allowed.includes(to)) return null;
-  const names = allowed.map((s) => `\`${s}\``);
   const rest =
-    names.length === 0
-      ? `\`${from}\` is a final state`
-      : `from \`${from}\` it may only become ${
-          names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`
-        }`;
+    allowed.length === 0 ? `\`${from}\` is a final state` : `from \`${from}\` it may only become ${listed(allowed)}`;
   const message = `\`${model}\` may not go from \`${from}\` to \`${to}\`: ${rest}`;
   return { rule: 'transition', model, from, to, allowed, message };
 }

@@ -22,7 +22,7 @@
 use std::fmt::Write as _;
 
 use super::sql::{Dialect, SQL_GENERATED_HEADER, quote};
-use super::storage::{IdKind, Storage};
+use super::storage::Storage;
 use crate::ir;
 
 /// The history table of a model stored in `table`.
@@ -73,11 +73,11 @@ fn model_history(
     let id = quote(storage.column_of(&model.name, "id"));
     let (h, e, t) = (quote(&history), quote(&events), quote(table));
     let trigger = quote(&format!("{history}_record"));
-    let row_id = match (storage.id_of(&model.name), dialect) {
-        (IdKind::Text, Dialect::Sqlite) => "TEXT",
-        (IdKind::Text, Dialect::Postgres) => "text",
-        (IdKind::Integer, Dialect::Sqlite) => "INTEGER",
-        (IdKind::Integer, Dialect::Postgres) => "bigint",
+    // The row's id as on the wire (a string, whatever the id column's type), so that a
+    // history row reads as `TransitionRecord` for integer ids too.
+    let new_id = match dialect {
+        Dialect::Sqlite => format!("CAST(NEW.{id} AS TEXT)"),
+        Dialect::Postgres => format!("NEW.{id}::text"),
     };
     let _ = writeln!(out, "-- `{}`: each change of `{}`.", model.name, field.name);
     match dialect {
@@ -86,18 +86,18 @@ fn model_history(
                 out,
                 "CREATE TABLE {h} (\n  \
                  \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n  \
-                 \"rowId\" {row_id} NOT NULL,\n  \
+                 \"rowId\" TEXT NOT NULL,\n  \
                  \"from\" TEXT NOT NULL,\n  \
                  \"to\" TEXT NOT NULL,\n  \
                  \"event\" TEXT,\n  \
                  \"at\" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))\n);\n\
                  CREATE INDEX {} ON {h} (\"rowId\", \"id\");\n\
-                 CREATE TABLE {e} (\n  \"rowId\" {row_id} NOT NULL PRIMARY KEY,\n  \"event\" TEXT NOT NULL\n);\n\
+                 CREATE TABLE {e} (\n  \"rowId\" TEXT NOT NULL PRIMARY KEY,\n  \"event\" TEXT NOT NULL\n);\n\
                  CREATE TRIGGER {trigger} AFTER UPDATE ON {t}\nBEGIN\n  \
                  INSERT INTO {h} (\"rowId\", \"from\", \"to\", \"event\")\n    \
-                 SELECT NEW.{id}, OLD.{state}, NEW.{state}, (SELECT \"event\" FROM {e} WHERE \"rowId\" = NEW.{id})\n    \
+                 SELECT {new_id}, OLD.{state}, NEW.{state}, (SELECT \"event\" FROM {e} WHERE \"rowId\" = {new_id})\n    \
                  WHERE NEW.{state} IS NOT OLD.{state};\n  \
-                 DELETE FROM {e} WHERE \"rowId\" = NEW.{id};\nEND;",
+                 DELETE FROM {e} WHERE \"rowId\" = {new_id};\nEND;",
                 quote(&format!("{history}_rowId")),
             );
         }
@@ -106,19 +106,19 @@ fn model_history(
                 out,
                 "CREATE TABLE {h} (\n  \
                  \"id\" bigint NOT NULL GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  \
-                 \"rowId\" {row_id} NOT NULL,\n  \
+                 \"rowId\" text NOT NULL,\n  \
                  \"from\" text NOT NULL,\n  \
                  \"to\" text NOT NULL,\n  \
                  \"event\" text,\n  \
                  \"at\" text NOT NULL DEFAULT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')\n);\n\
                  CREATE INDEX {} ON {h} (\"rowId\", \"id\");\n\
-                 CREATE TABLE {e} (\n  \"rowId\" {row_id} NOT NULL PRIMARY KEY,\n  \"event\" text NOT NULL\n);\n\
+                 CREATE TABLE {e} (\n  \"rowId\" text NOT NULL PRIMARY KEY,\n  \"event\" text NOT NULL\n);\n\
                  CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $history$\nBEGIN\n  \
                  IF NEW.{state} IS DISTINCT FROM OLD.{state} THEN\n    \
                  INSERT INTO {h} (\"rowId\", \"from\", \"to\", \"event\")\n      \
-                 VALUES (NEW.{id}, OLD.{state}, NEW.{state}, (SELECT \"event\" FROM {e} WHERE \"rowId\" = NEW.{id}));\n  \
+                 VALUES ({new_id}, OLD.{state}, NEW.{state}, (SELECT \"event\" FROM {e} WHERE \"rowId\" = {new_id}));\n  \
                  END IF;\n  \
-                 DELETE FROM {e} WHERE \"rowId\" = NEW.{id};\n  \
+                 DELETE FROM {e} WHERE \"rowId\" = {new_id};\n  \
                  RETURN NULL;\nEND\n$history$;\n\
                  CREATE TRIGGER {trigger} AFTER UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {trigger}();",
                 quote(&format!("{history}_rowId")),

@@ -119,8 +119,8 @@ fn apply(c: &mut Code, model: &ir::Model, names: &Names) {
     let model_name = names::string(&model.name);
     c.blank();
     c.doc(&format!(
-        "The state a row of `{}` moves to on the workflow event `event`, or why it may not (the
-         row is not changed). A guard is evaluated on the row's fields; a comparison with an
+        "The state a row of `{}` moves to on the workflow event `event`, or why it may not (the\n\
+         row is not changed). A guard is evaluated on the row's fields; a comparison with an\n\
          absent optional field is false. The same answers and messages as the Rust `apply`.",
         model.name
     ));
