@@ -115,6 +115,8 @@ export class SqliteChangeLog implements EventLog {
   private closed = false;
   private lastPrune = 0;
   private readonly relayed = new Map<string, number>();
+  /** Every statement, prepared once on this connection. */
+  private readonly stmt: { readonly [K in keyof typeof SQL]: Database.Statement };
 
   private constructor(
     readonly path: string,
@@ -124,6 +126,9 @@ export class SqliteChangeLog implements EventLog {
   ) {
     this.db = db;
     this.epoch = epoch;
+    const prepared: Partial<Record<keyof typeof SQL, Database.Statement>> = {};
+    for (const name of Object.keys(SQL) as (keyof typeof SQL)[]) prepared[name] = db.prepare(SQL[name]);
+    this.stmt = prepared as Record<keyof typeof SQL, Database.Statement>;
     this.options = {
       pollMs: Math.max(1, options.pollMs ?? 50),
       capacity: options.capacity ?? 10_000,
@@ -155,17 +160,15 @@ export class SqliteChangeLog implements EventLog {
   }
 
   private head(channel: string): number {
-    const row = this.db.prepare(SQL.head).get(channel) as { head: number } | undefined;
+    const row = this.stmt.head.get(channel) as { head: number } | undefined;
     return row?.head ?? 0;
   }
 
   append(channel: Channel, event: LogEvent): number {
     const seq = this.db.transaction(() => {
-      this.db.prepare(SQL.addChannel).run(channel);
-      this.db.prepare(SQL.countUp).run(channel);
-      const row = this.db
-        .prepare(SQL.append)
-        .get(
+      this.stmt.addChannel.run(channel);
+      this.stmt.countUp.run(channel);
+      const row = this.stmt.append.get(
           channel,
           kindOf(event.event),
           event.model,
@@ -189,11 +192,11 @@ export class SqliteChangeLog implements EventLog {
       if (since > head || head - since > this.options.capacity) {
         return { reset: true, head };
       }
-      const oldest = (this.db.prepare(SQL.oldest).get(channel) as { oldest: number | null }).oldest ?? head + 1;
+      const oldest = (this.stmt.oldest.get(channel) as { oldest: number | null }).oldest ?? head + 1;
       if (since + 1 < oldest) {
         return { reset: true, head };
       }
-      const rows = this.db.prepare(SQL.after).all(channel, since, head - since) as ChangeRow[];
+      const rows = this.stmt.after.all(channel, since, head - since) as ChangeRow[];
       return { reset: false, entries: rows.map((row) => entryOf(channel, row)), head };
     }).deferred();
   }
@@ -246,12 +249,23 @@ export class SqliteChangeLog implements EventLog {
       const batch = this.db.transaction(() =>
         [...this.relayed].map(([channel, after]) => ({
           channel,
-          rows: this.db.prepare(SQL.after).all(channel, after, BATCH) as ChangeRow[],
+          rows: this.stmt.after.all(channel, after, BATCH) as ChangeRow[],
         })),
       ).deferred();
       for (const { channel, rows } of batch) {
         for (const row of rows) {
-          const entry = entryOf(channel, row);
+          let entry: LogEntry;
+          try {
+            entry = entryOf(channel, row);
+          } catch (error) {
+            // A change this app cannot read (not written by its triggers): said once, and its
+            // clients reload at the gap instead of the channel stalling on it.
+            process.emitWarning(error instanceof Error ? error.message : String(error), 'SheplangCapture');
+            for (const feed of this.feeds) feed.gap(channel as Channel, row.seq);
+            this.relayed.set(channel, row.seq);
+            relayedNow += 1;
+            continue;
+          }
           for (const feed of this.feeds) feed.event(channel as Channel, entry.seq, this.epoch, entry.event);
           this.relayed.set(channel, entry.seq);
           relayedNow += 1;
@@ -265,7 +279,7 @@ export class SqliteChangeLog implements EventLog {
         await Promise.all(this.feeds.map((feed) => feed.room()));
       }
     } catch {
-      // A busy or damaged file: tried again at the next look.
+      // The database could not be read (busy, or an I/O error): tried again at the next look.
     } finally {
       this.looking = false;
     }
@@ -277,7 +291,7 @@ export class SqliteChangeLog implements EventLog {
     const before = Math.floor((Date.now() - this.options.maxAgeMs) / 1000);
     for (const [channel, relayed] of this.relayed) {
       const head = this.head(channel);
-      this.db.prepare(SQL.prune).run(channel, relayed, before, Math.max(0, head - this.options.capacity));
+      this.stmt.prune.run(channel, relayed, before, Math.max(0, head - this.options.capacity));
     }
   }
 }
