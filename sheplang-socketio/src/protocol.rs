@@ -70,7 +70,11 @@ pub(crate) fn register<S: Spec>(shared: &Arc<Shared<S>>) {
     let on_connect = {
         let shared = shared.clone();
         move |socket: SocketRef, TryData(auth): TryData<Value>| {
-            if let Ok(auth) = auth {
+            // socketioxide reads a handshake without `auth` as `{}`: that is none.
+            if let Ok(auth) = auth
+                && !auth.is_null()
+                && auth.as_object().is_none_or(|o| !o.is_empty())
+            {
                 socket.extensions.insert(HandshakeAuth(Arc::new(auth)));
             }
             on_connect(&shared, &socket);
@@ -86,7 +90,7 @@ struct HandshakeAuth(Arc<Value>);
 
 /// The `auth` payload the client sent with its Socket.IO handshake (socket.io-client's
 /// `io(url, { auth: { user: "ada" } })`, python-socketio's `connect(url, auth={...})`), as
-/// JSON; `None` when it sent none. Set before any subscribe is handled, so an authorize hook
+/// JSON; `None` when it sent none (or an empty object). Set before any subscribe is handled, so an authorize hook
 /// and a row check may read it. It is whatever the client claims: a host checks it (a signed
 /// token, a session) before trusting it.
 pub fn handshake_auth(socket: &SocketRef) -> Option<Arc<Value>> {
