@@ -178,7 +178,8 @@ class TeamsLeakTest(unittest.TestCase):
                 lambda evs, want=want: len([e for e in evs if e.model == "Task"]) >= len(want),
                 what=f"the {len(want)} events of {filter_}")
             client.ping()
-            tasks = [e for e in client.events if e.model == "Task"]
+            # python-socketio may run two handlers at once: the server's order is the positions'.
+            tasks = sorted((e for e in client.events if e.model == "Task"), key=lambda e: e.seq)
             got = [(e.name, event_id(e.data)) for e in tasks]
             self.assertEqual(got, want, f"the events of {filter_}")
             for e in tasks:
@@ -187,13 +188,13 @@ class TeamsLeakTest(unittest.TestCase):
                     for key, value in filter_.items():
                         self.assertEqual(e.data[key], value, e)
             seqs = [e.seq for e in tasks]
-            self.assertEqual(seqs, sorted(set(seqs)), "positions only go up")
+            self.assertEqual(len(seqs), len(set(seqs)), "each position once")
             leaked = [e for e in events if event_id(e.data) in blue_ids]
             self.assertEqual(leaked, [], f"{filter_} received Bob's tasks")
         self.assertGreater(len(expected[0]), 300)
         self.assertTrue(expected[1] and expected[2])
         self.assertEqual([e for e in first.events if e.model != "Task"], [])
-        # Bob's own subscription saw his 1,000 changes and the tasks handed over to blue.
+        # Bob's own subscription saw (at least) his 1,000 changes.
         bob_client.wait_for(lambda evs: len(evs) >= blue_events, what="Bob's 1,000 events")
 
 

@@ -104,16 +104,15 @@ function titles(page) {
   return page.locator('[data-testid="tasks"] li .title').allTextContents();
 }
 
-/** Waits until the page lists exactly `expected`. */
+/** Waits until the page lists exactly `expected` (checked at each frame); fails showing both. */
 async function shows(page, expected, what) {
-  const deadline = Date.now() + WAIT;
-  let seen = await titles(page);
-  while (JSON.stringify(seen) !== JSON.stringify(expected)) {
-    if (Date.now() > deadline) {
-      assert.deepEqual(seen, expected, what);
-    }
-    await page.waitForTimeout(25);
-    seen = await titles(page);
+  const listed = (want) =>
+    JSON.stringify([...document.querySelectorAll('[data-testid="tasks"] li .title')].map((e) => e.textContent)) ===
+    JSON.stringify(want);
+  try {
+    await page.waitForFunction(listed, expected, { polling: 'raf', timeout: WAIT });
+  } catch {
+    assert.deepEqual(await titles(page), expected, what);
   }
 }
 
