@@ -142,3 +142,59 @@ export function prepareServers() {
     rust: () => startProcess(executable, ['bench', '--port', '0', '--exit-on-stdin-eof']),
   };
 }
+
+/**
+ * `count` subscribers held by one `fanout-load` process (`args`: more of its options, such as
+ * `--filter-teams`); `ask(type)` sends it a command and resolves with its answer.
+ */
+export async function startLoad(loadClient, url, count, args = []) {
+  const child = spawn(loadClient, ['--url', url, '--connections', String(count), ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  const waiting = [];
+  createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(JSON.parse(line)));
+  const next = () => new Promise((r) => waiting.push(r));
+  const ready = await Promise.race([next(), exited.then((code) => ({ type: `exit ${code}` }))]);
+  if (ready.type !== 'ready') throw new Error(`fanout-load did not start: ${ready.type}`);
+  return {
+    pid: child.pid,
+    ask(type) {
+      const answer = next();
+      child.stdin.write(`${type}\n`);
+      return answer;
+    },
+    async stop() {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      if (child.exitCode === null) {
+        child.stdin.write('close\n');
+        child.stdin.end();
+      }
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Waits until `clients` (from `startLoad`) hold `expected` deliveries together, or 3 s pass
+ * with none more, asking each only its `count` meanwhile (cheap: the full report carries every
+ * latency); then returns each one's `report`.
+ */
+export async function drain(clients, expected) {
+  let last = -1;
+  let quietSince = Date.now();
+  for (;;) {
+    const counts = await Promise.all(clients.map((c) => c.ask('count')));
+    const received = counts.reduce((sum, r) => sum + r.received, 0);
+    if (received >= expected) break;
+    if (received !== last) {
+      last = received;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince > 3_000) {
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Promise.all(clients.map((c) => c.ask('report')));
+}

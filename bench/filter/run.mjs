@@ -20,11 +20,9 @@
 //          --runs 3  --payload 64
 // Needs: cargo (builds serve-spec and fanout-load in release) and ts/node_modules (`npm ci` in
 // ts/; bench/fanout/servers.mjs checks it). Only 127.0.0.1 is used.
-import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { createInterface } from 'node:readline';
 
-import { buildLoadClient, buildRust, processStats, startProcess } from '../fanout/servers.mjs';
+import { buildLoadClient, buildRust, drain, processStats, startLoad, startProcess } from '../fanout/servers.mjs';
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,33 +43,6 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const percentile = (sorted, p) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-/** `count` subscribers in one `fanout-load` process; filtered on `filterTeams` teams when > 0. */
-async function startClients(loadClient, url, count, filterTeams) {
-  const args = ['--url', url, '--connections', String(count)];
-  if (filterTeams > 0) args.push('--filter-teams', String(filterTeams));
-  const child = spawn(loadClient, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise((r) => child.once('exit', r));
-  const waiting = [];
-  createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(JSON.parse(line)));
-  const next = () => new Promise((r) => waiting.push(r));
-  const ready = await Promise.race([next(), exited.then((code) => ({ type: `exit ${code}` }))]);
-  if (ready.type !== 'ready') throw new Error(`fanout-load did not start: ${ready.type}`);
-  const ask = (type) => {
-    const answer = next();
-    child.stdin.write(`${type}\n`);
-    return answer;
-  };
-  return {
-    pid: child.pid,
-    ask,
-    async close() {
-      await ask('close');
-      child.stdin.end();
-      await exited;
-    },
-  };
-}
-
 /** One saturated burst of `k` events; waits for `expected` deliveries (or 3 s of quiet). */
 async function measure(server, clients, k, expected) {
   await clients.ask('reset');
@@ -80,20 +51,7 @@ async function measure(server, clients, k, expected) {
     method: 'POST',
   });
   if (!response.ok) throw new Error(`burst: ${response.status} ${await response.text()}`);
-  let report;
-  let last = -1;
-  let quietSince = Date.now();
-  for (;;) {
-    report = await clients.ask('report');
-    if (report.received >= expected) break;
-    if (report.received !== last) {
-      last = report.received;
-      quietSince = Date.now();
-    } else if (Date.now() - quietSince > 3_000) {
-      break;
-    }
-    await sleep(20);
-  }
+  const [report] = await drain([clients], expected);
   const latencies = Float64Array.from(report.latencies).sort();
   return {
     deliveries: report.received,
@@ -116,7 +74,7 @@ console.error(`bench: load average before: ${loadavg().map((x) => x.toFixed(2)).
 const under = [];
 for (const c of cases) {
   const server = await startProcess(executable, ['bench', '--port', '0', '--exit-on-stdin-eof']);
-  const clients = await startClients(loadClient, server.url, subscribers, c.filterTeams);
+  const clients = await startLoad(loadClient, server.url, subscribers, c.filterTeams > 0 ? ['--filter-teams', String(c.filterTeams)] : []);
   await measure(server, clients, Math.min(c.k, 200), Math.min(c.k, 200) * c.perEvent); // warm-up
   under.push({ ...c, server, clients, runs: [], cpu: 0 });
 }
@@ -132,7 +90,7 @@ for (let r = 0; r < runs; r += 1) {
 const load = loadavg();
 const rows = [];
 for (const u of under) {
-  await u.clients.close();
+  await u.clients.stop();
   await u.server.stop();
   const deliveries = u.runs.reduce((sum, m) => sum + m.deliveries, 0);
   rows.push({

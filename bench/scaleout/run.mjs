@@ -32,13 +32,21 @@
 // is the first).
 // Needs $REDIS_URL (run.sh starts a redis-server through scripts/lib/services.sh when it is not
 // set), cargo (builds serve-spec and fanout-load in release) and ts/node_modules (`npm ci` in ts/).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { buildLoadClient, buildRust, processStats, startProcess, tsRequire, workspace } from '../fanout/servers.mjs';
+import {
+  buildLoadClient,
+  buildRust,
+  drain,
+  processStats,
+  startLoad,
+  startProcess,
+  tsRequire,
+  workspace,
+} from '../fanout/servers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -119,32 +127,6 @@ const redisServerPid = redisPid();
 const cpuOf = (pids) => pids.reduce((sum, pid) => sum + processStats(pid).cpuSeconds, 0);
 
 /** One `fanout-load` process with `count` subscribers of `url`. */
-async function loadProcess(url, count) {
-  const child = spawn(loadClient, ['--url', url, '--connections', String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise((r) => child.once('exit', r));
-  const waiting = [];
-  createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(JSON.parse(line)));
-  const next = () => new Promise((r) => waiting.push(r));
-  const ready = await Promise.race([next(), exited.then((code) => ({ type: `exit ${code}` }))]);
-  if (ready.type !== 'ready') throw new Error(`fanout-load did not start: ${ready.type}`);
-  return {
-    ask(type) {
-      const answer = next();
-      child.stdin.write(`${type}\n`);
-      return answer;
-    },
-    async stop() {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      if (child.exitCode === null) {
-        child.stdin.write('close\n');
-        child.stdin.end();
-      }
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function burst(url, count, perSecond) {
@@ -161,24 +143,6 @@ async function burst(url, count, perSecond) {
  * only their counts meanwhile, so that this process takes little CPU from the nodes); then
  * their full reports.
  */
-async function drain(clients, expected) {
-  let last = -1;
-  let quietSince = Date.now();
-  for (;;) {
-    const counts = await Promise.all(clients.map((c) => c.ask('count')));
-    const received = counts.reduce((sum, r) => sum + r.received, 0);
-    if (received >= expected) break;
-    if (received !== last) {
-      last = received;
-      quietSince = Date.now();
-    } else if (Date.now() - quietSince > 3_000) {
-      break;
-    }
-    await sleep(20);
-  }
-  return Promise.all(clients.map((c) => c.ask('report')));
-}
-
 function percentile(values, p) {
   if (values.length === 0) return NaN;
   const sorted = Float64Array.from(values).sort();
@@ -231,7 +195,7 @@ async function runConfig(config, run) {
     }
     const count = nodes.length;
     clients.push(
-      ...(await Promise.all(nodes.map((node, i) => loadProcess(node.url, Math.floor(n / count) + (i < n % count ? 1 : 0))))),
+      ...(await Promise.all(nodes.map((node, i) => startLoad(loadClient, node.url, Math.floor(n / count) + (i < n % count ? 1 : 0))))),
     );
     const pids = { nodes: nodes.map((node) => node.pid), redis: redis && redisServerPid ? [redisServerPid] : [] };
     await measure(nodes[0].url, clients, Math.min(50, k), 0); // warm-up
