@@ -14,6 +14,9 @@ fi
 # shellcheck source=../../scripts/lib/services.sh
 source ../scripts/lib/services.sh
 services_start redis
+# test/scaleout.test.ts also starts a redis-server of its own (to restart it): the binary must be
+# here even when $REDIS_URL names a server elsewhere.
+command -v redis-server >/dev/null || _services_install redis-server
 npm run gen
 npm run typecheck
 npm test

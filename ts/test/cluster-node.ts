@@ -6,7 +6,7 @@
 //        emits each event through the server (answers once they are handed to its log)
 //   GET  /control/stats       {"metrics": RealtimeMetrics}
 //
-// Usage (from ts/): node --import tsx test/cluster-node.ts <redis url> <key prefix> [max pending emits]
+// Usage (from ts/): node --import tsx test/cluster-node.ts <redis url> <key prefix>
 // Prints one JSON line {"port":N,"pid":N} once listening; exits when its stdin closes.
 // Not a test file (test/*.test.ts are): test/scaleout.test.ts starts it.
 import { createServer, type IncomingMessage } from 'node:http';
@@ -16,9 +16,9 @@ import { RedisLog } from '../.generated/specs/tasks/ts-server/api/realtime/redis
 import { RealtimeServer } from '../.generated/specs/tasks/ts-server/api/realtime/server.js';
 import type { Task } from '../.generated/specs/tasks/ts-server/types.js';
 
-const [url, prefix, maxPending] = process.argv.slice(2);
+const [url, prefix] = process.argv.slice(2);
 if (url === undefined || prefix === undefined) {
-  process.stderr.write('usage: cluster-node.ts <redis url> <key prefix> [max pending emits]\n');
+  process.stderr.write('usage: cluster-node.ts <redis url> <key prefix>\n');
   process.exit(2);
 }
 
@@ -55,10 +55,7 @@ const http = createServer((req, res) => {
   // Socket.IO answers its own path; everything else is a 404.
   if (!path.startsWith('/socket.io')) res.writeHead(404).end();
 });
-const realtime = new RealtimeServer(http, {
-  log,
-  ...(maxPending === undefined ? {} : { maxPendingEmits: Number(maxPending) }),
-});
+const realtime = new RealtimeServer(http, { log });
 http.listen(0, '127.0.0.1', () => {
   const { port } = http.address() as AddressInfo;
   process.stdout.write(`${JSON.stringify({ port, pid: process.pid })}\n`);
