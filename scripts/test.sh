@@ -27,6 +27,8 @@ cargo fmt --all --check
 
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The server's optional `tracing` logs sit behind #[cfg]: lint that build too.
+cargo clippy -p sheplang-socketio --all-features --lib --locked -- -D warnings
 
 step "cargo doc (warnings are errors: broken links, private links)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked

@@ -137,16 +137,16 @@ async fn relay_into<T: ChangeTable>(
         }
         let mut relayed_now = 0usize;
         if held_until > now {
-            let batch = match table.unrelayed(&name, &channels).await {
-                Ok(batch) => batch,
-                Err(_e) => {
+            let batch = table
+                .unrelayed(&name, &channels)
+                .await
+                .inspect_err(|_e| {
                     #[cfg(feature = "tracing")]
                     tracing::warn!(
                         "the change log cannot be read for the relay: {_e}; trying again"
                     );
-                    Vec::new()
-                }
-            };
+                })
+                .unwrap_or_default();
             for (channel, rows) in batch {
                 let mut last = None;
                 for entry in rows {
