@@ -40,6 +40,10 @@ use tokio::sync::mpsc;
 
 use crate::log::{Entry, EventLog, Feed, LogEvent, Position, Replay};
 
+mod room;
+
+use room::Room;
+
 /// How many commands the dispatcher takes from its queue at once.
 const BATCH: usize = 128;
 
@@ -336,9 +340,12 @@ struct Member {
     socket: Arc<Socket>,
     /// Asked for positions: its model events carry the trailing `seq` argument.
     sequenced: bool,
-    /// The last position queued for it (replayed or live), and the epoch of its positions.
+    /// The last position queued for it (replayed or live), and the epoch of its positions;
+    /// while it is in step, its position is its room's last one (`after` is not kept).
     after: u64,
     epoch: Arc<str>,
+    /// Sequenced, and its position is its channel's last position (see [`Room`]).
+    in_step: bool,
     /// While a resuming subscriber's replay is being sent: its backlog, which live events
     /// join at the end until it is drained.
     catch_up: Option<Arc<CatchUp>>,
@@ -480,7 +487,7 @@ async fn drain(socket: Arc<Socket>, catch_up: Arc<CatchUp>) {
 /// The dispatcher's own state (no lock: only the task touches it).
 #[derive(Default)]
 struct State {
-    channels: HashMap<&'static str, HashMap<Sid, Member>>,
+    channels: HashMap<&'static str, Room>,
     /// Connections being disconnected for an overflow: nothing more is sent to them.
     evicted: HashSet<Sid>,
     /// The log is shared: events are sent when it hands them back.
@@ -616,9 +623,13 @@ impl Inner {
                     .channels
                     .get(channel)
                     .into_iter()
-                    .flat_map(|members| members.iter())
-                    .filter(|(_, m)| m.sequenced && m.after < position)
-                    .map(|(sid, m)| (*sid, m.socket.clone()))
+                    .flat_map(|room| {
+                        let last = room.last.as_ref().map_or(0, |(_, seq)| *seq);
+                        room.iter().filter(move |m| {
+                            m.sequenced && if m.in_step { last } else { m.after } < position
+                        })
+                    })
+                    .map(|m| (m.socket.id, m.socket.clone()))
                     .collect();
                 for (sid, socket) in stale {
                     self.evict(state, sid, socket, Eviction::Resync);
@@ -626,12 +637,14 @@ impl Inner {
             }
             Command::Epoch { epoch } => {
                 self.set_epoch(&epoch);
+                // A member in step has its room's epoch: the room's position changes epoch
+                // only by disconnecting the members in step.
                 let stale: Vec<_> = state
                     .channels
                     .values()
-                    .flat_map(|members| members.iter())
-                    .filter(|(_, m)| m.sequenced && m.epoch != epoch)
-                    .map(|(sid, m)| (*sid, m.socket.clone()))
+                    .flat_map(Room::iter)
+                    .filter(|m| m.sequenced && m.epoch != epoch)
+                    .map(|m| (m.socket.id, m.socket.clone()))
                     .collect();
                 for (sid, socket) in stale {
                     self.evict(state, sid, socket, Eviction::Resync);
@@ -739,7 +752,8 @@ impl Inner {
 
     /// Sends an event to the channel's subscribers: with its position to those that asked for
     /// positions (skipping one they already have; disconnecting them after a hole or an epoch
-    /// change), without to the others.
+    /// change), without to the others. Only the members the event may reach are visited (see
+    /// [`Room`]), and the members out of step, whose positions are checked one by one.
     fn fan_out(
         &self,
         state: &mut State,
@@ -750,70 +764,120 @@ impl Inner {
         if let Some(position) = &position {
             self.set_epoch(&position.epoch);
         }
-        let Some(members) = state.channels.get_mut(channel) else {
-            return;
+        let room = state.channels.entry(channel).or_default();
+        // What the members in step do with it, decided once for all of them.
+        let step = match (&position, &room.last) {
+            (None, _) => Step::Resync,
+            (Some(p), Some((epoch, last))) if *epoch == p.epoch && p.seq <= *last => Step::Skip,
+            (Some(p), Some((epoch, last))) if *epoch == p.epoch && p.seq == *last + 1 => {
+                Step::Send(p.seq)
+            }
+            // A hole, another epoch, or the room's first event (no member is in step yet).
+            (Some(_), _) => Step::Resync,
         };
-        let rows = Rows::new(event);
         let mut evict = Vec::new();
-        for (sid, member) in members.iter_mut() {
-            if !member.sequenced {
-                let Some(event) =
-                    self.deliver(member.filter.as_deref(), &member.socket, channel, &rows)
-                else {
-                    continue;
+        if let Step::Resync = step {
+            // No position to give, or the positions no longer hold: they resubscribe.
+            evict.extend(
+                room.iter()
+                    .filter(|m| m.sequenced && (m.in_step || position.is_none()))
+                    .map(|m| (m.socket.id, m.socket.clone(), Eviction::Resync)),
+            );
+        }
+        if let Some(p) = &position
+            && !matches!(step, Step::Skip)
+        {
+            room.last = Some((p.epoch.clone(), p.seq));
+        }
+        let rows = Rows::new(event);
+        // The members out of step, one by one, as their own positions say.
+        if let Some(position) = &position {
+            let last = room.last.clone();
+            let mut out_of_step = core::mem::take(&mut room.out_of_step);
+            out_of_step.retain(|&sid| {
+                let Some(member) = room.get_mut(sid) else {
+                    return false;
                 };
-                if let Queued::Full = send_event(&member.socket, &event, 0, false) {
-                    evict.push((*sid, member.socket.clone(), Eviction::Overflow));
+                let seq = position.seq;
+                if member.epoch != position.epoch || seq > member.after + 1 {
+                    evict.push((sid, member.socket.clone(), Eviction::Resync));
+                    return true;
                 }
-                continue;
-            }
-            let Some(position) = &position else {
-                // No position to give: a resuming subscriber must resubscribe (and reload).
-                evict.push((*sid, member.socket.clone(), Eviction::Resync));
-                continue;
+                if seq > member.after {
+                    // The position is passed even when the event is not for this subscriber:
+                    // its positions have gaps, never holes.
+                    member.after = seq;
+                    if let Some(event) =
+                        self.deliver(member.filter.as_deref(), &member.socket, channel, &rows)
+                    {
+                        self.send_positioned(member, &event, seq, &mut evict);
+                    }
+                }
+                member.in_step = last
+                    .as_ref()
+                    .is_some_and(|(e, l)| *e == member.epoch && *l == member.after);
+                !member.in_step
+            });
+            room.out_of_step = out_of_step;
+        }
+        let (after, before) = match event.kind {
+            ModelEventKind::Created => (rows.after(), None),
+            ModelEventKind::Updated => (rows.after(), rows.before()),
+            ModelEventKind::Deleted => (None, rows.before()),
+        };
+        room.candidates(after, before, |member| {
+            let seq = match (member.sequenced, member.in_step, step) {
+                (false, _, _) => 0,
+                (true, true, Step::Send(seq)) => seq,
+                // Out of step (done above), or nothing to send in step.
+                (true, _, _) => return,
             };
-            let seq = position.seq;
-            if member.epoch != position.epoch || seq > member.after + 1 {
-                evict.push((*sid, member.socket.clone(), Eviction::Resync));
-                continue;
-            }
-            if seq <= member.after {
-                continue;
-            }
-            // The position is passed even when the event is not for this subscriber: its
-            // positions have gaps, never holes.
-            member.after = seq;
             let Some(event) =
                 self.deliver(member.filter.as_deref(), &member.socket, channel, &rows)
             else {
-                continue;
+                return;
             };
-            let event = &event;
-            if let Some(catch_up) = &member.catch_up {
-                let mut catching_up = catch_up.lock();
-                if !catching_up.live {
-                    catching_up.added += 1;
-                    if catching_up.added > self.max_buffer_size {
-                        // Reads slower than the events arrive: as an overflow.
-                        drop(catching_up);
-                        evict.push((*sid, member.socket.clone(), Eviction::Overflow));
-                    } else {
-                        catching_up.backlog.push_back(Entry {
-                            seq,
-                            event: event.clone(),
-                        });
-                    }
-                    continue;
-                }
-                drop(catching_up);
-                member.catch_up = None;
+            if member.sequenced {
+                self.send_positioned(member, &event, seq, &mut evict);
+            } else if let Queued::Full = send_event(&member.socket, &event, 0, false) {
+                evict.push((member.socket.id, member.socket.clone(), Eviction::Overflow));
             }
-            if let Queued::Full = send_event(&member.socket, event, seq, true) {
-                evict.push((*sid, member.socket.clone(), Eviction::Overflow));
-            }
-        }
+        });
         for (sid, socket, why) in evict {
             self.evict(state, sid, socket, why);
+        }
+    }
+
+    /// Sends an event at `seq` to a sequenced member: behind its replay while it catches up,
+    /// else straight to its connection.
+    fn send_positioned(
+        &self,
+        member: &mut Member,
+        event: &Arc<LogEvent>,
+        seq: u64,
+        evict: &mut Vec<(Sid, Arc<Socket>, Eviction)>,
+    ) {
+        if let Some(catch_up) = &member.catch_up {
+            let mut catching_up = catch_up.lock();
+            if !catching_up.live {
+                catching_up.added += 1;
+                if catching_up.added > self.max_buffer_size {
+                    // Reads slower than the events arrive: as an overflow.
+                    drop(catching_up);
+                    evict.push((member.socket.id, member.socket.clone(), Eviction::Overflow));
+                } else {
+                    catching_up.backlog.push_back(Entry {
+                        seq,
+                        event: event.clone(),
+                    });
+                }
+                return;
+            }
+            drop(catching_up);
+            member.catch_up = None;
+        }
+        if let Queued::Full = send_event(&member.socket, event, seq, true) {
+            evict.push((member.socket.id, member.socket.clone(), Eviction::Overflow));
         }
     }
 
@@ -939,17 +1003,17 @@ impl Inner {
         catch_up: Option<Arc<CatchUp>>,
         filter: Option<Arc<Filter>>,
     ) {
-        let members = state.channels.entry(channel).or_default();
-        let sid = socket.id;
+        let room = state.channels.entry(channel).or_default();
         let member = Member {
             socket,
             sequenced,
             after,
             epoch,
+            in_step: false,
             catch_up,
             filter,
         };
-        match members.insert(sid, member) {
+        match room.insert(member) {
             Some(before) => stop(&before),
             None => {
                 if let Some(count) = self.counts.get(channel) {
@@ -960,8 +1024,8 @@ impl Inner {
     }
 
     fn remove(&self, state: &mut State, channel: &str, sid: Sid) {
-        if let Some(members) = state.channels.get_mut(channel)
-            && let Some(member) = members.remove(&sid)
+        if let Some(room) = state.channels.get_mut(channel)
+            && let Some(member) = room.remove(sid)
         {
             stop(&member);
             if let Some(count) = self.counts.get(channel) {
@@ -1004,6 +1068,17 @@ impl Inner {
         }
         tokio::spawn(disconnect_when_possible(socket));
     }
+}
+
+/// What the members in step with their channel do with an event.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// Send it at this position (the next one).
+    Send(u64),
+    /// They have it already.
+    Skip,
+    /// Their positions no longer hold (a hole, another epoch, no position): disconnect them.
+    Resync,
 }
 
 /// Why a connection is disconnected by the server.

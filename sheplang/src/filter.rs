@@ -147,6 +147,24 @@ impl FilterValue {
     }
 }
 
+/// A value in the form a filter compares it, hashable: what a filter names for a field, or what
+/// a row holds there. A filter's value matches a row's exactly when their keys are equal, so a
+/// server can index its subscriptions by the values their filters name and find those a row may
+/// match without asking each one ([`Filter::keys`], [`FilterKey::of_row`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FilterKey(FilterValue);
+
+impl FilterKey {
+    /// The key of a row's value for a field (`None`: the key is absent, which matches a filter
+    /// that asks for `null`). An array or an object matches no filter: no key.
+    pub fn of_row(value: Option<&Value>) -> Option<FilterKey> {
+        match value {
+            None => Some(FilterKey(FilterValue::Null)),
+            Some(value) => FilterValue::from_json(value).map(FilterKey),
+        }
+    }
+}
+
 fn number_bits(n: f64) -> u64 {
     if n == 0.0 {
         0.0f64.to_bits()
@@ -259,6 +277,14 @@ impl Filter {
     /// The names of the fields it names, sorted.
     pub fn fields(&self) -> impl Iterator<Item = &str> {
         self.fields.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// The fields it names with the key of the value each must equal, sorted by name: a row
+    /// matches only if, for every one, [`FilterKey::of_row`] of its value is that key.
+    pub fn keys(&self) -> impl Iterator<Item = (&str, FilterKey)> {
+        self.fields
+            .iter()
+            .map(|(name, value)| (name.as_str(), FilterKey(value.clone())))
     }
 
     /// True when `row` (a row as JSON: an object keyed by the spec's field names) holds every
@@ -374,6 +400,47 @@ mod tests {
                 .unwrap_err()
                 .starts_with("invalid filter: 17 fields")
         );
+    }
+
+    #[test]
+    fn keys_are_equal_exactly_when_the_value_matches() {
+        let filters = [
+            json!({ "priority": 2 }),
+            json!({ "priority": -0.0 }),
+            json!({ "priority": null }),
+            json!({ "teamId": "t-1" }),
+            json!({ "teamId": "2" }),
+            json!({ "done": false }),
+        ];
+        let values = [
+            None,
+            Some(json!(null)),
+            Some(json!(2)),
+            Some(json!(2.0)),
+            Some(json!(0)),
+            Some(json!("2")),
+            Some(json!("t-1")),
+            Some(json!(false)),
+            Some(json!(0)),
+            Some(json!([2])),
+            Some(json!({ "a": 2 })),
+        ];
+        for filter in filters {
+            let filter = parse(filter).unwrap();
+            let (name, key) = filter.keys().next().unwrap();
+            let name = name.to_owned();
+            for value in &values {
+                let mut row = Map::new();
+                if let Some(value) = value {
+                    row.insert(name.clone(), value.clone());
+                }
+                assert_eq!(
+                    filter.matches_object(&row),
+                    FilterKey::of_row(value.as_ref()).as_ref() == Some(&key),
+                    "{filter} against {value:?}"
+                );
+            }
+        }
     }
 
     #[test]

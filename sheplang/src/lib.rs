@@ -200,7 +200,7 @@ pub use event::{
     ClientEvent, ConnectedInfo, Emitter, MAX_CHANNEL_LEN, ModelEvent, ModelEventArgs,
     ModelEventKind, SubscribeResult, channel_arg, created, deleted, updated,
 };
-pub use filter::{Filter, FilterError, FilterField, FilterKind, MAX_FILTER_FIELDS};
+pub use filter::{Filter, FilterError, FilterField, FilterKey, FilterKind, MAX_FILTER_FIELDS};
 pub use history::TransitionRecord;
 pub use money::{Money, ParseMoneyError};
 pub use reference::Ref;
