@@ -8,6 +8,13 @@
 //! duplicate at the seam. The task awaits the log, so a log on a network store (Redis) fits
 //! behind the same code.
 //!
+//! **Who an event reaches.** Each channel's members are kept in a [`Room`]: the unfiltered ones
+//! in a list, the filtered ones indexed by one value their filter names, so an event visits
+//! only the members it may reach (the unfiltered ones, and those filed under the values its row
+//! holds before and after the change), not every subscriber of the channel. Positions are
+//! checked once per event for every member in step with the channel, one by one only for the
+//! few that are not (see [`Room`]).
+//!
 //! **Shared logs.** With a log that several processes share ([`EventLog::follow`]), an emit is
 //! only appended; the event is sent when the log hands it back (`Deliver`), in the log's
 //! order, whichever process appended it. Each positioned subscriber remembers the last
