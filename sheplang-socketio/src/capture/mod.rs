@@ -179,6 +179,11 @@ fn unix_now_ms() -> i64 {
 
 /// Tails `table` in position order from `relayed` (each channel's last relayed position) and
 /// hands each change to `feed`, until the server stops; wakes on `wake` or every `poll`.
+///
+/// A lone write is read as soon as its wake-up comes. While writes keep coming (the last read
+/// found changes), the relay reads at most once per [`GATHER`]: the changes of that time are
+/// read and sent together, one read of the table and one write to each subscriber's socket
+/// for several writes, instead of a read and a send for each (`docs/capture.md`, "Cost").
 async fn relay<T: ChangeTable>(
     table: T,
     feed: Feed,
@@ -192,10 +197,16 @@ async fn relay<T: ChangeTable>(
         if feed.is_closed() {
             return;
         }
+        // Every commit announced so far is seen by the read below: a wake-up left from one of
+        // them would only cause a read that finds nothing.
+        take_wake(&wake).await;
+        let read_at = Instant::now();
         let mut relayed_now = 0usize;
+        let mut full = false;
         match table.batch(&relayed).await {
             Ok(batch) => {
                 for (channel, rows) in batch {
+                    full |= rows.len() >= usize::try_from(BATCH).unwrap_or(usize::MAX);
                     for entry in rows {
                         let seq = entry.seq;
                         let position = Position {
@@ -219,14 +230,37 @@ async fn relay<T: ChangeTable>(
             pruned = Instant::now();
             table.prune(&relayed).await;
         }
-        if relayed_now == 0 {
-            tokio::select! {
-                () = wake.notified() => {}
-                () = tokio::time::sleep(poll) => {}
-            }
-        } else {
+        if relayed_now > 0 {
             feed.room().await;
         }
+        if full {
+            // More are waiting: read on at once.
+            continue;
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(poll) => {}
+        }
+        if relayed_now > 0 {
+            // Writes are coming in: gather them for the rest of the window.
+            let since = read_at.elapsed();
+            if since < GATHER {
+                tokio::time::sleep(GATHER - since).await;
+            }
+        }
+    }
+}
+
+/// While writes keep coming, the relay reads the change table at most once in this time, and
+/// sends what it finds together (a lone write is read at once).
+const GATHER: Duration = Duration::from_millis(2);
+
+/// Takes the wake-up `wake` holds, if any, without waiting.
+async fn take_wake(wake: &Notify) {
+    tokio::select! {
+        biased;
+        () = wake.notified() => {}
+        () = core::future::ready(()) => {}
     }
 }
 
