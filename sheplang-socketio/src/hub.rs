@@ -353,6 +353,8 @@ struct Member {
     epoch: Arc<str>,
     /// Sequenced, and its position is its channel's last position (see [`Room`]).
     in_step: bool,
+    /// Its filter names one field, the one its room files it under (see [`Room`]).
+    filed_exactly: bool,
     /// While a resuming subscriber's replay is being sent: its backlog, which live events
     /// join at the end until it is drained.
     catch_up: Option<Arc<CatchUp>>,
@@ -538,6 +540,28 @@ fn queued(result: Result<(), SendError>) -> Queued {
     }
 }
 
+/// What a subscriber gets of an event (`docs/wire.md`, "Filtered subscriptions"), from whether
+/// the row after the change is for it and whether the row before was (`None`: not given).
+fn outcome(rows: &Rows<'_>, after: bool, before: Option<bool>) -> Option<Arc<LogEvent>> {
+    match rows.event.kind {
+        ModelEventKind::Created => after.then(|| rows.event.clone()),
+        ModelEventKind::Updated => {
+            if after {
+                Some(if before == Some(false) {
+                    rows.moved_in()
+                } else {
+                    rows.event.clone()
+                })
+            } else if before == Some(true) {
+                rows.moved_out()
+            } else {
+                None
+            }
+        }
+        ModelEventKind::Deleted => (before == Some(true)).then(|| rows.event.clone()),
+    }
+}
+
 /// Sends one model event, with its position when the subscriber asked for positions.
 fn send_event(socket: &Socket, event: &LogEvent, seq: u64, sequenced: bool) -> Queued {
     let name = event.kind.event_name();
@@ -577,26 +601,8 @@ impl Inner {
                 })
         };
         let before = rows.before().map(&matches);
-        match rows.event.kind {
-            ModelEventKind::Created => rows
-                .after()
-                .is_some_and(&matches)
-                .then(|| rows.event.clone()),
-            ModelEventKind::Updated => {
-                if rows.after().is_some_and(&matches) {
-                    Some(if before == Some(false) {
-                        rows.moved_in()
-                    } else {
-                        rows.event.clone()
-                    })
-                } else if before == Some(true) {
-                    rows.moved_out()
-                } else {
-                    None
-                }
-            }
-            ModelEventKind::Deleted => (before == Some(true)).then(|| rows.event.clone()),
-        }
+        let after = rows.after().is_some_and(&matches);
+        outcome(rows, after, before)
     }
 
     async fn handle(&self, state: &mut State, command: Command) {
@@ -797,7 +803,36 @@ impl Inner {
             room.last = Some((p.epoch.clone(), p.seq));
         }
         let rows = Rows::new(event);
-        // The members out of step, one by one, as their own positions say.
+        let (after, before) = match event.kind {
+            ModelEventKind::Created => (rows.after(), None),
+            ModelEventKind::Updated => (rows.after(), rows.before()),
+            ModelEventKind::Deleted => (None, rows.before()),
+        };
+        room.candidates(after, before, |member, known| {
+            let seq = match (member.sequenced, member.in_step, step) {
+                (false, _, _) => 0,
+                (true, true, Step::Send(seq)) => seq,
+                // Out of step (done below), or nothing to send in step.
+                (true, _, _) => return,
+            };
+            let event = match known {
+                // Filed under the only field its filter names: the index has matched it.
+                Some(known) if member.filed_exactly && self.row_check.is_none() => {
+                    outcome(&rows, known.after, rows.before().map(|_| known.before))
+                }
+                _ => self.deliver(member.filter.as_deref(), &member.socket, channel, &rows),
+            };
+            let Some(event) = event else {
+                return;
+            };
+            if member.sequenced {
+                self.send_positioned(member, &event, seq, &mut evict);
+            } else if let Queued::Full = send_event(&member.socket, &event, 0, false) {
+                evict.push((member.socket.id, member.socket.clone(), Eviction::Overflow));
+            }
+        });
+        // The members out of step, one by one, as their own positions say; after the others,
+        // so that one that comes into step with this event does not get it twice.
         if let Some(position) = &position {
             let last = room.last.clone();
             let mut out_of_step = core::mem::take(&mut room.out_of_step);
@@ -827,29 +862,6 @@ impl Inner {
             });
             room.out_of_step = out_of_step;
         }
-        let (after, before) = match event.kind {
-            ModelEventKind::Created => (rows.after(), None),
-            ModelEventKind::Updated => (rows.after(), rows.before()),
-            ModelEventKind::Deleted => (None, rows.before()),
-        };
-        room.candidates(after, before, |member| {
-            let seq = match (member.sequenced, member.in_step, step) {
-                (false, _, _) => 0,
-                (true, true, Step::Send(seq)) => seq,
-                // Out of step (done above), or nothing to send in step.
-                (true, _, _) => return,
-            };
-            let Some(event) =
-                self.deliver(member.filter.as_deref(), &member.socket, channel, &rows)
-            else {
-                return;
-            };
-            if member.sequenced {
-                self.send_positioned(member, &event, seq, &mut evict);
-            } else if let Queued::Full = send_event(&member.socket, &event, 0, false) {
-                evict.push((member.socket.id, member.socket.clone(), Eviction::Overflow));
-            }
-        });
         for (sid, socket, why) in evict {
             self.evict(state, sid, socket, why);
         }
@@ -1017,6 +1029,7 @@ impl Inner {
             after,
             epoch,
             in_step: false,
+            filed_exactly: false,
             catch_up,
             filter,
         };

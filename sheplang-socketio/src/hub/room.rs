@@ -27,6 +27,14 @@ use super::Member;
 /// The filtered members filed under one field: by the value their filter asks it to equal.
 type Buckets = HashMap<FilterKey, Vec<Member>>;
 
+/// What the index knows of an event's rows for a member it files under a value: whether the
+/// row after the change holds that value, and the row before (when given).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Known {
+    pub(super) after: bool,
+    pub(super) before: bool,
+}
+
 /// Where a member is filed.
 enum Slot {
     /// No filter.
@@ -79,6 +87,7 @@ impl Room {
                 self.index.push(((*name).into(), HashMap::new()));
                 Some((self.index.len() - 1, key.clone()))
             });
+        member.filed_exactly = chosen.is_some() && keys.len() == 1;
         let slot = match chosen {
             None => {
                 self.plain.push(member);
@@ -136,21 +145,47 @@ impl Room {
     }
 
     /// The members an event with these rows (after and before the change) may reach: those
-    /// without a filter, and those filed under a value either row holds.
+    /// without a filter, and those filed under a value either row holds (with what the index
+    /// knows of the rows for them).
     pub(super) fn candidates(
         &mut self,
         after: Option<&Value>,
         before: Option<&Value>,
-        mut each: impl FnMut(&mut Member),
+        mut each: impl FnMut(&mut Member, Option<Known>),
     ) {
-        self.plain.iter_mut().for_each(&mut each);
+        for member in &mut self.plain {
+            each(member, None);
+        }
         for (field, buckets) in &mut self.index {
-            let key = |row: Option<&Value>| row.and_then(|r| FilterKey::of_row(r.get(&**field)));
+            // A row that is not an object matches no filter: it holds no value.
+            let key = |row: Option<&Value>| {
+                let row = row?.as_object()?;
+                FilterKey::of_row(row.get(&**field))
+            };
             let after = key(after);
-            let before = key(before).filter(|b| after.as_ref() != Some(b));
-            for key in [after, before].into_iter().flatten() {
-                if let Some(bucket) = buckets.get_mut(&key) {
-                    bucket.iter_mut().for_each(&mut each);
+            let before = key(before);
+            let same = after.is_some() && after == before;
+            let visits = [
+                (
+                    after.as_ref(),
+                    Known {
+                        after: true,
+                        before: same,
+                    },
+                ),
+                (
+                    before.as_ref().filter(|_| !same),
+                    Known {
+                        after: false,
+                        before: true,
+                    },
+                ),
+            ];
+            for (key, known) in visits {
+                if let Some(bucket) = key.and_then(|key| buckets.get_mut(key)) {
+                    for member in bucket {
+                        each(member, Some(known));
+                    }
                 }
             }
         }
