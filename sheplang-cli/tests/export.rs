@@ -260,9 +260,9 @@ fn each_half_goes_to_its_own_folder_and_a_moved_half_leaves_nothing_behind() {
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
     assert_eq!(names(&web), browser);
     assert!(
-        // The server half: its six TypeScript files, two Lua scripts, two Prisma schemas and
-        // four SQL files (tables and capture).
-        text(&run.stdout).contains("14 stale files removed"),
+        // The server half: its six TypeScript files, two Lua scripts, the change log's
+        // statements, two Prisma schemas and four SQL files (tables and capture).
+        text(&run.stdout).contains("15 stale files removed"),
         "{}",
         text(&run.stdout)
     );
@@ -276,6 +276,7 @@ fn each_half_goes_to_its_own_folder_and_a_moved_half_leaves_nothing_behind() {
         names(&server),
         [
             "app/api/realtime/capture.ts",
+            "app/api/realtime/capture/sqlite.sql",
             "app/api/realtime/middleware.ts",
             "app/api/realtime/readers.ts",
             "app/api/realtime/records.ts",

@@ -43,7 +43,7 @@ mod tests {
         let artifacts = typescript::generate(&spec);
         assert!(artifacts.len() > 2);
         for a in artifacts {
-            let header = if a.path.ends_with(".lua") {
+            let header = if a.path.ends_with(".lua") || a.path.ends_with(".sql") {
                 sql::SQL_GENERATED_HEADER
             } else {
                 GENERATED_HEADER

@@ -16,7 +16,8 @@ use super::{
 };
 use crate::log::{Entry, EventLog, Feed, LogError, LogEvent, LogFuture, Position, Replay};
 
-const SQL: &str = include_str!("sqlite.sql");
+/// The statements, shared with the Node reader (`capture.ts` of the TypeScript runtime).
+const SQL: &str = include_str!("../../../sheplang-core/runtime/api/realtime/capture/sqlite.sql");
 
 fn sql(name: &str) -> &'static str {
     statement(SQL, name)

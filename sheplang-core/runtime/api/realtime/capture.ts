@@ -17,10 +17,12 @@
  *
  * Choose it instead of the Prisma extension when anything but this process writes, or an event
  * must survive a crash right after the commit (docs/capture.md says when to choose which).
- * Needs the `better-sqlite3` package (only this file imports it).
+ * Needs the `better-sqlite3` package (only this file imports it). Its statements are those of
+ * `capture/sqlite.sql`, beside this file: the file the Rust `SqliteLog` embeds too.
  */
 
 import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
 
 import { isModelName, type Channel } from '../../types.js';
 import type { EventLog, LogEntry, LogEvent, LogFeed, ModelEventName, Replay } from './server.js';
@@ -40,21 +42,31 @@ const BATCH = 1000;
 /** How often relayed changes past the retention are removed, in ms. */
 const PRUNE_EVERY_MS = 1000;
 
-const SQL = {
-  epoch: 'SELECT "epoch" FROM "_sheplang_epoch" LIMIT 1',
-  head: 'SELECT "head" FROM "_sheplang_channel" WHERE "channel" = ?',
-  oldest: 'SELECT min("seq") AS "oldest" FROM "_sheplang_change" WHERE "channel" = ?',
-  after:
-    'SELECT "seq", "kind", "model", "payload", "before" FROM "_sheplang_change" ' +
-    'WHERE "channel" = ? AND "seq" > ? ORDER BY "seq" LIMIT ?',
-  addChannel: 'INSERT INTO "_sheplang_channel" ("channel") VALUES (?) ON CONFLICT DO NOTHING',
-  countUp: 'UPDATE "_sheplang_channel" SET "head" = "head" + 1 WHERE "channel" = ?',
-  append:
-    'INSERT INTO "_sheplang_change" ("channel", "seq", "kind", "model", "row_id", "payload", "before") ' +
-    'SELECT ?, "head", ?, ?, ?, ?, ? FROM "_sheplang_channel" WHERE "channel" = ? RETURNING "seq"',
-  prune:
-    'DELETE FROM "_sheplang_change" WHERE "channel" = ? AND "seq" <= ? AND ("at" < ? OR "seq" <= ?)',
-} as const;
+/** The statements this reader runs, by their `-- name:` in `capture/sqlite.sql`. */
+const NAMES = ['epoch', 'head', 'oldest', 'after', 'add_channel', 'count_up', 'append', 'prune'] as const;
+type Name = (typeof NAMES)[number];
+
+/** The statements of `capture/sqlite.sql`, by name: each follows its `-- name:` line. */
+function statements(): Record<Name, string> {
+  const file = readFileSync(new URL('./capture/sqlite.sql', import.meta.url), 'utf8');
+  const found = new Map<string, string>();
+  for (const section of file.split(/^-- name: /m).slice(1)) {
+    const end = section.indexOf('\n');
+    found.set(section.slice(0, end).trim(), section.slice(end + 1).trim());
+  }
+  const sql: Partial<Record<Name, string>> = {};
+  for (const name of NAMES) {
+    const text = found.get(name);
+    if (text === undefined) throw new Error(`capture/sqlite.sql has no statement \`${name}\`; write the runtime files again`);
+    sql[name] = text;
+  }
+  return sql as Record<Name, string>;
+}
+
+/** The statements' numbered parameters (`?1`, `?2`, ...): better-sqlite3 binds them by name. */
+function params(...values: unknown[]): Record<string, unknown> {
+  return Object.fromEntries(values.map((value, i) => [String(i + 1), value]));
+}
 
 interface ChangeRow {
   seq: number;
@@ -116,19 +128,22 @@ export class SqliteChangeLog implements EventLog {
   private lastPrune = 0;
   private readonly relayed = new Map<string, number>();
   /** Every statement, prepared once on this connection. */
-  private readonly stmt: { readonly [K in keyof typeof SQL]: Database.Statement };
+  private readonly stmt: { readonly [K in Name]: Database.Statement };
 
   private constructor(
     readonly path: string,
     db: Database.Database,
     epoch: string,
+    sql: Record<Name, string>,
     options: ChangeLogOptions,
   ) {
     this.db = db;
     this.epoch = epoch;
-    const prepared: Partial<Record<keyof typeof SQL, Database.Statement>> = {};
-    for (const name of Object.keys(SQL) as (keyof typeof SQL)[]) prepared[name] = db.prepare(SQL[name]);
-    this.stmt = prepared as Record<keyof typeof SQL, Database.Statement>;
+    const prepared: Partial<Record<Name, Database.Statement>> = {};
+    for (const name of NAMES) prepared[name] = db.prepare(sql[name]);
+    // The one-column statements give their value, not a row.
+    for (const name of ['head', 'oldest', 'append'] as const) prepared[name]?.pluck();
+    this.stmt = prepared as Record<Name, Database.Statement>;
     this.options = {
       pollMs: Math.max(1, options.pollMs ?? 50),
       capacity: options.capacity ?? 10_000,
@@ -141,11 +156,12 @@ export class SqliteChangeLog implements EventLog {
    * it has no change table (the capture SQL was not run on it).
    */
   static open(path: string, options: ChangeLogOptions = {}): SqliteChangeLog {
+    const sql = statements();
     const db = new Database(path, { fileMustExist: true });
     db.pragma('busy_timeout = 5000');
     let epoch: unknown;
     try {
-      epoch = (db.prepare(SQL.epoch).get() as { epoch?: unknown } | undefined)?.epoch;
+      epoch = db.prepare(sql.epoch).pluck().get();
     } catch (error) {
       db.close();
       throw new Error(
@@ -156,28 +172,27 @@ export class SqliteChangeLog implements EventLog {
       db.close();
       throw new Error(`the change log of \`${path}\` has no epoch; run the generated \`<stem>.capture.sqlite.sql\` on it again`);
     }
-    return new SqliteChangeLog(path, db, epoch, options);
+    return new SqliteChangeLog(path, db, epoch, sql, options);
   }
 
   private head(channel: string): number {
-    const row = this.stmt.head.get(channel) as { head: number } | undefined;
-    return row?.head ?? 0;
+    return (this.stmt.head.get(params(channel)) as number | undefined) ?? 0;
   }
 
   append(channel: Channel, event: LogEvent): number {
     const seq = this.db.transaction(() => {
-      this.stmt.addChannel.run(channel);
-      this.stmt.countUp.run(channel);
-      const row = this.stmt.append.get(
+      this.stmt.add_channel.run(params(channel));
+      this.stmt.count_up.run(params(channel));
+      return this.stmt.append.get(
+        params(
           channel,
           kindOf(event.event),
           event.model,
           rowId(event.payload),
           JSON.stringify(event.payload),
           event.before === undefined ? null : JSON.stringify(event.before),
-          channel,
-        ) as { seq: number };
-      return row.seq;
+        ),
+      ) as number;
     }).immediate();
     this.wake();
     return seq;
@@ -192,11 +207,11 @@ export class SqliteChangeLog implements EventLog {
       if (since > head || head - since > this.options.capacity) {
         return { reset: true, head };
       }
-      const oldest = (this.stmt.oldest.get(channel) as { oldest: number | null }).oldest ?? head + 1;
+      const oldest = (this.stmt.oldest.get(params(channel)) as number | null) ?? head + 1;
       if (since + 1 < oldest) {
         return { reset: true, head };
       }
-      const rows = this.stmt.after.all(channel, since, head - since) as ChangeRow[];
+      const rows = this.stmt.after.all(params(channel, since, head - since)) as ChangeRow[];
       return { reset: false, entries: rows.map((row) => entryOf(channel, row)), head };
     }).deferred();
   }
@@ -249,7 +264,7 @@ export class SqliteChangeLog implements EventLog {
       const batch = this.db.transaction(() =>
         [...this.relayed].map(([channel, after]) => ({
           channel,
-          rows: this.stmt.after.all(channel, after, BATCH) as ChangeRow[],
+          rows: this.stmt.after.all(params(channel, after, BATCH)) as ChangeRow[],
         })),
       ).deferred();
       for (const { channel, rows } of batch) {
@@ -291,7 +306,7 @@ export class SqliteChangeLog implements EventLog {
     const before = Math.floor((Date.now() - this.options.maxAgeMs) / 1000);
     for (const [channel, relayed] of this.relayed) {
       const head = this.head(channel);
-      this.stmt.prune.run(channel, relayed, before, Math.max(0, head - this.options.capacity));
+      this.stmt.prune.run(params(channel, relayed, before, Math.max(0, head - this.options.capacity)));
     }
   }
 }

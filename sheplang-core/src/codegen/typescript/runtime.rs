@@ -7,7 +7,9 @@
 //! imports of the generated files (`types.ts`, `api/realtime/records.ts`). The two Lua
 //! scripts of the Redis event log (`api/realtime/redis/*.lua`) are runtime files too: the
 //! Node server's `RedisLog` loads them from beside itself, and the Rust `RedisLog` of
-//! `sheplang-socketio` embeds the same files, so every writer runs the same script.
+//! `sheplang-socketio` embeds the same files, so every writer runs the same script. Likewise
+//! the statements of the SQLite change log (`api/realtime/capture/sqlite.sql`): the Node
+//! `SqliteChangeLog` loads them from beside itself, the Rust `SqliteLog` embeds the same file.
 
 /// One runtime file: its path in the output folder (the same as under `runtime/`) and its
 /// source.
@@ -55,16 +57,20 @@ pub(super) const FILES: &[File] = &[
         source: include_str!("../../../runtime/api/realtime/capture.ts"),
     },
     File {
+        path: "api/realtime/capture/sqlite.sql",
+        source: include_str!("../../../runtime/api/realtime/capture/sqlite.sql"),
+    },
+    File {
         path: "contexts/RealtimeContext.tsx",
         source: include_str!("../../../runtime/contexts/RealtimeContext.tsx"),
     },
 ];
 
 /// The first line of a runtime file as written: the generated header, without an app's
-/// name, since the file is the same for every spec; in Lua, behind Lua's comment (the header
-/// SQL files have, which `sheplang gen` recognises as its own the same way).
+/// name, since the file is the same for every spec; in Lua and SQL, behind their `--` comment
+/// (the header SQL files have, which `sheplang gen` recognises as its own the same way).
 pub(super) fn header(path: &str) -> String {
-    let start = if path.ends_with(".lua") {
+    let start = if path.ends_with(".lua") || path.ends_with(".sql") {
         super::super::sql::SQL_GENERATED_HEADER
     } else {
         super::super::GENERATED_HEADER

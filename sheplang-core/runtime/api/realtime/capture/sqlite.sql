@@ -1,5 +1,8 @@
--- The statements of the SQLite change log (`SqliteLog`), over the tables of the generated
--- `<stem>.capture.sqlite.sql`. Each statement follows a `-- name:` line.
+-- The statements of the SQLite change log, over the tables of the generated
+-- `<stem>.capture.sqlite.sql`: the one file both readers run, the Rust `SqliteLog` of
+-- `sheplang-socketio` (which embeds it) and the Node `SqliteChangeLog` (`capture.ts`, which
+-- loads it from beside itself), so the two cannot drift. Each statement follows a `-- name:`
+-- line; parameters are numbered (`?1`).
 
 -- name: epoch
 SELECT "epoch" FROM "_sheplang_epoch" LIMIT 1;
