@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::types::{Builtin, TypeInfo};
+use crate::types::{Builtin, TypeInfo, ValueClass};
 
 /// One compiled spec (one file, one `app`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +61,55 @@ impl Model {
     /// True when `field` is this model's state field.
     pub fn is_state_field(&self, field: &Field) -> bool {
         self.states.is_some() && field.name == STATE_FIELD
+    }
+
+    /// The field a workflow guard names (`if score >= 7`): its index, the field and what the
+    /// guard reads of it. `None` when the model has no such field or a guard cannot read it
+    /// (see [`GuardValue::of`]). The checker reports both; the generators read only what it
+    /// allows.
+    pub fn guard_field(&self, name: &str) -> Option<(usize, &Field, GuardValue)> {
+        let index = self.fields.iter().position(|f| f.name == name)?;
+        let field = &self.fields[index];
+        let value = GuardValue::of(&field.ty, field.list, self.is_state_field(field))?;
+        Some((index, field, value))
+    }
+}
+
+/// What a workflow guard reads of a field: the values the generated Rust and TypeScript
+/// compare alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardValue {
+    /// `yes/no`.
+    Bool,
+    /// A number (not a decimal).
+    Number,
+    /// Text.
+    Text,
+    /// A `date` or `datetime`: an ISO string, ordered as text.
+    Temporal,
+    /// A `ref[X]` id: text.
+    Ref,
+}
+
+impl GuardValue {
+    /// What a guard reads of a field of type `ty`, a list field when `list`, the model's state
+    /// field when `state`. `None` when a guard cannot read it: a list, the state (the workflow's
+    /// `on` block says which state applies), a decimal such as `money`, a related row.
+    pub fn of(ty: &FieldType, list: bool, state: bool) -> Option<GuardValue> {
+        if list || state {
+            return None;
+        }
+        match ty {
+            FieldType::Builtin(b) => match b.info().class {
+                ValueClass::Bool => Some(GuardValue::Bool),
+                ValueClass::Number => Some(GuardValue::Number),
+                ValueClass::Text => Some(GuardValue::Text),
+                ValueClass::Temporal => Some(GuardValue::Temporal),
+                ValueClass::Decimal => None,
+            },
+            FieldType::Ref { .. } => Some(GuardValue::Ref),
+            FieldType::Model { .. } => None,
+        }
     }
 }
 
@@ -496,6 +545,15 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// A comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`): what a workflow guard applies to a field
+    /// and a value.
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
+        )
+    }
+
     /// The operator as a spec writes it (`==` for both `==` and `=`).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -8,10 +8,11 @@
 use std::collections::HashMap;
 
 use super::{Checker, suggest};
-use crate::ast::{self, BaseType, BinaryOp, Decl, ExprKind, UnaryOp};
+use crate::ast::{self, BinaryOp, Decl, ExprKind, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::GuardValue;
+use crate::lower::field_type;
 use crate::span::Span;
-use crate::types::ValueClass;
 
 pub(super) fn check_workflows<'s, 'a>(cx: &mut Checker<'_, 's, 'a>, app: &'s ast::App<'a>) {
     for decl in &app.decls {
@@ -197,7 +198,7 @@ impl<'a> Guard<'_, '_, '_, 'a, '_> {
                 self.condition(l);
                 self.condition(r);
             }
-            ExprKind::Binary(op, l, r) if is_comparison(*op) => self.comparison(e.span, *op, l, r),
+            ExprKind::Binary(op, l, r) if op.is_comparison() => self.comparison(e.span, *op, l, r),
             ExprKind::Error => {}
             ExprKind::Bool(_) => self.unsupported(
                 e.span,
@@ -281,7 +282,7 @@ impl<'a> Guard<'_, '_, '_, 'a, '_> {
             ExprKind::Name(name) => self.field(*name),
             ExprKind::Error => None,
             ExprKind::Binary(op, ..)
-                if is_comparison(*op) || matches!(op, BinaryOp::And | BinaryOp::Or) =>
+                if op.is_comparison() || matches!(op, BinaryOp::And | BinaryOp::Or) =>
             {
                 self.unsupported(
                     e.span,
@@ -339,18 +340,15 @@ impl<'a> Guard<'_, '_, '_, 'a, '_> {
             return None;
         };
         let is_state = data.states.is_some() && field.name.name == crate::ir::STATE_FIELD;
-        let ty = match field.ty.base {
-            _ if field.ty.list || is_state => None,
-            BaseType::Builtin(b) => match b.info().class {
-                ValueClass::Bool => Some(Ty::Bool),
-                ValueClass::Number => Some(Ty::Number),
-                ValueClass::Text => Some(Ty::Text),
-                ValueClass::Temporal => Some(Ty::Temporal),
-                _ => None,
-            },
-            BaseType::Ref(_) => Some(Ty::Text),
-            BaseType::Named(_) => None,
-        };
+        let ty =
+            GuardValue::of(&field_type(&field.ty.base), field.ty.list, is_state).map(|value| {
+                match value {
+                    GuardValue::Bool => Ty::Bool,
+                    GuardValue::Number => Ty::Number,
+                    GuardValue::Text | GuardValue::Ref => Ty::Text,
+                    GuardValue::Temporal => Ty::Temporal,
+                }
+            });
         if ty.is_none() {
             let why = if is_state {
                 "the row's state: the workflow's `on` block already says which state applies"
@@ -377,11 +375,4 @@ fn is_field(e: &ast::Expr<'_>) -> bool {
         ExprKind::Paren(inner) => is_field(inner),
         _ => false,
     }
-}
-
-fn is_comparison(op: BinaryOp) -> bool {
-    matches!(
-        op,
-        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
-    )
 }

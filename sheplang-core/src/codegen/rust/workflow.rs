@@ -6,8 +6,7 @@ use super::docs::code;
 use super::names::{StateNames, ident};
 use super::out::{Out, lit, ln};
 use super::string_enum::{NameEnum, Variant};
-use crate::ir::{self, BinaryOp, Expr, UnaryOp};
-use crate::types::ValueClass;
+use crate::ir::{self, BinaryOp, Expr, GuardValue, UnaryOp};
 
 /// A guard operand in Rust: its code and whether it is an `Option`.
 struct Operand {
@@ -194,17 +193,7 @@ impl Gen<'_> {
                 if *op == BinaryOp::And { "&&" } else { "||" },
                 self.guard_code(index, right, false)
             )),
-            Expr::Binary {
-                op:
-                    op @ (BinaryOp::Eq
-                    | BinaryOp::Ne
-                    | BinaryOp::Lt
-                    | BinaryOp::Le
-                    | BinaryOp::Gt
-                    | BinaryOp::Ge),
-                left,
-                right,
-            } => {
+            Expr::Binary { op, left, right } if op.is_comparison() => {
                 let (Some(l), Some(r)) = (self.operand(index, left), self.operand(index, right))
                 else {
                     return "false".to_owned();
@@ -258,24 +247,15 @@ impl Gen<'_> {
             Expr::Text { value } => plain(lit(value)),
             Expr::Bool { value } => plain(value.to_string()),
             Expr::Name { name } => {
-                let model = &self.spec.models[index];
-                let position = model.fields.iter().position(|f| f.name == *name)?;
-                let field = &model.fields[position];
-                if field.list || model.is_state_field(field) {
-                    return None;
-                }
+                let (position, field, value) = self.spec.models[index].guard_field(name)?;
                 let rust = match &self.names.models[index].fields[position] {
                     Some(rust) => ident(rust),
                     None => "id".to_owned(),
                 };
-                let (text, by_ref) = match &field.ty {
-                    ir::FieldType::Builtin(b) => match b.info().class {
-                        ValueClass::Number | ValueClass::Bool => (false, false),
-                        ValueClass::Text | ValueClass::Temporal => (true, false),
-                        ValueClass::Decimal => return None,
-                    },
-                    ir::FieldType::Ref { .. } => (true, true),
-                    ir::FieldType::Model { .. } => return None,
+                let (text, by_ref) = match value {
+                    GuardValue::Number | GuardValue::Bool => (false, false),
+                    GuardValue::Text | GuardValue::Temporal => (true, false),
+                    GuardValue::Ref => (true, true),
                 };
                 let code = match (text, by_ref, field.optional) {
                     (false, _, _) => format!("self.{rust}"),

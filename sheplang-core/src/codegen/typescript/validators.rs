@@ -187,17 +187,7 @@ fn guard_code(model: &ir::Model, expr: &ir::Expr) -> String {
             if *op == BinaryOp::And { "&&" } else { "||" },
             guard_code(model, right)
         ),
-        Expr::Binary {
-            op:
-                op @ (BinaryOp::Eq
-                | BinaryOp::Ne
-                | BinaryOp::Lt
-                | BinaryOp::Le
-                | BinaryOp::Gt
-                | BinaryOp::Ge),
-            left,
-            right,
-        } => {
+        Expr::Binary { op, left, right } if op.is_comparison() => {
             let (Some((l, l_opt)), Some((r, r_opt))) =
                 (operand(model, left), operand(model, right))
             else {
@@ -242,14 +232,8 @@ fn operand(model: &ir::Model, expr: &ir::Expr) -> Option<(String, bool)> {
         Expr::Text { value } => Some((names::string(value), false)),
         Expr::Bool { value } => Some((value.to_string(), false)),
         Expr::Name { name } => {
-            let field = model.fields.iter().find(|f| f.name == *name)?;
-            if field.list || model.is_state_field(field) {
-                return None;
-            }
-            match &field.ty {
-                FieldType::Builtin(Builtin::Money) | FieldType::Model { .. } => None,
-                _ => Some((names::index("row", &field.name), field.optional)),
-            }
+            let (_, field, _) = model.guard_field(name)?;
+            Some((names::index("row", &field.name), field.optional))
         }
         _ => None,
     }
