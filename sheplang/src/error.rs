@@ -125,7 +125,8 @@ impl std::error::Error for UnknownName {}
 /// Its [`Display`](fmt::Display) is the message every checker of the spec gives (the
 /// TypeScript validator, and, for a change of state, the generated SQLite and PostgreSQL
 /// triggers, which raise it as the error `<table>_status_transition`):
-/// - a change no arrow allows (`transition`):
+/// - a change the spec does not allow, by no arrow of `states:` and no edge of its workflow
+///   (`transition`):
 ///   ``"`Task` may not go from `todo` to `done`: from `todo` it may only become `doing`"``, or,
 ///   from a final state, ``"`Task` may not go from `done` to `todo`: `done` is a final state"``;
 /// - an event the current state does not accept (`apply`):

@@ -62,8 +62,15 @@ pub(crate) fn bound_text(value: f64) -> String {
     format!("{value}")
 }
 
+/// Whether a workflow named like the model adds edges to its `states:` arrows (an event's
+/// target or `else` state, docs/language.md): the generated docs then name both.
+pub(crate) fn has_workflow(lifecycle: &ir::Lifecycle) -> bool {
+    !lifecycle.events.is_empty()
+}
+
 /// Every change of state the lifecycle refuses, `(from, to, allowed)`: each pair of distinct
-/// states without an arrow, with the states `from` may become, in the order of the spec.
+/// states with no allowed change (no arrow of `states:`, no edge of its workflow), with the
+/// states `from` may become, in the order of the spec.
 pub fn refused_transitions(lifecycle: &ir::Lifecycle) -> Vec<(&str, &str, Vec<&str>)> {
     let next = |from: &str| -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();

@@ -5,6 +5,7 @@ use super::names::{StateNames, ident, is_all_caps};
 use super::out::{Out, lit, ln};
 use super::string_enum::{NameEnum, Variant, match_self};
 use super::{ALLOW_UNUSED, Gen, SERDE_CRATE};
+use crate::codegen::constraints::has_workflow;
 use crate::ir;
 use crate::types::ValueClass;
 
@@ -309,6 +310,21 @@ impl Gen<'_> {
             return;
         };
         let name = ident(rust_name);
+        let refused = if model.states.as_ref().is_some_and(has_workflow) {
+            [
+                format!(
+                    "When neither an arrow of the spec's `states:` nor an edge of the workflow {}",
+                    code(&model.name)
+                ),
+                "leads from the current state to `next`; the row is left unchanged.".to_owned(),
+            ]
+        } else {
+            [
+                "When no arrow of the spec's `states:` leads from the current state to `next`; the"
+                    .to_owned(),
+                "row is left unchanged.".to_owned(),
+            ]
+        };
         out.blank();
         out.doc(&[
             &format!(
@@ -319,8 +335,8 @@ impl Gen<'_> {
             "Staying in the same state is no transition and always succeeds.",
             "",
             "# Errors",
-            "When no arrow of the spec's `states:` leads from the current state to `next`; the",
-            "row is left unchanged.",
+            &refused[0],
+            &refused[1],
         ]);
         out.line("#[inline]");
         ln!(
@@ -442,12 +458,29 @@ impl Gen<'_> {
         }
         let variants = &names.variants;
         let chain = lifecycle.states.join(" -> ");
+        // A workflow named like the model adds its edges to the arrows (docs/language.md).
+        let workflow = has_workflow(lifecycle);
+        let (arrow, arrows, edge) = if workflow {
+            (
+                "an arrow of the spec or an edge of its workflow",
+                "no arrow or workflow edge",
+                format!(
+                    "each arrow, and each edge of the workflow {}, is an allowed transition",
+                    code(&model.name)
+                ),
+            )
+        } else {
+            (
+                "an arrow of the spec",
+                "no arrow",
+                "each arrow is an allowed transition".to_owned(),
+            )
+        };
         let doc = vec![
             format!("The lifecycle of [`{model_ty}`]: {}.", code(&chain)),
             String::new(),
             format!(
-                "{} is the initial state; each arrow is an allowed transition. It serialises as \
-                 the state's name in the spec.",
+                "{} is the initial state; {edge}. It serialises as the state's name in the spec.",
                 code(&lifecycle.states[0])
             ),
             String::new(),
@@ -516,7 +549,7 @@ impl Gen<'_> {
             );
             out.close("}");
             out.blank();
-            out.doc(&["True when an arrow of the spec leads from this state to `next`."]);
+            out.doc(&[&format!("True when {arrow} leads from this state to `next`.")]);
             out.line("#[inline]");
             out.open("pub const fn can_transition_to(self, next: Self) -> bool {");
             if pairs.is_empty() {
@@ -559,7 +592,7 @@ impl Gen<'_> {
                 out.close("}");
                 out.blank();
             }
-            out.doc(&["True when no arrow leaves this state."]);
+            out.doc(&[&format!("True when {arrows} leaves this state.")]);
             out.line("#[inline]");
             out.open("pub const fn is_final(self) -> bool {");
             out.line("self.next_states().is_empty()");
@@ -567,7 +600,7 @@ impl Gen<'_> {
             out.blank();
             out.doc(&[
                 "Checks a change from this state to `next`: staying is no change, and a change",
-                "must follow an arrow of the spec.",
+                &format!("must follow {arrow}."),
                 "",
                 "# Errors",
                 "The refused change, naming both states and the ones this state may become.",

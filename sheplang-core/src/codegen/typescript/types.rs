@@ -2,6 +2,7 @@
 
 use super::names::{self, Names};
 use super::writer::Code;
+use crate::codegen::constraints::has_workflow;
 use crate::ir::{self, FieldType};
 
 pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
@@ -200,9 +201,14 @@ pub(super) fn field_type(field: &ir::Field, names: &Names) -> String {
 /// A JSDoc line for the fields whose TypeScript type does not say everything.
 fn field_doc(model: &ir::Model, field: &ir::Field) -> Option<String> {
     if model.is_state_field(field) {
+        let along = if model.states.as_ref().is_some_and(has_workflow) {
+            "the arrows of `states:` and the edges of its workflow"
+        } else {
+            "the arrows of `states:`"
+        };
         return Some(format!(
-            "The row's lifecycle state: it starts in the first state and moves only along the \
-             arrows of `states:` (see `check{}Transition`).",
+            "The row's lifecycle state: it starts in the first state and moves only along {along} \
+             (see `check{}Transition`).",
             super::validators::suffix(&model.name)
         ));
     }
@@ -253,8 +259,13 @@ fn states(c: &mut Code, model: &ir::Model, lifecycle: &ir::Lifecycle, ty: &str, 
 
 /// The constant of the states each state may become.
 fn next_states(c: &mut Code, model: &ir::Model, lifecycle: &ir::Lifecycle, ty: &str, next: &str) {
+    let per = if has_workflow(lifecycle) {
+        "arrow of `states:` or edge of its workflow"
+    } else {
+        "arrow of `states:`"
+    };
     c.doc(&format!(
-        "The states each state of `{}` may become: one entry per arrow of `states:`.",
+        "The states each state of `{}` may become: one entry per {per}.",
         model.name
     ));
     c.block(
