@@ -9,130 +9,13 @@
 
 mod support;
 
-use std::io::{BufRead as _, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use sheplang_socketio::{Publisher, RedisLog, RedisOptions};
 use sheplang_socketio_examples::tasks::{self, Task};
-use support::{Client, WAIT};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
-
-/// One `serve-spec tasks --redis URL` process; killed (`kill -9`) when dropped.
-struct Node {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Node {
-    fn start(redis: &str, prefix: &str) -> Node {
-        Node::start_with(redis, prefix, &[])
-    }
-
-    fn start_with(redis: &str, prefix: &str, more: &[&str]) -> Node {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_serve-spec"))
-            .args(["tasks", "--redis", redis, "--redis-prefix", prefix])
-            .args(more)
-            .arg("--exit-on-stdin-eof")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("serve-spec starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("serve-spec prints its port");
-        let ready: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("serve-spec's first line `{line}`: {e}"));
-        let port = u16::try_from(ready["port"].as_u64().expect("port")).expect("a port");
-        Node {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        }
-    }
-
-    /// `kill -9`: the node dies without closing anything.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// `POST /control/emit-batch` with these events; waits for the answer.
-    async fn emit_batch(&self, events: Vec<Value>) {
-        let body = json!({ "events": events }).to_string();
-        let request = format!(
-            "POST /control/emit-batch HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let mut stream = TcpStream::connect(self.addr).await.expect("connect");
-        stream.write_all(request.as_bytes()).await.expect("write");
-        let mut answer = Vec::new();
-        tokio::time::timeout(WAIT, stream.read_to_end(&mut answer))
-            .await
-            .expect("the control endpoint answers")
-            .expect("read");
-        let answer = String::from_utf8_lossy(&answer);
-        assert!(answer.starts_with("HTTP/1.1 2"), "{answer}");
-    }
-}
-
-impl Node {
-    /// `GET /control/stats`: the node's metrics.
-    async fn metrics(&self) -> Value {
-        let request = "GET /control/stats HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-        let mut stream = TcpStream::connect(self.addr).await.expect("connect");
-        stream.write_all(request.as_bytes()).await.expect("write");
-        let mut answer = Vec::new();
-        tokio::time::timeout(WAIT, stream.read_to_end(&mut answer))
-            .await
-            .expect("the control endpoint answers")
-            .expect("read");
-        let answer = String::from_utf8_lossy(&answer);
-        let body = answer.split("\r\n\r\n").nth(1).expect("a body");
-        serde_json::from_str::<Value>(body).expect("JSON")["metrics"].clone()
-    }
-
-    /// Waits until the node's metrics satisfy `done`, checking them as they change.
-    async fn wait_metrics(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            let metrics = self.metrics().await;
-            if done(&metrics) {
-                return metrics;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{what} within 30 s: {metrics}"
-            );
-            tokio::task::yield_now().await;
-        }
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A key prefix no other test (or run) uses.
-fn prefix(test: &str) -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "test:{test}:{}:{nanos}:{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
+use support::Client;
+use support::cluster::{Node, prefix, redis};
 
 fn task(n: usize) -> Task {
     serde_json::from_value(row(n)).expect("a task")
@@ -203,10 +86,6 @@ async fn write_through(node: &Node, which: usize, batch: usize, total: usize) {
             .collect();
         node.emit_batch(events).await;
     }
-}
-
-fn redis() -> test_services::Service {
-    test_services::redis().unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -429,10 +308,7 @@ async fn a_redis_restart_mid_stream_leaves_every_client_correct() {
         assert!(was_reset, "client {i} was told to reload");
     }
     for node in &mut nodes {
-        assert!(
-            node.child.try_wait().expect("wait").is_none(),
-            "a node exited when Redis went away"
-        );
+        assert!(node.is_running(), "a node exited when Redis went away");
     }
 }
 

@@ -9,70 +9,9 @@
 
 mod support;
 
-use std::io::{BufRead as _, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-
 use serde_json::{Value, json};
+use support::cluster::{Node, prefix, redis};
 use support::{Client, WAIT};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
-
-/// One `serve-spec tasks --redis URL` process; killed when dropped.
-struct Node {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Node {
-    fn start(redis: &str, prefix: &str) -> Node {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_serve-spec"))
-            .args(["tasks", "--redis", redis, "--redis-prefix", prefix])
-            .arg("--exit-on-stdin-eof")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("serve-spec starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("serve-spec prints its port");
-        let ready: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("serve-spec's first line `{line}`: {e}"));
-        let port = u16::try_from(ready["port"].as_u64().expect("port")).expect("a port");
-        Node {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        }
-    }
-
-    /// `POST /control/emit-batch` with these events; waits for the answer.
-    async fn emit_batch(&self, events: Vec<Value>) {
-        let body = json!({ "events": events }).to_string();
-        let request = format!(
-            "POST /control/emit-batch HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let mut stream = TcpStream::connect(self.addr).await.expect("connect");
-        stream.write_all(request.as_bytes()).await.expect("write");
-        let mut answer = Vec::new();
-        tokio::time::timeout(WAIT, stream.read_to_end(&mut answer))
-            .await
-            .expect("the control endpoint answers")
-            .expect("read");
-        let answer = String::from_utf8_lossy(&answer);
-        assert!(answer.starts_with("HTTP/1.1 2"), "{answer}");
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn row(id: &str, owner: &str) -> Value {
     json!({
@@ -127,14 +66,8 @@ async fn read(client: &mut Client, count: usize) -> Vec<(String, String, u64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_filtered_client_of_node_b_gets_by_its_filter_what_node_a_emits() {
-    let redis = test_services::redis().unwrap_or_else(|e| panic!("{e}"));
-    let prefix = format!(
-        "test:scaleout-filter:{}:{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    );
+    let redis = redis();
+    let prefix = prefix("scaleout-filter");
     let a = Node::start(redis.url(), &prefix);
     let b = Node::start(redis.url(), &prefix);
     let mut filtered = Client::connect(b.addr).await;

@@ -6,6 +6,8 @@
     reason = "each test file uses a different part of the support module"
 )]
 
+pub mod cluster;
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
