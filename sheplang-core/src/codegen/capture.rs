@@ -33,7 +33,7 @@
 
 use std::fmt::Write as _;
 
-use super::sql::{Dialect, SQL_GENERATED_HEADER, quote};
+use super::sql::{Dialect, SQL_GENERATED_HEADER, push_doubled, push_quoted, quote};
 use super::storage::{IdKind, Storage};
 use crate::ir::{self, FieldType};
 use crate::types::{Builtin, ValueClass};
@@ -140,21 +140,18 @@ fn sqlite_triggers(out: &mut String, spec: &ir::Spec, storage: &Storage, model: 
         quote(CHANNEL_TABLE)
     );
     let id = quote(storage.column_of(&model.name, "id"));
+    // The row's objects, built once: the insert and the update write `NEW`, the update and the
+    // delete `OLD`.
+    let new = row_json(Dialect::Sqlite, spec, storage, model, "NEW", 0);
+    let old = row_json(Dialect::Sqlite, spec, storage, model, "OLD", 0);
+    let deleted = format!("json_quote(CAST(OLD.{id} AS TEXT))");
     for (op, kind, row) in [
         ("INSERT", "created", "NEW"),
         ("UPDATE", "updated", "NEW"),
         ("DELETE", "deleted", "OLD"),
     ] {
-        let payload = if kind == "deleted" {
-            format!("json_quote(CAST({row}.{id} AS TEXT))")
-        } else {
-            row_json(Dialect::Sqlite, spec, storage, model, row, 0)
-        };
-        let before = if kind == "created" {
-            "NULL".to_owned()
-        } else {
-            row_json(Dialect::Sqlite, spec, storage, model, "OLD", 0)
-        };
+        let payload = if kind == "deleted" { &deleted } else { &new };
+        let before = if kind == "created" { "NULL" } else { &old };
         let trigger = quote(&format!("{table}_capture_{}", op.to_ascii_lowercase()));
         let _ = writeln!(
             out,
@@ -228,60 +225,91 @@ fn row_json(
     row: &str,
     depth: usize,
 ) -> String {
-    let mut members = Vec::new();
+    // Each member is written once, straight into one buffer: `'key', value`, the members of a
+    // call joined by `, `; `ends` marks where each call's members end.
+    let mut members = String::with_capacity(64 * model.fields.len() + 64);
+    let mut ends = Vec::new();
+    let mut count = 0;
+    let mut member = |members: &mut String, key: &str| {
+        if count > 0 && count % PAIRS_PER_CALL == 0 {
+            ends.push(members.len());
+        } else if count > 0 {
+            members.push_str(", ");
+        }
+        count += 1;
+        push_literal(members, key);
+        members.push_str(", ");
+    };
     let id = format!("{row}.{}", quote(storage.column_of(&model.name, "id")));
-    members.push(("id".to_owned(), text_of(dialect, &id)));
+    member(&mut members, "id");
+    push_text_of(&mut members, dialect, &id);
     // Whether a member may be null (an optional field, or a related row that is missing): only
     // then are nulls taken out, which costs the database a second pass over the object.
     let mut nullable = false;
+    let mut column = String::new();
     for field in model.fields.iter().filter(|f| f.name != "id") {
         nullable |= field.optional || matches!(field.ty, FieldType::Model { .. });
-        let column = format!(
-            "{row}.{}",
-            quote(storage.column_of(&model.name, &field.name))
-        );
-        let value = match (&field.ty, field.list) {
+        column.clear();
+        column.push_str(row);
+        column.push('.');
+        push_quoted(&mut column, &[storage.column_of(&model.name, &field.name)]);
+        let column = column.as_str();
+        match (&field.ty, field.list) {
             (FieldType::Model { .. }, true) => continue, // a join table
             (FieldType::Model { model: target }, false) => {
                 let Some(target) = spec.model(target).filter(|_| depth == 0) else {
                     continue;
                 };
+                member(&mut members, &field.name);
                 let alias = quote(&format!("_{}", field.name));
-                let select = format!(
+                // A subquery's value is text to SQLite's JSON functions: `json()` makes it
+                // an object again.
+                if dialect == Dialect::Sqlite {
+                    members.push_str("json(");
+                }
+                let _ = write!(
+                    members,
                     "(SELECT {} FROM {} AS {alias} WHERE {alias}.{} = {column})",
                     row_json(dialect, spec, storage, target, &alias, depth + 1),
                     quote(storage.table_of(&target.name)),
                     quote(storage.column_of(&target.name, "id")),
                 );
-                match dialect {
-                    // A subquery's value is text to SQLite's JSON functions: `json()` makes it
-                    // an object again.
-                    Dialect::Sqlite => format!("json({select})"),
-                    Dialect::Postgres => select,
+                if dialect == Dialect::Sqlite {
+                    members.push(')');
                 }
             }
-            (FieldType::Ref { model: target }, false) => match storage.id_of(target) {
-                IdKind::Text => column,
-                IdKind::Integer => text_of(dialect, &column),
-            },
-            (FieldType::Ref { .. }, true) => match dialect {
-                // A JSON array of ids in text, as written.
-                Dialect::Sqlite => format!("json({column})"),
-                Dialect::Postgres => format!("to_json({column}::text[])"),
-            },
-            (FieldType::Builtin(builtin), list) => scalar(dialect, *builtin, &column, list),
-        };
-        members.push((field.name.clone(), value));
+            (FieldType::Ref { model: target }, false) => {
+                member(&mut members, &field.name);
+                match storage.id_of(target) {
+                    IdKind::Text => members.push_str(column),
+                    IdKind::Integer => push_text_of(&mut members, dialect, column),
+                }
+            }
+            (FieldType::Ref { .. }, true) => {
+                member(&mut members, &field.name);
+                let _ = match dialect {
+                    // A JSON array of ids in text, as written.
+                    Dialect::Sqlite => write!(members, "json({column})"),
+                    Dialect::Postgres => write!(members, "to_json({column}::text[])"),
+                };
+            }
+            (FieldType::Builtin(builtin), list) => {
+                member(&mut members, &field.name);
+                scalar(&mut members, dialect, *builtin, column, list);
+            }
+        }
     }
-    let pairs: Vec<String> = members
-        .iter()
-        .map(|(key, value)| format!("{}, {value}", literal(key)))
-        .collect();
+    ends.push(members.len());
     // A function takes at most 100 arguments on PostgreSQL (127 on older SQLite): a wide row
     // is built from objects of at most `PAIRS_PER_CALL` members each.
-    let chunks: Vec<String> = pairs
-        .chunks(PAIRS_PER_CALL)
-        .map(|chunk| chunk.join(", "))
+    let mut start = 0;
+    let chunks: Vec<&str> = ends
+        .iter()
+        .map(|&end| {
+            let chunk = &members[start..end];
+            start = end;
+            chunk
+        })
         .collect();
     match (dialect, chunks.as_slice()) {
         // No member can be null: the object as built.
@@ -289,76 +317,114 @@ fn row_json(
         (Dialect::Postgres, [single]) if !nullable => format!("json_build_object({single})"),
         // A merge patch onto `{}` drops the members whose value is null (an optional field
         // without a value is absent on the wire); each further patch adds the next members.
-        (Dialect::Sqlite, _) => chunks.iter().fold("'{}'".to_owned(), |object, chunk| {
-            format!("json_patch({object}, json_object({chunk}))")
-        }),
+        (Dialect::Sqlite, _) => {
+            let mut object = String::with_capacity(members.len() + 32 * chunks.len() + 4);
+            for _ in &chunks {
+                object.push_str("json_patch(");
+            }
+            object.push_str("'{}'");
+            for chunk in &chunks {
+                let _ = write!(object, ", json_object({chunk}))");
+            }
+            object
+        }
         (Dialect::Postgres, [single]) => format!("json_strip_nulls(json_build_object({single}))"),
         // `json` objects cannot be joined; `jsonb` ones can (their members then come in
         // `jsonb`'s own order, which JSON does not give a meaning to).
-        (Dialect::Postgres, _) => format!(
-            "jsonb_strip_nulls({})::json",
-            chunks
-                .iter()
-                .map(|chunk| format!("jsonb_build_object({chunk})"))
-                .collect::<Vec<_>>()
-                .join(" || ")
-        ),
+        (Dialect::Postgres, _) => {
+            let mut object = String::with_capacity(members.len() + 32 * chunks.len() + 32);
+            object.push_str("jsonb_strip_nulls(");
+            for (i, chunk) in chunks.iter().enumerate() {
+                if i > 0 {
+                    object.push_str(" || ");
+                }
+                let _ = write!(object, "jsonb_build_object({chunk})");
+            }
+            object.push_str(")::json");
+            object
+        }
     }
 }
 
 /// The most members one `json_object`/`json_build_object` call is given (two arguments each).
 const PAIRS_PER_CALL: usize = 50;
 
-/// A column as wire JSON: `builtin`, or a list of it.
-fn scalar(dialect: Dialect, builtin: Builtin, column: &str, list: bool) -> String {
+/// A column as wire JSON: `builtin`, or a list of it, written to `out`.
+fn scalar(out: &mut String, dialect: Dialect, builtin: Builtin, column: &str, list: bool) {
     let class = builtin.info().class;
-    match (dialect, list) {
-        (Dialect::Sqlite, true) => format!("json({column})"),
+    let _ = match (dialect, list) {
+        (Dialect::Sqlite, true) => write!(out, "json({column})"),
         (Dialect::Sqlite, false) => match class {
-            ValueClass::Bool => format!(
+            ValueClass::Bool => write!(
+                out,
                 "json(CASE WHEN {column} IS NULL THEN NULL WHEN {column} THEN 'true' ELSE 'false' END)"
             ),
-            ValueClass::Number => column.to_owned(),
+            ValueClass::Number => {
+                out.push_str(column);
+                Ok(())
+            }
             ValueClass::Decimal | ValueClass::Text | ValueClass::Temporal => {
-                text_of(dialect, column)
+                push_text_of(out, dialect, column);
+                Ok(())
             }
         },
         (Dialect::Postgres, true) => match class {
-            ValueClass::Decimal => format!("to_json({column}::text[])"),
-            _ if builtin == Builtin::Datetime => format!(
-                "(SELECT json_agg({}) FROM unnest({column}) AS _t(v))",
-                utc_datetime("_t.v")
-            ),
-            _ => format!("to_json({column})"),
+            ValueClass::Decimal => write!(out, "to_json({column}::text[])"),
+            _ if builtin == Builtin::Datetime => {
+                out.push_str("(SELECT json_agg(");
+                push_utc_datetime(out, "_t.v");
+                write!(out, ") FROM unnest({column}) AS _t(v))")
+            }
+            _ => write!(out, "to_json({column})"),
         },
         (Dialect::Postgres, false) => match (class, builtin) {
-            (ValueClass::Decimal, _) => format!("{column}::text"),
-            (_, Builtin::Datetime) => utc_datetime(column),
-            (_, Builtin::Date) => format!("to_char({column}, 'YYYY-MM-DD')"),
-            _ => column.to_owned(),
+            (ValueClass::Decimal, _) => write!(out, "{column}::text"),
+            (_, Builtin::Datetime) => {
+                push_utc_datetime(out, column);
+                Ok(())
+            }
+            (_, Builtin::Date) => write!(out, "to_char({column}, 'YYYY-MM-DD')"),
+            _ => {
+                out.push_str(column);
+                Ok(())
+            }
         },
-    }
+    };
 }
 
 /// A PostgreSQL `timestamptz` as RFC 3339 in UTC, `Z`, fractional seconds without trailing
 /// zeros and only when not zero (docs/wire.md's canonical form).
-fn utc_datetime(column: &str) -> String {
-    format!(
-        "regexp_replace(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '\\.?0+Z$', 'Z')"
-    )
+fn push_utc_datetime(out: &mut String, column: &str) {
+    out.push_str("regexp_replace(to_char(");
+    out.push_str(column);
+    out.push_str(" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '\\.?0+Z$', 'Z')");
 }
 
-/// A value as text (an integer id's decimal string).
-fn text_of(dialect: Dialect, value: &str) -> String {
-    match dialect {
-        Dialect::Sqlite => format!("CAST({value} AS TEXT)"),
-        Dialect::Postgres => format!("{value}::text"),
-    }
+/// A value as text (an integer id's decimal string), written to `out`.
+fn push_text_of(out: &mut String, dialect: Dialect, value: &str) {
+    out.push_str(match dialect {
+        Dialect::Sqlite => "CAST(",
+        Dialect::Postgres => "",
+    });
+    out.push_str(value);
+    out.push_str(match dialect {
+        Dialect::Sqlite => " AS TEXT)",
+        Dialect::Postgres => "::text",
+    });
 }
 
 /// A string literal: `'it''s'`.
 fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+    let mut out = String::with_capacity(s.len() + 2);
+    push_literal(&mut out, s);
+    out
+}
+
+/// [`literal`], written to `out`.
+fn push_literal(out: &mut String, s: &str) {
+    out.push('\'');
+    push_doubled(out, s, '\'');
+    out.push('\'');
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ pub fn generate(spec: &ir::Spec, storage: &Storage, dialect: Dialect) -> String 
         }
         Dialect::Postgres => "-- Run once on an empty schema, as a migration.\n",
     });
-    let mut foreign_keys = Vec::new();
+    let mut foreign_keys = String::new();
     let mut joins = Vec::new();
     for model in &spec.models {
         out.push('\n');
@@ -84,88 +84,101 @@ pub fn generate(spec: &ir::Spec, storage: &Storage, dialect: Dialect) -> String 
     // exists (two models may refer to each other).
     if !foreign_keys.is_empty() {
         out.push('\n');
-        for statement in foreign_keys {
-            out.push_str(&statement);
-        }
+        out.push_str(&foreign_keys);
     }
     out
 }
 
-/// One model's table; PostgreSQL's foreign keys go to `foreign_keys`.
+/// One model's table; PostgreSQL's foreign keys go to `foreign_keys`. Written straight into
+/// `out`: the spec's big tables make this one of the generator's hot paths.
 fn table(
     out: &mut String,
     spec: &ir::Spec,
     storage: &Storage,
     dialect: Dialect,
     model: &ir::Model,
-    foreign_keys: &mut Vec<String>,
+    foreign_keys: &mut String,
 ) {
     let table = storage.table_of(&model.name);
-    let mut lines = vec![id_column(storage, dialect, model)];
+    out.push_str("CREATE TABLE ");
+    push_quoted(out, &[table]);
+    out.push_str(" (\n");
+    id_column(out, storage, dialect, model);
+    let mut quoted = String::new();
     for field in model.fields.iter().filter(|f| f.name != "id") {
         if matches!(field.ty, FieldType::Model { .. }) && field.list {
             continue; // a join table
         }
         let column = storage.column_of(&model.name, &field.name);
-        let mut line = format!(
-            "  {} {}",
-            quote(column),
-            column_type(spec, storage, dialect, field)
-        );
+        quoted.clear();
+        push_quoted(&mut quoted, &[column]);
+        let quoted = quoted.as_str();
+        out.push_str(",\n  ");
+        out.push_str(quoted);
+        out.push(' ');
+        column_type(out, spec, storage, dialect, field);
         if !field.optional {
-            line.push_str(" NOT NULL");
+            out.push_str(" NOT NULL");
         }
         if let Some(default) = default(dialect, field) {
-            let _ = write!(line, " DEFAULT {default}");
+            out.push_str(" DEFAULT ");
+            out.push_str(&default);
         }
         if field.unique {
-            let _ = write!(
-                line,
-                " CONSTRAINT {} UNIQUE",
-                quote(&format!("{table}_{column}_key"))
-            );
+            out.push_str(" CONSTRAINT ");
+            push_quoted(out, &[table, "_", column, "_key"]);
+            out.push_str(" UNIQUE");
         }
-        for (rule, condition) in checks(dialect, field, &quote(column)) {
-            let name = quote(&format!("{table}_{column}_{rule}"));
-            let _ = write!(line, "\n    CONSTRAINT {name} CHECK ({condition})");
+        for (rule, condition) in checks(dialect, field, quoted) {
+            out.push_str("\n    CONSTRAINT ");
+            push_quoted(out, &[table, "_", column, "_", rule]);
+            out.push_str(" CHECK (");
+            out.push_str(&condition);
+            out.push(')');
         }
         if let (Some(lifecycle), true) = (&model.states, model.is_state_field(field)) {
-            let name = quote(&format!("{table}_{column}_states"));
-            let values: Vec<String> = lifecycle.states.iter().map(|s| string(s)).collect();
-            let _ = write!(
-                line,
-                "\n    CONSTRAINT {name} CHECK ({} IN ({}))",
-                quote(column),
-                values.join(", ")
-            );
+            out.push_str("\n    CONSTRAINT ");
+            push_quoted(out, &[table, "_", column, "_states"]);
+            out.push_str(" CHECK (");
+            out.push_str(quoted);
+            out.push_str(" IN (");
+            for (i, state) in lifecycle.states.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_string(out, state);
+            }
+            out.push_str("))");
         }
         // A list of ids has no foreign key: SQL keys a column, not the items of an array.
         if let Some(target) = referenced(&field.ty).filter(|_| !field.list) {
-            let reference = format!(
-                "REFERENCES {} ({})",
-                quote(storage.table_of(target)),
-                quote(storage.column_of(target, "id"))
-            );
+            let reference = |out: &mut String| {
+                out.push_str("REFERENCES ");
+                push_quoted(out, &[storage.table_of(target)]);
+                out.push_str(" (");
+                push_quoted(out, &[storage.column_of(target, "id")]);
+                out.push(')');
+            };
             match dialect {
                 Dialect::Sqlite => {
-                    let _ = write!(line, "\n    {reference}");
+                    out.push_str("\n    ");
+                    reference(out);
                 }
-                Dialect::Postgres => foreign_keys.push(format!(
-                    "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) {reference};\n",
-                    quote(table),
-                    quote(&format!("{table}_{column}_fkey")),
-                    quote(column)
-                )),
+                Dialect::Postgres => {
+                    foreign_keys.push_str("ALTER TABLE ");
+                    push_quoted(foreign_keys, &[table]);
+                    foreign_keys.push_str(" ADD CONSTRAINT ");
+                    push_quoted(foreign_keys, &[table, "_", column, "_fkey"]);
+                    foreign_keys.push_str(" FOREIGN KEY (");
+                    foreign_keys.push_str(quoted);
+                    foreign_keys.push_str(") ");
+                    reference(foreign_keys);
+                    foreign_keys.push_str(";\n");
+                }
             }
         }
-        lines.push(line);
     }
-    let _ = writeln!(
-        out,
-        "CREATE TABLE {} (\n{}\n);",
-        quote(table),
-        lines.join(",\n")
-    );
+    out.push_str("\n);\n");
     transition_trigger(out, storage, dialect, model);
 }
 
@@ -235,24 +248,27 @@ fn transition_trigger(out: &mut String, storage: &Storage, dialect: Dialect, mod
     }
 }
 
-/// The `id` column: the primary key.
-fn id_column(storage: &Storage, dialect: Dialect, model: &ir::Model) -> String {
-    let column = quote(storage.column_of(&model.name, "id"));
-    let name = quote(&format!("{}_pkey", storage.table_of(&model.name)));
-    match (storage.id_of(&model.name), dialect) {
-        (IdKind::Text, Dialect::Sqlite) => format!(
-            "  {column} TEXT NOT NULL DEFAULT (lower(hex(randomblob(16)))) CONSTRAINT {name} PRIMARY KEY"
-        ),
-        (IdKind::Text, Dialect::Postgres) => format!(
-            "  {column} text NOT NULL DEFAULT gen_random_uuid()::text CONSTRAINT {name} PRIMARY KEY"
-        ),
-        (IdKind::Integer, Dialect::Sqlite) => {
-            format!("  {column} INTEGER NOT NULL CONSTRAINT {name} PRIMARY KEY AUTOINCREMENT")
+/// The `id` column: the primary key, written to `out`.
+fn id_column(out: &mut String, storage: &Storage, dialect: Dialect, model: &ir::Model) {
+    out.push_str("  ");
+    push_quoted(out, &[storage.column_of(&model.name, "id")]);
+    out.push_str(match (storage.id_of(&model.name), dialect) {
+        (IdKind::Text, Dialect::Sqlite) => {
+            " TEXT NOT NULL DEFAULT (lower(hex(randomblob(16)))) CONSTRAINT "
         }
-        (IdKind::Integer, Dialect::Postgres) => format!(
-            "  {column} bigint NOT NULL GENERATED BY DEFAULT AS IDENTITY CONSTRAINT {name} PRIMARY KEY"
-        ),
-    }
+        (IdKind::Text, Dialect::Postgres) => {
+            " text NOT NULL DEFAULT gen_random_uuid()::text CONSTRAINT "
+        }
+        (IdKind::Integer, Dialect::Sqlite) => " INTEGER NOT NULL CONSTRAINT ",
+        (IdKind::Integer, Dialect::Postgres) => {
+            " bigint NOT NULL GENERATED BY DEFAULT AS IDENTITY CONSTRAINT "
+        }
+    });
+    push_quoted(out, &[storage.table_of(&model.name), "_pkey"]);
+    out.push_str(match (storage.id_of(&model.name), dialect) {
+        (IdKind::Integer, Dialect::Sqlite) => " PRIMARY KEY AUTOINCREMENT",
+        _ => " PRIMARY KEY",
+    });
 }
 
 /// The column type of a model's id, when another table refers to it.
@@ -288,7 +304,14 @@ fn scalar_type(dialect: Dialect, builtin: Builtin) -> &'static str {
     }
 }
 
-fn column_type(spec: &ir::Spec, storage: &Storage, dialect: Dialect, field: &ir::Field) -> String {
+/// A field's column type, written to `out`.
+fn column_type(
+    out: &mut String,
+    spec: &ir::Spec,
+    storage: &Storage,
+    dialect: Dialect,
+    field: &ir::Field,
+) {
     let one = match &field.ty {
         FieldType::Builtin(b) => scalar_type(dialect, *b),
         FieldType::Ref { model } | FieldType::Model { model } => {
@@ -297,10 +320,13 @@ fn column_type(spec: &ir::Spec, storage: &Storage, dialect: Dialect, field: &ir:
         }
     };
     match (field.list, dialect) {
-        (false, _) => one.to_owned(),
+        (false, _) => out.push_str(one),
         // SQLite has no arrays: a JSON array in text.
-        (true, Dialect::Sqlite) => "TEXT".to_owned(),
-        (true, Dialect::Postgres) => format!("{one}[]"),
+        (true, Dialect::Sqlite) => out.push_str("TEXT"),
+        (true, Dialect::Postgres) => {
+            out.push_str(one);
+            out.push_str("[]");
+        }
     }
 }
 
@@ -615,12 +641,44 @@ pub(crate) fn number(n: f64) -> String {
 
 /// A string literal: `'it''s'`.
 fn string(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+    let mut out = String::with_capacity(s.len() + 2);
+    push_string(&mut out, s);
+    out
+}
+
+/// [`string`], written to `out`.
+fn push_string(out: &mut String, s: &str) {
+    out.push('\'');
+    push_doubled(out, s, '\'');
+    out.push('\'');
 }
 
 /// A quoted identifier: `"Task"`, `"say ""hi"""`.
 pub fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+    let mut out = String::with_capacity(name.len() + 2);
+    push_quoted(&mut out, &[name]);
+    out
+}
+
+/// The identifier made of `parts` one after the other, quoted as [`quote`] does, written to
+/// `out` (no name is put together in a temporary first).
+pub(crate) fn push_quoted(out: &mut String, parts: &[&str]) {
+    out.push('"');
+    for part in parts {
+        push_doubled(out, part, '"');
+    }
+    out.push('"');
+}
+
+/// `s` with each `quote` doubled, written to `out`.
+pub(crate) fn push_doubled(out: &mut String, s: &str, quote: char) {
+    let mut rest = s;
+    while let Some(at) = rest.find(quote) {
+        out.push_str(&rest[..=at]);
+        out.push(quote);
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// The table of a list of bare `X` rows: `_<Model>_<field>`, with the columns `A` and `B`
