@@ -94,8 +94,11 @@ impl Postgres {
                      postgresql-client`"
                 )
             });
+        // The capture triggers are deferred to the commit, and these scripts roll back: made
+        // immediate, they run at each write, so every row inserted here runs them.
         let full = format!(
-            "SET client_min_messages = warning;\nSET search_path TO {};\n{script}",
+            "SET client_min_messages = warning;\nSET CONSTRAINTS ALL IMMEDIATE;\n\
+             SET search_path TO {};\n{script}",
             quote(schema)
         );
         child

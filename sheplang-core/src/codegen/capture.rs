@@ -20,7 +20,9 @@
 //!   log's history (`docs/wire.md`, "Positions and resume"): a server restarted on the same
 //!   database keeps its positions, and a client resumes across the restart.
 //!
-//! On PostgreSQL each trigger also sends `NOTIFY sheplang_change` with the channel's name:
+//! On PostgreSQL the trigger is a constraint trigger deferred to the commit (the channel's
+//! row is then locked for the commit only, not from the write on), and it also sends
+//! `NOTIFY sheplang_change` with the channel's name:
 //! only a wake-up (a relay reads the rows from the table, so a row larger than NOTIFY's 8,000
 //! bytes travels whole).
 //!
@@ -203,7 +205,11 @@ fn postgres_trigger(out: &mut String, spec: &ir::Spec, storage: &Storage, model:
          RETURN NULL;\n\
          END\n$capture$;\n\
          DROP TRIGGER IF EXISTS {trigger} ON {table_q};\n\
-         CREATE TRIGGER {trigger} AFTER INSERT OR UPDATE OR DELETE ON {table_q}\n  \
+         -- Deferred to the commit: the channel's row is locked from there to the end of the\n\
+         -- commit only, not from the write on, so writers of one table wait for each other\n\
+         -- for that short time (the row as of the write is recorded all the same).\n\
+         CREATE CONSTRAINT TRIGGER {trigger} AFTER INSERT OR UPDATE OR DELETE ON {table_q}\n  \
+         DEFERRABLE INITIALLY DEFERRED\n  \
          FOR EACH ROW EXECUTE FUNCTION {function}();",
         channels = quote(CHANNEL_TABLE),
         change = quote(CHANGE_TABLE),
@@ -459,7 +465,7 @@ mod tests {
             "{postgres}"
         );
         assert!(
-            postgres.contains("CREATE TRIGGER \"User_capture\""),
+            postgres.contains("CREATE CONSTRAINT TRIGGER \"User_capture\""),
             "{postgres}"
         );
     }
