@@ -1,15 +1,30 @@
-// The generated Node `RealtimeServer` of sheplang-socketio/examples/specs/bench.shep, with the
-// same control routes as the Rust `serve-spec` (test/bench support, never for production):
+// The generated Node `RealtimeServer` of sheplang-socketio/examples/specs/bench.shep, the one
+// Node server of the benchmarks (bench/fanout, bench/memory, bench/scaleout): on its in-memory
+// log, or on the generated `RedisLog` when given a Redis URL (docs/scale-out.md). The same
+// control routes as the Rust `serve-spec` (test/bench support, never for production):
 //   POST /control/burst?count=K&batch=B&payload=N&rate=R  emits K `Tick` rows: as fast as
 //        possible, yielding every B (rate 0), or paced at R events/s, B at a time
-//   GET  /control/stats                            {"connected": n}
-// Usage: node node-server.mjs <compiled server.js>
-// Prints one JSON line {"port":N,"pid":N} once listening on 127.0.0.1; exits when stdin closes.
+//   GET  /control/stats                                   {"connected": n, "metrics": {...}}
+// Usage: node node-server.mjs <folder of the compiled server half> [--redis URL --redis-prefix P]
+// (the folder servers.mjs's prepareNode returns). Prints one JSON line {"port":N,"pid":N} once
+// listening on 127.0.0.1; exits when stdin closes.
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [serverJs] = process.argv.slice(2);
-const { RealtimeServer } = await import(pathToFileURL(serverJs).href);
+const [folder, ...rest] = process.argv.slice(2);
+const option = (name) => {
+  const i = rest.indexOf(`--${name}`);
+  return i >= 0 ? rest[i + 1] : undefined;
+};
+const realtimeDir = join(folder, 'api', 'realtime');
+const { RealtimeServer } = await import(pathToFileURL(join(realtimeDir, 'server.js')).href);
+const redisUrl = option('redis');
+let log;
+if (redisUrl !== undefined) {
+  const { RedisLog } = await import(pathToFileURL(join(realtimeDir, 'redis.js')).href);
+  log = await RedisLog.connect(redisUrl, { prefix: option('redis-prefix') ?? 'sheplang' });
+}
 
 const now = () => performance.timeOrigin + performance.now();
 const yieldToIo = () => new Promise((resolve) => setImmediate(resolve));
@@ -39,7 +54,7 @@ const http = createServer(async (req, res) => {
   }
   if (req.method === 'GET' && url.pathname === '/control/stats') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ connected: realtime.getConnectedCount() }));
+    res.end(JSON.stringify({ connected: realtime.getConnectedCount(), metrics: realtime.metrics() }));
     return;
   }
   // Socket.IO answers its own path; leave everything else to a 404.
@@ -48,10 +63,11 @@ const http = createServer(async (req, res) => {
     res.end();
   }
 });
-const realtime = new RealtimeServer(http, {});
+const realtime = new RealtimeServer(http, log === undefined ? {} : { log });
 http.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: http.address().port, pid: process.pid })}\n`);
 });
 process.stdin.resume();
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('error', () => process.exit(0));
+const quit = () => void realtime.close().finally(() => process.exit(0));
+process.stdin.on('end', quit);
+process.stdin.on('error', quit);

@@ -1,8 +1,9 @@
 // What the benchmarks share: building the Rust `serve-spec` (release) and transpiling the
 // generated Node server of sheplang-socketio/examples/specs/bench.shep, starting either as a
-// child process, and reading a process's memory and CPU time from /proc.
+// child process, and reading a process's memory and CPU time from /proc. Every child process
+// started here is killed when the benchmark exits, however it exits (an error, Ctrl-C).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -43,40 +44,111 @@ export function buildRust() {
   return { executable, generated };
 }
 
-/** Transpiles the server half of bench.shep's generated TypeScript to JavaScript under .work/. */
+/** The Node server of every benchmark: `node node-server.mjs <prepareNode's folder> [--redis URL ...]`. */
+export const nodeServerScript = join(here, 'node-server.mjs');
+
+/**
+ * Transpiles the server half of bench.shep's generated TypeScript to JavaScript under .work/,
+ * with its other runtime files (the Redis log's Lua scripts) beside it; returns the folder.
+ */
 export function prepareNode(generated) {
   const ts = tsRequire('typescript');
   const source = join(generated, 'bench', 'ts-server');
   rmSync(work, { recursive: true, force: true });
   const walk = (dir) =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-    );
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
   for (const file of walk(source)) {
-    const out = join(work, 'ts', relative(source, file)).replace(/\.ts$/, '.js');
+    const out = join(work, 'ts', relative(source, file));
     mkdirSync(dirname(out), { recursive: true });
-    const js = ts.transpileModule(readFileSync(file, 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    }).outputText;
-    writeFileSync(out, js);
+    if (file.endsWith('.ts')) {
+      const js = ts.transpileModule(readFileSync(file, 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      }).outputText;
+      writeFileSync(out.replace(/\.ts$/, '.js'), js);
+    } else {
+      copyFileSync(file, out);
+    }
   }
   writeFileSync(join(work, 'package.json'), '{"type":"module"}\n');
-  // The generated server imports `socket.io`: resolve it from ts/node_modules.
+  // The generated server imports `socket.io` and `ioredis`: resolve them from ts/node_modules.
   symlinkSync(join(tsDir, 'node_modules'), join(work, 'node_modules'), 'dir');
-  return join(work, 'ts', 'api', 'realtime', 'server.js');
+  return join(work, 'ts');
 }
 
 // ---------------------------------------------------------------- processes
-export async function startProcess(command, args) {
+/** Every child process started here that has not exited. */
+const live = new Set();
+
+/** Kills every child process started here that still runs (synchronous: fit for `exit`). */
+export function killAll() {
+  for (const child of live) child.kill('SIGKILL');
+}
+process.once('exit', killAll);
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
+  process.once(signal, () => {
+    console.error(`bench: ${signal}: stopping the processes it started`);
+    process.exit(code); // `exit` kills them
+  });
+}
+
+/**
+ * Child processes started together (one configuration of a benchmark): `kill()` ends each one,
+ * and any started after it (by work that is still under way when a run is given up).
+ */
+export function processGroup() {
+  const members = new Set();
+  let closed = false;
+  return {
+    add(child) {
+      if (closed) {
+        child.kill('SIGKILL');
+        return;
+      }
+      members.add(child);
+      child.once('exit', () => members.delete(child));
+    },
+    kill() {
+      closed = true;
+      for (const child of members) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Spawns a child process that is killed on the benchmark's exit (and by `group`'s `kill`). */
+function spawnTracked(command, args, group) {
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  // A command written to a process that died is lost with it, not an uncaught EPIPE.
+  child.stdin.on('error', () => {});
+  group?.add(child);
+  return child;
+}
+
+/**
+ * Starts a server (`serve-spec` or node-server.mjs) and waits for its `{"port":N}` line;
+ * `group`: a `processGroup()` it joins.
+ */
+export async function startProcess(command, args, group) {
+  const child = spawnTracked(command, args, group);
   const exited = new Promise((r) => child.once('exit', r));
   const ready = await new Promise((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} did not start`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} did not start`));
+    }, 30_000);
     createInterface({ input: child.stdout }).once('line', (line) => {
       clearTimeout(timer);
       resolveReady(JSON.parse(line));
     });
-    exited.then((code) => reject(new Error(`${command} exited with ${code}`)));
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited with ${code}`));
+    });
   });
   return {
     url: `http://127.0.0.1:${ready.port}`,
@@ -135,9 +207,9 @@ export function buildLoadClient() {
 /** Builds both servers; returns a function that starts a fresh process of either. */
 export function prepareServers() {
   const { executable, generated } = buildRust();
-  const nodeServerJs = prepareNode(generated);
+  const nodeServer = prepareNode(generated);
   return {
-    node: () => startProcess(process.execPath, [join(here, 'node-server.mjs'), nodeServerJs]),
+    node: () => startProcess(process.execPath, [nodeServerScript, nodeServer]),
     // Both servers run with their defaults (the per-client queue included).
     rust: () => startProcess(executable, ['bench', '--port', '0', '--exit-on-stdin-eof']),
   };
@@ -145,18 +217,20 @@ export function prepareServers() {
 
 /**
  * `count` subscribers held by one `fanout-load` process (`args`: more of its options, such as
- * `--filter-teams`); `ask(type)` sends it a command and resolves with its answer.
+ * `--filter-teams`); `ask(type)` sends it a command and resolves with its answer. `group`: a
+ * `processGroup()` it joins.
  */
-export async function startLoad(loadClient, url, count, args = []) {
-  const child = spawn(loadClient, ['--url', url, '--connections', String(count), ...args], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+export async function startLoad(loadClient, url, count, args = [], group = undefined) {
+  const child = spawnTracked(loadClient, ['--url', url, '--connections', String(count), ...args], group);
   const exited = new Promise((r) => child.once('exit', r));
   const waiting = [];
   createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(JSON.parse(line)));
   const next = () => new Promise((r) => waiting.push(r));
   const ready = await Promise.race([next(), exited.then((code) => ({ type: `exit ${code}` }))]);
-  if (ready.type !== 'ready') throw new Error(`fanout-load did not start: ${ready.type}`);
+  if (ready.type !== 'ready') {
+    child.kill('SIGKILL');
+    throw new Error(`fanout-load did not start: ${ready.type}`);
+  }
   return {
     pid: child.pid,
     ask(type) {

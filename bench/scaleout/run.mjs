@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Scale-out benchmark: the Rust server (`serve-spec bench`, release) and the generated Node
-// server (bench/scaleout/node-node.mjs) as 1, 2 and 3 nodes on one Redis (docs/scale-out.md),
+// server (bench/fanout/node-server.mjs) as 1, 2 and 3 nodes on one Redis (docs/scale-out.md),
 // against one node of the same server with the in-memory log; N subscribers spread over the
 // nodes, the same events emitted on node 1 in every configuration (equal load).
 //
@@ -25,30 +25,37 @@
 //   chrt -f 50 bash bench/scaleout/run.sh            # at real-time priority (a busy machine)
 //
 // Options: --subscribers 1000  --events 400  --rate 20  --batch 50  --payload 64  --runs 3
-//          --paced-batch 1 (events emitted together when paced)
+//          --paced-batch 1 (events emitted together when paced)  --stall-seconds 180
 //          --nodes memory,1,2,3,node-memory,node-1,node-2,node-3
 // A configuration is `memory` (one Rust node, in-memory log), `N` (N Rust nodes on Redis),
 // `node-memory`, `node-N`, or kinds joined by `+` (`rust+rust+node`: a mixed cluster; node 1
 // is the first).
 // Needs $REDIS_URL (run.sh starts a redis-server through scripts/lib/services.sh when it is not
 // set), cargo (builds serve-spec and fanout-load in release) and ts/node_modules (`npm ci` in ts/).
+// A configuration that gives no result within --stall-seconds is reported as stalled and its
+// processes killed; every process started is killed on any exit (an error, Ctrl-C).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 
 import {
   buildLoadClient,
   buildRust,
   drain,
+  nodeServerScript,
+  prepareNode,
+  processGroup,
   processStats,
   startLoad,
   startProcess,
-  tsRequire,
-  workspace,
 } from '../fanout/servers.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  // The comment at the top of this file: what it measures, its options.
+  const lines = readFileSync(new URL(import.meta.url), 'utf8').split('\n');
+  const header = lines.slice(1, lines.findIndex((line) => line.startsWith('import ')));
+  console.log(header.map((line) => line.replace(/^\/\/ ?/, '')).join('\n').trim());
+  process.exit(0);
+}
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -85,35 +92,6 @@ const { executable, generated } = buildRust();
 const loadClient = buildLoadClient();
 const nodeServer = Object.values(parsed).some((c) => c.kinds.includes('node')) ? prepareNode(generated) : undefined;
 
-/**
- * The server half of bench.shep's generated TypeScript, transpiled to JavaScript under .work/,
- * with the Redis log's Lua scripts beside it; returns the folder.
- */
-function prepareNode(generatedDir) {
-  const ts = tsRequire('typescript');
-  const source = join(generatedDir, 'bench', 'ts-server');
-  const work = join(here, '.work');
-  rmSync(work, { recursive: true, force: true });
-  const walk = (dir) =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-  for (const file of walk(source)) {
-    const out = join(work, 'ts', relative(source, file));
-    mkdirSync(dirname(out), { recursive: true });
-    if (file.endsWith('.ts')) {
-      const js = ts.transpileModule(readFileSync(file, 'utf8'), {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-      }).outputText;
-      writeFileSync(out.replace(/\.ts$/, '.js'), js);
-    } else if (file.endsWith('.lua')) {
-      copyFileSync(file, out);
-    }
-  }
-  writeFileSync(join(work, 'package.json'), '{"type":"module"}\n');
-  // The generated server imports `socket.io` and `ioredis`: resolve them from ts/node_modules.
-  symlinkSync(join(workspace, 'ts', 'node_modules'), join(work, 'node_modules'), 'dir');
-  return join(work, 'ts');
-}
-
 /** The pid of the redis-server at $REDIS_URL, for its CPU time (undefined if unknown). */
 function redisPid() {
   try {
@@ -126,9 +104,6 @@ function redisPid() {
 const redisServerPid = redisPid();
 const cpuOf = (pids) => pids.reduce((sum, pid) => sum + processStats(pid).cpuSeconds, 0);
 
-/** One `fanout-load` process with `count` subscribers of `url`. */
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 async function burst(url, count, perSecond) {
   const b = perSecond > 0 ? pacedBatch : batch;
   const response = await fetch(`${url}/control/burst?count=${count}&batch=${b}&payload=${payload}&rate=${perSecond}`, {
@@ -138,11 +113,6 @@ async function burst(url, count, perSecond) {
   return response.json();
 }
 
-/**
- * Waits until `expected` deliveries arrived at the clients, or nothing new for 3 s (asking
- * only their counts meanwhile, so that this process takes little CPU from the nodes); then
- * their full reports.
- */
 function percentile(values, p) {
   if (values.length === 0) return NaN;
   const sorted = Float64Array.from(values).sort();
@@ -173,30 +143,36 @@ async function measure(url, clients, events, perSecond, pids = { nodes: [], redi
 }
 
 /** How long one configuration may take before it counts as stalled. */
-const STALL_MS = 180_000;
+const STALL_MS = Number(option('stall-seconds', '180')) * 1000;
 
 async function runConfig(config, run) {
   const { kinds, redis } = parsed[config];
   const prefix = `bench:scaleout:${process.pid}:${config}:${run}`;
   const nodes = [];
   const clients = [];
+  // Every process of this configuration, killed when it is given up (including one that work
+  // still under way starts after that).
+  const group = processGroup();
   let timer;
-  const stalled = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`stalled: no result within ${STALL_MS / 1000} s`)), STALL_MS);
+  let stalled = false;
+  const stall = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      stalled = true;
+      reject(new Error(`stalled: no result within ${STALL_MS / 1000} s`));
+    }, STALL_MS);
   });
   const work = async () => {
     for (const kind of kinds) {
       const extra = redis ? ['--redis', redisUrl, '--redis-prefix', prefix] : [];
       nodes.push(
         kind === 'rust'
-          ? await startProcess(executable, ['bench', '--exit-on-stdin-eof', ...extra])
-          : await startProcess(process.execPath, [join(here, 'node-node.mjs'), nodeServer, ...extra]),
+          ? await startProcess(executable, ['bench', '--exit-on-stdin-eof', ...extra], group)
+          : await startProcess(process.execPath, [nodeServerScript, nodeServer, ...extra], group),
       );
     }
     const count = nodes.length;
-    clients.push(
-      ...(await Promise.all(nodes.map((node, i) => startLoad(loadClient, node.url, Math.floor(n / count) + (i < n % count ? 1 : 0))))),
-    );
+    const share = (i) => Math.floor(n / count) + (i < n % count ? 1 : 0);
+    clients.push(...(await Promise.all(nodes.map((node, i) => startLoad(loadClient, node.url, share(i), [], group)))));
     const pids = { nodes: nodes.map((node) => node.pid), redis: redis && redisServerPid ? [redisServerPid] : [] };
     await measure(nodes[0].url, clients, Math.min(50, k), 0); // warm-up
     const saturated = await measure(nodes[0].url, clients, k, 0, pids);
@@ -205,11 +181,15 @@ async function runConfig(config, run) {
     return { saturated, paced, rss };
   };
   try {
-    return await Promise.race([work(), stalled]);
+    return await Promise.race([work(), stall]);
   } finally {
     clearTimeout(timer);
-    await Promise.all(clients.map((c) => c.stop()));
-    await Promise.all(nodes.map((node) => node.stop()));
+    if (!stalled) {
+      // Each stops on its own (SIGKILL after 5 s); a stalled one is not waited for.
+      await Promise.all(clients.map((c) => c.stop()));
+      await Promise.all(nodes.map((node) => node.stop()));
+    }
+    group.kill();
   }
 }
 
