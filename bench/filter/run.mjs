@@ -7,8 +7,11 @@
 // times as many events, so both deliver about the same number of rows.
 //
 // Per case, in a fresh server process each: delivered/s (saturated, as bench/fanout: the
-// server emits K events as fast as it takes them, 50 at a time; deliveries / (just before the
-// burst -> last arrival)), p50/p99 latency (`sentAt` at emit -> arrival), the server's CPU
+// server emits K events as fast as it takes them, a batch at a time, the next once its
+// dispatcher has handed this one to the connections; each batch holds the same number of
+// deliveries in both cases: 50 events to all N unfiltered, 50*T events filtered, so that both
+// offer the server the same work per step and each connection its events at the same pace;
+// deliveries / (just before the burst -> last arrival)), p50/p99 latency (`sentAt` at emit -> arrival), the server's CPU
 // time (user+system, /proc) per 1,000 deliveries and per 1,000 events, lost events and
 // positions out of order (both must be 0, else the script exits 1). Then the ratios
 // filtered/unfiltered; the aim is less than 2x CPU per delivery.
@@ -17,7 +20,7 @@
 //   node bench/filter/run.mjs --runs 1 --events 100     # quick look
 //
 // Options: --subscribers 1000  --teams 100  --events 200 (unfiltered K; filtered: K*T)
-//          --runs 3  --payload 64
+//          --runs 3  --payload 64  --batch 50 (unfiltered events a step; filtered: batch*T)
 // Needs: cargo (builds serve-spec and fanout-load in release) and ts/node_modules (`npm ci` in
 // ts/; bench/fanout/servers.mjs checks it). Only 127.0.0.1 is used.
 import { loadavg } from 'node:os';
@@ -33,6 +36,7 @@ const teams = Number(option('teams', '100'));
 const events = Number(option('events', '200'));
 const runs = Number(option('runs', '3'));
 const payload = Number(option('payload', '64'));
+const batch = Number(option('batch', '50'));
 if (!(subscribers > 0 && teams > 0 && subscribers % teams === 0 && events > 0 && runs > 0)) {
   console.error('bench: --subscribers must be a multiple of --teams; --events and --runs positive');
   process.exit(2);
@@ -44,10 +48,10 @@ const percentile = (sorted, p) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** One saturated burst of `k` events; waits for `expected` deliveries (or 3 s of quiet). */
-async function measure(server, clients, k, expected) {
+async function measure(server, clients, k, expected, batch) {
   await clients.ask('reset');
   const t0 = performance.timeOrigin + performance.now();
-  const response = await fetch(`${server.url}/control/burst?count=${k}&batch=50&payload=${payload}&teams=${teams}`, {
+  const response = await fetch(`${server.url}/control/burst?count=${k}&batch=${batch}&payload=${payload}&teams=${teams}`, {
     method: 'POST',
   });
   if (!response.ok) throw new Error(`burst: ${response.status} ${await response.text()}`);
@@ -67,22 +71,26 @@ async function measure(server, clients, k, expected) {
 const { executable } = buildRust();
 const loadClient = buildLoadClient();
 const cases = [
-  { name: 'unfiltered', filterTeams: 0, k: events, perEvent: subscribers },
-  { name: 'filtered', filterTeams: teams, k: events * teams, perEvent: subscribers / teams },
+  // Each step of the burst hands the server the same number of deliveries in both cases
+  // (`batch` events to every subscriber, or `batch * teams` events to a team each): the server
+  // is offered the same work between two of its dispatcher's hand-offs, and each connection
+  // gets its events at the same pace.
+  { name: 'unfiltered', filterTeams: 0, k: events, perEvent: subscribers, batch },
+  { name: 'filtered', filterTeams: teams, k: events * teams, perEvent: subscribers / teams, batch: batch * teams },
 ];
 console.error(`bench: load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 const under = [];
 for (const c of cases) {
   const server = await startProcess(executable, ['bench', '--port', '0', '--exit-on-stdin-eof']);
   const clients = await startLoad(loadClient, server.url, subscribers, c.filterTeams > 0 ? ['--filter-teams', String(c.filterTeams)] : []);
-  await measure(server, clients, Math.min(c.k, 200), Math.min(c.k, 200) * c.perEvent); // warm-up
+  await measure(server, clients, Math.min(c.k, 200), Math.min(c.k, 200) * c.perEvent, c.batch); // warm-up
   under.push({ ...c, server, clients, runs: [], cpu: 0 });
 }
 // The cases alternate, so a change in the machine's load hits both alike.
 for (let r = 0; r < runs; r += 1) {
   for (const u of under) {
     const before = processStats(u.server.pid).cpuSeconds;
-    u.runs.push(await measure(u.server, u.clients, u.k, u.k * u.perEvent));
+    u.runs.push(await measure(u.server, u.clients, u.k, u.k * u.perEvent, u.batch));
     u.cpu += processStats(u.server.pid).cpuSeconds - before;
     await sleep(200);
   }
