@@ -194,7 +194,7 @@ pub fn row_layout(spec: &ir::Spec, model: &str) -> Option<RowLayout> {
     for (i, (field, name)) in ir_model.fields.iter().zip(&names.fields).enumerate() {
         if let Some(name) = name {
             fields.push(RowField {
-                name: names::ident(name),
+                name: names::ident(name).into_owned(),
                 wire: field.name.clone(),
                 spec_index: Some(i),
                 ty: type_tokens(&generator.row_field_type(index, field)),

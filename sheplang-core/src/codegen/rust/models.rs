@@ -352,24 +352,23 @@ impl Gen<'_> {
     /// One field of a row struct.
     fn field(&self, out: &mut Out, index: usize, field: &ir::Field, rust_name: &str) {
         let name = ident(rust_name);
-        let mut doc = vec![code(&docs::field_declaration(field))];
-        if let (Some(_), Some(lifecycle)) = (
-            self.state_type(index, field),
-            &self.spec.models[index].states,
-        ) {
-            doc = vec![format!(
+        let state = self.state_type(index, field);
+        let mut note = String::new();
+        self.type_note(&mut note, field);
+        let first = match (state, &self.spec.models[index].states) {
+            (Some(_), Some(lifecycle)) => format!(
                 "The row's lifecycle state ({}): a new row starts in {}; change it with \
                  [`Self::transition`].",
                 code(&format!("states: {}", lifecycle.states.join(" -> "))),
                 code(&lifecycle.states[0])
-            )];
+            ),
+            _ => code(&docs::field_declaration(field)),
+        };
+        if note.is_empty() {
+            out.doc(&[first]);
+        } else {
+            out.doc(&[first.as_str(), "", note.as_str()]);
         }
-        let note = self.type_note(field);
-        if !note.is_empty() {
-            doc.push(String::new());
-            doc.push(note);
-        }
-        out.doc(&doc);
         // serde names a field after its identifier without the `r#` of a raw one.
         let serde_name = name.strip_prefix("r#").unwrap_or(&name);
         if field.name != serde_name {
@@ -380,58 +379,105 @@ impl Gen<'_> {
                 "#[serde(default, skip_serializing_if = \"::core::option::Option::is_none\")]",
             );
         }
-        if self.state_type(index, field).is_some() {
+        if state.is_some() {
             // A row written without its state (a new one) starts in the initial state.
             out.line("#[serde(default)]");
         }
-        ln!(out, "pub {name}: {},", self.row_field_type(index, field));
+        let text = out.start();
+        text.push_str("pub ");
+        text.push_str(&name);
+        text.push_str(": ");
+        match state {
+            Some(ty) => text.push_str(ty),
+            None => self.push_field_type(text, field),
+        }
+        text.push_str(",\n");
     }
 
-    /// What the Rust type means on the wire, when it is not obvious.
-    fn type_note(&self, field: &ir::Field) -> String {
-        let mut notes = Vec::new();
+    /// What the Rust type means on the wire, when it is not obvious, appended to `note`
+    /// (nothing when it is obvious).
+    fn type_note(&self, note: &mut String, field: &ir::Field) {
         match &field.ty {
-            ir::FieldType::Builtin(b) => notes.extend(b.info().rust_doc.map(str::to_owned)),
+            ir::FieldType::Builtin(b) => {
+                if let Some(doc) = b.info().rust_doc {
+                    note.push_str(doc);
+                }
+            }
             ir::FieldType::Ref { model } => match self.model_type(model) {
-                Some(ty) => notes.push(format!("The id of a [`{ty}`] row.")),
-                None => notes.push(format!("The id of a {} row.", code(model))),
+                Some(ty) => {
+                    note.push_str("The id of a [`");
+                    note.push_str(ty);
+                    note.push_str("`] row.");
+                }
+                None => {
+                    note.push_str("The id of a ");
+                    note.push_str(&code(model));
+                    note.push_str(" row.");
+                }
             },
             ir::FieldType::Model { model } => match self.model_type(model) {
-                Some(ty) => notes.push(format!("The related [`{ty}`] row itself, nested.")),
-                None => notes.push(format!("A nested {} row.", code(model))),
+                Some(ty) => {
+                    note.push_str("The related [`");
+                    note.push_str(ty);
+                    note.push_str("`] row itself, nested.");
+                }
+                None => {
+                    note.push_str("A nested ");
+                    note.push_str(&code(model));
+                    note.push_str(" row.");
+                }
             },
         }
         if field.optional {
-            notes.push("May be absent or `null` on the wire; absent when `None`.".to_owned());
+            if !note.is_empty() {
+                note.push(' ');
+            }
+            note.push_str("May be absent or `null` on the wire; absent when `None`.");
         }
-        notes.join(" ")
     }
 
     /// The Rust type of a field, per the type table of `docs/wire.md`.
     pub(super) fn field_type(&self, field: &ir::Field) -> String {
+        let mut ty = String::new();
+        self.push_field_type(&mut ty, field);
+        ty
+    }
+
+    /// [`Self::field_type`], appended to `text`.
+    fn push_field_type(&self, text: &mut String, field: &ir::Field) {
         const STRING: &str = "::std::string::String";
-        let base = match &field.ty {
-            ir::FieldType::Builtin(b) => b.info().rust.to_owned(),
+        if field.optional {
+            text.push_str("::core::option::Option<");
+        }
+        if field.list {
+            text.push_str("::std::vec::Vec<");
+        }
+        match &field.ty {
+            ir::FieldType::Builtin(b) => text.push_str(b.info().rust),
             ir::FieldType::Ref { model } => match self.model_type(model) {
-                Some(ty) => format!("::sheplang::Ref<{ty}>"),
+                Some(ty) => {
+                    text.push_str("::sheplang::Ref<");
+                    text.push_str(ty);
+                    text.push('>');
+                }
                 // Unreachable for a checked spec; keep the id readable anyway.
-                None => STRING.to_owned(),
+                None => text.push_str(STRING),
             },
             ir::FieldType::Model { model } => match self.model_type(model) {
-                Some(ty) if field.list => ty.to_owned(),
-                Some(ty) => format!("::std::boxed::Box<{ty}>"),
-                None => "::sheplang::__private::serde_json::Value".to_owned(),
+                Some(ty) if field.list => text.push_str(ty),
+                Some(ty) => {
+                    text.push_str("::std::boxed::Box<");
+                    text.push_str(ty);
+                    text.push('>');
+                }
+                None => text.push_str("::sheplang::__private::serde_json::Value"),
             },
-        };
-        let ty = if field.list {
-            format!("::std::vec::Vec<{base}>")
-        } else {
-            base
-        };
+        }
+        if field.list {
+            text.push('>');
+        }
         if field.optional {
-            format!("::core::option::Option<{ty}>")
-        } else {
-            ty
+            text.push('>');
         }
     }
 

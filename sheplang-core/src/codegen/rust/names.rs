@@ -114,13 +114,13 @@ pub(super) fn snake(name: &str, fallback: &str) -> String {
 
 /// An identifier for a name made by [`upper_camel`] or [`snake`]: raw when it is a keyword,
 /// with a trailing underscore when it is one that cannot be raw.
-pub(super) fn ident(name: &str) -> String {
+pub(super) fn ident(name: &str) -> std::borrow::Cow<'_, str> {
     if NOT_RAW.contains(&name) {
-        format!("{name}_")
+        format!("{name}_").into()
     } else if KEYWORDS.contains(&name) {
-        format!("r#{name}")
+        format!("r#{name}").into()
     } else {
-        name.to_owned()
+        name.into()
     }
 }
 

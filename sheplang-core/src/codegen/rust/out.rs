@@ -47,6 +47,13 @@ impl Out {
         self.text.push('\n');
     }
 
+    /// The buffer, after the current depth's indentation: the caller writes one line into
+    /// it, ending with `\n`.
+    pub(super) fn start(&mut self) -> &mut String {
+        self.indent();
+        &mut self.text
+    }
+
     /// An empty line.
     pub(super) fn blank(&mut self) {
         self.text.push('\n');

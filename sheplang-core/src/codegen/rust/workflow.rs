@@ -250,7 +250,7 @@ impl Gen<'_> {
                 let (position, field, value) = self.spec.models[index].guard_field(name)?;
                 let rust = match &self.names.models[index].fields[position] {
                     Some(rust) => ident(rust),
-                    None => "id".to_owned(),
+                    None => "id".into(),
                 };
                 let (text, by_ref) = match value {
                     GuardValue::Number | GuardValue::Bool => (false, false),
