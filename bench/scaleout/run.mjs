@@ -22,7 +22,6 @@
 //
 //   bash bench/scaleout/run.sh                       # N = 1,000; median of 3; about 10 minutes
 //   bash bench/scaleout/run.sh --runs 1 --events 200 # quick look
-//   chrt -f 50 bash bench/scaleout/run.sh            # at real-time priority (a busy machine)
 //
 // Options: --subscribers 1000  --events 400  --rate 20  --batch 50  --payload 64  --runs 3
 //          --paced-batch 1 (events emitted together when paced)  --stall-seconds 180
