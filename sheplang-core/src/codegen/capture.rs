@@ -35,7 +35,7 @@
 
 use std::fmt::Write as _;
 
-use super::sql::{Dialect, SQL_GENERATED_HEADER, push_doubled, push_quoted, quote};
+use super::sql::{Dialect, SQL_GENERATED_HEADER, push_quoted, push_string, quote, string};
 use super::storage::{IdKind, Storage};
 use crate::ir::{self, FieldType};
 use crate::types::{Builtin, ValueClass};
@@ -135,7 +135,7 @@ fn shared_tables(out: &mut String, dialect: Dialect) {
 /// file on a database captured by an older version brings its triggers up to date.
 fn sqlite_triggers(out: &mut String, spec: &ir::Spec, storage: &Storage, model: &ir::Model) {
     let table = storage.table_of(&model.name);
-    let channel = literal(&model.channel);
+    let channel = string(&model.channel);
     let _ = writeln!(
         out,
         "INSERT OR IGNORE INTO {} (\"channel\") VALUES ({channel});",
@@ -168,7 +168,7 @@ fn sqlite_triggers(out: &mut String, spec: &ir::Spec, storage: &Storage, model: 
             table = quote(table),
             channels = quote(CHANNEL_TABLE),
             change = quote(CHANGE_TABLE),
-            model = literal(&model.name),
+            model = string(&model.name),
         );
     }
 }
@@ -176,7 +176,7 @@ fn sqlite_triggers(out: &mut String, spec: &ir::Spec, storage: &Storage, model: 
 /// PostgreSQL: one trigger function per model, for the three kinds of write.
 fn postgres_trigger(out: &mut String, spec: &ir::Spec, storage: &Storage, model: &ir::Model) {
     let table = storage.table_of(&model.name);
-    let channel = literal(&model.channel);
+    let channel = string(&model.channel);
     let id = quote(storage.column_of(&model.name, "id"));
     let function = quote(&format!("{table}_capture"));
     let _ = writeln!(
@@ -213,7 +213,7 @@ fn postgres_trigger(out: &mut String, spec: &ir::Spec, storage: &Storage, model:
          FOR EACH ROW EXECUTE FUNCTION {function}();",
         channels = quote(CHANNEL_TABLE),
         change = quote(CHANGE_TABLE),
-        model = literal(&model.name),
+        model = string(&model.name),
         new = row_json(Dialect::Postgres, spec, storage, model, "NEW", 0),
         old = row_json(Dialect::Postgres, spec, storage, model, "OLD", 0),
         trigger = quote(&format!("{table}_capture")),
@@ -243,7 +243,7 @@ fn row_json(
             members.push_str(", ");
         }
         count += 1;
-        push_literal(members, key);
+        push_string(members, key);
         members.push_str(", ");
     };
     let id = format!("{row}.{}", quote(storage.column_of(&model.name, "id")));
@@ -417,20 +417,6 @@ fn push_text_of(out: &mut String, dialect: Dialect, value: &str) {
         Dialect::Sqlite => " AS TEXT)",
         Dialect::Postgres => "::text",
     });
-}
-
-/// A string literal: `'it''s'`.
-fn literal(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    push_literal(&mut out, s);
-    out
-}
-
-/// [`literal`], written to `out`.
-fn push_literal(out: &mut String, s: &str) {
-    out.push('\'');
-    push_doubled(out, s, '\'');
-    out.push('\'');
 }
 
 #[cfg(test)]

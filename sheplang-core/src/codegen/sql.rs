@@ -640,14 +640,14 @@ pub(crate) fn number(n: f64) -> String {
 }
 
 /// A string literal: `'it''s'`.
-fn string(s: &str) -> String {
+pub(crate) fn string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     push_string(&mut out, s);
     out
 }
 
 /// [`string`], written to `out`.
-fn push_string(out: &mut String, s: &str) {
+pub(crate) fn push_string(out: &mut String, s: &str) {
     out.push('\'');
     push_doubled(out, s, '\'');
     out.push('\'');
