@@ -2,20 +2,36 @@
 //!
 //! # Keeping the file healthy
 //!
-//! A database file runs in WAL mode, with an explicit checkpoint policy:
+//! A database file runs in WAL mode, with `synchronous = NORMAL` and an explicit checkpoint
+//! policy that keeps the checkpoint's file syncs off the write path:
 //!
 //! - every statement runs to completion (a `... RETURNING` statement is stepped until SQLite
-//!   says it is done), so each write commits at once and SQLite's automatic checkpoint runs;
-//! - the automatic checkpoint runs after a commit once the WAL holds [`WAL_AUTOCHECKPOINT_PAGES`]
-//!   pages, and `journal_size_limit` ([`WAL_SIZE_LIMIT`]) truncates the WAL back when it restarts;
+//!   says it is done), so each write commits at once and the store's WAL hook runs;
+//! - once the WAL holds [`WAL_AUTOCHECKPOINT_PAGES`] pages after a commit, the hook hands the
+//!   checkpoint to a thread of the store with a connection of its own, which copies the WAL
+//!   into the database and syncs both files (a passive checkpoint: it never blocks the writer);
+//!   the next commit after it finishes the checkpoint with the few pages written meanwhile,
+//!   and the commit after that starts the WAL again from its beginning; `journal_size_limit`
+//!   ([`WAL_SIZE_LIMIT`]) truncates the file back when it does;
+//! - should that thread fall behind, a commit that finds [`WAL_CHECKPOINT_LIMIT_PAGES`] pages
+//!   in the WAL checkpoints at once, itself;
 //! - opening and dropping the store checkpoint and truncate the WAL to zero bytes.
 //!
 //! So the WAL file stays under [`WAL_BOUND`] bytes under any mix of this server's traffic. The
 //! one thing that can hold it above is another process keeping a read transaction open on the
 //! file for a long time (a `sqlite3` shell in the middle of a `BEGIN`): SQLite cannot recycle
 //! the WAL under a reader, and catches up once it is gone.
+//!
+//! `synchronous = NORMAL`: a commit writes the WAL without syncing it, and the checkpoint syncs
+//! it. A commit survives a crash or a `kill -9` of this process at once (the WAL is in the
+//! operating system's hands), and a power loss or an operating system crash once the next
+//! checkpoint has synced it; such a loss takes the last commits back whole, each with the
+//! change rows of its capture (one transaction), never one without the other. `FULL` would
+//! sync the WAL at each commit, a sync per write on the serialised write path.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 
@@ -124,17 +140,22 @@ pub struct TaskPatch {
     pub status: Option<TaskState>,
 }
 
-/// The automatic checkpoint threshold, in pages of the WAL (`PRAGMA wal_autocheckpoint`;
-/// SQLite's own default is 1,000).
+/// The checkpoint threshold, in pages of the WAL: once a commit leaves this many, the store's
+/// checkpoint thread copies the WAL into the database (SQLite's own automatic checkpoint,
+/// which the store turns off, runs at 1,000 by default, in the commit).
 pub const WAL_AUTOCHECKPOINT_PAGES: u32 = 256;
+
+/// The pages of the WAL at which a commit checkpoints itself, when the checkpoint thread has
+/// not kept up (waiting for the thread's checkpoint to end first, then running its own).
+pub const WAL_CHECKPOINT_LIMIT_PAGES: u32 = 448;
 
 /// The size the WAL file is truncated back to when it restarts (`PRAGMA journal_size_limit`,
 /// in bytes; SQLite's default, -1, never truncates).
 pub const WAL_SIZE_LIMIT: i64 = 1 << 20;
 
-/// The most the WAL file of a store grows to: the checkpoint threshold plus one write, in
-/// frames of one page (at most 4 KiB with this schema) and a 24-byte header each, rounded up
-/// generously. A test writes 20,000 tasks and checks it.
+/// The most the WAL file of a store grows to: [`WAL_CHECKPOINT_LIMIT_PAGES`] plus one write,
+/// in frames of one page (at most 4 KiB with this schema) and a 24-byte header each, rounded
+/// up. A test writes 20,000 tasks and checks it.
 pub const WAL_BOUND: u64 = 2 << 20;
 
 /// The tasks a new database starts with.
@@ -164,6 +185,8 @@ pub enum Created {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// The checkpoint thread, stopped before the connection closes.
+    checkpoints: Checkpoints,
     fresh: bool,
     path: std::path::PathBuf,
     /// The folder of a [`Location::Memory`] database, removed after the connection closes.
@@ -259,7 +282,8 @@ impl Store {
             // this process at once, and a power loss once the WAL is synced (at the next
             // checkpoint), without an fsync per write.
             conn.pragma_update(None, "synchronous", "NORMAL")?;
-            conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+            // The store's WAL hook checkpoints instead (`install_wal_hook`).
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
             conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
             // Whatever an earlier run left in the WAL goes into the database now.
             checkpoint(&conn)?;
@@ -310,12 +334,16 @@ impl Store {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
         }
-        Ok(Store {
+        let checkpoints = Checkpoints::start(&path)?;
+        let mut store = Store {
             conn,
+            checkpoints,
             fresh,
             path,
             _scratch: scratch,
-        })
+        };
+        store.install_wal_hook(|| {})?;
+        Ok(store)
     }
 
     /// The database file (for [`Location::Memory`], the private file in its temporary folder).
@@ -324,19 +352,41 @@ impl Store {
     }
 
     /// Calls `committed` after every commit of this store's connection (SQLite's WAL hook),
-    /// for the change log's relay to look at once. The hook also runs the automatic
-    /// checkpoint SQLite's own hook would (a WAL hook replaces it): passive, once the WAL
-    /// holds [`WAL_AUTOCHECKPOINT_PAGES`].
+    /// for the change log's relay to look at once. The hook also runs the store's checkpoints
+    /// (see the module's documentation).
     ///
     /// # Errors
     /// When SQLite refuses the hook.
     pub fn on_commit(&mut self, committed: impl Fn() + Send + 'static) -> Result<(), StoreError> {
+        self.install_wal_hook(committed)
+    }
+
+    /// The WAL hook: the checkpoint policy of the module's documentation, then `committed`.
+    fn install_wal_hook(
+        &mut self,
+        committed: impl Fn() + Send + 'static,
+    ) -> Result<(), StoreError> {
         let threshold = i32::try_from(WAL_AUTOCHECKPOINT_PAGES).unwrap_or(i32::MAX);
+        let limit = i32::try_from(WAL_CHECKPOINT_LIMIT_PAGES).unwrap_or(i32::MAX);
+        let shared = self.checkpoints.shared.clone();
+        let kick = self.checkpoints.kick.clone();
         self.conn.wal_hook(Some(
             move |wal: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
-                if pages >= threshold {
-                    // Passive: never waits for readers; a busy WAL is checkpointed next time.
+                if pages >= limit || shared.passed.swap(false, Ordering::AcqRel) {
+                    // The thread copied the WAL up to where it was when it started (or has
+                    // not kept up): this checkpoint copies the rest, with no write running
+                    // (the writes of this store are serialised), so it ends with the whole WAL
+                    // in the database, and the next commit starts the WAL again from its
+                    // beginning. Passive: never waits for readers.
+                    let _one = shared
+                        .running
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
                     let _ = wal.checkpoint();
+                    shared.kicked.store(false, Ordering::Release);
+                } else if pages >= threshold && !shared.kicked.swap(true, Ordering::AcqRel) {
+                    // A full channel means a checkpoint is asked for already.
+                    let _ = kick.try_send(Checkpoint::Run);
                 }
                 committed();
                 Ok(())
@@ -505,7 +555,79 @@ impl Store {
 impl Drop for Store {
     /// Leaves the file whole: the WAL checkpointed into the database and truncated.
     fn drop(&mut self) {
+        self.checkpoints.stop();
         let _ = checkpoint(&self.conn);
+    }
+}
+
+/// What the checkpoint thread is asked to do.
+#[derive(Debug)]
+enum Checkpoint {
+    /// A passive checkpoint.
+    Run,
+    /// End: the store is closing.
+    Stop,
+}
+
+/// The store's checkpoint thread, on a connection of its own to the file, so that a
+/// checkpoint's copy and file syncs happen beside the writes instead of in a commit.
+#[derive(Debug)]
+struct Checkpoints {
+    kick: std::sync::mpsc::SyncSender<Checkpoint>,
+    shared: Arc<CheckpointState>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What the WAL hook and the checkpoint thread share.
+#[derive(Debug, Default)]
+struct CheckpointState {
+    /// Held while a checkpoint runs: SQLite answers a second checkpointer `SQLITE_BUSY` at
+    /// once, so the hook's checkpoint waits here for the thread's to end.
+    running: Mutex<()>,
+    /// The thread was asked for a checkpoint that the hook has not finished yet.
+    kicked: AtomicBool,
+    /// The thread's checkpoint ended: the next commit finishes it.
+    passed: AtomicBool,
+}
+
+impl Checkpoints {
+    /// Opens the thread's connection to the database at `path` and starts it.
+    fn start(path: &Path) -> Result<Checkpoints, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // The checkpointing connection's setting decides the syncs: the WAL before the copy,
+        // the database after it.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let (kick, asked) = std::sync::mpsc::sync_channel(1);
+        let shared = Arc::new(CheckpointState::default());
+        let state = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".to_owned())
+            .spawn(move || {
+                while let Ok(Checkpoint::Run) = asked.recv() {
+                    {
+                        let _one = state.running.lock().unwrap_or_else(PoisonError::into_inner);
+                        // Passive: copies what no reader still needs, never blocks a writer.
+                        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    }
+                    state.passed.store(true, Ordering::Release);
+                }
+            })
+            .map_err(StoreError::Io)?;
+        Ok(Checkpoints {
+            kick,
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops the thread and waits for it.
+    fn stop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            // Waits for room in the channel: the thread takes a pending `Run` first.
+            let _ = self.kick.send(Checkpoint::Stop);
+            let _ = thread.join();
+        }
     }
 }
 
