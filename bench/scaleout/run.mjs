@@ -6,14 +6,20 @@
 //
 // For each configuration, in turn: start the nodes (fresh processes, a fresh key prefix), one
 // `fanout-load` process per node with its share of the N subscribers (bench/fanout/load: raw
-// WebSocket, about a microsecond of CPU a delivery), then measure at the clients:
+// WebSocket, `--client-threads` threads each), then measure at the clients:
 //   - saturated: node 1 emits K `model_created("Tick", row)` as fast as it takes them (the
 //     burst takes the next batch once its dispatcher has appended this one); delivered/s =
 //     N*K deliveries / (just before the burst -> last arrival at any client);
 //   - paced: node 1 emits at a rate every configuration sustains (`--rate` events/s, one at a
 //     time by default, evenly spaced, for 3 s), so p50/p99 compare at equal load. `cross p99` is the p99 of the clients of
 //     the other nodes: an event's trip from node 1 through Redis to another node and out.
-// Latency: the row's `sentAt` (node 1's clock at emit) to arrival. Lost (N*K minus arrivals)
+//     What the paced latency is made of, per event and node (the clients' timeline): `reach`,
+//     `sentAt` to the node's first subscriber (the trip through Redis, the dispatcher, one
+//     write and one read), and `spread`, its first to its last subscriber (the fan-out to the
+//     node's share of N); the p99 over the events of each, over the other nodes (node 1's when
+//     there is one). And the CPU of the nodes and of the clients per delivery while paced.
+// Latency: the row's `sentAt` (node 1's clock at emit) to arrival, both read on this machine's
+// clock (CLOCK_REALTIME), so no two clocks are compared. Lost (N*K minus arrivals)
 // and out of order (a position that does not follow the previous one) must both be 0, else
 // the script exits 1. CPU: the user+system time of the nodes and of redis-server during the
 // saturated burst, per 1,000 deliveries (where the time goes). Then, for each server, the ratio
@@ -25,6 +31,7 @@
 //
 // Options: --subscribers 1000  --events 400  --rate 20  --batch 50  --payload 64  --runs 3
 //          --paced-batch 1 (events emitted together when paced)  --stall-seconds 180
+//          --client-threads 1 (threads of each node's fanout-load)
 //          --nodes memory,1,2,3,node-memory,node-1,node-2,node-3
 // A configuration is `memory` (one Rust node, in-memory log), `N` (N Rust nodes on Redis),
 // `node-memory`, `node-N`, or kinds joined by `+` (`rust+rust+node`: a mixed cluster; node 1
@@ -67,6 +74,7 @@ const batch = Number(option('batch', '50'));
 const payload = Number(option('payload', '64'));
 const runs = Number(option('runs', '3'));
 const pacedBatch = Number(option('paced-batch', '1'));
+const clientThreads = Number(option('client-threads', '1'));
 const configs = option('nodes', 'memory,1,2,3,node-memory,node-1,node-2,node-3').split(',').filter(Boolean);
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
@@ -118,17 +126,36 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function measure(url, clients, events, perSecond, pids = { nodes: [], redis: [] }) {
+/**
+ * What one node's share of the latency is made of, from its client's timeline (`[seq, sentAt,
+ * first, last, count]` per event): `reach` (sentAt to its first subscriber) and `spread` (first
+ * to last subscriber) of each event.
+ */
+function parts(timeline) {
+  return {
+    reach: timeline.events.map(([, sentAt, first]) => first - sentAt),
+    spread: timeline.events.map(([, , first, last]) => last - first),
+  };
+}
+
+async function measure(url, clients, events, perSecond, pids = { nodes: [], redis: [], clients: [] }) {
   await Promise.all(clients.map((c) => c.ask('reset')));
-  const cpu0 = { nodes: cpuOf(pids.nodes), redis: cpuOf(pids.redis) };
+  const cpu0 = { nodes: cpuOf(pids.nodes), redis: cpuOf(pids.redis), clients: cpuOf(pids.clients) };
   const t0 = performance.timeOrigin + performance.now();
   await burst(url, events, perSecond);
   const reports = await drain(clients, n * events);
+  const cpu1 = { nodes: cpuOf(pids.nodes), redis: cpuOf(pids.redis), clients: cpuOf(pids.clients) };
   const received = reports.reduce((sum, r) => sum + r.received, 0);
   const perThousand = (seconds) => (received > 0 ? (seconds * 1e6) / received : NaN);
   const all = reports.flatMap((r) => r.latencies);
+  // Client i holds node i's subscribers: the other nodes' are those of clients 1...
   const cross = reports.slice(1).flatMap((r) => r.latencies);
+  const timelines = (await Promise.all(clients.map((c) => c.ask('timeline')))).map(parts);
+  const others = timelines.length > 1 ? timelines.slice(1) : timelines;
   return {
+    reachP99: percentile(others.flatMap((t) => t.reach), 99),
+    spreadP99: percentile(others.flatMap((t) => t.spread), 99),
+    clientCpuMs: perThousand(cpu1.clients - cpu0.clients),
     lost: n * events - received,
     outOfOrder: reports.reduce((sum, r) => sum + (r.outOfOrder ?? 0), 0),
     disconnects: reports.reduce((sum, r) => sum + r.disconnects, 0),
@@ -136,8 +163,8 @@ async function measure(url, clients, events, perSecond, pids = { nodes: [], redi
     p50: percentile(all, 50),
     p99: percentile(all, 99),
     crossP99: percentile(cross, 99),
-    nodeCpuMs: perThousand(cpuOf(pids.nodes) - cpu0.nodes),
-    redisCpuMs: perThousand(cpuOf(pids.redis) - cpu0.redis),
+    nodeCpuMs: perThousand(cpu1.nodes - cpu0.nodes),
+    redisCpuMs: perThousand(cpu1.redis - cpu0.redis),
   };
 }
 
@@ -171,11 +198,16 @@ async function runConfig(config, run) {
     }
     const count = nodes.length;
     const share = (i) => Math.floor(n / count) + (i < n % count ? 1 : 0);
-    clients.push(...(await Promise.all(nodes.map((node, i) => startLoad(loadClient, node.url, share(i), [], group)))));
-    const pids = { nodes: nodes.map((node) => node.pid), redis: redis && redisServerPid ? [redisServerPid] : [] };
+    const threads = ['--threads', String(clientThreads)];
+    clients.push(...(await Promise.all(nodes.map((node, i) => startLoad(loadClient, node.url, share(i), threads, group)))));
+    const pids = {
+      nodes: nodes.map((node) => node.pid),
+      redis: redis && redisServerPid ? [redisServerPid] : [],
+      clients: clients.map((c) => c.pid),
+    };
     await measure(nodes[0].url, clients, Math.min(50, k), 0); // warm-up
     const saturated = await measure(nodes[0].url, clients, k, 0, pids);
-    const paced = await measure(nodes[0].url, clients, rate * 3, rate);
+    const paced = await measure(nodes[0].url, clients, rate * 3, rate, pids);
     const rss = nodes.map((node) => processStats(node.pid).peakRssMiB);
     return { saturated, paced, rss };
   };
@@ -227,7 +259,7 @@ const fmt = (x) => (Number.isNaN(x) ? '-' : x.toFixed(1));
 const fmt2 = (x) => (Number.isNaN(x) ? '-' : x.toFixed(2));
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(
-  `scale-out: N = ${n} subscribers spread over the nodes, K = ${k} events from node 1 (${batch} a batch, ${payload}-byte payload), paced ${rate} events/s ${pacedBatch} at a time (${rate * n} deliveries/s), median of ${runs}, loopback, Redis ${redisUrl.replace(/:[^:@/]*@/, ':***@')}, load average at the end ${load}`,
+  `scale-out: N = ${n} subscribers spread over the nodes, K = ${k} events from node 1 (${batch} a batch, ${payload}-byte payload), paced ${rate} events/s ${pacedBatch} at a time (${rate * n} deliveries/s), one fanout-load of ${clientThreads} thread(s) per node, median of ${runs}, loopback, Redis ${redisUrl.replace(/:[^:@/]*@/, ':***@')}, load average at the end ${load}`,
 );
 console.log('');
 console.log(
@@ -255,6 +287,27 @@ for (const config of configs) {
 }
 for (const [config, why] of Object.entries(failures)) {
   console.log(`\n${label(config)}: ${why.join('; ')} (its figures are the median of the other runs)`);
+}
+console.log('');
+// What the paced latency is made of (medians over the runs).
+console.log(
+  `What the paced latency is made of (${rate} events/s; per event and node: reach = sentAt to the node's first subscriber, spread = its first to its last; over the nodes other than node 1 when there are any):`,
+);
+console.log('');
+console.log(
+  '| nodes | paced p99 (ms) | reach p99 (ms) | spread p99 (ms) | node CPU ms / 1k deliveries, paced | client CPU ms / 1k, paced | clients\' share of the CPU |',
+);
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+for (const config of configs) {
+  if (!results[config]) continue;
+  const m = (pick) => medianOf(config, pick);
+  const nodeCpu = m((r) => r.paced.nodeCpuMs);
+  const clientCpu = m((r) => r.paced.clientCpuMs);
+  const redisCpu = m((r) => r.paced.redisCpuMs);
+  const share = clientCpu / (nodeCpu + clientCpu + (Number.isNaN(redisCpu) ? 0 : redisCpu));
+  console.log(
+    `| ${label(config)} | ${fmt(m((r) => r.paced.p99))} | ${fmt(m((r) => r.paced.reachP99))} | ${fmt(m((r) => r.paced.spreadP99))} | ${fmt2(nodeCpu)} | ${fmt2(clientCpu)} | ${Number.isNaN(share) ? '-' : `${(share * 100).toFixed(0)}%`} |`,
+  );
 }
 console.log('');
 // The aims (issue #13): Redis costs one node under 20% of its delivered/s; cross-node p99 at
