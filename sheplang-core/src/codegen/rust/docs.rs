@@ -10,8 +10,8 @@ use crate::ir;
 pub(super) fn code(text: &str) -> String {
     let mut longest = 0;
     let mut run = 0;
-    for c in text.chars() {
-        if c == '`' {
+    for b in text.bytes() {
+        if b == b'`' {
             run += 1;
             longest = longest.max(run);
         } else {
@@ -24,18 +24,22 @@ pub(super) fn code(text: &str) -> String {
         ""
     };
     let mut out = String::with_capacity(text.len() + 2 * (longest + 2));
-    out.extend(std::iter::repeat_n('`', longest + 1));
+    for _ in 0..=longest {
+        out.push('`');
+    }
     out.push_str(pad);
-    out.extend(text.chars().map(|c| if c.is_control() { ' ' } else { c }));
+    super::out::push_spaced(&mut out, text);
     out.push_str(pad);
-    out.extend(std::iter::repeat_n('`', longest + 1));
+    for _ in 0..=longest {
+        out.push('`');
+    }
     out
 }
 
 /// A number as the spec would write it: `3`, not `3.0`.
 pub(super) fn number(n: f64) -> String {
     if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{n:.0}")
+        crate::codegen::sql::whole(n)
     } else {
         format!("{n}")
     }
@@ -123,5 +127,18 @@ mod tests {
         assert_eq!(number(12.5), "12.5");
         assert_eq!(number(-0.25), "-0.25");
         assert_eq!(number(f64::NAN), "NaN");
+        // The same as the float formatter for every whole number it takes.
+        for n in [
+            0.0,
+            -0.0,
+            1.0,
+            -7.0,
+            42.0,
+            1e14,
+            -999_999_999_999_999.0,
+            2f64.powi(49),
+        ] {
+            assert_eq!(number(n), format!("{n:.0}"));
+        }
     }
 }

@@ -15,13 +15,14 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::ir;
 
-/// Every Rust keyword, strict, reserved and edition-dependent (`async`, `gen`, `try`).
+/// Every Rust keyword, strict, reserved and edition-dependent (`async`, `gen`, `try`), sorted
+/// (for a binary search).
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
-    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
-    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
-    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "Self", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
+    "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if",
+    "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub",
+    "ref", "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof",
+    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Keywords that cannot be raw identifiers.
@@ -98,11 +99,13 @@ pub(super) fn upper_camel(name: &str, fallback: &str) -> String {
 
 /// `snake_case` of a spec name. Never empty; may be a keyword (see [`ident`]).
 pub(super) fn snake(name: &str, fallback: &str) -> String {
-    let mut out = words(name)
-        .iter()
-        .map(|w| w.to_ascii_lowercase())
-        .collect::<Vec<_>>()
-        .join("_");
+    let mut out = String::with_capacity(name.len() + 4);
+    for word in words(name) {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+    }
     if out.is_empty() {
         out = fallback.to_owned();
     }
@@ -117,7 +120,7 @@ pub(super) fn snake(name: &str, fallback: &str) -> String {
 pub(super) fn ident(name: &str) -> std::borrow::Cow<'_, str> {
     if NOT_RAW.contains(&name) {
         format!("{name}_").into()
-    } else if KEYWORDS.contains(&name) {
+    } else if KEYWORDS.binary_search(&name).is_ok() {
         format!("r#{name}").into()
     } else {
         name.into()
@@ -407,6 +410,11 @@ mod tests {
         assert_eq!(upper_camel("Self", "M"), "Self_");
         assert_eq!(upper_camel("", "State"), "State");
         assert_eq!(upper_camel("1st", "State"), "_1st");
+    }
+
+    #[test]
+    fn keywords_are_sorted_for_the_binary_search() {
+        assert!(KEYWORDS.is_sorted());
     }
 
     #[test]

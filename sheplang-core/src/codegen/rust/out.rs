@@ -89,8 +89,7 @@ impl Out {
             self.text.push_str("///");
             if !line.is_empty() {
                 self.text.push(' ');
-                self.text
-                    .extend(line.chars().map(|c| if c.is_control() { ' ' } else { c }));
+                push_spaced(&mut self.text, line);
             }
             self.text.push('\n');
         }
@@ -134,6 +133,17 @@ macro_rules! ln {
 }
 pub(super) use ln;
 
+/// Appends `text` with each control character (a newline would end a `///` line) as a space.
+pub(super) fn push_spaced(buf: &mut String, text: &str) {
+    // The control characters are U+0000-U+001F, U+007F and U+0080-U+009F (0xC2 0x80-0x9F in
+    // UTF-8): text without those bytes goes in whole.
+    if !text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
+        buf.push_str(text);
+        return;
+    }
+    buf.extend(text.chars().map(|c| if c.is_control() { ' ' } else { c }));
+}
+
 /// A Rust string literal holding `s` exactly (the `Debug` form of a `str` is one).
 pub(super) fn lit(s: &str) -> String {
     format!("{s:?}")
@@ -161,6 +171,20 @@ mod tests {
         let mut out = Out::new(0, false);
         out.doc(&["a"]);
         assert_eq!(out.finish(), "");
+    }
+
+    #[test]
+    fn control_characters_become_spaces() {
+        for (text, spaced) in [
+            ("plain", "plain"),
+            ("a\nb\tc", "a b c"),
+            ("\u{7f}\u{85}", "  "),
+            ("\u{a0}é\u{9f}", "\u{a0}é "),
+        ] {
+            let mut buf = String::new();
+            push_spaced(&mut buf, text);
+            assert_eq!(buf, spaced);
+        }
     }
 
     #[test]
