@@ -491,13 +491,14 @@ pub struct Written {
 /// SQL and the Prisma schemas, with the names of `storage`), each file only when its bytes
 /// change. Returns the files in a fixed order.
 ///
-/// The outputs are generated, then written, on up to as many threads as there are cores (the
-/// calling thread among them); the bytes and the order of the answer do not depend on that.
+/// The outputs are generated on up to as many threads as there are cores (the calling thread
+/// among them), each written as soon as it is made; the bytes and the order of the answer do
+/// not depend on that.
 ///
 /// # Errors
-/// An [`ErrorKind::Path`] error when `stem` is not a plain file name or a generated artifact
-/// path would leave `dir` (nothing is written then); an [`ErrorKind::Write`] error when a file
-/// cannot be written.
+/// An [`ErrorKind::Path`] error when `stem` is not a plain file name (nothing is written then)
+/// or a generated TypeScript path would leave `dir` (a bug; no TypeScript file is written
+/// then); an [`ErrorKind::Write`] error when a file cannot be written.
 pub fn write_artifacts(
     spec: &ir::Spec,
     stem: &str,
@@ -522,7 +523,7 @@ pub fn write_artifacts(
         ));
     }
     // The outputs are independent: generated on up to as many threads as there are cores, the
-    // biggest first, then checked, then written (again spread over the threads).
+    // biggest first, each written as soon as it is made.
     let mut jobs = Vec::new();
     if outputs.rust {
         jobs.push(Job::Rust);
@@ -543,32 +544,17 @@ pub fn write_artifacts(
     if outputs.prisma {
         jobs.extend(Dialect::ALL.map(Job::Prisma));
     }
-    let mut generated = in_parallel(jobs.len(), |i| {
-        (jobs[i], jobs[i].run(spec, stem, dir, outputs, storage))
+    let mut written = in_parallel(jobs.len(), |i| {
+        (jobs[i], jobs[i].write(spec, stem, dir, outputs, storage))
     });
     // The files in a fixed order: Rust, IR, SQL (each dialect's tables, then its change
     // capture), Prisma, TypeScript (browser, then server).
-    generated.sort_by_key(|(job, _)| job.rank());
-    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    for (_, result) in generated {
+    written.sort_by_key(|(job, _)| job.rank());
+    let mut files = Vec::new();
+    for (_, result) in written {
         files.extend(result?);
     }
-    let files = &files;
-    in_parallel(files.len(), |i| {
-        let (path, bytes) = &files[i];
-        match write_if_changed(path, bytes) {
-            Ok(changed) => Ok(Written {
-                path: path.clone(),
-                changed,
-            }),
-            Err(source) => Err(Error::new(ErrorKind::Write {
-                path: path.clone(),
-                source,
-            })),
-        }
-    })
-    .into_iter()
-    .collect()
+    Ok(files)
 }
 
 /// One independent output of [`write_artifacts`].
@@ -601,23 +587,26 @@ impl Job {
         }
     }
 
-    /// The job's files and their bytes.
-    fn run(
+    /// Generates the job's files and writes each (when its bytes change) as soon as it is
+    /// made, so that only the outputs being made are in memory at once, not all of them.
+    fn write(
         self,
         spec: &ir::Spec,
         stem: &str,
         dir: &Path,
         outputs: Outputs,
         storage: &Storage,
-    ) -> Result<Vec<(PathBuf, Vec<u8>)>, Error> {
-        Ok(match self {
-            Job::Rust => vec![(
+    ) -> Result<Vec<Written>, Error> {
+        let one = |path: PathBuf, text: String| Ok(vec![write_file(path, text.as_bytes())?]);
+        match self {
+            Job::Rust => one(
                 dir.join(format!("{stem}.rs")),
-                codegen::rust::generate_with(spec, outputs.rust_options).into_bytes(),
-            )],
+                codegen::rust::generate_with(spec, outputs.rust_options),
+            ),
             Job::Ir => {
                 let path = dir.join(format!("{stem}.ir.json"));
-                let mut json = Vec::with_capacity(1 << 16);
+                // About 5 KB a model of 20 fields.
+                let mut json = Vec::with_capacity((spec.models.len() * 5_120).max(1 << 16));
                 let written = if outputs.pretty_ir {
                     serde_json::to_writer_pretty(&mut json, spec)
                 } else {
@@ -630,48 +619,68 @@ impl Job {
                     }));
                 }
                 json.push(b'\n');
-                vec![(path, json)]
+                Ok(vec![write_file(path, &json)?])
             }
-            Job::Sql(dialect) => vec![(
+            Job::Sql(dialect) => one(
                 dir.join(format!("{stem}.{}.sql", dialect.file_tag())),
-                sql::generate(spec, storage, dialect).into_bytes(),
-            )],
-            Job::Capture(dialect) => vec![(
+                sql::generate(spec, storage, dialect),
+            ),
+            Job::Capture(dialect) => one(
                 dir.join(format!("{stem}.capture.{}.sql", dialect.file_tag())),
-                capture::generate(spec, storage, dialect).into_bytes(),
-            )],
-            Job::History(dialect) => vec![(
+                capture::generate(spec, storage, dialect),
+            ),
+            Job::History(dialect) => one(
                 dir.join(format!("{stem}.history.{}.sql", dialect.file_tag())),
-                history::generate(spec, storage, dialect).into_bytes(),
-            )],
-            Job::Prisma(dialect) => vec![(
+                history::generate(spec, storage, dialect),
+            ),
+            Job::Prisma(dialect) => one(
                 dir.join(prisma_path(stem, dialect)),
-                prisma::generate(spec, storage, dialect).into_bytes(),
-            )],
+                prisma::generate(spec, storage, dialect),
+            ),
             Job::TypeScript => {
-                let mut files = Vec::new();
-                for (half, artifacts) in typescript::Half::ALL
-                    .into_iter()
-                    .zip(typescript::generate_halves(spec))
-                {
-                    let folder = dir.join(stem).join(typescript_folder(half));
-                    for artifact in artifacts {
-                        let Some(relative) = safe_relative(&artifact.path) else {
-                            return Err(Error::new(ErrorKind::Path {
-                                path: PathBuf::from(&artifact.path),
-                                message: format!(
-                                    "the TypeScript generator produced the path `{}`, which \
-                                     would leave the output folder; this is a bug in sheplang",
-                                    artifact.path
-                                ),
-                            }));
-                        };
-                        files.push((folder.join(relative), artifact.contents.into_bytes()));
+                // Generated once for both halves; a file both carry is written twice from the
+                // same text. Every path is checked before any TypeScript file is written.
+                let artifacts = typescript::generate(spec);
+                let mut relatives = Vec::with_capacity(artifacts.len());
+                for artifact in &artifacts {
+                    let Some(relative) = safe_relative(&artifact.path) else {
+                        return Err(Error::new(ErrorKind::Path {
+                            path: PathBuf::from(&artifact.path),
+                            message: format!(
+                                "the TypeScript generator produced the path `{}`, which \
+                                 would leave the output folder; this is a bug in sheplang",
+                                artifact.path
+                            ),
+                        }));
+                    };
+                    relatives.push(relative);
+                }
+                let folders = typescript::Half::ALL
+                    .map(|half| (half, dir.join(stem).join(typescript_folder(half))));
+                let mut halves = [Vec::new(), Vec::new()];
+                for (artifact, relative) in artifacts.into_iter().zip(relatives) {
+                    for ((half, folder), files) in folders.iter().zip(&mut halves) {
+                        if half.includes(&artifact.path) {
+                            files.push(write_file(
+                                folder.join(&relative),
+                                artifact.contents.as_bytes(),
+                            )?);
+                        }
                     }
                 }
-                files
+                let [mut browser, server] = halves;
+                browser.extend(server);
+                Ok(browser)
             }
-        })
+        }
+    }
+}
+
+/// [`write_if_changed`], with the error of [`write_artifacts`].
+fn write_file(path: PathBuf, bytes: &[u8]) -> Result<Written, Error> {
+    match write_if_changed(&path, bytes) {
+        Ok(changed) => Ok(Written { path, changed }),
+        Err(source) => Err(Error::new(ErrorKind::Write { path, source })),
     }
 }
 

@@ -59,7 +59,12 @@ impl<'a> Checks<'a> {
 /// How a bound is printed in messages, in both languages: Rust's shortest decimal form
 /// (`1000.5`, `-10`), which is also a JavaScript number literal when finite.
 pub(crate) fn bound_text(value: f64) -> String {
-    format!("{value}")
+    // A whole number through the integer formatter: the same text, many times faster.
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        super::sql::whole(value)
+    } else {
+        format!("{value}")
+    }
 }
 
 /// Whether a workflow named like the model adds edges to its `states:` arrows (an event's
@@ -96,16 +101,64 @@ pub fn refused_transitions(lifecycle: &ir::Lifecycle) -> Vec<(&str, &str, Vec<&s
 /// The message of a refused change of state, the same in every checker (the facade's
 /// `TransitionRefused`, `validate.ts`'s `checkTransition`, the database triggers).
 pub fn transition_message(model: &str, from: &str, to: &str, allowed: &[&str]) -> String {
-    let rest = match allowed {
-        [] => format!("`{from}` is a final state"),
-        [one] => format!("from `{from}` it may only become `{one}`"),
-        [init @ .., last] => {
-            let init: Vec<String> = init.iter().map(|s| format!("`{s}`")).collect();
-            format!(
-                "from `{from}` it may only become {} or `{last}`",
-                init.join(", ")
-            )
+    // `{model}` may not go from `{from}` to `{to}`: <why>, written into one buffer.
+    let mut out = String::with_capacity(
+        80 + model.len()
+            + 2 * from.len()
+            + to.len()
+            + allowed.iter().map(|s| s.len() + 4).sum::<usize>(),
+    );
+    for part in ["`", model, "` may not go from `", from, "` to `", to, "`: "] {
+        out.push_str(part);
+    }
+    match allowed {
+        [] => {
+            for part in ["`", from, "` is a final state"] {
+                out.push_str(part);
+            }
         }
-    };
-    format!("`{model}` may not go from `{from}` to `{to}`: {rest}")
+        [one] => {
+            for part in ["from `", from, "` it may only become `", one, "`"] {
+                out.push_str(part);
+            }
+        }
+        [init @ .., last] => {
+            for part in ["from `", from, "` it may only become "] {
+                out.push_str(part);
+            }
+            for (i, state) in init.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push('`');
+                out.push_str(state);
+                out.push('`');
+            }
+            for part in [" or `", last, "`"] {
+                out.push_str(part);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transition_messages_say_what_is_allowed() {
+        assert_eq!(
+            transition_message("Task", "done", "open", &[]),
+            "`Task` may not go from `done` to `open`: `done` is a final state"
+        );
+        assert_eq!(
+            transition_message("Task", "open", "done", &["doing"]),
+            "`Task` may not go from `open` to `done`: from `open` it may only become `doing`"
+        );
+        assert_eq!(
+            transition_message("Task", "open", "x", &["a", "b", "c"]),
+            "`Task` may not go from `open` to `x`: from `open` it may only become `a`, `b` or `c`"
+        );
+    }
 }

@@ -157,14 +157,37 @@ fn model_block(
     let type_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
     let _ = writeln!(out, "model {} {{", model.name);
     for (name, ty, attributes) in &rows {
-        let line = format!("  {name:name_width$} {ty:type_width$} {attributes}");
-        let _ = writeln!(out, "{}", line.trim_end());
+        // `  {name:name_width$} {ty:type_width$} {attributes}` without its trailing spaces,
+        // written in place (the widths count bytes, the padding characters, as `format!`).
+        let start = out.len();
+        out.push_str("  ");
+        push_padded(out, name, name_width);
+        out.push(' ');
+        push_padded(out, ty, type_width);
+        out.push(' ');
+        out.push_str(attributes);
+        let kept = out[start..].trim_end().len();
+        out.truncate(start + kept);
+        out.push('\n');
     }
     let table = storage.table_of(&model.name);
     if table != model.name {
         let _ = writeln!(out, "\n  @@map({})", string(table));
     }
     out.push_str("}\n");
+}
+
+/// `text` and spaces after it up to `width` characters (`format!("{text:width$}")`).
+fn push_padded(out: &mut String, text: &str, width: usize) {
+    out.push_str(text);
+    let chars = if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    };
+    for _ in chars..width {
+        out.push(' ');
+    }
 }
 
 fn integer(dialect: Dialect) -> &'static str {

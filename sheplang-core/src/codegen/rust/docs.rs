@@ -57,44 +57,46 @@ fn string_literal(s: &str) -> String {
 
 /// The field's declaration, normalised: `title: text required minLength=3`.
 pub(super) fn field_declaration(field: &ir::Field) -> String {
-    let mut out = format!("{}: {}", field.name, field.ty.spec_name());
+    let mut out = String::with_capacity(64);
+    out.push_str(&field.name);
+    out.push_str(": ");
+    out.push_str(&field.ty.spec_name());
     if field.list {
         out.push_str("[]");
     }
-    let mut push = |s: String| {
-        out.push(' ');
-        out.push_str(&s);
-    };
     if field.required {
-        push("required".into());
+        out.push_str(" required");
     }
     if field.unique {
-        push("unique".into());
+        out.push_str(" unique");
     }
     if field.optional {
-        push("optional".into());
+        out.push_str(" optional");
     }
     let c = &field.constraints;
-    if let Some(n) = c.min {
-        push(format!("min={}", number(n)));
-    }
-    if let Some(n) = c.max {
-        push(format!("max={}", number(n)));
-    }
-    if let Some(n) = c.min_length {
-        push(format!("minLength={}", number(n)));
-    }
-    if let Some(n) = c.max_length {
-        push(format!("maxLength={}", number(n)));
+    for (key, n) in [
+        ("min", c.min),
+        ("max", c.max),
+        ("minLength", c.min_length),
+        ("maxLength", c.max_length),
+    ] {
+        if let Some(n) = n {
+            out.push(' ');
+            out.push_str(key);
+            out.push('=');
+            out.push_str(&number(n));
+        }
     }
     if let Some(b) = c.email {
-        push(format!("email={b}"));
+        out.push_str(if b { " email=true" } else { " email=false" });
     }
     if let Some(p) = &c.pattern {
-        push(format!("pattern={}", string_literal(p)));
+        out.push_str(" pattern=");
+        out.push_str(&string_literal(p));
     }
     if let Some(d) = &field.default {
-        push(format!("default={}", default_value(d)));
+        out.push_str(" default=");
+        out.push_str(&default_value(d));
     }
     out
 }
@@ -139,6 +141,7 @@ mod tests {
             2f64.powi(49),
         ] {
             assert_eq!(number(n), format!("{n:.0}"));
+            assert_eq!(crate::codegen::constraints::bound_text(n), format!("{n}"));
         }
     }
 }

@@ -32,31 +32,39 @@ const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
 /// letter or digit followed by an upper-case letter (`userId`), and before the last capital of
 /// an acronym followed by a lower-case letter (`HTTPServer` is `HTTP`, `Server`). Digits stay
 /// with the word before them (`line2Text` is `line2`, `Text`).
-fn words(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name.chars().collect();
+fn words(name: &str) -> Vec<&str> {
+    let chars: Vec<(usize, char)> = name.char_indices().collect();
     let mut words = Vec::new();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
+    // The current word: from `start` to the end of the last character taken.
+    let mut start = None;
+    let mut end = 0;
+    for (i, &(at, c)) in chars.iter().enumerate() {
         if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
+            if let Some(from) = start.take() {
+                words.push(&name[from..end]);
             }
             continue;
         }
-        if c.is_ascii_uppercase() && !current.is_empty() {
-            let prev = chars[i - 1];
-            let next_is_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+        if c.is_ascii_uppercase()
+            && let Some(from) = start
+        {
+            let prev = chars[i - 1].1;
+            let next_is_lower = chars
+                .get(i + 1)
+                .is_some_and(|(_, c)| c.is_ascii_lowercase());
             if prev.is_ascii_lowercase()
                 || prev.is_ascii_digit()
                 || (prev.is_ascii_uppercase() && next_is_lower)
             {
-                words.push(std::mem::take(&mut current));
+                words.push(&name[from..end]);
+                start = None;
             }
         }
-        current.push(c);
+        start.get_or_insert(at);
+        end = at + c.len_utf8();
     }
-    if !current.is_empty() {
-        words.push(current);
+    if let Some(from) = start {
+        words.push(&name[from..end]);
     }
     words
 }
@@ -140,8 +148,8 @@ pub(super) fn is_all_caps(name: &str) -> bool {
 fn camel_edges(name: &str) -> (String, String) {
     let ws = words(name);
     (
-        ws.first().cloned().unwrap_or_default(),
-        ws.last().cloned().unwrap_or_default(),
+        ws.first().map(|w| (*w).to_owned()).unwrap_or_default(),
+        ws.last().map(|w| (*w).to_owned()).unwrap_or_default(),
     )
 }
 

@@ -146,7 +146,23 @@ pub(super) fn push_spaced(buf: &mut String, text: &str) {
 
 /// A Rust string literal holding `s` exactly (the `Debug` form of a `str` is one).
 pub(super) fn lit(s: &str) -> String {
-    format!("{s:?}")
+    let mut out = String::with_capacity(s.len() + 2);
+    push_lit(&mut out, s);
+    out
+}
+
+/// Appends [`lit`]`(s)` to `buf`.
+pub(super) fn push_lit(buf: &mut String, s: &str) {
+    // Printable ASCII but `"` and `\` stands for itself; anything else as `Debug` escapes it.
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        buf.push('"');
+        buf.push_str(s);
+        buf.push('"');
+    } else {
+        let _ = write!(buf, "{s:?}");
+    }
 }
 
 #[cfg(test)]
@@ -190,5 +206,17 @@ mod tests {
     #[test]
     fn literals_are_rust_literals() {
         assert_eq!(lit("a\"b\n"), r#""a\"b\n""#);
+        for s in [
+            "plain text",
+            "back\\slash",
+            "it's",
+            "tab\t",
+            "\u{7f}",
+            "é",
+            "\u{301}a",
+            "",
+        ] {
+            assert_eq!(lit(s), format!("{s:?}"));
+        }
     }
 }

@@ -6,7 +6,7 @@
 
 use super::Gen;
 use super::names::ident;
-use super::out::{Out, lit};
+use super::out::{Out, push_lit};
 use crate::codegen::constraints::{Bound, Checks, bound_text};
 use crate::ir;
 
@@ -21,11 +21,17 @@ impl Gen<'_> {
             let Some(chain) = field_rules(field) else {
                 continue;
             };
-            rules.push(format!(
-                "::sheplang::validate::FieldRules::new({}){chain}",
-                lit(&field.name)
-            ));
-            values.push(format!("&self.{}", ident(name.as_deref().unwrap_or("id"))));
+            let mut rule = String::with_capacity(48 + field.name.len() + chain.len());
+            rule.push_str("::sheplang::validate::FieldRules::new(");
+            push_lit(&mut rule, &field.name);
+            rule.push(')');
+            rule.push_str(&chain);
+            rules.push(rule);
+            let name = ident(name.as_deref().unwrap_or("id"));
+            let mut value = String::with_capacity(6 + name.len());
+            value.push_str("&self.");
+            value.push_str(&name);
+            values.push(value);
         }
         out.doc(&[
             "The spec's constraints, one entry per constrained field (its name on the wire",
@@ -67,17 +73,27 @@ fn field_rules(field: &ir::Field) -> Option<String> {
             Bound::Min => "min",
             Bound::Max => "max",
         };
-        chain.push_str(&format!(
-            ".{method}({}, {})",
-            bound_literal(value),
-            lit(&bound_text(value))
-        ));
+        let text = bound_text(value);
+        chain.push('.');
+        chain.push_str(method);
+        chain.push('(');
+        if value.is_finite() {
+            chain.push_str(&text);
+            chain.push_str("f64");
+        } else {
+            chain.push_str(&bound_literal(value));
+        }
+        chain.push_str(", ");
+        push_lit(&mut chain, &text);
+        chain.push(')');
     }
     if checks.email {
         chain.push_str(".email()");
     }
     if let Some(pattern) = checks.pattern {
-        chain.push_str(&format!(".pattern({})", lit(pattern)));
+        chain.push_str(".pattern(");
+        push_lit(&mut chain, pattern);
+        chain.push(')');
     }
     Some(chain)
 }
@@ -85,7 +101,7 @@ fn field_rules(field: &ir::Field) -> Option<String> {
 /// A bound as an `f64` expression: `2f64`, `-0.5f64`, or an infinity constant.
 fn bound_literal(value: f64) -> String {
     if value.is_finite() {
-        format!("{value}f64")
+        format!("{}f64", bound_text(value))
     } else if value > 0.0 {
         "::core::f64::INFINITY".to_owned()
     } else {

@@ -1,13 +1,29 @@
 //! TypeScript spellings: string literals, property keys and the names of declarations.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{self, Write as _};
 
 use crate::ir;
 
 /// A single-quoted TypeScript string literal for `text`.
 pub(super) fn string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
+    push_string(&mut out, text);
+    out
+}
+
+/// Appends [`string`]`(text)` to `out`.
+pub(super) fn push_string(out: &mut String, text: &str) {
     out.push('\'');
+    // Text with nothing to escape goes in whole.
+    if text
+        .bytes()
+        .all(|b| b >= 0x20 && b != b'\\' && b != b'\'' && b < 0x7f)
+    {
+        out.push_str(text);
+        out.push('\'');
+        return;
+    }
     for c in text.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -17,12 +33,66 @@ pub(super) fn string(text: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\u{2028}' => out.push_str("\\u2028"),
             '\u{2029}' => out.push_str("\\u2029"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
             c => out.push(c),
         }
     }
     out.push('\'');
-    out
+}
+
+/// [`string`] as a `Display`, to format in place: `tl!(c, "{}: 1,", Quoted(name))`.
+pub(super) struct Quoted<'a>(pub(super) &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0;
+        if text
+            .bytes()
+            .all(|b| b >= 0x20 && b != b'\\' && b != b'\'' && b < 0x7f)
+        {
+            f.write_char('\'')?;
+            f.write_str(text)?;
+            return f.write_char('\'');
+        }
+        f.write_str(&string(text))
+    }
+}
+
+/// [`key`] as a `Display`.
+pub(super) struct Key<'a>(pub(super) &'a str);
+
+impl fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if is_identifier(self.0) {
+            f.write_str(self.0)
+        } else {
+            Quoted(self.0).fmt(f)
+        }
+    }
+}
+
+/// [`literal_key`] as a `Display`.
+pub(super) struct LiteralKey<'a>(pub(super) &'a str);
+
+impl fmt::Display for LiteralKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == "__proto__" {
+            write!(f, "[{}]", Quoted(self.0))
+        } else {
+            Key(self.0).fmt(f)
+        }
+    }
+}
+
+/// [`index`] as a `Display`.
+pub(super) struct Index<'a>(pub(super) &'a str, pub(super) &'a str);
+
+impl fmt::Display for Index<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", self.0, Quoted(self.1))
+    }
 }
 
 /// True when `name` can be written bare as a property name or after a `.`. Reserved words

@@ -12,7 +12,7 @@ pub(super) fn hook_name(model: &ir::Model) -> String {
 
 pub(super) fn hook(spec: &ir::Spec, model: &ir::Model) -> String {
     let name = names::string(&model.name);
-    let mut c = Code::new();
+    let mut c = Code::with_capacity(2_048);
     c.line(super::header(spec));
     c.blank();
     c.line("import {");

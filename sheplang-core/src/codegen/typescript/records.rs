@@ -4,14 +4,16 @@
 //! readers (`api/realtime/readers.ts`) those use.
 
 use std::collections::BTreeSet;
+use std::fmt;
 
 use super::names;
-use super::writer::Code;
+use super::writer::{Code, tl};
 use crate::ir::{self, FieldType};
 
 pub(super) fn generate(spec: &ir::Spec) -> String {
     let mut readers = BTreeSet::new();
-    let mut body = Code::new();
+    // About 1.6 KB a model of 20 fields.
+    let mut body = Code::with_capacity(4_096 + spec.models.len() * 1_700);
     let names = names::Names::new(spec);
     fields_table(&mut body, spec);
     body.blank();
@@ -24,7 +26,7 @@ pub(super) fn generate(spec: &ir::Spec) -> String {
         .map(|(_, constant)| constant)
         .collect();
 
-    let mut c = Code::new();
+    let mut c = Code::with_capacity(4_096 + spec.models.len() * 1_700);
     c.line(super::header(spec));
     c.blank();
     c.doc(&format!(
@@ -72,17 +74,22 @@ fn fields_table(c: &mut Code, spec: &ir::Spec) {
         "export const FIELDS: { readonly [M in ModelName]: Fields } = {",
         "};",
         |c| {
+            let (mut scalars, mut relations) = (String::new(), String::new());
             for model in &spec.models {
-                let mut scalars = vec![names::string("id")];
-                let mut relations = Vec::new();
+                scalars.clear();
+                relations.clear();
+                scalars.push_str("'id'");
                 for field in model.fields.iter().filter(|f| f.name != "id") {
-                    match field.ty {
-                        FieldType::Model { .. } => relations.push(names::string(&field.name)),
-                        _ => scalars.push(names::string(&field.name)),
+                    let list = match field.ty {
+                        FieldType::Model { .. } => &mut relations,
+                        _ => &mut scalars,
+                    };
+                    if !list.is_empty() {
+                        list.push_str(", ");
                     }
+                    names::push_string(list, &field.name);
                 }
                 let key = names::literal_key(&model.name);
-                let (scalars, relations) = (scalars.join(", "), relations.join(", "));
                 let one_line =
                     format!("{key}: {{ scalars: [{scalars}], relations: [{relations}] }},");
                 if one_line.len() <= 96 {
@@ -121,17 +128,15 @@ fn converters(
                     "}),",
                     |c| {
                         readers.insert("asId");
-                        c.line(format!(
+                        tl!(
+                            c,
                             "id: asId({}, {}),",
-                            names::index("record", "id"),
-                            names::string(&format!("{}.id", model.name))
-                        ));
+                            names::Index("record", "id"),
+                            Path(&model.name, "id")
+                        );
                         for field in model.fields.iter().filter(|f| f.name != "id") {
-                            c.line(format!(
-                                "{}: {},",
-                                names::literal_key(&field.name),
-                                read_field(model, field, names, readers)
-                            ));
+                            let read = read_field(model, field, names, readers);
+                            tl!(c, "{}: {read},", names::LiteralKey(&field.name));
                         }
                     },
                 );
@@ -147,8 +152,8 @@ fn read_field(
     names: &names::Names,
     readers: &mut BTreeSet<&'static str>,
 ) -> String {
-    let value = names::index("record", &field.name);
-    let path = names::string(&format!("{}.{}", model.name, field.name));
+    let value = names::Index("record", &field.name);
+    let path = Path(&model.name, &field.name);
     if let (true, Some((_, states))) = (model.is_state_field(field), names.states(&model.name)) {
         readers.insert("asState");
         return format!("asState({value}, {path}, {states})");
@@ -201,6 +206,19 @@ fn scalar_reader(ty: &FieldType) -> &'static str {
         FieldType::Builtin(b) => b.info().ts_reader,
         FieldType::Ref { .. } => "asId",
         FieldType::Model { .. } => "asRow",
+    }
+}
+
+/// The quoted path of a field in messages: `'Task.title'`.
+struct Path<'a>(&'a str, &'a str);
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut path = String::with_capacity(self.0.len() + self.1.len() + 1);
+        path.push_str(self.0);
+        path.push('.');
+        path.push_str(self.1);
+        names::Quoted(&path).fmt(f)
     }
 }
 

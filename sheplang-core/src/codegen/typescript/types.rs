@@ -1,12 +1,15 @@
 //! `types.ts`: the model interfaces, the channels and the Socket.IO event maps, declared once.
 
+use std::borrow::Cow;
+
 use super::names::{self, Names};
-use super::writer::Code;
+use super::writer::{Code, tl};
 use crate::codegen::constraints::has_workflow;
 use crate::ir::{self, FieldType};
 
 pub(super) fn generate(spec: &ir::Spec, names: &Names) -> String {
-    let mut c = Code::new();
+    // About 4 KB a model of 20 fields with a lifecycle.
+    let mut c = Code::with_capacity(16_384 + spec.models.len() * 4_200);
     c.line(super::header(spec));
     c.blank();
     c.doc(&format!(
@@ -164,12 +167,22 @@ fn model_interface(c: &mut Code, model: &ir::Model, names: &Names) {
                 if let Some(doc) = field_doc(model, field) {
                     c.doc(&doc);
                 }
-                let ty = row_field_type(model, field, names);
-                if field.optional {
-                    c.line(format!("{}?: {ty} | null;", names::key(&field.name)));
+                // `row_field_type` written in place.
+                let (base, list) = match names.states(&model.name) {
+                    Some((ty, _)) if model.is_state_field(field) => (ty, false),
+                    _ => (field_base(field, names), field.list),
+                };
+                let (question, null) = if field.optional {
+                    ("?", " | null")
                 } else {
-                    c.line(format!("{}: {ty};", names::key(&field.name)));
-                }
+                    ("", "")
+                };
+                let brackets = if list { "[]" } else { "" };
+                tl!(
+                    c,
+                    "{}{question}: {base}{brackets}{null};",
+                    names::Key(&field.name)
+                );
             }
         },
     );
@@ -186,11 +199,7 @@ pub(super) fn row_field_type(model: &ir::Model, field: &ir::Field, names: &Names
 
 /// The TypeScript type of a field's value (without the optional `| null`).
 pub(super) fn field_type(field: &ir::Field, names: &Names) -> String {
-    let base = match &field.ty {
-        FieldType::Builtin(b) => b.info().ts,
-        FieldType::Model { model } => names.interface(model),
-        FieldType::Ref { .. } => "string",
-    };
+    let base = field_base(field, names);
     if field.list {
         format!("{base}[]")
     } else {
@@ -198,27 +207,36 @@ pub(super) fn field_type(field: &ir::Field, names: &Names) -> String {
     }
 }
 
+/// The TypeScript type of one value of a field (an item of a list).
+fn field_base<'a>(field: &'a ir::Field, names: &'a Names) -> &'a str {
+    match &field.ty {
+        FieldType::Builtin(b) => b.info().ts,
+        FieldType::Model { model } => names.interface(model),
+        FieldType::Ref { .. } => "string",
+    }
+}
+
 /// A JSDoc line for the fields whose TypeScript type does not say everything.
-fn field_doc(model: &ir::Model, field: &ir::Field) -> Option<String> {
+fn field_doc(model: &ir::Model, field: &ir::Field) -> Option<Cow<'static, str>> {
     if model.is_state_field(field) {
         let along = if model.states.as_ref().is_some_and(has_workflow) {
             "the arrows of `states:` and the edges of its workflow"
         } else {
             "the arrows of `states:`"
         };
-        return Some(format!(
+        return Some(Cow::Owned(format!(
             "The row's lifecycle state: it starts in the first state and moves only along {along} \
              (see `check{}Transition`).",
             super::validators::suffix(&model.name)
-        ));
+        )));
     }
     let what = match &field.ty {
-        FieldType::Builtin(b) => b.info().ts_doc?.to_owned(),
-        FieldType::Ref { model } => format!("`ref[{model}]`: the id of a `{model}`."),
+        FieldType::Builtin(b) => Cow::Borrowed(b.info().ts_doc?),
+        FieldType::Ref { model } => Cow::Owned(format!("`ref[{model}]`: the id of a `{model}`.")),
         FieldType::Model { .. } => return None,
     };
     Some(if field.list {
-        format!("A list; each item is {what}")
+        Cow::Owned(format!("A list; each item is {what}"))
     } else {
         what
     })
@@ -431,37 +449,8 @@ fn maps(c: &mut Code, spec: &ir::Spec, names: &Names) {
 /// id and every single-value field, as a table the server checks filters with and as one
 /// type per model that `tsc` checks a client's filter with.
 fn filters(c: &mut Code, spec: &ir::Spec, names: &Names) {
-    let fields = |model: &ir::Model| -> Vec<(String, &'static str, bool, String)> {
-        let mut rows = vec![("id".to_owned(), "text", false, "string".to_owned())];
-        for field in &model.fields {
-            if field.list || field.name == "id" {
-                continue;
-            }
-            let kind = match &field.ty {
-                FieldType::Builtin(b) => match b.info().class {
-                    crate::types::ValueClass::Number => "number",
-                    crate::types::ValueClass::Bool => "boolean",
-                    _ => "text",
-                },
-                FieldType::Ref { .. } => "text",
-                FieldType::Model { .. } => continue,
-            };
-            // The lifecycle's state field takes one of its states, as the row does.
-            let ty = match (kind, names.states(&model.name)) {
-                (_, Some((state, _))) if model.is_state_field(field) => state,
-                ("number", _) => "number",
-                ("boolean", _) => "boolean",
-                _ => "string",
-            };
-            let ty = if field.optional {
-                format!("{ty} | null")
-            } else {
-                ty.to_owned()
-            };
-            rows.push((field.name.clone(), kind, field.optional, ty));
-        }
-        rows
-    };
+    let fields = |model| filter_fields(model, names);
+    let mut line = String::new();
     c.doc(
         "The fields of each model a subscription may filter on, `[name, kind, optional]`:\n\
          the id and every field that holds one value (docs/wire.md, \"Filtered subscriptions\").",
@@ -474,17 +463,22 @@ fn filters(c: &mut Code, spec: &ir::Spec, names: &Names) {
             "} as const satisfies { readonly [M in ModelName]: readonly FilterFieldOf[] };",
             |c| {
                 for model in &spec.models {
-                    let rows: Vec<String> = fields(model)
-                        .iter()
-                        .map(|(name, kind, optional, _)| {
-                            format!("[{}, '{kind}', {optional}]", names::string(name))
-                        })
-                        .collect();
-                    c.line(format!(
-                        "{}: [{}],",
-                        names::literal_key(&model.name),
-                        rows.join(", ")
-                    ));
+                    // `{key}: [[name, 'kind', optional], ...],`
+                    line.clear();
+                    line.push_str(&names::literal_key(&model.name));
+                    line.push_str(": [");
+                    for (i, (name, kind, optional, _)) in fields(model).enumerate() {
+                        if i > 0 {
+                            line.push_str(", ");
+                        }
+                        line.push('[');
+                        names::push_string(&mut line, name);
+                        line.push_str(", '");
+                        line.push_str(kind);
+                        line.push_str(if optional { "', true]" } else { "', false]" });
+                    }
+                    line.push_str("],");
+                    c.line(&line);
                 }
             },
         );
@@ -499,19 +493,58 @@ fn filters(c: &mut Code, spec: &ir::Spec, names: &Names) {
     } else {
         c.block("export interface Filters {", "}", |c| {
             for model in &spec.models {
-                let members: Vec<String> = fields(model)
-                    .iter()
-                    .map(|(name, _, _, ty)| format!("{}?: {ty}", names::key(name)))
-                    .collect();
-                c.line(format!(
-                    "{}: {{ {} }};",
-                    names::key(&model.name),
-                    members.join("; ")
-                ));
+                // `{key}: { name?: type; ... };`
+                line.clear();
+                line.push_str(&names::key(&model.name));
+                line.push_str(": { ");
+                for (i, (name, _, optional, ty)) in fields(model).enumerate() {
+                    if i > 0 {
+                        line.push_str("; ");
+                    }
+                    line.push_str(&names::key(name));
+                    line.push_str("?: ");
+                    line.push_str(ty);
+                    if optional {
+                        line.push_str(" | null");
+                    }
+                }
+                line.push_str(" };");
+                c.line(&line);
             }
         });
     }
     c.blank();
     c.doc("The filter of model `M`'s rows.");
     c.line("export type FilterOf<M extends ModelName> = Filters[M];");
+}
+
+/// `(name, kind, optional, type without `| null`)` of each field of `model` a filter may name.
+fn filter_fields<'a>(
+    model: &'a ir::Model,
+    names: &'a Names,
+) -> impl Iterator<Item = (&'a str, &'static str, bool, &'a str)> + 'a {
+    let state = names.states(&model.name).map(|(state, _)| state);
+    let rest = model.fields.iter().filter_map(move |field| {
+        if field.list || field.name == "id" {
+            return None;
+        }
+        let kind = match &field.ty {
+            FieldType::Builtin(b) => match b.info().class {
+                crate::types::ValueClass::Number => "number",
+                crate::types::ValueClass::Bool => "boolean",
+                _ => "text",
+            },
+            FieldType::Ref { .. } => "text",
+            FieldType::Model { .. } => return None,
+        };
+        // The lifecycle's state field takes one of its states, as the row does.
+        let ty = match (kind, state) {
+            (_, Some(state)) if model.is_state_field(field) => state,
+            ("number", _) => "number",
+            ("boolean", _) => "boolean",
+            _ => "string",
+        };
+        Some((field.name.as_str(), kind, field.optional, ty))
+    });
+    std::iter::once(("id", "text", false, "string")).chain(rest)
 }

@@ -3,7 +3,7 @@
 //! (`validate.ts`).
 
 use super::names::{self, Names};
-use super::writer::Code;
+use super::writer::{Code, tl};
 use crate::codegen::constraints::{Bound, Checks, bound_text};
 use crate::ir::{self, FieldType};
 use crate::types::Builtin;
@@ -40,14 +40,14 @@ pub(super) fn generate(c: &mut Code, spec: &ir::Spec, names: &Names) {
     } else {
         c.block(format!("export const RULES: {ty} = {{"), "};", |c| {
             for model in &spec.models {
-                let entries: Vec<String> = model.fields.iter().filter_map(entry).collect();
-                let key = names::literal_key(&model.name);
-                if entries.is_empty() {
-                    c.line(format!("{key}: [],"));
+                let mut entries = model.fields.iter().filter_map(entry).peekable();
+                let key = names::LiteralKey(&model.name);
+                if entries.peek().is_none() {
+                    tl!(c, "{key}: [],");
                 } else {
                     c.block(format!("{key}: ["), "],", |c| {
                         for entry in entries {
-                            c.line(format!("{entry},"));
+                            tl!(c, "{entry},");
                         }
                     });
                 }
@@ -62,14 +62,16 @@ pub(super) fn generate(c: &mut Code, spec: &ir::Spec, names: &Names) {
              The same rules and messages as the Rust `validate()`.",
             model.name
         ));
-        c.line(format!(
+        tl!(
+            c,
             "export function validate{}(row: {interface}): Violation[] {{",
             suffix(&model.name)
-        ));
-        c.line(format!(
+        );
+        tl!(
+            c,
             "  return checkRow({}, row);",
-            names::index("RULES", &model.name)
-        ));
+            names::Index("RULES", &model.name)
+        );
         c.line("}");
         if let (Some((ty, _)), Some(next)) =
             (names.states(&model.name), names.next_states(&model.name))
@@ -81,14 +83,16 @@ pub(super) fn generate(c: &mut Code, spec: &ir::Spec, names: &Names) {
                  `check_transition` and the database's trigger.",
                 model.name
             ));
-            c.line(format!(
+            tl!(
+                c,
                 "export function check{}Transition(from: {ty}, to: {ty}): TransitionRefused | null {{",
                 suffix(&model.name)
-            ));
-            c.line(format!(
+            );
+            tl!(
+                c,
                 "  return checkTransition({}, {next}, from, to);",
-                names::string(&model.name)
-            ));
+                names::Quoted(&model.name)
+            );
             c.line("}");
         }
         apply(c, model, names);
@@ -252,9 +256,11 @@ pub(super) fn suffix(model: &str) -> String {
 /// One entry of `RULES` (`{ field: 'title', required: true, maxLength: [200, '200'] }`).
 fn entry(field: &ir::Field) -> Option<String> {
     let checks = Checks::of(field)?;
-    let mut parts = vec![format!("field: {}", names::string(&field.name))];
+    let mut out = String::with_capacity(64);
+    out.push_str("{ field: ");
+    names::push_string(&mut out, &field.name);
     if checks.required {
-        parts.push("required: true".to_owned());
+        out.push_str(", required: true");
     }
     for (bound, value) in checks.bounds {
         let key = match bound {
@@ -265,24 +271,32 @@ fn entry(field: &ir::Field) -> Option<String> {
         };
         let text = bound_text(value);
         let literal = if value.is_finite() {
-            text.clone()
+            &text
         } else if value > 0.0 {
-            "Infinity".to_owned()
+            "Infinity"
         } else {
-            "-Infinity".to_owned()
+            "-Infinity"
         };
-        parts.push(format!("{key}: [{literal}, {}]", names::string(&text)));
+        out.push_str(", ");
+        out.push_str(key);
+        out.push_str(": [");
+        out.push_str(literal);
+        out.push_str(", ");
+        names::push_string(&mut out, &text);
+        out.push(']');
     }
     if checks.email {
-        parts.push("email: true".to_owned());
+        out.push_str(", email: true");
     }
     if let Some(pattern) = checks.pattern {
-        parts.push(format!("pattern: {}", names::string(pattern)));
+        out.push_str(", pattern: ");
+        names::push_string(&mut out, pattern);
     }
     if field.list {
-        parts.push("list: true".to_owned());
+        out.push_str(", list: true");
     } else if field.ty == FieldType::Builtin(Builtin::Money) {
-        parts.push("decimal: true".to_owned());
+        out.push_str(", decimal: true");
     }
-    Some(format!("{{ {} }}", parts.join(", ")))
+    out.push_str(" }");
+    Some(out)
 }

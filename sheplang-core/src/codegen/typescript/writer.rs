@@ -1,5 +1,14 @@
 //! A small line-oriented writer for generated TypeScript: indentation, blocks and JSDoc.
 
+/// `tl!(c, "format", args...)`: one formatted line of TypeScript at the current indentation,
+/// without a `String` of its own.
+macro_rules! tl {
+    ($c:expr, $($arg:tt)*) => {
+        $c.fmt(::std::format_args!($($arg)*))
+    };
+}
+pub(super) use tl;
+
 /// Builds one file's text. Every line ends with `\n`; blank lines never carry indentation.
 #[derive(Debug, Default)]
 pub(super) struct Code {
@@ -10,8 +19,12 @@ pub(super) struct Code {
 const INDENT: &str = "  ";
 
 impl Code {
-    pub(super) fn new() -> Self {
-        Self::default()
+    /// A writer whose buffer holds `capacity` bytes before it grows.
+    pub(super) fn with_capacity(capacity: usize) -> Self {
+        Code {
+            buf: String::with_capacity(capacity),
+            indent: 0,
+        }
     }
 
     /// Writes one line at the current indentation.
@@ -22,6 +35,22 @@ impl Code {
                 self.buf.push_str(INDENT);
             }
             self.buf.push_str(text);
+        }
+        self.buf.push('\n');
+    }
+
+    /// Writes one formatted line at the current indentation, straight into the buffer (see the
+    /// `tl!` macro); like [`Code::line`], an empty one carries no indentation.
+    pub(super) fn fmt(&mut self, args: std::fmt::Arguments<'_>) {
+        use std::fmt::Write as _;
+        let start = self.buf.len();
+        for _ in 0..self.indent {
+            self.buf.push_str(INDENT);
+        }
+        let text = self.buf.len();
+        let _ = self.buf.write_fmt(args);
+        if self.buf.len() == text {
+            self.buf.truncate(start);
         }
         self.buf.push('\n');
     }
@@ -50,6 +79,17 @@ impl Code {
     /// Writes a JSDoc comment: `/** text */` when it fits on one line, else one `*` line per
     /// line of `text`.
     pub(super) fn doc(&mut self, text: &str) {
+        // One line with nothing to escape: written as it is.
+        if !text.is_empty() && !text.contains(['\n', '\r']) && !text.contains("*/") {
+            if text.len() + self.indent * INDENT.len() <= 94 {
+                tl!(self, "/** {text} */");
+            } else {
+                self.line("/**");
+                tl!(self, " * {text}");
+                self.line(" */");
+            }
+            return;
+        }
         let text = doc_escape(text);
         let lines: Vec<&str> = text.lines().collect();
         match lines.as_slice() {
@@ -73,7 +113,14 @@ impl Code {
 
     /// Appends fixed TypeScript text (written flush left), re-indented to the current level.
     pub(super) fn raw(&mut self, text: &str) {
-        for l in text.trim_matches('\n').lines() {
+        let text = text.trim_matches('\n');
+        if self.indent == 0 && !text.contains('\r') {
+            // Flush left already: the same lines, copied whole.
+            self.buf.push_str(text);
+            self.buf.push('\n');
+            return;
+        }
+        for l in text.lines() {
             self.line(l);
         }
     }
@@ -97,7 +144,7 @@ mod tests {
 
     #[test]
     fn blocks_indent_and_blank_lines_stay_empty() {
-        let mut c = Code::new();
+        let mut c = Code::default();
         c.block("interface A {", "}", |c| {
             c.line("a: string;");
             c.blank();
@@ -106,15 +153,19 @@ mod tests {
         c.blank();
         c.blank();
         c.line("x");
+        c.block("{", "}", |c| {
+            tl!(c, "{}", "");
+            tl!(c, "y: {};", 1);
+        });
         assert_eq!(
             c.finish(),
-            "interface A {\n  a: string;\n\n  b: number;\n}\n\nx\n"
+            "interface A {\n  a: string;\n\n  b: number;\n}\n\nx\n{\n\n  y: 1;\n}\n"
         );
     }
 
     #[test]
     fn doc_comments_are_escaped_and_wrapped() {
-        let mut c = Code::new();
+        let mut c = Code::default();
         c.doc("closes */ early");
         c.doc("two\nlines");
         assert_eq!(
