@@ -684,8 +684,14 @@ pub(crate) fn push_quoted(out: &mut String, parts: &[&str]) {
 
 /// `s` with each `quote` doubled, written to `out`.
 pub(crate) fn push_doubled(out: &mut String, s: &str, quote: char) {
+    // Both quotes are ASCII: a byte search finds them (no UTF-8 byte but ASCII equals one).
+    let mut byte = [0; 4];
+    let [q, ..] = *quote.encode_utf8(&mut byte).as_bytes() else {
+        return;
+    };
+    debug_assert!(quote.is_ascii());
     let mut rest = s;
-    while let Some(at) = rest.find(quote) {
+    while let Some(at) = rest.bytes().position(|b| b == q) {
         out.push_str(&rest[..=at]);
         out.push(quote);
         rest = &rest[at + 1..];

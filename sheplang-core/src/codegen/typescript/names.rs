@@ -16,10 +16,7 @@ pub(super) fn string(text: &str) -> String {
 pub(super) fn push_string(out: &mut String, text: &str) {
     out.push('\'');
     // Text with nothing to escape goes in whole.
-    if text
-        .bytes()
-        .all(|b| b >= 0x20 && b != b'\\' && b != b'\'' && b < 0x7f)
-    {
+    if is_plain(text) {
         out.push_str(text);
         out.push('\'');
         return;
@@ -42,16 +39,20 @@ pub(super) fn push_string(out: &mut String, text: &str) {
     out.push('\'');
 }
 
+/// True when [`string`] writes `text` as it is between its quotes (printable ASCII but a
+/// backslash or a single quote).
+pub(super) fn is_plain(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b >= 0x20 && b != b'\\' && b != b'\'' && b < 0x7f)
+}
+
 /// [`string`] as a `Display`, to format in place: `tl!(c, "{}: 1,", Quoted(name))`.
 pub(super) struct Quoted<'a>(pub(super) &'a str);
 
 impl fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = self.0;
-        if text
-            .bytes()
-            .all(|b| b >= 0x20 && b != b'\\' && b != b'\'' && b < 0x7f)
-        {
+        if is_plain(text) {
             f.write_char('\'')?;
             f.write_str(text)?;
             return f.write_char('\'');

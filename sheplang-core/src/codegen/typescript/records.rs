@@ -3,8 +3,9 @@
 //! (`TO_WIRE`, a Prisma record to its wire JSON per docs/wire.md), importing only the value
 //! readers (`api/realtime/readers.ts`) those use.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use super::names;
 use super::writer::{Code, tl};
@@ -118,6 +119,7 @@ fn converters(
         );
         return;
     }
+    let mut line = String::new();
     c.block(
         "export const TO_WIRE: { readonly [M in ModelName]: (record: PrismaRecord) => Models[M] } = {",
         "};",
@@ -135,8 +137,11 @@ fn converters(
                             Path(&model.name, "id")
                         );
                         for field in model.fields.iter().filter(|f| f.name != "id") {
-                            let read = read_field(model, field, names, readers);
-                            tl!(c, "{}: {read},", names::LiteralKey(&field.name));
+                            line.clear();
+                            let _ = write!(line, "{}: ", names::LiteralKey(&field.name));
+                            read_field(&mut line, model, field, names, readers);
+                            line.push(',');
+                            c.line(&line);
                         }
                     },
                 );
@@ -145,18 +150,20 @@ fn converters(
     );
 }
 
-/// The expression that reads one field from `record`.
+/// The expression that reads one field from `record`, written to `out`.
 fn read_field(
+    out: &mut String,
     model: &ir::Model,
     field: &ir::Field,
     names: &names::Names,
     readers: &mut BTreeSet<&'static str>,
-) -> String {
+) {
     let value = names::Index("record", &field.name);
     let path = Path(&model.name, &field.name);
     if let (true, Some((_, states))) = (model.is_state_field(field), names.states(&model.name)) {
         readers.insert("asState");
-        return format!("asState({value}, {path}, {states})");
+        let _ = write!(out, "asState({value}, {path}, {states})");
+        return;
     }
     // A reader is a function `(value, path) => T`.
     let item = match &field.ty {
@@ -165,40 +172,43 @@ fn read_field(
             if field.list || field.optional {
                 readers.insert("rowOf");
             }
-            format!("rowOf({}, {})", to_wire(model), names::string(model))
+            Cow::Owned(format!(
+                "rowOf({}, {})",
+                to_wire(model),
+                names::string(model)
+            ))
         }
         other => {
             let name = scalar_reader(other);
             readers.insert(name);
-            name.to_owned()
+            Cow::Borrowed(name)
         }
     };
-    match (field.list, field.optional) {
+    let _ = match (field.list, field.optional) {
         (false, false) => match &field.ty {
-            FieldType::Model { model } => {
-                format!(
-                    "asRow({}, {}, {value}, {path})",
-                    to_wire(model),
-                    names::string(model)
-                )
-            }
-            _ => format!("{item}({value}, {path})"),
+            FieldType::Model { model } => write!(
+                out,
+                "asRow({}, {}, {value}, {path})",
+                to_wire(model),
+                names::Quoted(model)
+            ),
+            _ => write!(out, "{item}({value}, {path})"),
         },
         (true, false) => {
             readers.insert("asList");
-            format!("asList({value}, {path}, {item})")
+            write!(out, "asList({value}, {path}, {item})")
         }
         (false, true) => {
             readers.insert("asOptional");
-            format!("asOptional({value}, {path}, {item})")
+            write!(out, "asOptional({value}, {path}, {item})")
         }
         (true, true) => {
             readers.insert("asList");
             readers.insert("listOf");
             readers.insert("asOptional");
-            format!("asOptional({value}, {path}, listOf({item}))")
+            write!(out, "asOptional({value}, {path}, listOf({item}))")
         }
-    }
+    };
 }
 
 fn scalar_reader(ty: &FieldType) -> &'static str {
@@ -214,11 +224,16 @@ struct Path<'a>(&'a str, &'a str);
 
 impl fmt::Display for Path<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut path = String::with_capacity(self.0.len() + self.1.len() + 1);
-        path.push_str(self.0);
-        path.push('.');
-        path.push_str(self.1);
-        names::Quoted(&path).fmt(f)
+        // `'Model.field'`: each half quoted alike (the `.` needs no escape), so the halves are
+        // written in turn without putting the path together first.
+        if names::is_plain(self.0) && names::is_plain(self.1) {
+            f.write_char('\'')?;
+            f.write_str(self.0)?;
+            f.write_char('.')?;
+            f.write_str(self.1)?;
+            return f.write_char('\'');
+        }
+        f.write_str(&names::string(&format!("{}.{}", self.0, self.1)))
     }
 }
 
