@@ -12,6 +12,7 @@
 //! - SQLite has no list columns: a list is a JSON array in a `String`; PostgreSQL has scalar
 //!   lists.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -91,18 +92,23 @@ fn model_block(
     model: &ir::Model,
     back: &[Back],
 ) {
-    let mut taken: BTreeSet<String> = model.fields.iter().map(|f| f.name.clone()).collect();
-    taken.insert("id".to_owned());
+    let mut taken: BTreeSet<Cow<'_, str>> = model
+        .fields
+        .iter()
+        .map(|f| Cow::Borrowed(f.name.as_str()))
+        .collect();
+    taken.insert(Cow::Borrowed("id"));
     // (name, type, attributes)
-    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let mut rows: Vec<(Cow<'_, str>, Cow<'_, str>, String)> =
+        Vec::with_capacity(model.fields.len() + back.len() + 2);
     let id_column = storage.column_of(&model.name, "id");
     let (id_type, id_default) = match storage.id_of(&model.name) {
         IdKind::Text => ("String", "uuid()"),
         IdKind::Integer => (integer(dialect), "autoincrement()"),
     };
     rows.push((
-        "id".to_owned(),
-        id_type.to_owned(),
+        Cow::Borrowed("id"),
+        Cow::Borrowed(id_type),
         format!("@id @default({id_default}){}", map(id_column, "id")),
     ));
     for field in model.fields.iter().filter(|f| f.name != "id") {
@@ -110,15 +116,15 @@ fn model_block(
         let optional = if field.optional { "?" } else { "" };
         match &field.ty {
             FieldType::Model { model: target } if field.list => rows.push((
-                field.name.clone(),
-                format!("{target}[]"),
+                Cow::Borrowed(field.name.as_str()),
+                Cow::Owned(format!("{target}[]")),
                 format!("@relation({})", string(&relation_name(model, field))),
             )),
             FieldType::Model { model: target } => {
                 let scalar = fresh(&format!("{}Id", field.name), &mut taken);
                 rows.push((
-                    field.name.clone(),
-                    format!("{target}{optional}"),
+                    Cow::Borrowed(field.name.as_str()),
+                    Cow::Owned(format!("{target}{optional}")),
                     format!(
                         "@relation({}, fields: [{scalar}], references: [id])",
                         string(&relation_name(model, field))
@@ -130,8 +136,11 @@ fn model_block(
                 }
                 push_map(&mut attributes, column, &scalar);
                 rows.push((
-                    scalar,
-                    format!("{}{optional}", target_id(spec, storage, dialect, target)),
+                    Cow::Owned(scalar),
+                    Cow::Owned(format!(
+                        "{}{optional}",
+                        target_id(spec, storage, dialect, target)
+                    )),
                     attributes,
                 ));
             }
@@ -140,7 +149,12 @@ fn model_block(
                 let mut attributes = attributes;
                 push_map(&mut attributes, column, &field.name);
                 let suffix = if field.list { "" } else { optional };
-                rows.push((field.name.clone(), format!("{ty}{suffix}"), attributes));
+                let ty = if suffix.is_empty() {
+                    ty
+                } else {
+                    Cow::Owned(format!("{ty}{suffix}"))
+                };
+                rows.push((Cow::Borrowed(field.name.as_str()), ty, attributes));
             }
         }
     }
@@ -151,7 +165,11 @@ fn model_block(
         } else {
             format!("{}?", b.from)
         };
-        rows.push((name, ty, format!("@relation({})", string(&b.relation))));
+        rows.push((
+            Cow::Owned(name),
+            Cow::Owned(ty),
+            format!("@relation({})", string(&b.relation)),
+        ));
     }
     let name_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     let type_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
@@ -212,7 +230,7 @@ fn scalar(
     storage: &Storage,
     dialect: Dialect,
     field: &ir::Field,
-) -> (String, String) {
+) -> (Cow<'static, str>, String) {
     let mut attributes = Vec::new();
     let one = match &field.ty {
         FieldType::Builtin(b) => {
@@ -243,13 +261,13 @@ fn scalar(
                     attributes.insert(0, "@default(\"[]\")".to_owned());
                 }
                 attributes.retain(|a| !a.starts_with("@db."));
-                ("String".to_owned(), attributes.join(" "))
+                (Cow::Borrowed("String"), attributes.join(" "))
             }
             Dialect::Postgres => {
                 if !field.optional {
                     attributes.insert(0, "@default([])".to_owned());
                 }
-                (format!("{one}[]"), attributes.join(" "))
+                (Cow::Owned(format!("{one}[]")), attributes.join(" "))
             }
         };
     }
@@ -258,7 +276,7 @@ fn scalar(
     {
         attributes.insert(0, format!("@default({default})"));
     }
-    (one.to_owned(), attributes.join(" "))
+    (Cow::Borrowed(one), attributes.join(" "))
 }
 
 /// A default that fits the field's type, as the SQL generator keeps it.
@@ -297,14 +315,14 @@ fn push_map(attributes: &mut String, column: &str, field: &str) {
 }
 
 /// `base`, or `base2`, `base3`, ... : the first name not yet taken (which it then is).
-fn fresh(base: &str, taken: &mut BTreeSet<String>) -> String {
+fn fresh(base: &str, taken: &mut BTreeSet<Cow<'_, str>>) -> String {
     let mut name = base.to_owned();
     let mut n = 2;
-    while taken.contains(&name) {
+    while taken.contains(name.as_str()) {
         name = format!("{base}{n}");
         n += 1;
     }
-    taken.insert(name.clone());
+    taken.insert(Cow::Owned(name.clone()));
     name
 }
 
