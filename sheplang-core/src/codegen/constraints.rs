@@ -61,10 +61,22 @@ impl<'a> Checks<'a> {
 pub(crate) fn bound_text(value: f64) -> String {
     // A whole number through the integer formatter: the same text, many times faster.
     if value.fract() == 0.0 && value.abs() < 1e15 {
-        super::sql::whole(value)
+        whole(value)
     } else {
         format!("{value}")
     }
+}
+
+/// A whole number below 1e15 in size as `format!("{n:.0}")` writes it (`-0` for minus zero),
+/// through the integer formatter: the float one with a precision is many times slower.
+pub(crate) fn whole(n: f64) -> String {
+    if n == 0.0 && n.is_sign_negative() {
+        return "-0".to_owned();
+    }
+    // Exact: `n` is whole and well within the range of `i64`.
+    #[allow(clippy::cast_possible_truncation, reason = "n is whole and below 1e15")]
+    let i = n as i64;
+    i.to_string()
 }
 
 /// Whether a workflow named like the model adds edges to its `states:` arrows (an event's

@@ -633,22 +633,10 @@ pub(crate) fn is_temporal(builtin: Builtin, s: &str) -> bool {
 /// A number as SQL writes it: `5`, `-0.75`.
 pub(crate) fn number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        whole(n)
+        super::constraints::whole(n)
     } else {
         format!("{n}")
     }
-}
-
-/// A whole number below 1e15 in size as `format!("{n:.0}")` writes it (`-0` for minus zero),
-/// through the integer formatter: the float one with a precision is many times slower.
-pub(crate) fn whole(n: f64) -> String {
-    if n == 0.0 && n.is_sign_negative() {
-        return "-0".to_owned();
-    }
-    // Exact: `n` is whole and well within the range of `i64`.
-    #[allow(clippy::cast_possible_truncation, reason = "n is whole and below 1e15")]
-    let i = n as i64;
-    i.to_string()
 }
 
 /// A string literal: `'it''s'`.

@@ -39,7 +39,7 @@ pub(super) fn code(text: &str) -> String {
 /// A number as the spec would write it: `3`, not `3.0`.
 pub(super) fn number(n: f64) -> String {
     if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
-        crate::codegen::sql::whole(n)
+        crate::codegen::constraints::whole(n)
     } else {
         format!("{n}")
     }
