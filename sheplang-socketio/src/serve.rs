@@ -32,7 +32,7 @@
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use core::task::{Context, Poll};
 use core::time::Duration;
 use std::io;
@@ -281,6 +281,9 @@ async fn connection<S, B>(
     let conn = builder.serve_connection(io, service).with_upgrades();
     tokio::pin!(conn);
     let idle = options.keep_alive_timeout;
+    // Once this ends (closed, idle, or upgraded to a WebSocket, which keeps the stream), its
+    // activity is no longer read: the stream stops noting it.
+    let _done = StopWatching(activity.clone());
     loop {
         // While a request is in progress (a long poll may wait for events for 25 s), look
         // again one timeout later; otherwise when the silence would reach the timeout.
@@ -308,6 +311,8 @@ struct Activity {
     /// Milliseconds from `start` to the last byte read or written.
     last_ms: AtomicU64,
     in_flight: AtomicUsize,
+    /// The HTTP connection is still served (its idle timeout reads `last_ms`).
+    watching: AtomicBool,
 }
 
 impl Activity {
@@ -316,10 +321,17 @@ impl Activity {
             start: Instant::now(),
             last_ms: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
+            watching: AtomicBool::new(true),
         }
     }
 
+    /// Notes a byte read or written, while the HTTP connection is served: after an upgrade
+    /// the WebSocket writes every event through this stream, and reading the clock for each
+    /// write would cost every delivery a clock read for nothing.
     fn touch(&self) {
+        if !self.watching.load(Ordering::Relaxed) {
+            return;
+        }
         let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.last_ms.fetch_max(ms, Ordering::Relaxed);
     }
@@ -330,6 +342,15 @@ impl Activity {
 
     fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::Relaxed)
+    }
+}
+
+/// Ends a connection's [`Activity`] watch when the HTTP connection's task ends.
+struct StopWatching(Arc<Activity>);
+
+impl Drop for StopWatching {
+    fn drop(&mut self) {
+        self.0.watching.store(false, Ordering::Relaxed);
     }
 }
 
