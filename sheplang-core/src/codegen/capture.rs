@@ -5,8 +5,9 @@
 //! after the tables (`<stem>.sqlite.sql`), as a migration. It creates, when missing, the tables
 //! every captured spec of one database shares, and one trigger per model table:
 //!
-//! - `_sheplang_change`: one row per change: `id` (the change's number, in commit order),
-//!   `channel` and `seq` (the change's position in its channel's log, from 1, with no gap),
+//! - `_sheplang_change`: one row per change, keyed by `channel` and `seq` (the change's
+//!   position in its channel's log, from 1, with no gap; on SQLite a `WITHOUT ROWID` table, so a
+//!   change writes one b-tree, not a table and an index),
 //!   `kind` (`created`, `updated`, `deleted`), `model`, `row_id`, `payload` (the event's second
 //!   argument as docs/wire.md writes it: the row as JSON, or the id as a JSON string), `before`
 //!   (the row before an update or a delete, as JSON; none for an insert: a filtered
@@ -85,7 +86,6 @@ fn shared_tables(out: &mut String, dialect: Dialect) {
             let _ = writeln!(
                 out,
                 "CREATE TABLE IF NOT EXISTS {change} (\n  \
-                 \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n  \
                  \"channel\" TEXT NOT NULL,\n  \
                  \"seq\" INTEGER NOT NULL,\n  \
                  \"kind\" TEXT NOT NULL CHECK (\"kind\" IN ('created', 'updated', 'deleted')),\n  \
@@ -94,10 +94,10 @@ fn shared_tables(out: &mut String, dialect: Dialect) {
                  \"payload\" TEXT NOT NULL,\n  \
                  \"before\" TEXT,\n  \
                  \"at\" INTEGER NOT NULL DEFAULT (unixepoch()),\n  \
-                 UNIQUE (\"channel\", \"seq\")\n);\n\
+                 PRIMARY KEY (\"channel\", \"seq\")\n) WITHOUT ROWID;\n\
                  CREATE TABLE IF NOT EXISTS {channel} (\n  \
                  \"channel\" TEXT NOT NULL PRIMARY KEY,\n  \
-                 \"head\" INTEGER NOT NULL DEFAULT 0\n);\n\
+                 \"head\" INTEGER NOT NULL DEFAULT 0\n) WITHOUT ROWID;\n\
                  CREATE TABLE IF NOT EXISTS {epoch} (\"epoch\" TEXT NOT NULL);\n\
                  INSERT INTO {epoch} (\"epoch\")\n  \
                  SELECT lower(hex(randomblob(8))) WHERE NOT EXISTS (SELECT 1 FROM {epoch});"
@@ -107,7 +107,6 @@ fn shared_tables(out: &mut String, dialect: Dialect) {
             let _ = writeln!(
                 out,
                 "CREATE TABLE IF NOT EXISTS {change} (\n  \
-                 \"id\" bigint NOT NULL GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  \
                  \"channel\" text NOT NULL,\n  \
                  \"seq\" bigint NOT NULL,\n  \
                  \"kind\" text NOT NULL CHECK (\"kind\" IN ('created', 'updated', 'deleted')),\n  \
@@ -116,7 +115,7 @@ fn shared_tables(out: &mut String, dialect: Dialect) {
                  \"payload\" text NOT NULL,\n  \
                  \"before\" text,\n  \
                  \"at\" bigint NOT NULL DEFAULT extract(epoch FROM now())::bigint,\n  \
-                 UNIQUE (\"channel\", \"seq\")\n);\n\
+                 PRIMARY KEY (\"channel\", \"seq\")\n);\n\
                  -- A change table made before `before` existed gets it.\n\
                  ALTER TABLE {change} ADD COLUMN IF NOT EXISTS \"before\" text;\n\
                  CREATE TABLE IF NOT EXISTS {channel} (\n  \
