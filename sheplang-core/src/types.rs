@@ -44,7 +44,8 @@ pub struct TypeInfo {
     pub json: &'static str,
     /// The Rust type, as a path the generated code can name.
     pub rust: &'static str,
-    /// The note on a Rust field of this type, when its type does not say everything.
+    /// The note on a Rust field of this type, when its type does not say everything: a few
+    /// words, lower case, no full stop (the field's doc line is `` `decl`: note. ``).
     pub rust_doc: Option<&'static str>,
     /// The TypeScript type.
     pub ts: &'static str,
@@ -132,7 +133,7 @@ builtins! {
         aliases: &[],
         json: "string, ISO 8601 date (`\"2026-11-25\"`)",
         rust: STRING,
-        rust_doc: Some("An ISO 8601 date (`\"2026-11-25\"`)."),
+        rust_doc: Some("an ISO 8601 date"),
         ts: "string",
         ts_doc: Some("`date`: an ISO 8601 date such as `\"2026-11-25\"`."),
         ts_reader: "asDate",
@@ -145,7 +146,7 @@ builtins! {
         aliases: &["timestamp"],
         json: "string, ISO 8601 / RFC 3339 (`\"2026-11-25T09:00:00Z\"`)",
         rust: STRING,
-        rust_doc: Some("An ISO 8601 / RFC 3339 date-time (`\"2026-11-25T09:00:00Z\"`)."),
+        rust_doc: Some("an RFC 3339 date-time"),
         ts: "string",
         ts_doc: Some("`datetime`: an ISO 8601 timestamp such as `\"2026-11-25T09:00:00Z\"`."),
         ts_reader: "asDatetime",
@@ -171,7 +172,7 @@ builtins! {
         aliases: &["decimal"],
         json: "string, a decimal (`\"12.50\"`), never a float",
         rust: "::sheplang::Money",
-        rust_doc: Some("A decimal string on the wire (`\"12.50\"`), never a float."),
+        rust_doc: Some("a decimal string, never a float"),
         ts: "string",
         ts_doc: Some("`money`: a decimal string such as `\"12.50\"`, never a float."),
         ts_reader: "asMoney",

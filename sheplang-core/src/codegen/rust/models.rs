@@ -254,25 +254,17 @@ impl Gen<'_> {
 
     /// The `id` field: always first, always a string (wire.md); a declared `id` lends its docs.
     fn id_field(&self, out: &mut Out, model: &ir::Model) {
-        let mut doc = vec![
-            "The row's id: a string on the wire, whether or not the spec declares it.".to_owned(),
-        ];
+        let mut doc = "The row's id, a string on the wire".to_owned();
         if let Some(declared) = model.fields.iter().find(|f| f.name == "id") {
-            doc.push(String::new());
-            doc.push(format!(
-                "Declared as {}.",
-                code(&docs::field_declaration(declared))
-            ));
+            doc.push_str(": declared as ");
+            doc.push_str(&code(&docs::field_declaration(declared)));
             let string_like = declared.ty.builtin().is_some_and(|t| t.id_capable) && !declared.list;
             if !string_like || declared.optional {
-                doc.push(
-                    "The wire contract makes every row's `id` a required string, so that is its \
-                     type here."
-                        .to_owned(),
-                );
+                doc.push_str(", a required string by the wire contract");
             }
         }
-        out.doc(&doc);
+        doc.push('.');
+        out.doc(&[doc]);
         out.line("pub id: ::std::string::String,");
     }
 
@@ -355,20 +347,18 @@ impl Gen<'_> {
         let state = self.state_type(index, field);
         let mut note = String::new();
         self.type_note(&mut note, field);
-        let first = match (state, &self.spec.models[index].states) {
+        // One short line a field: a field's docs are handed to every derive of the row, so on a
+        // big spec their length is a measurable part of the module's compile time.
+        let line = match (state, &self.spec.models[index].states) {
             (Some(_), Some(lifecycle)) => format!(
-                "The row's lifecycle state ({}): a new row starts in {}; change it with \
-                 [`Self::transition`].",
+                "The lifecycle state ({}), {} when new: see [`Self::transition`].",
                 code(&format!("states: {}", lifecycle.states.join(" -> "))),
                 code(&lifecycle.states[0])
             ),
-            _ => code(&docs::field_declaration(field)),
+            _ if note.is_empty() => code(&docs::field_declaration(field)),
+            _ => format!("{}: {note}.", code(&docs::field_declaration(field))),
         };
-        if note.is_empty() {
-            out.doc(&[first]);
-        } else {
-            out.doc(&[first.as_str(), "", note.as_str()]);
-        }
+        out.doc(&[line]);
         // serde names a field after its identifier without the `r#` of a raw one.
         let serde_name = name.strip_prefix("r#").unwrap_or(&name);
         if field.name != serde_name {
@@ -394,8 +384,8 @@ impl Gen<'_> {
         text.push_str(",\n");
     }
 
-    /// What the Rust type means on the wire, when it is not obvious, appended to `note`
-    /// (nothing when it is obvious).
+    /// What the Rust type means on the wire, when it is not obvious, in a few words appended to
+    /// `note` (nothing when it is obvious).
     fn type_note(&self, note: &mut String, field: &ir::Field) {
         match &field.ty {
             ir::FieldType::Builtin(b) => {
@@ -405,34 +395,33 @@ impl Gen<'_> {
             }
             ir::FieldType::Ref { model } => match self.model_type(model) {
                 Some(ty) => {
-                    note.push_str("The id of a [`");
+                    note.push_str("the id of a [`");
                     note.push_str(ty);
-                    note.push_str("`] row.");
+                    note.push_str("`]");
                 }
                 None => {
-                    note.push_str("The id of a ");
+                    note.push_str("the id of a ");
                     note.push_str(&code(model));
-                    note.push_str(" row.");
                 }
             },
             ir::FieldType::Model { model } => match self.model_type(model) {
                 Some(ty) => {
-                    note.push_str("The related [`");
+                    note.push_str("the [`");
                     note.push_str(ty);
-                    note.push_str("`] row itself, nested.");
+                    note.push_str("`] row itself, nested");
                 }
                 None => {
-                    note.push_str("A nested ");
+                    note.push_str("a nested ");
                     note.push_str(&code(model));
-                    note.push_str(" row.");
+                    note.push_str(" row");
                 }
             },
         }
         if field.optional {
             if !note.is_empty() {
-                note.push(' ');
+                note.push_str("; ");
             }
-            note.push_str("May be absent or `null` on the wire; absent when `None`.");
+            note.push_str("absent when `None`");
         }
     }
 

@@ -186,7 +186,7 @@ fn docs_come_from_the_spec_and_cannot_break_rustdoc() {
         "{code}"
     );
     assert!(code.contains("/// - `see [docs] <b>`"));
-    assert!(code.contains("The id of a [`User`] row."));
+    assert!(code.contains(": the id of a [`User`]; absent when `None`."));
 }
 
 #[test]
@@ -282,7 +282,10 @@ fn declared_id_is_the_row_id() {
     );
     assert_eq!(code.matches("pub id:").count(), 2, "{code}");
     assert!(
-        code.contains("/// Declared as `id: number required`."),
+        code.contains(
+            "/// The row's id, a string on the wire: declared as `id: number required`, a required \
+             string by the wire contract."
+        ),
         "{code}"
     );
 }
