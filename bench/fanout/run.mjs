@@ -30,13 +30,11 @@
 //          --client rust|node  --workers N (client processes, or worker threads; 1 or 2)
 // Needs: cargo (builds serve-spec and fanout-load in release), and ts/node_modules (socket.io,
 // socket.io-client, typescript), installed by `npm ci` in ts/. Only 127.0.0.1 is used.
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-import { buildLoadClient, currentRssMiB, ioClientPath, prepareServers, processStats } from './servers.mjs';
+import { buildLoadClient, currentRssMiB, ioClientPath, prepareServers, processStats, startLoad } from './servers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -80,15 +78,12 @@ async function startClients(url, n) {
   const per = Array.from({ length: workers }, (_, i) => Math.floor(n / workers) + (i < n % workers ? 1 : 0)).filter(
     (count) => count > 0,
   );
-  const pool = await Promise.all(per.map((count) => (client === 'rust' ? rustClient(url, count) : nodeClient(url, count))));
+  const pool = await Promise.all(per.map((count) => (client === 'rust' ? startLoad(loadClient, url, count) : nodeClient(url, count))));
   return {
     pids: pool.map((c) => c.pid).filter((pid) => pid !== undefined),
     reset: () => Promise.all(pool.map((c) => c.ask('reset'))),
     report: () => Promise.all(pool.map((c) => c.ask('report'))),
-    async close() {
-      await Promise.all(pool.map((c) => c.ask('close')));
-      await Promise.all(pool.map((c) => c.stop()));
-    },
+    close: () => Promise.all(pool.map((c) => c.stop())),
   };
 }
 
@@ -103,36 +98,9 @@ async function nodeClient(url, count) {
   return {
     pid: undefined,
     ask: (type) => ask(worker, { type }, answers[type]),
-    stop: () => worker.terminate(),
-  };
-}
-
-/** `count` raw-WebSocket connections in one `fanout-load` process (bench/fanout/load). */
-async function rustClient(url, count) {
-  const child = spawn(loadClient, ['--url', url, '--connections', String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise((r) => child.once('exit', r));
-  const lines = createInterface({ input: child.stdout });
-  const waiting = [];
-  lines.on('line', (line) => {
-    const m = JSON.parse(line);
-    if (m.latencies) m.latencies = Float64Array.from(m.latencies);
-    waiting.shift()?.(m);
-  });
-  const next = () => new Promise((r) => waiting.push(r));
-  const ready = await Promise.race([next(), exited.then((code) => ({ type: `exit ${code}` }))]);
-  if (ready.type !== 'ready') throw new Error(`fanout-load did not start: ${ready.type}`);
-  return {
-    pid: child.pid,
-    ask(type) {
-      const answer = next();
-      child.stdin.write(`${type}\n`);
-      return answer;
-    },
     async stop() {
-      child.stdin.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
+      await ask(worker, { type: 'close' }, answers.close);
+      await worker.terminate();
     },
   };
 }
