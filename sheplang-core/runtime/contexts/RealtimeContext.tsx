@@ -34,8 +34,9 @@
  *   over rows it has not received; one unanswered for `RECONNECT_LAGGING_AFTER_MS` makes the
  *   connection again.
  * - A hook applies the changes that arrive in one frame as one React update (a change after a
- *   quiet moment at once); a row that did not change keeps its identity (also across a reload),
- *   so `React.memo` rows render only what changed.
+ *   quiet moment at once, and during a burst at most ten updates a second); a row that did not
+ *   change keeps its identity (also across a reload), so `React.memo` rows render only what
+ *   changed.
  * - Safe under `<StrictMode>` and server rendering: the socket is created in an effect.
  */
 
@@ -138,6 +139,14 @@ const FRAME_FALLBACK_MS = 50;
  * shows a frame sooner, and a burst still costs one update a frame after its first change.
  */
 const QUIET_MS = 50;
+
+/**
+ * While changes keep coming (each within `QUIET_MS` of the last update), the hook updates at
+ * most once per this many milliseconds, on an animation frame: a burst of a thousand changes a
+ * second costs the page ten renders a second instead of sixty, and leaves the cores it shares
+ * to the frames themselves. A change never waits longer than this plus a frame.
+ */
+const BURST_UPDATE_MS = 100;
 
 /**
  * One change to a model's rows, as the provider received it. `seq` numbers the provider's
@@ -1135,7 +1144,7 @@ export function useModelRealtime<M extends ModelName>(
       if (cancelFlush.current === null && clock() - flushedAt.current >= QUIET_MS) {
         flush();
       } else {
-        cancelFlush.current ??= nextFrame(flush);
+        cancelFlush.current ??= frameAfter(flushedAt.current + BURST_UPDATE_MS - clock(), flush);
       }
     });
     return () => {
@@ -1243,6 +1252,21 @@ function nextFrame(run: () => void): () => void {
   }
   timer = setTimeout(once, frames ? FRAME_FALLBACK_MS : 0);
   return cancel;
+}
+
+/** Calls `run` on the first animation frame after `delayMs` (see `nextFrame`); returns a cancel function. */
+function frameAfter(delayMs: number, run: () => void): () => void {
+  if (delayMs <= 0) {
+    return nextFrame(run);
+  }
+  let cancelFrame: (() => void) | null = null;
+  const timer = setTimeout(() => {
+    cancelFrame = nextFrame(run);
+  }, delayMs);
+  return () => {
+    clearTimeout(timer);
+    cancelFrame?.();
+  };
 }
 
 /** `batch` applied in order, with one copy of the rows; unchanged rows keep their objects. */
