@@ -41,6 +41,13 @@ if (only.has('burst')) {
   line('longest frame gap during the burst (either page)', ms(r.maxFrameGapMs));
   line('... longest task on a page\'s main thread meanwhile', task(r.longestTaskMs));
   line('... longest frame gap of a blank page meanwhile', ms(r.blankFrameGapMs));
+  if (r.cpu !== undefined) {
+    const { wallSeconds, cores, busyCores, byOwner } = r.cpu;
+    console.log(`  CPU from the first request to every row shown (${wallSeconds.toFixed(1)} s): ${busyCores.toFixed(2)} of ${cores} cores busy`);
+    for (const [who, seconds] of byOwner.filter(([, s]) => s >= 0.05)) {
+      line(`    ${who}`, `${seconds.toFixed(2)} s (${((100 * seconds) / wallSeconds).toFixed(0)}% of a core)`);
+    }
+  }
 }
 if (only.has('list')) {
   const r = await longList({ count: 10_000 });

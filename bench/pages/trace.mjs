@@ -1,5 +1,6 @@
 // Where a page's frame time goes while it scrolls a long list: the bench's long-list scroll
-// (top to bottom, one step a frame, at most 200 steps) under Chromium's own tracing (CDP
+// (top to bottom, one step a frame, at most 200 steps), or with `--burst N` while N tasks are
+// created through the API (8 at a time, as the bench's burst), under Chromium's own tracing (CDP
 // `Tracing`, the DevTools timeline's categories) and JavaScript sampling profiler (CDP
 // `Profiler`). Prints the main thread's time by kind of work (script, style, layout, paint, ...),
 // the longest frames with what filled them, and the functions with the most self time.
@@ -7,6 +8,7 @@
 //
 //   bash scripts/demo.sh --build-only && (cd examples/demo/web && node build.mjs --no-minify)
 //   node bench/pages/trace.mjs [--rows 10000] [--top 25] [--db FILE]
+//   node bench/pages/trace.mjs --burst 2000 [--rows 0]
 //
 // With `--db FILE`, the rows are made in FILE once and a later run on the same FILE reuses them.
 import { existsSync } from 'node:fs';
@@ -14,16 +16,28 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { api, live, missing, openBrowser, pool, rowsShown, scratch, startServer } from '../../examples/demo/web/e2e/support/demo.mjs';
+import {
+  api,
+  live,
+  missing,
+  openBrowser,
+  pool,
+  resetFrames,
+  rowsShown,
+  scratch,
+  startServer,
+} from '../../examples/demo/web/e2e/support/demo.mjs';
 
 const { values } = parseArgs({
   options: {
-    rows: { type: 'string', default: '10000' },
+    rows: { type: 'string' },
+    burst: { type: 'string' },
     top: { type: 'string', default: '25' },
     db: { type: 'string' },
   },
 });
-const count = Number(values.rows);
+const burst = values.burst === undefined ? 0 : Number(values.burst);
+const count = Number(values.rows ?? (burst > 0 ? '0' : '10000'));
 const top = Number(values.top);
 const absent = missing();
 if (absent.length > 0) {
@@ -62,34 +76,22 @@ try {
     },
   });
   await cdp.send('Profiler.start');
-  const frames = await page.evaluate(
-    () =>
-      new Promise((resolve) => {
-        const gaps = [];
-        let last = 0;
-        const by = Math.max(600, Math.ceil(document.documentElement.scrollHeight / 200));
-        const step = (now) => {
-          if (last !== 0) {
-            gaps.push({ at: performance.timeOrigin + now, gap: now - last });
-          }
-          last = now;
-          const before = window.scrollY;
-          window.scrollBy(0, by);
-          if (window.scrollY === before) {
-            resolve(gaps);
-          } else {
-            requestAnimationFrame(step);
-          }
-        };
-        requestAnimationFrame(step);
-      }),
-  );
+  let gaps;
+  if (burst > 0) {
+    await resetFrames(page);
+    await pool(burst, 8, (i) => client.create(`Burst task ${i + 1}`));
+    await rowsShown(page, total + burst, 120_000);
+    gaps = await page.evaluate(() => window.__frames.gaps);
+  } else {
+    gaps = (await page.evaluate(scrollToBottom)).map((f) => f.gap);
+  }
   const { profile } = await cdp.send('Profiler.stop');
   await cdp.send('Tracing.end');
   await complete;
 
-  console.log(`# scroll trace: ${total} rows, ${frames.length} frames (${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
-  const sorted = frames.map((f) => f.gap).sort((a, b) => a - b);
+  const what = burst > 0 ? `burst trace: ${burst} creates onto ${total} rows` : `scroll trace: ${total} rows`;
+  console.log(`# ${what}, ${gaps.length} frames (${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  const sorted = [...gaps].sort((a, b) => a - b);
   const pick = (p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
   console.log(`frame gaps: median ${pick(0.5).toFixed(1)} ms, p99 ${pick(0.99).toFixed(1)} ms, max ${pick(1).toFixed(1)} ms`);
 
@@ -125,7 +127,7 @@ try {
     stack.push(event);
   }
   const busy = [...self.values()].reduce((a, [d, t]) => [a[0] + d, a[1] + t], [0, 0]);
-  console.log(`main thread during the scroll: ${(busy[0] / 1000).toFixed(0)} ms of work, ${(busy[1] / 1000).toFixed(0)} ms of it on a core; self time by kind (wall / CPU):`);
+  console.log(`main thread meanwhile: ${(busy[0] / 1000).toFixed(0)} ms of work, ${(busy[1] / 1000).toFixed(0)} ms of it on a core; self time by kind (wall / CPU):`);
   for (const [name, [d, t]] of [...self].sort((a, b) => b[1][1] - a[1][1]).slice(0, 12)) {
     console.log(`  ${name.padEnd(34)} ${(d / 1000).toFixed(1).padStart(8)} / ${(t / 1000).toFixed(1).padStart(8)} ms`);
   }
@@ -162,4 +164,27 @@ try {
   }
   await server.stop();
   dir.dispose();
+}
+
+/** In the page: scrolls from top to bottom, one step a frame; resolves with the frame gaps. */
+function scrollToBottom() {
+  return new Promise((resolve) => {
+    const gaps = [];
+    let last = 0;
+    const by = Math.max(600, Math.ceil(document.documentElement.scrollHeight / 200));
+    const step = (now) => {
+      if (last !== 0) {
+        gaps.push({ at: performance.timeOrigin + now, gap: now - last });
+      }
+      last = now;
+      const before = window.scrollY;
+      window.scrollBy(0, by);
+      if (window.scrollY === before) {
+        resolve(gaps);
+      } else {
+        requestAnimationFrame(step);
+      }
+    };
+    requestAnimationFrame(step);
+  });
 }

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -94,20 +95,50 @@ export async function startServer(db, port = 0, args = []) {
   };
 }
 
+/**
+ * Keep-alive connections for the API calls. `node:http` rather than `fetch`: a burst's 2,000
+ * calls cost this process about a quarter of the CPU (0.45 against 1.8 ms a call, measured on
+ * the 2-core machine), which it would otherwise take from the pages it measures. Idle
+ * connections do not keep the process alive.
+ */
+const agent = new http.Agent({ keepAlive: true });
+
 /** The demo's JSON API, straight to the server (not through any shaping). */
 export function api(url) {
-  const call = async (method, path, body, headers = {}) => {
-    const response = await fetch(new URL(path, url), {
-      method,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
+  const call = (method, path, body, headers = {}) =>
+    new Promise((resolveCall, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const request = http.request(
+        new URL(path, url),
+        {
+          method,
+          agent,
+          headers:
+            payload === undefined
+              ? headers
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers },
+        },
+        (response) => {
+          const chunks = [];
+          response.on('data', (chunk) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (response.statusCode < 200 || response.statusCode > 299) {
+              reject(new Error(`${method} ${path}: ${response.statusCode} ${text}`));
+            } else {
+              try {
+                resolveCall(text === '' ? null : JSON.parse(text));
+              } catch (error) {
+                reject(error);
+              }
+            }
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end(payload);
     });
-    const text = await response.text();
-    if (!response.ok) {
-      throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    }
-    return text === '' ? null : JSON.parse(text);
-  };
   return {
     list: () => call('GET', '/api/tasks'),
     create: (title) => call('POST', '/api/tasks', { title }),

@@ -22,6 +22,7 @@ import {
   serverRows,
   startServer,
 } from './demo.mjs';
+import { cpuSnapshot, cpuSpent } from './cpu.mjs';
 import { startShaper } from './shaper.mjs';
 
 /**
@@ -175,12 +176,14 @@ export async function burst({ count, parallel = 8 }) {
     const { pages, client, blank } = setup;
     const before = (await client.list()).length;
     await Promise.all([resetFrames(pages.A.page), resetFrames(pages.B.page), resetFrames(blank.page)]);
+    const cpuBefore = cpuSnapshot();
     const started = Date.now();
     const lastAnswer = await pool(count, parallel, (i) => client.create(`Burst task ${i + 1}`));
     const shown = await Promise.all([
       rowsShown(pages.A.page, before + count, 120_000),
       rowsShown(pages.B.page, before + count, 120_000),
     ]);
+    const cpu = cpuSpent(cpuBefore, cpuSnapshot());
     const gaps = await Promise.all([frames(pages.A.page), frames(pages.B.page)]);
     const blankGaps = await frames(blank.page);
     await blank.close();
@@ -205,6 +208,7 @@ export async function burst({ count, parallel = 8 }) {
       maxFrameGapMs: Math.max(gaps[0].max, gaps[1].max),
       longestTaskMs: Math.max(gaps[0].longestTask, gaps[1].longestTask),
       blankFrameGapMs: blankGaps.max,
+      cpu,
     };
   } finally {
     await setup.done();
