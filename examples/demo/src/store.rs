@@ -942,26 +942,27 @@ mod tests {
         assert_eq!(store.list().unwrap().len(), 3);
     }
 
+    /// A database at `path` with one task ("kept", whose id is returned), then `sql` run on it:
+    /// how an older version of the store left it.
+    fn one_task_as_left_by(path: &Path, sql: &str) -> String {
+        let mut store = Store::open_file(path).unwrap();
+        let id = store.create("kept").unwrap().id;
+        store.conn.execute_batch(sql).unwrap();
+        id
+    }
+
     #[test]
     fn a_version_four_change_table_gets_the_row_before() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v4.sqlite3");
-        let id = {
-            let mut store = Store::open_file(&path).unwrap();
-            let id = store.create("kept").unwrap().id;
-            // As version 4 left it: a change table without `before`, triggers that do not
-            // fill it.
-            store
-                .conn
-                .execute_batch(
-                    "DROP TRIGGER task_capture_insert; DROP TRIGGER task_capture_update;
-                     DROP TRIGGER task_capture_delete;
-                     ALTER TABLE _sheplang_change DROP COLUMN \"before\";
-                     PRAGMA user_version = 4;",
-                )
-                .unwrap();
-            id
-        };
+        // As version 4 left it: a change table without `before`, triggers that do not fill it.
+        let id = one_task_as_left_by(
+            &path,
+            "DROP TRIGGER task_capture_insert; DROP TRIGGER task_capture_update;
+             DROP TRIGGER task_capture_delete;
+             ALTER TABLE _sheplang_change DROP COLUMN \"before\";
+             PRAGMA user_version = 4;",
+        );
         let mut store = Store::open_file(&path).unwrap();
         let done = TaskPatch {
             done: Some(true),
@@ -985,32 +986,25 @@ mod tests {
     fn a_version_five_change_table_is_keyed_by_channel_and_seq() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v5.sqlite3");
-        let id = {
-            let mut store = Store::open_file(&path).unwrap();
-            let id = store.create("kept").unwrap().id;
-            // As version 5 left it: a change table with an `id`, holding the create.
-            store
-                .conn
-                .execute_batch(
-                    "CREATE TABLE old_change AS SELECT * FROM _sheplang_change;
-                     DROP TABLE _sheplang_change;
-                     CREATE TABLE _sheplang_change (
-                       id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
-                       channel TEXT NOT NULL, seq INTEGER NOT NULL,
-                       kind TEXT NOT NULL CHECK (kind IN ('created', 'updated', 'deleted')),
-                       model TEXT NOT NULL, row_id TEXT NOT NULL, payload TEXT NOT NULL,
-                       \"before\" TEXT, at INTEGER NOT NULL DEFAULT (unixepoch()),
-                       UNIQUE (channel, seq));
-                     INSERT INTO _sheplang_change
-                       (channel, seq, kind, model, row_id, payload, \"before\", at)
-                       SELECT channel, seq, kind, model, row_id, payload, \"before\", at
-                       FROM old_change;
-                     DROP TABLE old_change;
-                     PRAGMA user_version = 5;",
-                )
-                .unwrap();
-            id
-        };
+        // As version 5 left it: a change table with an `id`, holding the create.
+        let id = one_task_as_left_by(
+            &path,
+            "CREATE TABLE old_change AS SELECT * FROM _sheplang_change;
+             DROP TABLE _sheplang_change;
+             CREATE TABLE _sheplang_change (
+               id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+               channel TEXT NOT NULL, seq INTEGER NOT NULL,
+               kind TEXT NOT NULL CHECK (kind IN ('created', 'updated', 'deleted')),
+               model TEXT NOT NULL, row_id TEXT NOT NULL, payload TEXT NOT NULL,
+               \"before\" TEXT, at INTEGER NOT NULL DEFAULT (unixepoch()),
+               UNIQUE (channel, seq));
+             INSERT INTO _sheplang_change
+               (channel, seq, kind, model, row_id, payload, \"before\", at)
+               SELECT channel, seq, kind, model, row_id, payload, \"before\", at
+               FROM old_change;
+             DROP TABLE old_change;
+             PRAGMA user_version = 5;",
+        );
         let mut store = Store::open_file(&path).unwrap();
         let (without_rowid, ids): (bool, i64) = store
             .conn
