@@ -1,36 +1,59 @@
-//! The capture benchmark's writer (`bench/capture/run.py`): `N` keep-alive HTTP/1.1
-//! connections on one thread, each POSTing `{"title": ...}` to a path one request after the
-//! other for a fixed time. It does no more than a writer must (write the request, read the
-//! status line, the headers and `Content-Length` bytes of body), so that it costs far less CPU
-//! than the server it measures.
+//! The writer of the capture benchmark (`bench/capture/run.py`) and of the pages' burst
+//! (`examples/demo/web/e2e/support/scenarios.mjs`): `N` keep-alive HTTP/1.1 connections on one
+//! thread, each POSTing `{"title": ...}` to a path one request after the other, for a fixed
+//! time (`--seconds`) or until `--count` requests in all were answered. It does no more than a
+//! writer must (write the request, read the status line, the headers and `Content-Length` bytes
+//! of body), so that it costs far less CPU than the server and the pages it measures.
 //!
 //! ```text
-//! capture-load --url http://127.0.0.1:PORT --connections N --seconds S [--path /api/tasks] [--tag T]
+//! capture-load --url http://127.0.0.1:PORT --connections N (--seconds S | --count C)
+//!              [--path /api/tasks] [--tag T] [--title 'Burst task {n}']
 //! ```
 //!
-//! Prints one JSON line: `{"writes":n,"seconds":s,"failed":n}`; `failed` counts answers that are
-//! not 2xx (the run stops at the first one, with exit status 1).
+//! Titles are `T-connection-k` (`--tag`), or `--title` with `{n}` replaced by the request's
+//! number, 1 to C, in the order the requests are sent.
+//!
+//! Prints one JSON line: `{"writes":n,"seconds":s,"failed":n,"started_unix_ms":t,
+//! "last_answer_unix_ms":t,"latency_ms":{"p50":x,"p99":x,"max":x}}`: the times are the wall
+//! clock's (milliseconds since 1970, as a page's `Date.now()`), when the first request was sent
+//! and when the last answer was read; the latencies, from a request's first byte written to its
+//! answer's last byte read. `failed` counts connections that ended on an error: an answer that is
+//! not 2xx, or a broken connection (the run stops at the first, with exit status 1).
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const USAGE: &str = "usage: capture-load --url http://127.0.0.1:PORT --connections N --seconds S \
-                     [--path /api/tasks] [--tag T]";
+const USAGE: &str = "usage: capture-load --url http://127.0.0.1:PORT --connections N \
+                     (--seconds S | --count C) [--path /api/tasks] [--tag T] [--title 'Task {n}']";
+
+/// When the writers stop.
+enum Until {
+    /// After this long.
+    Seconds(f64),
+    /// Once this many requests in all were sent (and answered).
+    Count(u64),
+}
 
 struct Args {
     host: String,
     connections: usize,
-    seconds: f64,
+    until: Until,
     path: String,
     tag: String,
+    /// A title template: `{n}` is the request's number.
+    title: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut url = None;
     let mut connections = 4usize;
-    let mut seconds = 8.0f64;
+    let mut seconds = None;
+    let mut count = None;
+    let mut title = None;
     let mut path = "/api/tasks".to_owned();
     let mut tag = "load".to_owned();
     let mut args = std::env::args().skip(1);
@@ -46,10 +69,26 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|e| format!("--connections `{value}`: {e}"))?;
             }
             "--seconds" => {
-                seconds = value
+                let s: f64 = value
                     .parse()
                     .map_err(|e| format!("--seconds `{value}`: {e}"))?;
+                if !s.is_finite() || s <= 0.0 {
+                    return Err(format!("--seconds `{value}`: needs a time > 0\n{USAGE}"));
+                }
+                seconds = Some(s);
             }
+            "--count" => {
+                let c: u64 = value
+                    .parse()
+                    .map_err(|e| format!("--count `{value}`: {e}"))?;
+                if c == 0 {
+                    return Err(format!(
+                        "--count `{value}`: needs at least one request\n{USAGE}"
+                    ));
+                }
+                count = Some(c);
+            }
+            "--title" => title = Some(value),
             "--path" => path = value,
             "--tag" => tag = value,
             _ => return Err(format!("unknown option `{flag}`\n{USAGE}")),
@@ -61,17 +100,26 @@ fn parse_args() -> Result<Args, String> {
         .ok_or_else(|| format!("`{url}`: only http:// URLs are written to"))?
         .trim_end_matches('/')
         .to_owned();
-    if connections == 0 || !seconds.is_finite() || seconds <= 0.0 {
-        return Err(format!(
-            "need at least one connection and a time > 0\n{USAGE}"
-        ));
+    if connections == 0 {
+        return Err(format!("--connections: needs at least one\n{USAGE}"));
     }
+    let until = match (seconds, count) {
+        (Some(_), Some(_)) => {
+            return Err(format!(
+                "--seconds and --count: give one, not both\n{USAGE}"
+            ));
+        }
+        (Some(s), None) => Until::Seconds(s),
+        (None, Some(c)) => Until::Count(c),
+        (None, None) => Until::Seconds(8.0),
+    };
     Ok(Args {
         host,
         connections,
-        seconds,
+        until,
         path,
         tag,
+        title,
     })
 }
 
@@ -115,17 +163,76 @@ async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<(), Stri
     Ok(())
 }
 
-/// One connection's writes until `stop`: how many succeeded, and the first failure.
-async fn writer(args: &Args, index: usize, stop: Instant) -> (u64, Option<String>) {
+/// `text` as a JSON string, quotes included.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// What the writers share: the arguments, the next request's number (`--count`), and when to
+/// stop (`--seconds`).
+struct Shared {
+    args: Args,
+    next: AtomicU64,
+    stop: Instant,
+}
+
+/// One connection's work: its answered writes' latencies, when its last answer came, and the
+/// error it ended on.
+struct Written {
+    latencies: Vec<Duration>,
+    last_answer: Option<Instant>,
+    error: Option<String>,
+}
+
+/// One connection's writes until the run's end.
+async fn writer(shared: &Shared, index: usize) -> Written {
+    let args = &shared.args;
+    let mut done = Written {
+        latencies: Vec::new(),
+        last_answer: None,
+        error: None,
+    };
     let mut stream = match TcpStream::connect(&args.host).await {
         Ok(s) => s,
-        Err(e) => return (0, Some(format!("cannot connect to {}: {e}", args.host))),
+        Err(e) => {
+            done.error = Some(format!("cannot connect to {}: {e}", args.host));
+            return done;
+        }
     };
     let _ = stream.set_nodelay(true);
     let mut buf = Vec::new();
-    let mut writes = 0u64;
-    while Instant::now() < stop {
-        let body = format!("{{\"title\":\"{}-{index}-{writes}\"}}", args.tag);
+    loop {
+        let number = match args.until {
+            Until::Seconds(_) => {
+                if Instant::now() >= shared.stop {
+                    break;
+                }
+                done.latencies.len() as u64
+            }
+            Until::Count(count) => {
+                let n = shared.next.fetch_add(1, Ordering::Relaxed);
+                if n >= count {
+                    break;
+                }
+                n
+            }
+        };
+        let title = match &args.title {
+            Some(template) => template.replace("{n}", &(number + 1).to_string()),
+            None => format!("{}-{index}-{number}", args.tag),
+        };
+        let body = format!("{{\"title\":{}}}", json_string(&title));
         let request = format!(
             "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
              Content-Length: {}\r\n\r\n{body}",
@@ -133,16 +240,43 @@ async fn writer(args: &Args, index: usize, stop: Instant) -> (u64, Option<String
             args.host,
             body.len()
         );
+        let sent = Instant::now();
         if let Err(e) = stream.write_all(request.as_bytes()).await {
-            return (writes, Some(e.to_string()));
+            done.error = Some(e.to_string());
+            break;
         }
         match response(&mut stream, &mut buf).await {
-            Ok(status) if (200..300).contains(&status) => writes += 1,
-            Ok(status) => return (writes, Some(format!("the server answered {status}"))),
-            Err(e) => return (writes, Some(e)),
+            Ok(status) if (200..300).contains(&status) => {
+                let answered = Instant::now();
+                done.latencies.push(answered - sent);
+                done.last_answer = Some(answered);
+            }
+            Ok(status) => {
+                done.error = Some(format!("the server answered {status}"));
+                break;
+            }
+            Err(e) => {
+                done.error = Some(e);
+                break;
+            }
         }
     }
-    (writes, None)
+    done
+}
+
+/// Milliseconds since 1970 at `at`, from the wall clock read at `start` (as `Date.now()`).
+fn unix_ms(start: (Instant, SystemTime), at: Instant) -> f64 {
+    let since = start.1.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    (since + at.saturating_duration_since(start.0)).as_secs_f64() * 1e3
+}
+
+/// The latency at quantile `q` (0..=1) of sorted `latencies`, in ms.
+fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * q) as usize).min(sorted.len() - 1);
+    sorted[i].as_secs_f64() * 1e3
 }
 
 fn main() {
@@ -163,26 +297,52 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let (writes, failed, seconds) = runtime.block_on(async {
-        let started = Instant::now();
-        let stop = started + Duration::from_secs_f64(args.seconds);
+    let start = (Instant::now(), SystemTime::now());
+    let (mut latencies, last_answer, failed, seconds) = runtime.block_on(async {
+        let seconds = match args.until {
+            Until::Seconds(s) => s,
+            Until::Count(_) => 0.0,
+        };
+        let shared = Arc::new(Shared {
+            stop: start.0 + Duration::from_secs_f64(seconds),
+            next: AtomicU64::new(0),
+            args,
+        });
         let mut set = tokio::task::JoinSet::new();
-        let args = std::sync::Arc::new(args);
-        for index in 0..args.connections {
-            let args = args.clone();
-            set.spawn(async move { writer(&args, index, stop).await });
+        for index in 0..shared.args.connections {
+            let shared = shared.clone();
+            set.spawn(async move { writer(&shared, index).await });
         }
-        let (mut writes, mut failed) = (0u64, Vec::new());
+        let (mut latencies, mut last_answer, mut failed) = (Vec::new(), None, Vec::new());
         while let Some(done) = set.join_next().await {
-            let (n, error) = done.unwrap_or((0, Some("a writer panicked".to_owned())));
-            writes += n;
-            failed.extend(error);
+            let done = done.unwrap_or_else(|_| Written {
+                latencies: Vec::new(),
+                last_answer: None,
+                error: Some("a writer panicked".to_owned()),
+            });
+            latencies.extend(done.latencies);
+            last_answer = last_answer.max(done.last_answer);
+            failed.extend(done.error);
         }
-        (writes, failed, started.elapsed().as_secs_f64())
+        (
+            latencies,
+            last_answer,
+            failed,
+            start.0.elapsed().as_secs_f64(),
+        )
     });
+    latencies.sort_unstable();
+    let last_answer = last_answer.map_or(0.0, |at| unix_ms(start, at));
     println!(
-        "{{\"writes\":{writes},\"seconds\":{seconds:.3},\"failed\":{}}}",
-        failed.len()
+        "{{\"writes\":{},\"seconds\":{seconds:.3},\"failed\":{},\"started_unix_ms\":{:.1},\
+         \"last_answer_unix_ms\":{last_answer:.1},\"latency_ms\":{{\"p50\":{:.3},\"p99\":{:.3},\
+         \"max\":{:.3}}}}}",
+        latencies.len(),
+        failed.len(),
+        unix_ms(start, start.0),
+        quantile_ms(&latencies, 0.5),
+        quantile_ms(&latencies, 0.99),
+        quantile_ms(&latencies, 1.0),
     );
     for e in &failed {
         eprintln!("capture-load: {e}");
