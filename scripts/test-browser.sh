@@ -51,6 +51,9 @@ if ! command -v sqlite3 >/dev/null 2>&1; then
 fi
 
 bash scripts/demo.sh --build-only
+# The pages' bursts come from the Rust writer of bench/capture/load (e2e/support/demo.mjs).
+step "building the burst writer (cargo build -p capture-load)"
+cargo build --locked --quiet -p capture-load || die "cargo build -p capture-load failed (see above)"
 
 # e2e/scaleout.test.mjs runs two demo processes on one Redis: $REDIS_URL, or one started here.
 # shellcheck source=lib/services.sh
@@ -59,7 +62,8 @@ services_start redis
 
 step "browser test (examples/demo/web/e2e/)"
 cd examples/demo/web
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHROMIUM_PATH="$chromium" SHEPLANG_DEMO_BIN="$target/debug/sheplang-demo"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHROMIUM_PATH="$chromium" SHEPLANG_DEMO_BIN="$target/debug/sheplang-demo" \
+  CAPTURE_LOAD_BIN="$target/debug/capture-load"
 node --test --test-timeout=300000 e2e/
 
 step "building the teams example (cargo build -p sheplang-teams; npm ci and the page in examples/teams/web)"

@@ -9,7 +9,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { missing } from '../../examples/demo/web/e2e/support/demo.mjs';
-import { burst, flapping, longList, outage, slowLink } from '../../examples/demo/web/e2e/support/scenarios.mjs';
+import { blankBurst, burst, flapping, longList, outage, slowLink } from '../../examples/demo/web/e2e/support/scenarios.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -31,23 +31,33 @@ const task = (value) => (value === 0 ? 'none over 50 ms' : ms(value));
 const line = (what, value) => console.log(`  ${what.padEnd(52)} ${value}`);
 console.log(`# pages benchmark (${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
 
+/** Where the CPU went, process by process (cpu.mjs), under the lines of a scenario. */
+function cpuLines(cpu, what) {
+  if (cpu === undefined) {
+    return;
+  }
+  const { wallSeconds, cores, busyCores, byOwner } = cpu;
+  console.log(`  CPU ${what} (${wallSeconds.toFixed(1)} s): ${busyCores.toFixed(2)} of ${cores} cores busy`);
+  for (const [who, seconds] of byOwner.filter(([, s]) => s >= 0.02)) {
+    line(`    ${who}`, `${seconds.toFixed(2)} s (${((100 * seconds) / wallSeconds).toFixed(0)}% of a core)`);
+  }
+}
+
 if (only.has('burst')) {
   const r = await burst({ count: 2_000, parallel: 8 });
-  console.log('burst: 2,000 creates through the API, 8 at a time, two pages open');
+  console.log('burst: 2,000 creates through the API (capture-load), 8 at a time, two pages open (one Chromium)');
   line('API time for the burst', ms(r.apiMs));
   line('both pages show every row, after the last API answer', ms(r.shownAfterLastAnswerMs));
   line('a click after the burst: shown in the page clicked', ms(r.clickShownInA));
   line('a click after the burst: shown in both pages', ms(r.clickShownInBoth));
   line('longest frame gap during the burst (either page)', ms(r.maxFrameGapMs));
   line('... longest task on a page\'s main thread meanwhile', task(r.longestTaskMs));
-  line('... longest frame gap of a blank page meanwhile', ms(r.blankFrameGapMs));
-  if (r.cpu !== undefined) {
-    const { wallSeconds, cores, busyCores, byOwner } = r.cpu;
-    console.log(`  CPU from the first request to every row shown (${wallSeconds.toFixed(1)} s): ${busyCores.toFixed(2)} of ${cores} cores busy`);
-    for (const [who, seconds] of byOwner.filter(([, s]) => s >= 0.05)) {
-      line(`    ${who}`, `${seconds.toFixed(2)} s (${((100 * seconds) / wallSeconds).toFixed(0)}% of a core)`);
-    }
-  }
+  cpuLines(r.cpu, 'from the first request to every row shown');
+  const b = await blankBurst({ count: 2_000, parallel: 8 });
+  console.log('the same burst again, no demo page open: a blank page in a Chromium of its own (the machine\'s share)');
+  line('API time for the burst', ms(b.apiMs));
+  line('longest frame gap of the blank page', ms(b.blankFrameGapMs));
+  cpuLines(b.cpu, 'from the first request to the last answer');
 }
 if (only.has('list')) {
   const r = await longList({ count: 10_000 });

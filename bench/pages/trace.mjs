@@ -6,7 +6,7 @@
 // the longest frames with what filled them, and the functions with the most self time.
 // Needs what bench/pages/run.sh builds; a page bundled with `--no-minify` names its functions:
 //
-//   bash scripts/demo.sh --build-only && (cd examples/demo/web && node build.mjs --no-minify)
+//   bash scripts/demo.sh --build-only && cargo build -p capture-load && (cd examples/demo/web && node build.mjs --no-minify)
 //   node bench/pages/trace.mjs [--rows 10000] [--top 25] [--db FILE]
 //   node bench/pages/trace.mjs --burst 2000 [--rows 0]
 //
@@ -18,10 +18,10 @@ import { parseArgs } from 'node:util';
 
 import {
   api,
+  createMany,
   live,
   missing,
   openBrowser,
-  pool,
   resetFrames,
   rowsShown,
   scratch,
@@ -52,8 +52,8 @@ const server = await startServer(db);
 const opened = [];
 try {
   const client = api(server.url);
-  if (!made) {
-    await pool(count, 16, (i) => client.create(`Row ${i + 1}`));
+  if (!made && count > 0) {
+    await createMany(server.url, { count, parallel: 16, title: 'Row {n}' });
   }
   const total = (await client.list()).length;
   const browser = await openBrowser(dir.dir, 'trace');
@@ -79,7 +79,7 @@ try {
   let gaps;
   if (burst > 0) {
     await resetFrames(page);
-    await pool(burst, 8, (i) => client.create(`Burst task ${i + 1}`));
+    await createMany(server.url, { count: burst, parallel: 8, title: 'Burst task {n}' });
     await rowsShown(page, total + burst, 120_000);
     gaps = await page.evaluate(() => window.__frames.gaps);
   } else {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 
 import { missing } from './support/demo.mjs';
-import { burst, flapping, longList, outage, slowLink } from './support/scenarios.mjs';
+import { blankBurst, burst, flapping, longList, outage, slowLink } from './support/scenarios.mjs';
 
 before(() => {
   const absent = missing();
@@ -19,6 +19,11 @@ before(() => {
 test('a burst of 300 creates with two pages open: both show every row; a click after it shows in both', async () => {
   const figures = await burst({ count: 300 });
   console.log(`# burst: ${JSON.stringify(figures)}`);
+});
+
+test('the same burst with no demo page open: a blank page keeps drawing frames, every create is saved', async () => {
+  const figures = await blankBurst({ count: 300 });
+  console.log(`# blank burst: ${JSON.stringify(figures)}`);
 });
 
 test('2,000 rows: the pages load them, scroll to the bottom, and a click there shows in both', async () => {

@@ -16,6 +16,8 @@ export const web = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const workspace = resolve(web, '../../..');
 const dist = join(web, 'dist');
 const serverBin = resolve(process.env.SHEPLANG_DEMO_BIN ?? join(workspace, 'target/debug/sheplang-demo'));
+/** The writer of bursts (bench/capture/load): keep-alive HTTP on one Rust thread. */
+const loadBin = resolve(process.env.CAPTURE_LOAD_BIN ?? join(workspace, 'target/debug/capture-load'));
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -30,6 +32,11 @@ const CHROMIUM_ARGS = [
   '--disable-renderer-backgrounding',
   '--disable-background-timer-throttling',
   '--disable-backgrounding-occluded-windows',
+  // Every new window of Chromium 156 loads the address bar's popups (chrome://omnibox-popup
+  // .top-chrome/) in a renderer of their own: about 0.9 s of CPU in its first two seconds, which
+  // a burst right after the pages open shared with them. Headless pages have no address bar.
+  // (Chromium merges this list with playwright's own --disable-features.)
+  '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup',
 ];
 
 /** What is missing to run the scenarios, as lines with a hint each. */
@@ -40,6 +47,9 @@ export function missing() {
   }
   if (!existsSync(serverBin)) {
     out.push(`the server binary (${serverBin}): cargo build -p sheplang-demo`);
+  }
+  if (!existsSync(loadBin)) {
+    out.push(`the burst writer (${loadBin}): cargo build -p capture-load`);
   }
   if (!existsSync(chromiumPath)) {
     out.push(`Chromium (${chromiumPath}): apt-get install -y --no-install-recommends chromium`);
@@ -147,6 +157,35 @@ export function api(url) {
   };
 }
 
+/**
+ * `count` creates through the demo's API, `parallel` at a time on keep-alive connections, as fast
+ * as the server answers, titled `title` with `{n}` the create's number (1 to count). They come
+ * from capture-load, a Rust writer on one thread, not from this process: a burst's 2,000 calls
+ * made here with node:http took about a second of CPU (0.45 ms a call), the machine's largest
+ * share, taken from the pages under test. Resolves with the wall clock (as `Date.now()`) when the
+ * first request went out and when the last answer came, and the answers' latencies in ms.
+ */
+export async function createMany(url, { count, parallel, title }) {
+  const child = spawn(
+    loadBin,
+    ['--url', url, '--connections', String(Math.min(parallel, count)), '--count', String(count), '--title', title],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const out = [];
+  const err = [];
+  child.stdout.on('data', (chunk) => out.push(String(chunk)));
+  child.stderr.on('data', (chunk) => err.push(String(chunk)));
+  const [code, signal] = await once(child, 'close');
+  if (code !== 0) {
+    throw new Error(`capture-load exited (${code ?? signal}): ${err.join('').trim() || out.join('').trim()}`);
+  }
+  const report = JSON.parse(out.join(''));
+  if (report.writes !== count) {
+    throw new Error(`capture-load made ${report.writes} of ${count} creates`);
+  }
+  return { startedMs: report.started_unix_ms, lastAnswerMs: report.last_answer_unix_ms, latencyMs: report.latency_ms };
+}
+
 /** Runs `work(i)` for i in 0..count, `parallel` at a time; resolves with the time the last answer came. */
 export async function pool(count, parallel, work) {
   let next = 0;
@@ -172,6 +211,40 @@ export async function openBrowser(dir, name, viewport = { width: 640, height: 80
     viewport,
   });
   const page = context.pages()[0] ?? (await context.newPage());
+  const problems = watchProblems(page);
+  await page.addInitScript(probeFrames);
+  return { context, page, problems, close: () => context.close().catch(() => {}) };
+}
+
+/**
+ * One Chromium for several pages, as one user's browser with tabs: `page(name)` opens a page in
+ * a context of its own (its own storage and network, so it can go offline alone), each in a
+ * window of its own (headless windows are never hidden, so every page keeps drawing frames).
+ * Against a browser per page, this saves a browser, a GPU and a network process each (their
+ * CPU, in a burst, about 0.4 s of 2 s). `close()` ends the browser. `name` marks its processes
+ * for cpu.mjs (`--sheplang-browser=NAME`, which Chromium ignores).
+ */
+export async function openChromium(name) {
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [...CHROMIUM_ARGS, `--sheplang-browser=${name}`],
+  });
+  return {
+    browser,
+    async page(pageName, viewport = { width: 640, height: 800 }) {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      const problems = watchProblems(page);
+      await page.addInitScript(probeFrames);
+      return { context, page, problems, close: () => context.close().catch(() => {}), name: pageName };
+    },
+    close: () => browser.close().catch(() => {}),
+  };
+}
+
+/** Collects a page's console errors and exceptions. */
+function watchProblems(page) {
   const problems = [];
   page.on('console', (message) => {
     if (message.type() === 'error') {
@@ -179,8 +252,7 @@ export async function openBrowser(dir, name, viewport = { width: 640, height: 80
     }
   });
   page.on('pageerror', (error) => problems.push(String(error)));
-  await page.addInitScript(probeFrames);
-  return { context, page, problems, close: () => context.close().catch(() => {}) };
+  return problems;
 }
 
 /**
