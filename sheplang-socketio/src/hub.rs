@@ -45,7 +45,7 @@ use socketioxide::socket::{Sid, Socket};
 use socketioxide::{SendError, SocketError, SocketIo};
 use tokio::sync::mpsc;
 
-use crate::log::{Entry, EventLog, Feed, LogEvent, Position, Replay};
+use crate::log::{Entry, EventLog, Feed, LogError, LogEvent, Position, Replay};
 
 mod room;
 
@@ -516,10 +516,21 @@ async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Command>, feed: 
         }
     }
     let mut batch = Vec::with_capacity(BATCH);
+    let mut emits = Vec::new();
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         for command in batch.drain(..) {
-            inner.handle(&mut state, command).await;
+            match command {
+                // A shared log sends the events when it hands them back: the emits that follow
+                // one another are appended together (one round trip to a network store, and the
+                // servers then get them together, as one node's in-memory log would send them).
+                Command::Emit { channel, event } if state.shared => emits.push((channel, event)),
+                command => {
+                    inner.append_emits(&mut emits).await;
+                    inner.handle(&mut state, command).await;
+                }
+            }
         }
+        inner.append_emits(&mut emits).await;
     }
 }
 
@@ -737,6 +748,45 @@ impl Inner {
         for channel in gaps {
             self.retry(|| self.log.gap(channel)).await;
         }
+    }
+
+    /// Appends the emits gathered for a shared log, in order, retrying from the first that
+    /// failed until all are in (as [`retry`](Self::retry) does for one); empties `emits`.
+    async fn append_emits(&self, emits: &mut Vec<(&'static str, Arc<LogEvent>)>) {
+        if emits.is_empty() {
+            return;
+        }
+        self.pending_emits.fetch_sub(emits.len(), Ordering::Relaxed);
+        let mut done = 0;
+        let mut pause = Duration::from_millis(50);
+        loop {
+            let (appended, error) = self.log.append_many(&emits[done..]).await;
+            done += appended;
+            self.counters
+                .events
+                .fetch_add(appended as u64, Ordering::Relaxed);
+            if done >= emits.len() {
+                if self.counters.degraded.swap(false, Ordering::Relaxed) {
+                    #[cfg(feature = "tracing")]
+                    tracing::warn!("the event log is back");
+                }
+                break;
+            }
+            let _e = error.unwrap_or_else(|| {
+                LogError::new("the log appended fewer events than it was given")
+            });
+            self.counters.log_errors.fetch_add(1, Ordering::Relaxed);
+            if !self.counters.degraded.swap(true, Ordering::Relaxed) {
+                #[cfg(feature = "tracing")]
+                tracing::warn!(
+                    "the event log failed: {_e}; events wait until it is back (retrying)"
+                );
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(2));
+        }
+        emits.clear();
+        self.mark_gaps().await;
     }
 
     async fn emit(&self, state: &mut State, channel: &'static str, event: Arc<LogEvent>) {

@@ -37,6 +37,10 @@ pub const DEFAULT_LOG_MAX_AGE: Duration = Duration::from_secs(300);
 /// The future of an [`EventLog`] method.
 pub type LogFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, LogError>> + Send + 'a>>;
 
+/// The future of [`EventLog::append_many`]: how many events were appended, from the first, and
+/// the error that stopped the others, if any.
+pub type AppendMany<'a> = Pin<Box<dyn Future<Output = (usize, Option<LogError>)> + Send + 'a>>;
+
 /// One model event as a log keeps it: its kind, the model name and the encoded payload (the
 /// row, or the id of a deleted row, as JSON).
 #[derive(Debug, Clone)]
@@ -239,6 +243,22 @@ pub trait EventLog: Send + Sync + 'static {
 
     /// Appends `event` to `channel`'s log; resolves to its position (the last one plus 1).
     fn append<'a>(&'a self, channel: &'a str, event: Arc<LogEvent>) -> LogFuture<'a, Position>;
+
+    /// Appends `events` (each with its channel) in this order, as [`append`](Self::append)
+    /// would one after the other; a log on a network store may send them in one round trip.
+    /// Resolves to how many were appended, from the first, and the error that stopped the
+    /// others when that is not all of them (the server tries those again, in order). The
+    /// default appends them one at a time.
+    fn append_many<'a>(&'a self, events: &'a [(&'a str, Arc<LogEvent>)]) -> AppendMany<'a> {
+        Box::pin(async move {
+            for (done, (channel, event)) in events.iter().enumerate() {
+                if let Err(e) = self.append(channel, event.clone()).await {
+                    return (done, Some(e));
+                }
+            }
+            (events.len(), None)
+        })
+    }
 
     /// The events of `channel` after position `since` (all of them must still be held, else
     /// [`Replay::Reset`]); with `since: None`, no events and the channel's last position.

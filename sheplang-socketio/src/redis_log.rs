@@ -37,8 +37,8 @@ use serde_json::value::RawValue;
 use sheplang::{Model, ModelEvent, ModelEventKind, Ref, Spec};
 
 use crate::log::{
-    DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, Entry, EventLog, Feed, LogError, LogEvent,
-    LogFuture, Position, Replay, new_epoch,
+    AppendMany, DEFAULT_LOG_CAPACITY, DEFAULT_LOG_MAX_AGE, Entry, EventLog, Feed, LogError,
+    LogEvent, LogFuture, Position, Replay, new_epoch,
 };
 
 /// How many notifications the notification stream keeps (a process that was away longer
@@ -352,7 +352,12 @@ impl RedisLog {
             .invoke_async(&mut connection)
             .await
             .map_err(|e| self.failed(&e))?;
-        let bad = || self.unexpected("the append script", &reply);
+        self.appended(&reply)
+    }
+
+    /// The position an append script answered (`{ epoch, id }`).
+    fn appended(&self, reply: &Value) -> Result<Position, LogError> {
+        let bad = || self.unexpected("the append script", reply);
         let Value::Array(items) = &reply else {
             return Err(bad());
         };
@@ -363,6 +368,82 @@ impl RedisLog {
         let seq = text(id).and_then(position_of).ok_or_else(bad)?;
         self.set_epoch(&epoch);
         Ok(Position { seq, epoch })
+    }
+
+    /// Appends `events` in order with one pipeline of append scripts (one round trip, not one
+    /// per event): how many were appended, from the first, and the error of the first that was
+    /// not. A script Redis does not have (it restarted) is loaded and the pipeline sent again
+    /// from there; a pipeline that failed on a connection made earlier is sent once more on a
+    /// new one, as [`twice`](Self::twice) does for one command.
+    async fn append_pipelined(
+        &self,
+        events: &[(&str, Arc<LogEvent>)],
+    ) -> (usize, Option<LogError>) {
+        let mut done = 0;
+        let (mut loaded, mut reconnected) = (false, false);
+        'pipelines: while done < events.len() {
+            let had_connection = self
+                .inner
+                .connection
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_some();
+            let mut connection = match self.connection().await {
+                Ok(connection) => connection,
+                Err(e) => return (done, Some(e)),
+            };
+            let mut pipe = ::redis::pipe();
+            pipe.ignore_errors();
+            for (channel, event) in &events[done..] {
+                pipe.cmd("EVALSHA")
+                    .arg(self.inner.append.get_hash())
+                    .arg(2)
+                    .arg(&self.inner.epoch_key)
+                    .arg(self.stream_key(channel))
+                    .arg(new_epoch())
+                    .arg(self.inner.options.capacity)
+                    .arg(event.kind.event_name())
+                    .arg(&*event.model)
+                    .arg(event.payload.get())
+                    .arg(event.before.as_ref().map_or("", |b| b.get()));
+            }
+            let replies: Vec<::redis::RedisResult<Value>> =
+                match pipe.query_async(&mut connection).await {
+                    Ok(replies) => replies,
+                    Err(e) => {
+                        let e = self.failed(&e);
+                        if had_connection && !reconnected {
+                            reconnected = true;
+                            continue;
+                        }
+                        return (done, Some(e));
+                    }
+                };
+            for reply in replies {
+                let position = match reply {
+                    Ok(reply) => self.appended(&reply),
+                    Err(e)
+                        if !loaded
+                            && e.kind()
+                                == ::redis::ErrorKind::Server(
+                                    ::redis::ServerErrorKind::NoScript,
+                                ) =>
+                    {
+                        loaded = true;
+                        if let Err(e) = self.inner.append.load_async(&mut connection).await {
+                            return (done, Some(self.failed(&e)));
+                        }
+                        continue 'pipelines;
+                    }
+                    Err(e) => Err(self.failed(&e)),
+                };
+                match position {
+                    Ok(_) => done += 1,
+                    Err(e) => return (done, Some(e)),
+                }
+            }
+        }
+        (done, None)
     }
 
     async fn read_once(&self, channel: &str, since: Option<u64>) -> Result<Replay, LogError> {
@@ -485,6 +566,10 @@ impl EventLog for RedisLog {
 
     fn append<'a>(&'a self, channel: &'a str, event: Arc<LogEvent>) -> LogFuture<'a, Position> {
         Box::pin(async move { self.append_now(channel, &event).await })
+    }
+
+    fn append_many<'a>(&'a self, events: &'a [(&'a str, Arc<LogEvent>)]) -> AppendMany<'a> {
+        Box::pin(self.append_pipelined(events))
     }
 
     fn read<'a>(&'a self, channel: &'a str, since: Option<u64>) -> LogFuture<'a, Replay> {

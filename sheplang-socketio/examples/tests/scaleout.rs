@@ -9,9 +9,13 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use sheplang::ModelEventKind;
+use sheplang_socketio::log::{EventLog as _, LogEvent, Replay};
 use sheplang_socketio::{Publisher, RedisLog, RedisOptions};
 use sheplang_socketio_examples::tasks::{self, Task};
 use support::Client;
@@ -412,4 +416,56 @@ async fn emits_past_the_bound_during_an_outage_make_every_client_of_the_channel_
         m["resyncDisconnects"].as_u64() >= Some(1)
     })
     .await;
+}
+
+/// Emits that follow one another are appended together, in one pipeline of append scripts
+/// (`EventLog::append_many`): in the order given, at consecutive positions; when Redis has lost
+/// the script (`SCRIPT FLUSH`, as after a restart) it is loaded again and each event still goes
+/// in once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_appended_together_keep_their_order_when_the_script_must_be_loaded_again() {
+    let redis = redis();
+    let prefix = prefix("append-many");
+    let log = RedisLog::connect(redis.url(), RedisOptions::default().prefix(prefix.clone()))
+        .await
+        .expect("Redis");
+    let event = |n: usize| {
+        let payload = RawValue::from_string(row(n).to_string()).expect("a row");
+        (
+            "task",
+            Arc::new(LogEvent::new(ModelEventKind::Created, "Task", payload)),
+        )
+    };
+    let first: Vec<(&str, Arc<LogEvent>)> = (1..=5).map(event).collect();
+    let (done, error) = log.append_many(&first).await;
+    assert_eq!((done, error.map(|e| e.to_string())), (5, None));
+
+    let client = redis::Client::open(redis.url()).expect("the URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("a connection");
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut connection)
+        .await
+        .expect("SCRIPT FLUSH");
+    let second: Vec<(&str, Arc<LogEvent>)> = (6..=8).map(event).collect();
+    let (done, error) = log.append_many(&second).await;
+    assert_eq!((done, error.map(|e| e.to_string())), (3, None));
+
+    let Replay::Events { entries, head, .. } = log.read("task", Some(0)).await.expect("a read")
+    else {
+        panic!("every event is still in the log");
+    };
+    assert_eq!(head, 8);
+    let read: Vec<(u64, String)> = entries
+        .iter()
+        .map(|entry| {
+            let row: Value = serde_json::from_str(entry.event.payload.get()).expect("JSON");
+            (entry.seq, row["id"].as_str().expect("an id").to_owned())
+        })
+        .collect();
+    let expected: Vec<(u64, String)> = (1..=8).map(|n| (n as u64, format!("t-{n}"))).collect();
+    assert_eq!(read, expected);
 }
