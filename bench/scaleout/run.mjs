@@ -32,6 +32,8 @@
 // Options: --subscribers 1000  --events 400  --rate 20  --batch 50  --payload 64  --runs 3
 //          --paced-batch 1 (events emitted together when paced)  --stall-seconds 180
 //          --client-threads 1 (threads of each node's fanout-load)
+//          --server-threads N (each Rust node's Tokio worker threads; 0: one thread, a
+//            current-thread runtime; default: one per core)
 //          --nodes memory,1,2,3,node-memory,node-1,node-2,node-3
 // A configuration is `memory` (one Rust node, in-memory log), `N` (N Rust nodes on Redis),
 // `node-memory`, `node-N`, or kinds joined by `+` (`rust+rust+node`: a mixed cluster; node 1
@@ -75,6 +77,12 @@ const payload = Number(option('payload', '64'));
 const runs = Number(option('runs', '3'));
 const pacedBatch = Number(option('paced-batch', '1'));
 const clientThreads = Number(option('client-threads', '1'));
+const serverThreads = option('server-threads', undefined);
+if (serverThreads !== undefined && !/^\d+$/.test(serverThreads)) {
+  console.error(`bench: --server-threads takes a whole number, not \`${serverThreads}\``);
+  process.exit(2);
+}
+const rustThreads = serverThreads === undefined ? [] : ['--worker-threads', serverThreads];
 const configs = option('nodes', 'memory,1,2,3,node-memory,node-1,node-2,node-3').split(',').filter(Boolean);
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
@@ -192,7 +200,7 @@ async function runConfig(config, run) {
       const extra = redis ? ['--redis', redisUrl, '--redis-prefix', prefix] : [];
       nodes.push(
         kind === 'rust'
-          ? await startProcess(executable, ['bench', '--exit-on-stdin-eof', ...extra], group)
+          ? await startProcess(executable, ['bench', '--exit-on-stdin-eof', ...rustThreads, ...extra], group)
           : await startProcess(process.execPath, [nodeServerScript, nodeServer, ...extra], group),
       );
     }
@@ -259,7 +267,7 @@ const fmt = (x) => (Number.isNaN(x) ? '-' : x.toFixed(1));
 const fmt2 = (x) => (Number.isNaN(x) ? '-' : x.toFixed(2));
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(
-  `scale-out: N = ${n} subscribers spread over the nodes, K = ${k} events from node 1 (${batch} a batch, ${payload}-byte payload), paced ${rate} events/s ${pacedBatch} at a time (${rate * n} deliveries/s), one fanout-load of ${clientThreads} thread(s) per node, median of ${runs}, loopback, Redis ${redisUrl.replace(/:[^:@/]*@/, ':***@')}, load average at the end ${load}`,
+  `scale-out: N = ${n} subscribers spread over the nodes, K = ${k} events from node 1 (${batch} a batch, ${payload}-byte payload), paced ${rate} events/s ${pacedBatch} at a time (${rate * n} deliveries/s), one fanout-load of ${clientThreads} thread(s) per node, ${serverThreads === undefined ? 'Rust nodes with one worker thread per core' : `Rust nodes with ${serverThreads === '0' ? 'a current-thread runtime' : `${serverThreads} worker thread(s)`}`}, median of ${runs}, loopback, Redis ${redisUrl.replace(/:[^:@/]*@/, ':***@')}, load average at the end ${load}`,
 );
 console.log('');
 console.log(

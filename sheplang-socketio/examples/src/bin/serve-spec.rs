@@ -12,8 +12,11 @@
 //!            [--log-capacity EVENTS] [--log-max-age-ms N]
 //!            [--allowed-host NAME]... [--header-timeout-ms N] [--keep-alive-timeout-ms N]
 //!            [--max-connections N] [--redis URL] [--redis-prefix PREFIX]
-//!            [--max-pending-emits N] [--exit-on-stdin-eof]
+//!            [--max-pending-emits N] [--worker-threads N] [--exit-on-stdin-eof]
 //! ```
+//!
+//! `--worker-threads N`: the Tokio runtime's worker threads (default: one per core); `0` runs
+//! everything on one thread (a current-thread runtime), for the benchmarks' comparisons.
 //!
 //! With `--redis URL`, the event log is a [`RedisLog`] at that URL (key prefix `--redis-prefix`,
 //! default `sheplang`; `--log-capacity` and `--log-max-age-ms` apply to it): several
@@ -55,7 +58,7 @@ const USAGE: &str = "usage: serve-spec <tasks|edge|alltypes|bench> [--port N] [-
 [--authorize-timeout-ms N] [--max-payload BYTES] [--max-buffer-size PACKETS] \
 [--log-capacity EVENTS] [--log-max-age-ms N] \
 [--allowed-host NAME]... [--header-timeout-ms N] [--keep-alive-timeout-ms N] [--max-connections N] \
-[--redis URL] [--redis-prefix PREFIX] [--max-pending-emits N] [--exit-on-stdin-eof]";
+[--redis URL] [--redis-prefix PREFIX] [--max-pending-emits N] [--worker-threads N] [--exit-on-stdin-eof]";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -78,6 +81,8 @@ struct Options {
     hosts: Vec<String>,
     serve: ServeOptions,
     exit_on_stdin_eof: bool,
+    /// The runtime's worker threads; `Some(0)`: a current-thread runtime.
+    worker_threads: Option<usize>,
     redis: Option<String>,
     redis_prefix: Option<String>,
     /// The connected log, once `--redis` is connected.
@@ -195,6 +200,13 @@ fn parse_args() -> Result<Options, String> {
                 options.serve = options.serve.clone().max_connections(n);
             }
             "--exit-on-stdin-eof" => options.exit_on_stdin_eof = true,
+            "--worker-threads" => {
+                options.worker_threads = Some(
+                    value("--worker-threads")?
+                        .parse()
+                        .map_err(|e| format!("--worker-threads: {e}"))?,
+                );
+            }
             "--redis" => options.redis = Some(value("--redis")?),
             "--redis-prefix" => options.redis_prefix = Some(value("--redis-prefix")?),
             "-h" | "--help" => return Err(USAGE.to_owned()),
@@ -377,10 +389,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut builder = match options.worker_threads {
+        Some(0) => tokio::runtime::Builder::new_current_thread(),
+        Some(threads) => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(threads);
+            builder
+        }
+        None => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("serve-spec: cannot start the runtime: {e}");
