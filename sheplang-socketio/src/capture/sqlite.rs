@@ -1,6 +1,7 @@
 //! [`SqliteLog`]: the event log over a SQLite database's change table.
 
 use core::fmt;
+use core::time::Duration;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -97,8 +98,7 @@ impl SqliteLog {
     pub fn open(path: impl AsRef<Path>, options: CaptureOptions) -> Result<SqliteLog, LogError> {
         let path = path.as_ref().to_path_buf();
         let conn = Connection::open(&path).map_err(failed(&path))?;
-        conn.busy_timeout(core::time::Duration::from_secs(5))
-            .map_err(failed(&path))?;
+        conn.busy_timeout(LOCK_WAIT).map_err(failed(&path))?;
         let epoch: Option<String> = conn
             .query_row(sql("epoch"), [], |row| row.get(0))
             .optional()
@@ -190,17 +190,13 @@ impl ChangeTable for SqliteLog {
         let (capacity, max_age) = (self.inner.options.capacity, self.inner.options.max_age);
         let _ = self
             .blocking(move |conn| {
-                let before = unix_now() - i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX / 2);
-                for (channel, relayed) in done {
-                    let head = head(conn, &channel)?;
-                    conn.prepare_cached(sql("prune"))?.execute(params![
-                        channel,
-                        to_i64(relayed),
-                        before,
-                        to_i64(head.saturating_sub(capacity)),
-                    ])?;
-                }
-                Ok(())
+                // The writers of the database wait while a prune holds the write lock: it
+                // removes at most `PRUNE_CHUNK` changes a transaction, pausing between two,
+                // and gives up for this time when the lock stays taken.
+                conn.busy_timeout(PRUNE_LOCK_WAIT)?;
+                let pruned = prune_in_chunks(conn, &done, capacity, max_age);
+                conn.busy_timeout(LOCK_WAIT)?;
+                pruned
             })
             .await;
     }
@@ -318,6 +314,56 @@ impl SqliteLog {
         }
         Ok(())
     }
+}
+
+/// How long the log's connection waits for a lock (reads rarely do, in WAL mode).
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// How long a prune waits for the write lock, which the database's writers hold: past that, it
+/// tries again at the next prune.
+const PRUNE_LOCK_WAIT: Duration = Duration::from_millis(200);
+
+/// The most changes a prune removes in one transaction (a few milliseconds of the write lock).
+const PRUNE_CHUNK: u64 = 500;
+
+/// The pause between two transactions of a prune, in which the writers take the lock.
+const PRUNE_PAUSE: Duration = Duration::from_millis(1);
+
+/// Removes the relayed changes past the retention, [`PRUNE_CHUNK`] at a time, oldest first.
+fn prune_in_chunks(
+    conn: &Connection,
+    relayed: &HashMap<String, u64>,
+    capacity: u64,
+    max_age: Duration,
+) -> rusqlite::Result<()> {
+    let before = unix_now() - i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX / 2);
+    for (channel, relayed) in relayed {
+        let head = head(conn, channel)?;
+        let Some(mut oldest) = conn
+            .prepare_cached(sql("oldest"))?
+            .query_row(params![channel], |row| row.get::<_, Option<i64>>(0))?
+            .and_then(|o| u64::try_from(o).ok())
+        else {
+            continue;
+        };
+        while oldest <= *relayed {
+            // Positions have no gaps and the `at` of later changes is not earlier, so a chunk
+            // that removes fewer than it spans leaves nothing further to remove.
+            let upto = (*relayed).min(oldest.saturating_add(PRUNE_CHUNK - 1));
+            let removed = conn.prepare_cached(sql("prune"))?.execute(params![
+                channel,
+                to_i64(upto),
+                before,
+                to_i64(head.saturating_sub(capacity)),
+            ])?;
+            if u64::try_from(removed).unwrap_or(0) < upto - oldest + 1 {
+                break;
+            }
+            oldest = upto + 1;
+            std::thread::sleep(PRUNE_PAUSE);
+        }
+    }
+    Ok(())
 }
 
 fn to_i64(n: u64) -> i64 {
