@@ -10,7 +10,7 @@
 //! not get the answer to a create sends it again with the same key, and gets the answer of
 //! the first request (with `Idempotent-Replayed: true`) instead of a second task.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
@@ -25,12 +25,14 @@ use serde::Deserialize;
 use crate::postgres::PgStore;
 use crate::store::{Created, Store, StoreError, TaskPatch};
 use crate::tasks::Task;
+use crate::writer::Writer;
 
 /// Where the API keeps the tasks.
 #[derive(Debug)]
 pub enum Db {
-    /// A SQLite store: its calls block, so they run on the blocking pool, one at a time.
-    Sqlite(Mutex<Store>),
+    /// A SQLite store, on its writer thread: the calls run there one at a time, those that
+    /// queue up while a commit runs are committed together (group commit, [`crate::writer`]).
+    Sqlite(Writer),
     /// A PostgreSQL database.
     Postgres(PgStore),
 }
@@ -38,9 +40,12 @@ pub enum Db {
 /// The API's state: the database, cheap to clone.
 pub type AppState = Arc<Db>;
 
-/// The `/api` routes over a SQLite `store`.
-pub fn routes(store: Store) -> Router {
-    routes_on(Db::Sqlite(Mutex::new(store)))
+/// The `/api` routes over a SQLite `store`, moved to a writer thread of its own.
+///
+/// # Errors
+/// When the thread cannot be started.
+pub fn routes(store: Store) -> Result<Router, StoreError> {
+    Ok(routes_on(Db::Sqlite(Writer::start(store)?)))
 }
 
 /// The `/api` routes over `db`.
@@ -230,24 +235,18 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Runs `work` on the blocking pool with the SQLite store locked (SQLite calls block).
+/// Runs `work` on the SQLite store's writer thread, answered once its group is committed.
 async fn blocking<T, F>(app: AppState, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
 {
-    tokio::task::spawn_blocking(move || {
-        let Db::Sqlite(store) = &*app else {
-            return Err(StoreError::Invalid(
-                "the tasks are not in SQLite".to_owned(),
-            ));
-        };
-        let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-        work(&mut store)
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("the store task failed: {e}")))?
-    .map_err(ApiError::from)
+    let Db::Sqlite(writer) = &*app else {
+        return Err(ApiError::from(StoreError::Invalid(
+            "the tasks are not in SQLite".to_owned(),
+        )));
+    };
+    writer.run(work).await.map_err(ApiError::from)
 }
 
 /// A JSON body whose rejections are answered in the API's own error shape.
@@ -320,9 +319,10 @@ impl From<StoreError> for ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 message: e.to_string(),
             },
-            StoreError::Sqlite(_) | StoreError::Postgres(_) | StoreError::Io(_) => {
-                ApiError::internal(e.to_string())
-            }
+            StoreError::Sqlite(_)
+            | StoreError::Postgres(_)
+            | StoreError::Io(_)
+            | StoreError::Thread(_) => ApiError::internal(e.to_string()),
         }
     }
 }

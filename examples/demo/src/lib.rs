@@ -19,6 +19,7 @@ pub mod api;
 pub mod postgres;
 pub mod store;
 pub mod web;
+pub mod writer;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -101,7 +102,7 @@ pub fn app_with(
         None => builder.log(changes).build(),
     };
     let router = Router::new()
-        .merge(api::routes(store))
+        .merge(api::routes(store).map_err(StartError::Store)?)
         .merge(Router::new().fallback(web::serve).with_state(web_dir))
         .layer(layer);
     Ok((router, realtime))

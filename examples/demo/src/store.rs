@@ -9,12 +9,17 @@
 //!   says it is done), so each write commits at once and the store's WAL hook runs;
 //! - once the WAL holds [`WAL_AUTOCHECKPOINT_PAGES`] pages after a commit, the hook hands the
 //!   checkpoint to a thread of the store with a connection of its own, which copies the WAL
-//!   into the database and syncs both files (a passive checkpoint: it never blocks the writer);
-//!   the next commit after it finishes the checkpoint with the few pages written meanwhile,
-//!   and the commit after that starts the WAL again from its beginning; `journal_size_limit`
-//!   ([`WAL_SIZE_LIMIT`]) truncates the file back when it does;
+//!   into the database and syncs both files (a passive checkpoint: it never blocks the writer),
+//!   and copies again, up to a few times, while more than a few pages were committed during
+//!   its last copy; the next commit after it finishes the checkpoint with those few pages (its
+//!   time is mostly two small file syncs), and the commit after that starts the WAL again from
+//!   its beginning; `journal_size_limit` ([`WAL_SIZE_LIMIT`]) truncates the file back when it
+//!   does (should a reader that began before the checkpoint ended keep the WAL from starting
+//!   again, the next checkpoint comes after as many pages more);
 //! - should that thread fall behind, a commit that finds [`WAL_CHECKPOINT_LIMIT_PAGES`] pages
 //!   in the WAL checkpoints at once, itself;
+//! - writes are committed in groups ([`crate::writer`]): those that queue up while a commit
+//!   runs share one transaction, so the pages they share are written to the WAL once;
 //! - opening and dropping the store checkpoint and truncate the WAL to zero bytes.
 //!
 //! So the WAL file stays under [`WAL_BOUND`] bytes under any mix of this server's traffic. The
@@ -80,6 +85,8 @@ pub enum StoreError {
     Postgres(tokio_postgres::Error),
     /// The database folder could not be created.
     Io(std::io::Error),
+    /// The store's writer thread ([`crate::writer`]) could not be started, or stopped.
+    Thread(std::io::Error),
 }
 
 impl std::fmt::Display for StoreError {
@@ -97,6 +104,7 @@ impl std::fmt::Display for StoreError {
             StoreError::Sqlite(e) => write!(f, "the database failed: {e}"),
             StoreError::Postgres(e) => write!(f, "PostgreSQL failed: {e}"),
             StoreError::Io(e) => write!(f, "cannot create the database folder: {e}"),
+            StoreError::Thread(e) => write!(f, "the store's writer thread: {e}"),
         }
     }
 }
@@ -106,7 +114,7 @@ impl std::error::Error for StoreError {
         match self {
             StoreError::Sqlite(e) => Some(e),
             StoreError::Postgres(e) => Some(e),
-            StoreError::Io(e) => Some(e),
+            StoreError::Io(e) | StoreError::Thread(e) => Some(e),
             StoreError::Invalid(_)
             | StoreError::Broken(_)
             | StoreError::NotFound(_)
@@ -143,20 +151,20 @@ pub struct TaskPatch {
 /// The checkpoint threshold, in pages of the WAL: once a commit leaves this many, the store's
 /// checkpoint thread copies the WAL into the database (SQLite's own automatic checkpoint,
 /// which the store turns off, runs at 1,000 by default, in the commit).
-pub const WAL_AUTOCHECKPOINT_PAGES: u32 = 256;
+pub const WAL_AUTOCHECKPOINT_PAGES: u32 = 1000;
 
 /// The pages of the WAL at which a commit checkpoints itself, when the checkpoint thread has
 /// not kept up (waiting for the thread's checkpoint to end first, then running its own).
-pub const WAL_CHECKPOINT_LIMIT_PAGES: u32 = 448;
+pub const WAL_CHECKPOINT_LIMIT_PAGES: u32 = 1750;
 
 /// The size the WAL file is truncated back to when it restarts (`PRAGMA journal_size_limit`,
 /// in bytes; SQLite's default, -1, never truncates).
-pub const WAL_SIZE_LIMIT: i64 = 1 << 20;
+pub const WAL_SIZE_LIMIT: i64 = 4 << 20;
 
 /// The most the WAL file of a store grows to: [`WAL_CHECKPOINT_LIMIT_PAGES`] plus one write,
 /// in frames of one page (at most 4 KiB with this schema) and a 24-byte header each, rounded
 /// up. A test writes 20,000 tasks and checks it.
-pub const WAL_BOUND: u64 = 2 << 20;
+pub const WAL_BOUND: u64 = 8 << 20;
 
 /// The tasks a new database starts with.
 pub const WELCOME_TASKS: [&str; 3] = [
@@ -287,8 +295,8 @@ impl Store {
             }
         };
         let conn = {
-            let conn = Connection::open(&path)?;
-            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            let mut conn = Connection::open(&path)?;
+            conn.busy_handler(Some(wait_for_lock))?;
             // One writer (this server); WAL keeps readers of the file (sqlite3 CLI) unblocked.
             conn.pragma_update(None, "journal_mode", "WAL")?;
             // SQLite's recommended pairing with WAL: a commit survives a crash or kill of
@@ -395,13 +403,23 @@ impl Store {
         let limit = i32::try_from(WAL_CHECKPOINT_LIMIT_PAGES).unwrap_or(i32::MAX);
         let shared = self.checkpoints.shared.clone();
         let kick = self.checkpoints.kick.clone();
+        // The WAL's pages when the last checkpoint ended: a reader that began before it and
+        // has not ended keeps the next write from starting the WAL again from its beginning;
+        // the WAL then grows on from there, and counts from there, so that the thread is not
+        // asked again, nor the commits to finish again, at every commit until that reader ends.
+        let mut base: std::ffi::c_int = 0;
         self.conn.wal_hook(Some(
             move |wal: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
-                if pages >= limit || shared.passed.swap(false, Ordering::AcqRel) {
-                    // The thread copied the WAL up to where it was when it started (or has
-                    // not kept up): this checkpoint copies the rest, with no write running
-                    // (the writes of this store are serialised), so it ends with the whole WAL
-                    // in the database, and the next commit starts the WAL again from its
+                if pages < base {
+                    // The WAL started again from its beginning.
+                    base = 0;
+                }
+                let grown = pages - base;
+                if grown >= limit || shared.passed.swap(false, Ordering::AcqRel) {
+                    // The thread copied the WAL up to a few pages of where it is (or has not
+                    // kept up): this checkpoint copies the rest, with no write running (the
+                    // writes of this store are serialised), so it ends with the whole WAL in
+                    // the database, and the next commit starts the WAL again from its
                     // beginning. Passive: never waits for readers.
                     let _one = shared
                         .running
@@ -409,7 +427,8 @@ impl Store {
                         .unwrap_or_else(PoisonError::into_inner);
                     let _ = wal.checkpoint();
                     shared.kicked.store(false, Ordering::Release);
-                } else if pages >= threshold && !shared.kicked.swap(true, Ordering::AcqRel) {
+                    base = pages;
+                } else if grown >= threshold && !shared.kicked.swap(true, Ordering::AcqRel) {
                     // A full channel means a checkpoint is asked for already.
                     let _ = kick.try_send(Checkpoint::Run);
                 }
@@ -490,7 +509,9 @@ impl Store {
     /// came with another title before.
     pub fn create_once(&mut self, key: &str, title: &str) -> Result<Created, StoreError> {
         check_key(key)?;
-        let tx = self.conn.transaction()?;
+        // A savepoint: its own transaction when called alone, a part of the group's
+        // transaction under the writer thread (`crate::writer`).
+        let tx = self.conn.savepoint()?;
         let now = unix_now();
         tx.prepare_cached("DELETE FROM idempotency_key WHERE created_at < ?1")?
             .execute(params![now - IDEMPOTENCY_KEY_TTL_SECS])?;
@@ -567,6 +588,56 @@ impl Store {
         .ok_or_else(|| StoreError::NotFound(id.to_owned()))
     }
 
+    /// Opens a group's transaction ([`crate::writer`]): `BEGIN IMMEDIATE`, which takes the
+    /// write lock at once (a deferred one that reads first could not upgrade to a write
+    /// after another connection's commit; this one waits for the lock like any write).
+    pub(crate) fn begin_group(&self) -> rusqlite::Result<()> {
+        self.run_control("BEGIN IMMEDIATE")
+    }
+
+    /// Commits the group's transaction.
+    pub(crate) fn commit_group(&self) -> rusqlite::Result<()> {
+        self.run_control("COMMIT")
+    }
+
+    /// Rolls the group's transaction back (nothing to do when SQLite already did).
+    pub(crate) fn rollback_group(&self) -> rusqlite::Result<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.run_control("ROLLBACK")
+    }
+
+    /// Starts one request's savepoint in the group's transaction.
+    pub(crate) fn savepoint(&self) -> rusqlite::Result<()> {
+        self.run_control("SAVEPOINT request")
+    }
+
+    /// Keeps the request's changes in the group.
+    pub(crate) fn release(&self) -> rusqlite::Result<()> {
+        self.run_control("RELEASE request")
+    }
+
+    /// Undoes the request's changes, keeping the group's others.
+    pub(crate) fn rollback_to(&self) -> rusqlite::Result<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.run_control("ROLLBACK TO request")?;
+        self.run_control("RELEASE request")
+    }
+
+    /// Whether no transaction is open (SQLite ends one itself after a few failures).
+    pub(crate) fn in_autocommit(&self) -> bool {
+        self.conn.is_autocommit()
+    }
+
+    /// A transaction control statement, prepared once.
+    fn run_control(&self, sql: &str) -> rusqlite::Result<()> {
+        self.conn.prepare_cached(sql)?.execute([])?;
+        Ok(())
+    }
+
     /// The size of the WAL file in bytes (0 when there is none, or in memory).
     pub fn wal_size(&self) -> u64 {
         self.conn
@@ -584,6 +655,13 @@ impl Drop for Store {
         let _ = checkpoint(&self.conn);
     }
 }
+
+/// The most passes of one checkpoint by the checkpoint thread.
+const CHECKPOINT_PASSES: usize = 8;
+
+/// The checkpoint thread passes again while more pages than this were committed to the WAL
+/// during its last pass (and not copied by it).
+const CHECKPOINT_LEFT_PAGES: i64 = 16;
 
 /// What the checkpoint thread is asked to do.
 #[derive(Debug)]
@@ -630,10 +708,18 @@ impl Checkpoints {
             .name("sqlite-checkpoint".to_owned())
             .spawn(move || {
                 while let Ok(Checkpoint::Run) = asked.recv() {
-                    {
+                    // Passes until the frames committed during the last one are few: the
+                    // commit that finishes the checkpoint (under the writes' serialisation)
+                    // then copies only those, and its time is mostly the two file syncs.
+                    for _ in 0..CHECKPOINT_PASSES {
                         let _one = state.running.lock().unwrap_or_else(PoisonError::into_inner);
                         // Passive: copies what no reader still needs, never blocks a writer.
-                        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                        let left = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                            Ok(row.get::<_, i64>(1)? - row.get::<_, i64>(2)?)
+                        });
+                        if left.is_err() || left.is_ok_and(|left| left <= CHECKPOINT_LEFT_PAGES) {
+                            break;
+                        }
                     }
                     state.passed.store(true, Ordering::Release);
                 }
@@ -654,6 +740,24 @@ impl Checkpoints {
             let _ = thread.join();
         }
     }
+}
+
+/// How long the store's connection waits for a lock another connection holds (the relay's
+/// pruning of the change table, a `sqlite3` shell), in tries of [`LOCK_TRY`].
+const LOCK_TRIES: i32 = 50_000;
+
+/// The time between two tries of a lock: 5 s in all ([`LOCK_TRIES`]).
+const LOCK_TRY: std::time::Duration = std::time::Duration::from_micros(100);
+
+/// The store's busy handler: another try every [`LOCK_TRY`], for 5 s. SQLite's own
+/// (`busy_timeout`) sleeps 1, 2, 5, 10, 15, 20, 25 ms and on between tries, so a write that
+/// found the lock taken for 3 ms waited 8, and every write queued behind it with it.
+fn wait_for_lock(tries: i32) -> bool {
+    if tries >= LOCK_TRIES {
+        return false;
+    }
+    std::thread::sleep(LOCK_TRY);
+    true
 }
 
 /// Copies the WAL into the database and truncates it (a no-op in memory).

@@ -62,7 +62,7 @@ fn memory_store() -> Store {
 async fn create_update_delete_round_trip_records_typed_events() {
     let store = memory_store();
     let mut recorder = Changes::of(&store);
-    let addr = support::serve(api::routes(store)).await;
+    let addr = support::serve(api::routes(store).unwrap()).await;
 
     let empty = http(addr, "GET", "/api/tasks", None).await;
     assert_eq!((empty.status, empty.json()), (200, json!([])));
@@ -131,7 +131,7 @@ async fn create_update_delete_round_trip_records_typed_events() {
 async fn bad_requests_get_json_errors_and_record_nothing() {
     let store = memory_store();
     let mut recorder = Changes::of(&store);
-    let addr = support::serve(api::routes(store)).await;
+    let addr = support::serve(api::routes(store).unwrap()).await;
     let task = support::json(addr, "POST", "/api/tasks", &json!({"title": "one"}))
         .await
         .json();
@@ -350,7 +350,7 @@ async fn create_with_key(addr: std::net::SocketAddr, key: &str, title: &str) -> 
 async fn a_retried_create_with_the_same_key_creates_one_task() {
     let store = memory_store();
     let mut recorder = Changes::of(&store);
-    let addr = support::serve(api::routes(store)).await;
+    let addr = support::serve(api::routes(store).unwrap()).await;
 
     let first = create_with_key(addr, "\"retry-1\"", "Pay rent").await;
     assert_eq!(first.status, 201, "{first:?}");
