@@ -228,11 +228,14 @@ mod tests {
     use super::*;
     use crate::store::{Created, Location};
 
+    /// A request of a test.
+    type Test<T> = Box<dyn FnOnce(&mut Store) -> Result<T, StoreError> + Send>;
+
     /// Queues `requests` behind a request that holds the writer thread until they are all
     /// queued, so that they make one group; their answers, in order.
     async fn one_group<T: Send + 'static>(
         writer: &Arc<Writer>,
-        requests: Vec<Box<dyn FnOnce(&mut Store) -> Result<T, StoreError> + Send>>,
+        requests: Vec<Test<T>>,
     ) -> Vec<Result<T, StoreError>> {
         let (release, held) = std::sync::mpsc::channel::<()>();
         let holder = {
@@ -240,7 +243,8 @@ mod tests {
             tokio::spawn(async move {
                 writer
                     .run(move |_| {
-                        held.recv().map_err(|e| StoreError::Thread(std::io::Error::other(e)))
+                        held.recv()
+                            .map_err(|e| StoreError::Thread(std::io::Error::other(e)))
                     })
                     .await
             })
