@@ -147,6 +147,8 @@ export function api(url) {
         },
       );
       request.on('error', reject);
+      // An answer that never comes fails the scenario with the call named, not hangs it.
+      request.setTimeout(60_000, () => request.destroy(new Error(`${method} ${path}: no answer in 60 s`)));
       request.end(payload);
     });
   return {
@@ -163,9 +165,10 @@ export function api(url) {
  * from capture-load, a Rust writer on one thread, not from this process: a burst's 2,000 calls
  * made here with node:http took about a second of CPU (0.45 ms a call), the machine's largest
  * share, taken from the pages under test. Resolves with the wall clock (as `Date.now()`) when the
- * first request went out and when the last answer came, and the answers' latencies in ms.
+ * first request went out and when the last answer came, and the answers' latencies in ms;
+ * rejects if the writer fails or is not done within `timeoutMs`.
  */
-export async function createMany(url, { count, parallel, title }) {
+export async function createMany(url, { count, parallel, title, timeoutMs = 120_000 }) {
   const child = spawn(
     loadBin,
     ['--url', url, '--connections', String(Math.min(parallel, count)), '--count', String(count), '--title', title],
@@ -175,7 +178,12 @@ export async function createMany(url, { count, parallel, title }) {
   const err = [];
   child.stdout.on('data', (chunk) => out.push(String(chunk)));
   child.stderr.on('data', (chunk) => err.push(String(chunk)));
-  const [code, signal] = await once(child, 'close');
+  // A writer that never ends (a server that stopped answering) fails the run, not hangs it.
+  const timer = setTimeout(() => {
+    err.push(`still running after ${timeoutMs} ms: stopped`);
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const [code, signal] = await once(child, 'close').finally(() => clearTimeout(timer));
   if (code !== 0) {
     throw new Error(`capture-load exited (${code ?? signal}): ${err.join('').trim() || out.join('').trim()}`);
   }
@@ -233,14 +241,30 @@ export async function openChromium(name) {
   return {
     browser,
     async page(pageName, viewport = { width: 640, height: 800 }) {
-      const context = await browser.newContext({ viewport });
-      const page = await context.newPage();
+      // playwright's newContext and newPage have no timeout of their own.
+      const { context, page } = await within(60_000, `Chromium opening page ${pageName}`, async () => {
+        const made = await browser.newContext({ viewport });
+        return { context: made, page: await made.newPage() };
+      });
       const problems = watchProblems(page);
       await page.addInitScript(probeFrames);
       return { context, page, problems, close: () => context.close().catch(() => {}), name: pageName };
     },
     close: () => browser.close().catch(() => {}),
   };
+}
+
+/** `work()`, or an error naming `what` if it has not settled within `ms`. */
+async function within(ms, what, work) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done in ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Collects a page's console errors and exceptions. */
