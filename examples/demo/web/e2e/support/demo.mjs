@@ -255,7 +255,7 @@ export async function openChromium(name) {
 }
 
 /** `work()`, or an error naming `what` if it has not settled within `ms`. */
-async function within(ms, what, work) {
+export async function within(ms, what, work) {
   let timer;
   const late = new Promise((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what}: not done in ${ms} ms`)), ms);
@@ -399,7 +399,9 @@ export function shownRows(page) {
  * its `aria-posinset`. A row never rendered is `null`. The scroll position is restored.
  */
 export function allRows(page) {
-  return page.evaluate(async () => {
+  // A page that stopped drawing frames would keep this waiting forever: 10,000 rows take about
+  // 30 s (two frames a screen).
+  return within(180_000, 'reading every row of the list', () => page.evaluate(async () => {
     const list = document.querySelector('[data-testid=task-list]');
     if (list === null) {
       return [];
@@ -431,7 +433,7 @@ export function allRows(page) {
     window.scrollTo(0, start);
     await frame();
     return rows;
-  });
+  }));
 }
 
 /** The server's rows in the same form. */

@@ -21,6 +21,7 @@ import {
   scrollToEnd,
   serverRows,
   startServer,
+  within,
 } from './demo.mjs';
 import { cpuSnapshot, cpuSpent } from './cpu.mjs';
 import { startShaper } from './shaper.mjs';
@@ -259,7 +260,7 @@ export async function longList({ count, parallel = 16 }) {
 
     // Scroll A from top to bottom, one step a frame, in at most 200 steps.
     await resetFrames(a.page);
-    await a.page.evaluate(
+    await within(60_000, 'scrolling to the bottom', () => a.page.evaluate(
       () =>
         new Promise((resolve) => {
           const by = Math.max(600, Math.ceil(document.documentElement.scrollHeight / 200));
@@ -274,7 +275,7 @@ export async function longList({ count, parallel = 16 }) {
           };
           requestAnimationFrame(step);
         }),
-    );
+    ));
     const scrolled = await frames(a.page);
 
     // A click on a row on screen, near the bottom of the list.
