@@ -190,6 +190,7 @@ mod filter;
 mod history;
 mod money;
 mod reference;
+mod row_de;
 mod spec;
 pub mod testing;
 pub mod typed;

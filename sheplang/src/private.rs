@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::truncate;
+pub use crate::row_de::{Fields, Row, row};
 use crate::{ConnectedInfo, EventError, ModelEventKind};
 
 /// `[model, row]`, the arguments of `model_created` / `model_updated`.

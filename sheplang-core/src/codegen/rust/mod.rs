@@ -11,7 +11,9 @@
 //! - `Channel` (one variant per model, the lower-case channel string on the wire) and
 //!   `ModelName` (the model name in the spec's case);
 //! - per model, in spec order: the row struct (`id: String` first, then the spec's fields in
-//!   snake case with serde renames to the spec's names), its `sheplang::Model` impl and, when it
+//!   snake case with serde renames to the spec's names; `Serialize` derived, `Deserialize`
+//!   written out over the facade's generic visitor, see `deserialize`), its `sheplang::Model`
+//!   impl and, when it
 //!   has `states:`, its lifecycle enum `<Model>State` (and, with a workflow of the model's
 //!   name, its event enum `<Model>Event` and the row's `apply()`). The state is not added to the row: the wire
 //!   row carries exactly the spec's fields;
@@ -24,6 +26,7 @@
 //! a host compiles only the ones it calls. [`Options`] leave out the items a host does not use.
 //! The output is deterministic: the same IR and options give the same bytes.
 
+mod deserialize;
 mod docs;
 mod models;
 mod names;

@@ -22,13 +22,13 @@ pub(super) struct FilterRow<'a> {
     pub(super) optional: bool,
 }
 
-/// The derives of every row struct.
-const DERIVES: [&str; 5] = [
+/// The derives of every row struct. Its `Deserialize` is written out (the `deserialize`
+/// module), not derived.
+const DERIVES: [&str; 4] = [
     "Debug",
     "Clone",
     "PartialEq",
     "::sheplang::__private::serde::Serialize",
-    "::sheplang::__private::serde::Deserialize",
 ];
 
 impl Gen<'_> {
@@ -115,6 +115,8 @@ impl Gen<'_> {
         out.close("}");
         out.close("}");
         out.blank();
+
+        self.row_deserialize(out, index);
 
         if self.options.filters {
             self.filter(out, index);
@@ -270,7 +272,7 @@ impl Gen<'_> {
 
     /// The state enum's name, when field `field` of model `index` is its state and the
     /// lifecycle enums are generated.
-    fn state_type(&self, index: usize, field: &ir::Field) -> Option<&str> {
+    pub(super) fn state_type(&self, index: usize, field: &ir::Field) -> Option<&str> {
         let model = &self.spec.models[index];
         let state = self.names.models[index].state.as_ref()?;
         (self.options.lifecycles && model.is_state_field(field)).then_some(state.ty.as_str())
@@ -364,14 +366,10 @@ impl Gen<'_> {
         if field.name != serde_name {
             ln!(out, "#[serde(rename = {})]", lit(&field.name));
         }
+        // Read without a value, an optional field is `None` and the state the initial one
+        // (the row's `Deserialize`, in the `deserialize` module).
         if field.optional {
-            out.line(
-                "#[serde(default, skip_serializing_if = \"::core::option::Option::is_none\")]",
-            );
-        }
-        if state.is_some() {
-            // A row written without its state (a new one) starts in the initial state.
-            out.line("#[serde(default)]");
+            out.line("#[serde(skip_serializing_if = \"::core::option::Option::is_none\")]");
         }
         let text = out.start();
         text.push_str("pub ");
