@@ -711,6 +711,23 @@ impl Inner {
         }
     }
 
+    /// A log operation succeeded: the log is no longer degraded (said once).
+    fn log_back(&self) {
+        if self.counters.degraded.swap(false, Ordering::Relaxed) {
+            #[cfg(feature = "tracing")]
+            tracing::warn!("the event log is back");
+        }
+    }
+
+    /// A log operation failed: counted, and the log marked degraded (said once).
+    fn log_failed(&self, _e: &LogError) {
+        self.counters.log_errors.fetch_add(1, Ordering::Relaxed);
+        if !self.counters.degraded.swap(true, Ordering::Relaxed) {
+            #[cfg(feature = "tracing")]
+            tracing::warn!("the event log failed: {_e}; events wait until it is back (retrying)");
+        }
+    }
+
     /// Runs a log operation until it succeeds, waiting longer after each failure (up to 2 s),
     /// with the log marked degraded meanwhile.
     async fn retry<'a, T>(&'a self, op: impl Fn() -> crate::log::LogFuture<'a, T>) -> T {
@@ -718,20 +735,11 @@ impl Inner {
         loop {
             match op().await {
                 Ok(value) => {
-                    if self.counters.degraded.swap(false, Ordering::Relaxed) {
-                        #[cfg(feature = "tracing")]
-                        tracing::warn!("the event log is back");
-                    }
+                    self.log_back();
                     return value;
                 }
-                Err(_e) => {
-                    self.counters.log_errors.fetch_add(1, Ordering::Relaxed);
-                    if !self.counters.degraded.swap(true, Ordering::Relaxed) {
-                        #[cfg(feature = "tracing")]
-                        tracing::warn!(
-                            "the event log failed: {_e}; events wait until it is back (retrying)"
-                        );
-                    }
+                Err(e) => {
+                    self.log_failed(&e);
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_secs(2));
                 }
@@ -766,22 +774,13 @@ impl Inner {
                 .events
                 .fetch_add(appended as u64, Ordering::Relaxed);
             if done >= emits.len() {
-                if self.counters.degraded.swap(false, Ordering::Relaxed) {
-                    #[cfg(feature = "tracing")]
-                    tracing::warn!("the event log is back");
-                }
+                self.log_back();
                 break;
             }
-            let _e = error.unwrap_or_else(|| {
+            let e = error.unwrap_or_else(|| {
                 LogError::new("the log appended fewer events than it was given")
             });
-            self.counters.log_errors.fetch_add(1, Ordering::Relaxed);
-            if !self.counters.degraded.swap(true, Ordering::Relaxed) {
-                #[cfg(feature = "tracing")]
-                tracing::warn!(
-                    "the event log failed: {_e}; events wait until it is back (retrying)"
-                );
-            }
+            self.log_failed(&e);
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(2));
         }

@@ -290,18 +290,22 @@ impl RedisLog {
         Ok(epoch.into())
     }
 
+    /// Whether a connection to Redis is open now (a failure on it may be a stale connection).
+    fn has_connection(&self) -> bool {
+        self.inner
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
+    }
+
     /// Runs `op` once, and once more on a new connection when it failed on one made earlier
     /// (Redis restarted or closed it: the first command after that finds it broken).
     async fn twice<'a, T, F>(&'a self, op: impl Fn() -> F) -> Result<T, LogError>
     where
         F: core::future::Future<Output = Result<T, LogError>> + 'a,
     {
-        let had_connection = self
-            .inner
-            .connection
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_some();
+        let had_connection = self.has_connection();
         match op().await {
             Err(_) if had_connection => op().await,
             done => done,
@@ -382,12 +386,7 @@ impl RedisLog {
         let mut done = 0;
         let (mut loaded, mut reconnected) = (false, false);
         'pipelines: while done < events.len() {
-            let had_connection = self
-                .inner
-                .connection
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .is_some();
+            let had_connection = self.has_connection();
             let mut connection = match self.connection().await {
                 Ok(connection) => connection,
                 Err(e) => return (done, Some(e)),
