@@ -215,8 +215,11 @@ def psql(url: str, sql: str) -> str:
 
 
 def postmaster(url: str) -> int:
-    """The PostgreSQL server's main process (the parent of every backend)."""
-    backend = int(psql(url, "SELECT pg_backend_pid()").splitlines()[-1])
+    """The PostgreSQL server's main process (the parent of every backend): the parent of the
+    checkpointer, which lives as long as the server (psql's own backend may be gone before its
+    /proc entry is read)."""
+    backend = int(psql(url, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
+                  .splitlines()[-1])
     with open(f"/proc/{backend}/stat") as f:
         return int(f.read().rsplit(")", 1)[1].split()[1])
 

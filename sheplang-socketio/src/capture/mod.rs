@@ -82,6 +82,16 @@ trait ChangeTable: Send + Sync + 'static {
     /// Removes relayed changes (up to each channel's position in `relayed`) past the retention.
     fn prune(&self, relayed: &HashMap<String, u64>) -> impl Future<Output = ()> + Send;
 
+    /// Stops the database's wake-up of each commit, if that saves work: whether they are
+    /// stopped. The relay does it while changes keep coming, since it then reads every
+    /// [`GATHER`] whatever wakes it (PostgreSQL: no `NOTIFY` signal, no notification to
+    /// handle, per commit).
+    fn pause_wakeups(&self) -> impl Future<Output = bool> + Send;
+
+    /// Starts the wake-ups [`pause_wakeups`](Self::pause_wakeups) stopped: each commit from
+    /// now on wakes the relay.
+    fn resume_wakeups(&self) -> impl Future<Output = ()> + Send;
+
     /// Takes or renews the lease of relaying into `target` for `holder`, until `until`
     /// (milliseconds since 1970; a lease held by another holder past `now` is kept by it):
     /// whether `holder` holds it.
@@ -184,6 +194,10 @@ fn unix_now_ms() -> i64 {
 /// found changes), the relay reads at most once per [`GATHER`]: the changes of that time are
 /// read and sent together, one read of the table and one write to each subscriber's socket
 /// for several writes, instead of a read and a send for each (`docs/capture.md`, "Cost").
+/// Once [`PAUSE_AFTER`] reads in a row found changes, it reads every [`GATHER`] without
+/// waiting for a wake-up and pauses the database's wake-ups
+/// ([`ChangeTable::pause_wakeups`]); the first read that finds none resumes them and reads
+/// once more, for what was committed before they were back.
 async fn relay<T: ChangeTable>(
     table: T,
     feed: Feed,
@@ -193,8 +207,14 @@ async fn relay<T: ChangeTable>(
     poll: Duration,
 ) {
     let mut pruned = Instant::now();
+    // Reads in a row that found changes, and whether the wake-ups are paused.
+    let mut busy = 0u32;
+    let mut paused = false;
     loop {
         if feed.is_closed() {
+            if paused {
+                table.resume_wakeups().await;
+            }
             return;
         }
         // Every commit announced so far is seen by the read below: a wake-up left from one of
@@ -232,14 +252,29 @@ async fn relay<T: ChangeTable>(
         }
         if relayed_now > 0 {
             feed.room().await;
+            busy = busy.saturating_add(1);
+        } else {
+            busy = 0;
         }
         if full {
             // More are waiting: read on at once.
             continue;
         }
-        tokio::select! {
-            () = wake.notified() => {}
-            () = tokio::time::sleep(poll) => {}
+        if paused && relayed_now == 0 {
+            // The changes stopped: wake-ups on again, and one more read for the commits made
+            // before they were.
+            table.resume_wakeups().await;
+            paused = false;
+            continue;
+        }
+        if !paused && busy >= PAUSE_AFTER {
+            paused = table.pause_wakeups().await;
+        }
+        if !paused {
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(poll) => {}
+            }
         }
         if relayed_now > 0 {
             // Writes are coming in: gather them for the rest of the window.
@@ -250,6 +285,10 @@ async fn relay<T: ChangeTable>(
         }
     }
 }
+
+/// After this many reads in a row found changes, the relay reads every [`GATHER`] without
+/// the database's wake-ups (see [`relay`]).
+const PAUSE_AFTER: u32 = 3;
 
 /// While writes keep coming, the relay reads the change table at most once in this time, and
 /// sends what it finds together (a lone write is read at once).

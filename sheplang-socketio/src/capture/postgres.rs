@@ -41,12 +41,22 @@ struct Inner {
     client: tokio::sync::Mutex<Client>,
     /// The statement `after` of `client`, prepared once: the relay runs it at every wake-up.
     after: tokio_postgres::Statement,
-    /// Kept open for its `LISTEN`.
-    _listener: Client,
+    /// The connection that `LISTEN`s; the relay stops listening while changes keep coming.
+    listener: tokio::sync::Mutex<Listener>,
     epoch: Arc<str>,
     options: CaptureOptions,
     wake: Arc<Notify>,
     feed: LocalFeed,
+}
+
+/// The connection of the notifications.
+struct Listener {
+    client: Client,
+    /// Whether it listens.
+    listening: bool,
+    /// Whether a [`PostgresLog::relay_into`] waits for the notifications too: then they are
+    /// never paused.
+    kept: bool,
 }
 
 impl Clone for PostgresLog {
@@ -135,7 +145,11 @@ impl PostgresLog {
             inner: Arc::new(Inner {
                 client: tokio::sync::Mutex::new(client),
                 after,
-                _listener: listener,
+                listener: tokio::sync::Mutex::new(Listener {
+                    client: listener,
+                    listening: true,
+                    kept: false,
+                }),
                 epoch: epoch.into(),
                 options,
                 wake,
@@ -210,6 +224,30 @@ impl ChangeTable for PostgresLog {
 
     async fn prune(&self, relayed: &HashMap<String, u64>) {
         let _ = self.prune_relayed(relayed).await;
+    }
+
+    /// `UNLISTEN`: the writers' commits then signal no backend (a `NOTIFY` without listeners
+    /// is only queued), and this process receives no notification per commit.
+    async fn pause_wakeups(&self) -> bool {
+        let mut listener = self.inner.listener.lock().await;
+        if listener.kept || !listener.listening {
+            return false;
+        }
+        if listener
+            .client
+            .batch_execute(sql("unlisten"))
+            .await
+            .is_err()
+        {
+            return false;
+        }
+        listener.listening = false;
+        true
+    }
+
+    async fn resume_wakeups(&self) {
+        let mut listener = self.inner.listener.lock().await;
+        listen(&mut listener).await;
     }
 
     async fn lease(
@@ -303,6 +341,12 @@ impl PostgresLog {
                     .map_err(|e| failed(&e))?;
             }
         }
+        {
+            // This relay reads at each notification: they stay on.
+            let mut listener = self.inner.listener.lock().await;
+            listener.kept = true;
+            listen(&mut listener).await;
+        }
         let channels = channels.iter().map(|c| (*c).to_owned()).collect();
         tokio::spawn(relay_into(
             self.clone(),
@@ -313,6 +357,13 @@ impl PostgresLog {
             self.inner.options.poll,
         ));
         Ok(())
+    }
+}
+
+/// `LISTEN`s again on `listener`, unless it does; a connection that fails is left to the poll.
+async fn listen(listener: &mut Listener) {
+    if !listener.listening && listener.client.batch_execute(sql("listen")).await.is_ok() {
+        listener.listening = true;
     }
 }
 

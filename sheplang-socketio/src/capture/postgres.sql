@@ -7,6 +7,9 @@ SELECT "epoch" FROM "_sheplang_epoch" LIMIT 1;
 -- name: listen
 LISTEN sheplang_change;
 
+-- name: unlisten
+UNLISTEN sheplang_change;
+
 -- name: head
 SELECT "head" FROM "_sheplang_channel" WHERE "channel" = $1;
 

@@ -185,6 +185,13 @@ impl ChangeTable for SqliteLog {
         .await
     }
 
+    /// The wake-ups come from this process's commits ([`ChangeWaker`]): nothing to save.
+    async fn pause_wakeups(&self) -> bool {
+        false
+    }
+
+    async fn resume_wakeups(&self) {}
+
     async fn prune(&self, relayed: &HashMap<String, u64>) {
         let done = relayed.clone();
         let (capacity, max_age) = (self.inner.options.capacity, self.inner.options.max_age);
