@@ -9,6 +9,7 @@
 //!   and the rows it ends with are a fresh read's.
 //! - A row of 20 KB (NOTIFY carries at most 8,000 bytes) arrives whole.
 //! - Relayed into Redis (`PostgresLog::relay_into`), the changes reach the clients of two nodes.
+//! - During a burst the relay stops listening, and listens again after it.
 
 mod support;
 
@@ -383,6 +384,87 @@ async fn a_row_of_20_kb_arrives_whole() {
         assert_eq!(args[1]["title"].as_str().map(str::len), Some(20_000));
         assert_eq!(args[1]["title"], json!(title), "the row is whole");
         assert_eq!(vec![args[1].clone()], schema.fresh_read().await);
+    })
+    .await;
+}
+
+/// While changes keep coming, the relay reads every 2 ms and stops listening (`UNLISTEN`); the
+/// first read that finds nothing listens again. The log's poll is an hour here: a write made
+/// once the burst is over reaches the client only through a notification, so it shows that
+/// they are back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_pause_during_a_burst_and_come_back_after_it() {
+    bounded(async {
+        let schema = Schema::new("pause").await;
+        // The log's connections carry this name, so the listening one can be looked up.
+        let name = format!("capture_pause_{}", std::process::id());
+        let url = format!("{}&application_name={name}", schema.url());
+        let options = CaptureOptions::default().poll(std::time::Duration::from_secs(3600));
+        let log = PostgresLog::connect(&url, options)
+            .await
+            .expect("the change log opens");
+        let server = TestServer::start(RealtimeServer::<tasks::Spec>::builder().log(log)).await;
+        let mut client = server.client().await;
+        let start = subscribe(&mut client).await;
+        let host = schema.client().await;
+        // The last statement of the log's listening connection.
+        let listener = || async {
+            schema
+                .admin
+                .query_one(
+                    "SELECT query FROM pg_stat_activity \
+                     WHERE application_name = $1 AND query LIKE '%LISTEN sheplang_change;'",
+                    &[&name],
+                )
+                .await
+                .expect("the log's listening connection")
+                .get::<_, String>(0)
+        };
+        assert_eq!(listener().await, "LISTEN sheplang_change;");
+        let mut written = 0u64;
+        let mut paused = false;
+        for _ in 0..50 {
+            for _ in 0..100 {
+                host.execute(
+                    "INSERT INTO \"Task\" (title, \"createdAt\") \
+                     VALUES ('burst', '2026-11-30T10:00:00Z')",
+                    &[],
+                )
+                .await
+                .expect("the insert");
+                written += 1;
+            }
+            if listener().await == "UNLISTEN sheplang_change;" {
+                paused = true;
+                break;
+            }
+        }
+        assert!(
+            paused,
+            "the relay did not stop listening during {written} writes"
+        );
+        for n in 1..=written {
+            let (name, args) = client.next_event().await;
+            assert_eq!(name, "model_created");
+            assert_eq!(
+                args[2],
+                json!(start + n),
+                "every change of the burst, in order"
+            );
+        }
+        // The changes stopped: the relay listens again (each look is a query, no sleep).
+        while listener().await != "LISTEN sheplang_change;" {
+            tokio::task::yield_now().await;
+        }
+        host.execute(
+            "INSERT INTO \"Task\" (title, \"createdAt\") VALUES ('after', '2026-11-30T10:00:00Z')",
+            &[],
+        )
+        .await
+        .expect("the insert");
+        let (_, args) = client.next_event().await;
+        assert_eq!(args[1]["title"], json!("after"));
+        assert_eq!(args[2], json!(start + written + 1));
     })
     .await;
 }
