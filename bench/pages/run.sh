@@ -14,7 +14,7 @@ root=$(pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 [[ $target == /* ]] || target=$root/$target
 bash scripts/demo.sh --build-only
-cargo build --release --locked -p sheplang-demo --bin sheplang-demo -p capture-load
+cargo build --release --locked -p sheplang-demo -p capture-load --bin sheplang-demo --bin capture-load
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 SHEPLANG_DEMO_BIN="$target/release/sheplang-demo" \
   CAPTURE_LOAD_BIN="$target/release/capture-load"
 exec node bench/pages/run.mjs "$@"
