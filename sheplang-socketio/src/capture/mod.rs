@@ -125,7 +125,9 @@ trait ChangeTable: Send + Sync + 'static {
 const LEASE_MS: i64 = 3000;
 
 /// Relays every change of `channels` into `target` in order, while this process holds the
-/// lease of `name` in the database, and keeps doing so; wakes on `wake` or every `poll`.
+/// lease of `name` in the database, and keeps doing so; wakes on `wake` or every `poll`, and
+/// paces its reads as [`relay`] does. The changes of one read go to `target` together
+/// ([`EventLog::append_many`](crate::EventLog::append_many): one round trip to Redis).
 /// See `SqliteLog::relay_into`.
 async fn relay_into<T: ChangeTable>(
     table: T,
@@ -137,7 +139,10 @@ async fn relay_into<T: ChangeTable>(
 ) {
     let holder = crate::log::new_epoch();
     let mut held_until = 0i64;
+    let mut pace = Pace::default();
     loop {
+        take_wake(&wake).await;
+        let read_at = Instant::now();
         let now = unix_now_ms();
         if held_until - now < LEASE_MS / 3 * 2 {
             held_until = match table.lease(&name, &holder, now + LEASE_MS, now).await {
@@ -146,6 +151,7 @@ async fn relay_into<T: ChangeTable>(
             };
         }
         let mut relayed_now = 0usize;
+        let mut full = false;
         if held_until > now {
             let batch = table
                 .unrelayed(&name, &channels)
@@ -158,25 +164,21 @@ async fn relay_into<T: ChangeTable>(
                 })
                 .unwrap_or_default();
             for (channel, rows) in batch {
-                let mut last = None;
-                for entry in rows {
-                    if target.append(&channel, entry.event).await.is_err() {
-                        break;
-                    }
-                    last = Some(entry.seq);
-                    relayed_now += 1;
-                }
-                if let Some(last) = last {
-                    let _ = table.set_relayed(&name, &channel, last).await;
+                full |= rows.len() >= usize::try_from(BATCH).unwrap_or(usize::MAX);
+                let events: Vec<(&str, Arc<crate::log::LogEvent>)> = rows
+                    .iter()
+                    .map(|entry| (channel.as_str(), entry.event.clone()))
+                    .collect();
+                // Those appended, from the first; the others are read again next time.
+                let (appended, _) = target.append_many(&events).await;
+                if let Some(last) = appended.checked_sub(1).and_then(|i| rows.get(i)) {
+                    let _ = table.set_relayed(&name, &channel, last.seq).await;
+                    relayed_now += appended;
                 }
             }
         }
-        if relayed_now == 0 {
-            tokio::select! {
-                () = wake.notified() => {}
-                () = tokio::time::sleep(poll) => {}
-            }
-        }
+        pace.wait(&table, relayed_now, full, read_at, &wake, poll)
+            .await;
     }
 }
 
@@ -207,14 +209,10 @@ async fn relay<T: ChangeTable>(
     poll: Duration,
 ) {
     let mut pruned = Instant::now();
-    // Reads in a row that found changes, and whether the wake-ups are paused.
-    let mut busy = 0u32;
-    let mut paused = false;
+    let mut pace = Pace::default();
     loop {
         if feed.is_closed() {
-            if paused {
-                table.resume_wakeups().await;
-            }
+            pace.stop(&table).await;
             return;
         }
         // Every commit announced so far is seen by the read below: a wake-up left from one of
@@ -252,36 +250,70 @@ async fn relay<T: ChangeTable>(
         }
         if relayed_now > 0 {
             feed.room().await;
-            busy = busy.saturating_add(1);
-        } else {
-            busy = 0;
         }
+        pace.wait(&table, relayed_now, full, read_at, &wake, poll)
+            .await;
+    }
+}
+
+/// When a relay reads next: the reads in a row that found changes, and whether the database's
+/// wake-ups are paused (see [`relay`]).
+#[derive(Default)]
+struct Pace {
+    busy: u32,
+    paused: bool,
+}
+
+impl Pace {
+    /// Waits until the next read, after one begun at `read_at` that found `found` changes
+    /// (`full`: as many as a read takes, so more are waiting).
+    async fn wait<T: ChangeTable>(
+        &mut self,
+        table: &T,
+        found: usize,
+        full: bool,
+        read_at: Instant,
+        wake: &Notify,
+        poll: Duration,
+    ) {
+        self.busy = if found > 0 {
+            self.busy.saturating_add(1)
+        } else {
+            0
+        };
         if full {
             // More are waiting: read on at once.
-            continue;
+            return;
         }
-        if paused && relayed_now == 0 {
+        if self.paused && found == 0 {
             // The changes stopped: wake-ups on again, and one more read for the commits made
             // before they were.
-            table.resume_wakeups().await;
-            paused = false;
-            continue;
+            self.stop(table).await;
+            return;
         }
-        if !paused && busy >= PAUSE_AFTER {
-            paused = table.pause_wakeups().await;
+        if !self.paused && self.busy >= PAUSE_AFTER {
+            self.paused = table.pause_wakeups().await;
         }
-        if !paused {
+        if !self.paused {
             tokio::select! {
                 () = wake.notified() => {}
                 () = tokio::time::sleep(poll) => {}
             }
         }
-        if relayed_now > 0 {
+        if found > 0 {
             // Writes are coming in: gather them for the rest of the window.
             let since = read_at.elapsed();
             if since < GATHER {
                 tokio::time::sleep(GATHER - since).await;
             }
+        }
+    }
+
+    /// Resumes the wake-ups, if paused.
+    async fn stop<T: ChangeTable>(&mut self, table: &T) {
+        if self.paused {
+            table.resume_wakeups().await;
+            self.paused = false;
         }
     }
 }

@@ -54,9 +54,10 @@ struct Listener {
     client: Client,
     /// Whether it listens.
     listening: bool,
-    /// Whether a [`PostgresLog::relay_into`] waits for the notifications too: then they are
-    /// never paused.
-    kept: bool,
+    /// The relays woken by it (`follow` and `relay_into` may both run), and how many of them
+    /// paused the wake-ups: it stops listening only when all of them did.
+    relays: u32,
+    paused: u32,
 }
 
 impl Clone for PostgresLog {
@@ -148,7 +149,8 @@ impl PostgresLog {
                 listener: tokio::sync::Mutex::new(Listener {
                     client: listener,
                     listening: true,
-                    kept: false,
+                    relays: 0,
+                    paused: 0,
                 }),
                 epoch: epoch.into(),
                 options,
@@ -226,27 +228,24 @@ impl ChangeTable for PostgresLog {
         let _ = self.prune_relayed(relayed).await;
     }
 
-    /// `UNLISTEN`: the writers' commits then signal no backend (a `NOTIFY` without listeners
-    /// is only queued), and this process receives no notification per commit.
+    /// `UNLISTEN` once every relay of this log paused: the writers' commits then signal no
+    /// backend (a `NOTIFY` without listeners is only queued), and this process receives no
+    /// notification per commit.
     async fn pause_wakeups(&self) -> bool {
         let mut listener = self.inner.listener.lock().await;
-        if listener.kept || !listener.listening {
-            return false;
-        }
-        if listener
-            .client
-            .batch_execute(sql("unlisten"))
-            .await
-            .is_err()
+        listener.paused = (listener.paused + 1).min(listener.relays.max(1));
+        if listener.paused >= listener.relays
+            && listener.listening
+            && listener.client.batch_execute(sql("unlisten")).await.is_ok()
         {
-            return false;
+            listener.listening = false;
         }
-        listener.listening = false;
         true
     }
 
     async fn resume_wakeups(&self) {
         let mut listener = self.inner.listener.lock().await;
+        listener.paused = listener.paused.saturating_sub(1);
         listen(&mut listener).await;
     }
 
@@ -342,9 +341,8 @@ impl PostgresLog {
             }
         }
         {
-            // This relay reads at each notification: they stay on.
             let mut listener = self.inner.listener.lock().await;
-            listener.kept = true;
+            listener.relays += 1;
             listen(&mut listener).await;
         }
         let channels = channels.iter().map(|c| (*c).to_owned()).collect();
@@ -523,6 +521,7 @@ impl EventLog for PostgresLog {
                 tx.commit().await.map_err(|e| failed(&e))?;
             }
             self.inner.feed.set(feed.clone());
+            self.inner.listener.lock().await.relays += 1;
             tokio::spawn(relay(
                 self.clone(),
                 feed,
