@@ -41,6 +41,9 @@ struct Inner {
     client: tokio::sync::Mutex<Client>,
     /// The statement `after` of `client`, prepared once: the relay runs it at every wake-up.
     after: tokio_postgres::Statement,
+    /// The statements `relayed` and `set_relayed` of `client`, prepared once `relay_into` has
+    /// made their table.
+    relay: std::sync::OnceLock<(tokio_postgres::Statement, tokio_postgres::Statement)>,
     /// The connection that `LISTEN`s; the relay stops listening while changes keep coming.
     listener: tokio::sync::Mutex<Listener>,
     epoch: Arc<str>,
@@ -146,6 +149,7 @@ impl PostgresLog {
             inner: Arc::new(Inner {
                 client: tokio::sync::Mutex::new(client),
                 after,
+                relay: std::sync::OnceLock::new(),
                 listener: tokio::sync::Mutex::new(Listener {
                     client: listener,
                     listening: true,
@@ -273,17 +277,18 @@ impl ChangeTable for PostgresLog {
         let tx = client.transaction().await.map_err(|e| failed(&e))?;
         let mut out = Vec::new();
         for channel in channels {
-            let relayed = tx
-                .query_opt(sql("relayed"), &[&target, channel])
-                .await
-                .map_err(|e| failed(&e))?;
+            let relayed = match self.inner.relay.get() {
+                Some((relayed, _)) => tx.query_opt(relayed, &[&target, channel]).await,
+                None => tx.query_opt(sql("relayed"), &[&target, channel]).await,
+            }
+            .map_err(|e| failed(&e))?;
             // `relay_into` gave every channel its start.
             let Some(relayed) = relayed else {
                 continue;
             };
             let relayed: i64 = relayed.get(0);
             let rows = tx
-                .query(sql("after"), &[channel, &relayed, &BATCH])
+                .query(&self.inner.after, &[channel, &relayed, &BATCH])
                 .await
                 .map_err(|e| failed(&e))?;
             if !rows.is_empty() {
@@ -296,10 +301,13 @@ impl ChangeTable for PostgresLog {
 
     async fn set_relayed(&self, target: &str, channel: &str, relayed: u64) -> Result<(), LogError> {
         let client = self.inner.client.lock().await;
-        client
-            .execute(sql("set_relayed"), &[&target, &channel, &to_i64(relayed)])
-            .await
-            .map_err(|e| failed(&e))?;
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
+            [&target, &channel, &to_i64(relayed)];
+        match self.inner.relay.get() {
+            Some((_, set_relayed)) => client.execute(set_relayed, &params).await,
+            None => client.execute(sql("set_relayed"), &params).await,
+        }
+        .map_err(|e| failed(&e))?;
         Ok(())
     }
 }
@@ -339,6 +347,18 @@ impl PostgresLog {
                     .await
                     .map_err(|e| failed(&e))?;
             }
+        }
+        if self.inner.relay.get().is_none() {
+            let client = self.inner.client.lock().await;
+            let relayed = client
+                .prepare(sql("relayed"))
+                .await
+                .map_err(|e| failed(&e))?;
+            let set_relayed = client
+                .prepare(sql("set_relayed"))
+                .await
+                .map_err(|e| failed(&e))?;
+            let _ = self.inner.relay.set((relayed, set_relayed));
         }
         {
             let mut listener = self.inner.listener.lock().await;
