@@ -82,14 +82,15 @@ trait ChangeTable: Send + Sync + 'static {
     /// Removes relayed changes (up to each channel's position in `relayed`) past the retention.
     fn prune(&self, relayed: &HashMap<String, u64>) -> impl Future<Output = ()> + Send;
 
-    /// Stops the database's wake-up of each commit, if that saves work: whether they are
-    /// stopped. The relay does it while changes keep coming, since it then reads every
-    /// [`GATHER`] whatever wakes it (PostgreSQL: no `NOTIFY` signal, no notification to
-    /// handle, per commit).
+    /// Asks for the database's wake-up of each commit to stop, while changes keep coming and
+    /// the relay reads every [`GATHER`] whatever wakes it: whether the relay may read without
+    /// them (it then calls [`resume_wakeups`](Self::resume_wakeups) once). PostgreSQL stops
+    /// listening once every relay of the log asked: no `NOTIFY` signal, no notification to
+    /// handle, per commit. SQLite's wake-ups cost nothing to stop: it answers `false`.
     fn pause_wakeups(&self) -> impl Future<Output = bool> + Send;
 
-    /// Starts the wake-ups [`pause_wakeups`](Self::pause_wakeups) stopped: each commit from
-    /// now on wakes the relay.
+    /// Ends a [`pause_wakeups`](Self::pause_wakeups): each commit from now on wakes the
+    /// relay.
     fn resume_wakeups(&self) -> impl Future<Output = ()> + Send;
 
     /// Takes or renews the lease of relaying into `target` for `holder`, until `until`
