@@ -38,7 +38,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::{Client, NoTls, Row, Statement};
 
 use crate::store::{
-    Created, IDEMPOTENCY_KEY_TTL_SECS, StoreError, TaskPatch, check_key, check_title, parse_id,
+    Created, IDEMPOTENCY_KEY_TTL_SECS, StoreError, TaskPatch, check_key, check_title, kept_answer,
+    parse_id, replay,
 };
 use crate::tasks::{Task, TaskState};
 
@@ -520,19 +521,10 @@ async fn create_once(
         .await?;
     if let Some(seen) = client.query_opt(&statements.find_key, &[&key]).await? {
         let (request, response): (String, String) = (seen.get(0), seen.get(1));
-        if request != title {
-            return Err(StoreError::KeyReused(key.to_owned()));
-        }
-        let task = serde_json::from_str(&response).map_err(|e| {
-            StoreError::Invalid(format!(
-                "the answer kept for key `{key}` is unreadable: {e}"
-            ))
-        })?;
-        return Ok(Created::Replayed(task));
+        return replay(key, title, &request, &response);
     }
     let task = insert(client, statements, check_title(title)?).await?;
-    let response = serde_json::to_string(&task)
-        .map_err(|e| StoreError::Invalid(format!("cannot keep the answer: {e}")))?;
+    let response = kept_answer(&task)?;
     client
         .execute(&statements.keep_key, &[&key, &title, &response, &now])
         .await?;

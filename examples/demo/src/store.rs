@@ -520,19 +520,10 @@ impl Store {
             .query_row(params![key], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
         if let Some((request, response)) = seen {
-            if request != title {
-                return Err(StoreError::KeyReused(key.to_owned()));
-            }
-            let task = serde_json::from_str(&response).map_err(|e| {
-                StoreError::Invalid(format!(
-                    "the answer kept for key `{key}` is unreadable: {e}"
-                ))
-            })?;
-            return Ok(Created::Replayed(task));
+            return replay(key, title, &request, &response);
         }
         let task = insert(&tx, check_title(title)?)?;
-        let response = serde_json::to_string(&task)
-            .map_err(|e| StoreError::Invalid(format!("cannot keep the answer: {e}")))?;
+        let response = kept_answer(&task)?;
         tx.prepare_cached(
             "INSERT INTO idempotency_key (key, request, response, created_at) VALUES (?1, ?2, ?3, ?4)",
         )?
@@ -797,6 +788,38 @@ fn returning(
         }
     }
     Ok(first)
+}
+
+/// A create whose key was seen before: the task first created with it, when the request is the
+/// same (`request`, the title then; `response`, the task as it was answered).
+///
+/// # Errors
+/// [`StoreError::KeyReused`] when the key came with another title, [`StoreError::Invalid`]
+/// when the kept answer cannot be read.
+pub(crate) fn replay(
+    key: &str,
+    title: &str,
+    request: &str,
+    response: &str,
+) -> Result<Created, StoreError> {
+    if request != title {
+        return Err(StoreError::KeyReused(key.to_owned()));
+    }
+    let task = serde_json::from_str(response).map_err(|e| {
+        StoreError::Invalid(format!(
+            "the answer kept for key `{key}` is unreadable: {e}"
+        ))
+    })?;
+    Ok(Created::Replayed(task))
+}
+
+/// A created task as its key keeps it, for [`replay`].
+///
+/// # Errors
+/// [`StoreError::Invalid`] when the task cannot be written as JSON.
+pub(crate) fn kept_answer(task: &Task) -> Result<String, StoreError> {
+    serde_json::to_string(task)
+        .map_err(|e| StoreError::Invalid(format!("cannot keep the answer: {e}")))
 }
 
 pub(crate) fn unix_now() -> i64 {
