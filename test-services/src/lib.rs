@@ -176,6 +176,13 @@ impl Service {
         &self.url
     }
 
+    /// The PostgreSQL URL whose connections work in `schema` (tokio-postgres's
+    /// `options=-csearch_path=...`, added to the URL's own parameters if it has any).
+    pub fn url_in_schema(&self, schema: &str) -> String {
+        let join = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{join}options=-csearch_path%3D{schema}", self.url)
+    }
+
     /// The kind of server.
     pub fn kind(&self) -> Kind {
         self.kind

@@ -21,12 +21,7 @@ async fn store(tag: &str) -> (PgStore, test_services::Service, String) {
         ))
         .await
         .expect("a schema of the test's own");
-    let join = if service.url().contains('?') {
-        '&'
-    } else {
-        '?'
-    };
-    let url = format!("{}{join}options=-csearch_path%3D{schema}", service.url());
+    let url = service.url_in_schema(&schema);
     let store = PgStore::connect(&url).await.expect("the store connects");
     (store, service, url)
 }

@@ -62,9 +62,7 @@ impl Schema {
 
     /// The connection string of this schema.
     fn url(&self) -> String {
-        let url = self.service.url();
-        let join = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{join}options=-csearch_path%3D{}", self.name)
+        self.service.url_in_schema(&self.name)
     }
 
     async fn client(&self) -> tokio_postgres::Client {
