@@ -28,6 +28,7 @@
 //          events/s per N, for 3 s: 20,000 deliveries/s, well below what either server takes)
 //          --batch 50  --payload 64  --runs 3 (median)  --servers node,rust
 //          --client rust|node  --workers N (client processes, or worker threads; 1 or 2)
+//          --server-threads N (the Rust server's Tokio worker threads; default one per core)
 // Needs: cargo (builds serve-spec and fanout-load in release), and ts/node_modules (socket.io,
 // socket.io-client, typescript), installed by `npm ci` in ts/. Only 127.0.0.1 is used.
 import { dirname, join } from 'node:path';
@@ -171,7 +172,12 @@ async function measure(server, clients, n, k, rate = 0) {
 // ---------------------------------------------------------------- main
 // Both servers run with their default per-client queue: a client that cannot keep up is
 // disconnected (and counted in `disconnects`), never silently skipped.
-const commands = prepareServers();
+const serverThreads = option('server-threads', undefined);
+if (serverThreads !== undefined && !/^\d+$/.test(serverThreads)) {
+  console.error(`bench: --server-threads takes a whole number, not \`${serverThreads}\``);
+  process.exit(2);
+}
+const commands = prepareServers(serverThreads === undefined ? [] : ['--worker-threads', serverThreads]);
 const loadClient = client === 'rust' ? buildLoadClient() : undefined;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -260,7 +266,7 @@ for (const [i, n] of subscribers.entries()) {
 const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const lines = [];
 lines.push(
-  `fan-out: ${batch}-event batches, ${payload}-byte payload, ${client === 'rust' ? `${workers} fanout-load process(es), raw WebSocket` : `${workers} socket.io-client worker thread(s)`}, median of ${runs} run(s), loopback`,
+  `fan-out: ${batch}-event batches, ${payload}-byte payload, ${client === 'rust' ? `${workers} fanout-load process(es), raw WebSocket` : `${workers} socket.io-client worker thread(s)`}, median of ${runs} run(s), loopback, the Rust server with ${serverThreads === undefined ? 'one worker thread per core' : `--worker-threads ${serverThreads}`}`,
 );
 lines.push('');
 lines.push(

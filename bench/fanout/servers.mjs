@@ -204,14 +204,17 @@ export function buildLoadClient() {
   throw new Error('cargo did not report the fanout-load executable');
 }
 
-/** Builds both servers; returns a function that starts a fresh process of either. */
-export function prepareServers() {
+/**
+ * Builds both servers; returns a function that starts a fresh process of either. `rustArgs`:
+ * more options of `serve-spec` (such as `--worker-threads 1`).
+ */
+export function prepareServers(rustArgs = []) {
   const { executable, generated } = buildRust();
   const nodeServer = prepareNode(generated);
   return {
     node: () => startProcess(process.execPath, [nodeServerScript, nodeServer]),
-    // Both servers run with their defaults (the per-client queue included).
-    rust: () => startProcess(executable, ['bench', '--port', '0', '--exit-on-stdin-eof']),
+    // Both servers run with their defaults (the per-client queue included) unless told.
+    rust: () => startProcess(executable, ['bench', '--port', '0', '--exit-on-stdin-eof', ...rustArgs]),
   };
 }
 
