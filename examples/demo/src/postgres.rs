@@ -474,11 +474,7 @@ async fn run(
             let row = client
                 .query_opt(&statements.delete, &[&parse_id(id)?])
                 .await?;
-            row.as_ref()
-                .map(row_to_task)
-                .transpose()?
-                .ok_or_else(|| StoreError::NotFound(id.clone()))
-                .map(Done::Task)
+            found(row.as_ref(), id).map(Done::Task)
         }
     }
 }
@@ -489,8 +485,12 @@ async fn get(
     id: &str,
 ) -> Result<Task, StoreError> {
     let row = client.query_opt(&statements.get, &[&parse_id(id)?]).await?;
-    row.as_ref()
-        .map(row_to_task)
+    found(row.as_ref(), id)
+}
+
+/// The task of a statement that returns the row of task `id`, if there is one.
+fn found(row: Option<&Row>, id: &str) -> Result<Task, StoreError> {
+    row.map(row_to_task)
         .transpose()?
         .ok_or_else(|| StoreError::NotFound(id.to_owned()))
 }
