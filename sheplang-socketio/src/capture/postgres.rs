@@ -102,6 +102,16 @@ async fn connect(
 }
 
 impl PostgresLog {
+    /// The statements `relayed` and `set_relayed`, which `relay_into` prepares before it
+    /// starts the only task that runs them.
+    fn relay_statements(
+        &self,
+    ) -> Result<&(tokio_postgres::Statement, tokio_postgres::Statement), LogError> {
+        self.inner.relay.get().ok_or_else(|| {
+            LogError::new("the relay's statements are prepared by `relay_into` before it runs")
+        })
+    }
+
     /// Connects to the database of `url` and opens its change log.
     ///
     /// # Errors
@@ -277,11 +287,10 @@ impl ChangeTable for PostgresLog {
         let tx = client.transaction().await.map_err(|e| failed(&e))?;
         let mut out = Vec::new();
         for channel in channels {
-            let relayed = match self.inner.relay.get() {
-                Some((relayed, _)) => tx.query_opt(relayed, &[&target, channel]).await,
-                None => tx.query_opt(sql("relayed"), &[&target, channel]).await,
-            }
-            .map_err(|e| failed(&e))?;
+            let relayed = tx
+                .query_opt(&self.relay_statements()?.0, &[&target, channel])
+                .await
+                .map_err(|e| failed(&e))?;
             // `relay_into` gave every channel its start.
             let Some(relayed) = relayed else {
                 continue;
@@ -300,14 +309,12 @@ impl ChangeTable for PostgresLog {
     }
 
     async fn set_relayed(&self, target: &str, channel: &str, relayed: u64) -> Result<(), LogError> {
+        let set_relayed = &self.relay_statements()?.1;
         let client = self.inner.client.lock().await;
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
-            [&target, &channel, &to_i64(relayed)];
-        match self.inner.relay.get() {
-            Some((_, set_relayed)) => client.execute(set_relayed, &params).await,
-            None => client.execute(sql("set_relayed"), &params).await,
-        }
-        .map_err(|e| failed(&e))?;
+        client
+            .execute(set_relayed, &[&target, &channel, &to_i64(relayed)])
+            .await
+            .map_err(|e| failed(&e))?;
         Ok(())
     }
 }
