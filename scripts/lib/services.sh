@@ -107,7 +107,7 @@ _services_postgres() {
   _services_as_postgres "$_services_pg_bin/initdb" -D "$_services_pg_data" -A trust -U postgres -E UTF8 \
     --locale=C --no-sync >"$_services_dir/pg/initdb.log" 2>&1 || { cat "$_services_dir/pg/initdb.log" >&2; return 1; }
   _services_as_postgres "$_services_pg_bin/pg_ctl" start -D "$_services_pg_data" -l "$_services_dir/pg/log" -w \
-    -o "-p $port -h 127.0.0.1 -k $_services_dir/pg -F -c full_page_writes=off -c max_connections=300" >/dev/null \
+    -o "-p $port -h 127.0.0.1 -k $_services_dir/pg -F -c full_page_writes=off -c max_connections=300 -c wal_level=logical -c max_replication_slots=20 -c max_wal_senders=20" >/dev/null \
     || { tail "$_services_dir/pg/log" >&2; return 1; }
   export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
   _services_log "started postgres: $DATABASE_URL"

@@ -264,7 +264,10 @@ impl Service {
                     // No fsync (a test cluster need not survive the OS crashing), but commits stay
                     // synchronous: a committed row survives `stop` (an immediate shutdown).
                     .args(["-F", "-c", "full_page_writes=off"])
-                    .args(["-c", "max_connections=200"]);
+                    .args(["-c", "max_connections=200"])
+                    // Capture by logical decoding streams a replication slot.
+                    .args(["-c", "wal_level=logical", "-c", "max_replication_slots=20"])
+                    .args(["-c", "max_wal_senders=20"]);
                 c
             }
         };

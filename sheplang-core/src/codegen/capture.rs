@@ -49,6 +49,12 @@ pub const CHANNEL_TABLE: &str = "_sheplang_channel";
 pub const EPOCH_TABLE: &str = "_sheplang_epoch";
 /// The PostgreSQL notification channel the triggers wake a relay on.
 pub const NOTIFY_CHANNEL: &str = "sheplang_change";
+/// PostgreSQL: the captured model tables of the schema, each with its channel (what a relay
+/// that reads the changes from logical decoding publishes and follows).
+pub const CAPTURED_TABLE: &str = "_sheplang_captured";
+/// PostgreSQL: each logical decoding relay's slot, publication and the end of the last
+/// transaction it recorded in the change table.
+pub const DECODING_TABLE: &str = "_sheplang_decoding";
 
 /// The capture SQL of every model of `spec`, in `dialect`, with the names of `storage`.
 pub fn generate(spec: &ir::Spec, storage: &Storage, dialect: Dialect) -> String {
@@ -126,8 +132,51 @@ fn shared_tables(out: &mut String, dialect: Dialect) {
                  SELECT substr(md5(random()::text || clock_timestamp()::text), 1, 16)\n  \
                  WHERE NOT EXISTS (SELECT 1 FROM {epoch});"
             );
+            postgres_decoding(out);
         }
     }
+}
+
+/// PostgreSQL: what capture by logical decoding needs (docs/capture.md, "Capture by logical
+/// decoding"): the list of captured tables, the relays' state, and the switch of the tables
+/// from their triggers to a publication, which a relay (`PostgresLog` with
+/// `CaptureOptions::decoding`) runs when it starts.
+fn postgres_decoding(out: &mut String) {
+    let (captured, decoding) = (quote(CAPTURED_TABLE), quote(DECODING_TABLE));
+    let _ = writeln!(
+        out,
+        "CREATE TABLE IF NOT EXISTS {captured} (\n  \
+         \"table\" text NOT NULL PRIMARY KEY,\n  \
+         \"channel\" text NOT NULL\n);\n\
+         CREATE TABLE IF NOT EXISTS {decoding} (\n  \
+         \"slot\" text NOT NULL PRIMARY KEY,\n  \
+         \"publication\" text NOT NULL,\n  \
+         \"applied\" pg_lsn NOT NULL\n);\n\
+         -- Moves the captured tables not yet in `publication` from their triggers to it, each in\n\
+         -- this one transaction: locked against writers, its trigger disabled, the whole old row\n\
+         -- logged with an update or a delete (`REPLICA IDENTITY FULL`), added to the publication.\n\
+         -- A write committed before is in the change table already; one committed after is\n\
+         -- decoded. Returns a position before this transaction's commit, after every earlier one.\n\
+         CREATE OR REPLACE FUNCTION \"_sheplang_capture_by_decoding\"(publication text)\n  \
+         RETURNS pg_lsn LANGUAGE plpgsql AS $switch$\n\
+         DECLARE\n  captured text;\n\
+         BEGIN\n  \
+         IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = publication) THEN\n    \
+         EXECUTE format('CREATE PUBLICATION %I WITH (publish = ''insert, update, delete'')', publication);\n  \
+         END IF;\n  \
+         FOR captured IN SELECT c.\"table\" FROM {captured} AS c WHERE NOT EXISTS (\n    \
+         SELECT 1 FROM pg_publication_tables AS p\n    \
+         WHERE p.pubname = publication AND p.schemaname = current_schema() AND p.tablename = c.\"table\")\n  \
+         ORDER BY c.\"table\"\n  \
+         LOOP\n    \
+         EXECUTE format('LOCK TABLE %I IN EXCLUSIVE MODE', captured);\n    \
+         EXECUTE format('ALTER TABLE %I REPLICA IDENTITY FULL', captured);\n    \
+         EXECUTE format('ALTER TABLE %I DISABLE TRIGGER %I', captured, captured || '_capture');\n    \
+         EXECUTE format('ALTER PUBLICATION %I ADD TABLE %I', publication, captured);\n  \
+         END LOOP;\n  \
+         RETURN pg_current_wal_insert_lsn();\n\
+         END\n$switch$;"
+    );
 }
 
 /// SQLite: one trigger per kind of write. Each is dropped and made again, so that running the
@@ -209,7 +258,44 @@ fn postgres_trigger(out: &mut String, spec: &ir::Spec, storage: &Storage, model:
          -- for that short time (the row as of the write is recorded all the same).\n\
          CREATE CONSTRAINT TRIGGER {trigger} AFTER INSERT OR UPDATE OR DELETE ON {table_q}\n  \
          DEFERRABLE INITIALLY DEFERRED\n  \
-         FOR EACH ROW EXECUTE FUNCTION {function}();",
+         FOR EACH ROW EXECUTE FUNCTION {function}();\n\
+         INSERT INTO {captured} (\"table\", \"channel\") VALUES ({table_s}, {channel})\n  \
+         ON CONFLICT (\"table\") DO UPDATE SET \"channel\" = excluded.\"channel\";\n\
+         -- A table captured by logical decoding (in a relay's publication) keeps its trigger off.\n\
+         DO $mode$ BEGIN\n  \
+         IF EXISTS (SELECT 1 FROM pg_publication_tables AS p JOIN {decoding} AS d ON p.pubname = d.\"publication\"\n    \
+         WHERE p.schemaname = current_schema() AND p.tablename = {table_s}) THEN\n    \
+         ALTER TABLE {table_q} DISABLE TRIGGER {trigger};\n  \
+         END IF;\n\
+         END $mode$;\n\
+         -- Capture by logical decoding: the relay hands the decoded changes of a batch of\n\
+         -- committed transactions, in commit order, as `[{{\"k\": \"c\" | \"u\" | \"d\", \"n\": new row,\n\
+         -- \"o\": old row}}]` (each row an object of the columns' text values), and this records\n\
+         -- them as the trigger would have.\n\
+         CREATE OR REPLACE FUNCTION {apply}(changes jsonb) RETURNS void LANGUAGE sql AS $apply$\n\
+         WITH counted AS (\n  \
+         UPDATE {channels} SET \"head\" = \"head\" + jsonb_array_length(changes)\n  \
+         WHERE \"channel\" = {channel} RETURNING \"head\" - jsonb_array_length(changes) AS base\n)\n\
+         INSERT INTO {change} (\"channel\", \"seq\", \"kind\", \"model\", \"row_id\", \"payload\", \"before\")\n\
+         SELECT {channel}, counted.base + c.i,\n  \
+         CASE c.e->>'k' WHEN 'c' THEN 'created' WHEN 'u' THEN 'updated' ELSE 'deleted' END,\n  \
+         {model},\n  \
+         CASE c.e->>'k' WHEN 'd' THEN \"_old\".{id}::text ELSE \"_new\".{id}::text END,\n  \
+         CASE c.e->>'k' WHEN 'd' THEN to_json(\"_old\".{id}::text)::text\n    \
+         ELSE {decoded_new}::text END,\n  \
+         CASE c.e->>'k' WHEN 'c' THEN NULL\n    \
+         ELSE {decoded_old}::text END\n\
+         FROM counted, jsonb_array_elements(changes) WITH ORDINALITY AS c(e, i),\n  \
+         LATERAL jsonb_populate_record(NULL::{table_q}, c.e->'n') AS \"_new\",\n  \
+         LATERAL jsonb_populate_record(NULL::{table_q}, c.e->'o') AS \"_old\"\n\
+         ORDER BY c.i\n\
+         $apply$;",
+        captured = quote(CAPTURED_TABLE),
+        decoding = quote(DECODING_TABLE),
+        table_s = string(table),
+        apply = quote(&format!("{table}_capture_apply")),
+        decoded_new = row_json(Dialect::Postgres, spec, storage, model, "\"_new\"", 0),
+        decoded_old = row_json(Dialect::Postgres, spec, storage, model, "\"_old\"", 0),
         channels = quote(CHANNEL_TABLE),
         change = quote(CHANGE_TABLE),
         model = string(&model.name),

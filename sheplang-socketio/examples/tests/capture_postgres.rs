@@ -10,6 +10,9 @@
 //! - A row of 20 KB (NOTIFY carries at most 8,000 bytes) arrives whole.
 //! - Relayed into Redis (`PostgresLog::relay_into`), the changes reach the clients of two nodes.
 //! - During a burst the relay stops listening, and listens again after it.
+//! - Capture by logical decoding ([`CaptureOptions::decoding`]): the three writers and the
+//!   large row again, the triggers off, the changes read from the write-ahead log (a server
+//!   with `wal_level = logical`: `$DATABASE_URL`'s when it has it, else one started here).
 
 mod support;
 
@@ -35,11 +38,26 @@ struct Schema {
     service: test_services::Service,
     name: String,
     admin: tokio_postgres::Client,
+    /// How the log captures: by the triggers, or by logical decoding.
+    options: CaptureOptions,
 }
 
 impl Schema {
     async fn new(tag: &str) -> Schema {
-        let service = test_services::postgres().unwrap_or_else(|e| panic!("{e}"));
+        Schema::with(tag, CaptureOptions::default()).await
+    }
+
+    /// A schema on a server with `wal_level = logical`, captured by logical decoding.
+    async fn decoded(tag: &str) -> Schema {
+        Schema::with(tag, CaptureOptions::default().decoding()).await
+    }
+
+    async fn with(tag: &str, options: CaptureOptions) -> Schema {
+        let mut service = test_services::postgres().unwrap_or_else(|e| panic!("{e}"));
+        if options.decoding && !wal_level_is_logical(service.url()).await {
+            println!("# $DATABASE_URL's server has no `wal_level = logical`: one is started here");
+            service = test_services::postgres_owned().unwrap_or_else(|e| panic!("{e}"));
+        }
         let name = format!("capture_{tag}_{}", std::process::id());
         let (admin, connection) = tokio_postgres::connect(service.url(), NoTls)
             .await
@@ -57,6 +75,7 @@ impl Schema {
             service,
             name,
             admin,
+            options,
         }
     }
 
@@ -156,17 +175,42 @@ fn canonical_utc(local: &str) -> String {
     }
 }
 
+async fn wal_level_is_logical(url: &str) -> bool {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .expect("PostgreSQL accepts a connection");
+    tokio::spawn(connection);
+    let level: String = client
+        .query_one("SHOW wal_level", &[])
+        .await
+        .expect("wal_level")
+        .get(0);
+    level == "logical"
+}
+
 impl Drop for Schema {
     fn drop(&mut self) {
+        // A decoding schema's slot (which would keep the server's write-ahead log) and
+        // publication go with it: the streaming session is ended first.
         let _ = Command::new("psql")
             .args(["-X", "-q", "-d", self.service.url(), "-c"])
-            .arg(format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name))
+            .arg(format!(
+                "SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots \
+                 WHERE slot_name LIKE 'sheplang\\_%\\_{name}' AND active_pid IS NOT NULL;\
+                 SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \
+                 WHERE slot_name LIKE 'sheplang\\_%\\_{name}';\
+                 DO $$ DECLARE p text; BEGIN FOR p IN SELECT pubname FROM pg_publication \
+                 WHERE pubname LIKE 'sheplang\\_%\\_{name}' LOOP \
+                 EXECUTE format('DROP PUBLICATION %I', p); END LOOP; END $$;\
+                 DROP SCHEMA IF EXISTS {name} CASCADE",
+                name = self.name
+            ))
             .output();
     }
 }
 
 async fn server(schema: &Schema) -> TestServer<tasks::Spec> {
-    let log = PostgresLog::connect(&schema.url(), CaptureOptions::default())
+    let log = PostgresLog::connect(&schema.url(), schema.options.clone())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     TestServer::start(RealtimeServer::<tasks::Spec>::builder().log(log)).await
@@ -226,8 +270,17 @@ fn rolls_back(n: usize) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_writers_and_rollbacks_reach_a_client_exactly_once_in_commit_order() {
-    bounded(async {
-        let schema = Schema::new("writers").await;
+    bounded(three_writers(Schema::new("writers"))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn by_logical_decoding_three_writers_and_rollbacks_reach_a_client_exactly_once() {
+    bounded(three_writers(Schema::decoded("decoded_writers"))).await;
+}
+
+async fn three_writers(schema: impl Future<Output = Schema>) {
+    {
+        let schema = schema.await;
         let server = server(&schema).await;
         let mut client = server.client().await;
         let start = subscribe(&mut client).await;
@@ -355,19 +408,54 @@ async fn three_writers_and_rollbacks_reach_a_client_exactly_once_in_commit_order
             (TRANSACTIONS * 2 - ROLLED_BACK * 2) + own - own_rolled_back + 1
         );
         assert_eq!(rows, fresh);
-    })
-    .await;
+
+        // Captured by decoding, the trigger is off: the changes came from the slot.
+        let trigger: i8 = schema
+            .admin
+            .query_one(
+                "SELECT tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE t.tgname = 'Task_capture' AND n.nspname = $1",
+                &[&schema.name],
+            )
+            .await
+            .expect("the capture trigger")
+            .get(0);
+        let expected = if schema.options.decoding { b'D' } else { b'O' };
+        assert_eq!(
+            trigger,
+            i8::try_from(expected).unwrap(),
+            "the trigger's state"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_row_of_20_kb_arrives_whole() {
-    bounded(async {
-        let schema = Schema::new("large").await;
+    bounded(large_row(Schema::new("large"))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_logical_decoding_a_row_of_20_kb_arrives_whole_and_its_update_too() {
+    bounded(large_row(Schema::decoded("decoded_large"))).await;
+}
+
+async fn large_row(schema: impl Future<Output = Schema>) {
+    {
+        let schema = schema.await;
         let server = server(&schema).await;
         let mut client = server.client().await;
         let start = subscribe(&mut client).await;
+        // Letters that do not compress: PostgreSQL keeps the value out of the row (TOAST), and
+        // an update that leaves it alone does not log it again.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
         let title: String = (0..20_000)
-            .map(|i| char::from(b'a' + u8::try_from(i % 26).unwrap()))
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                char::from(b'a' + u8::try_from(state % 26).unwrap())
+            })
             .collect();
         let host = schema.client().await;
         host.execute(
@@ -382,8 +470,22 @@ async fn a_row_of_20_kb_arrives_whole() {
         assert_eq!(args[1]["title"].as_str().map(str::len), Some(20_000));
         assert_eq!(args[1]["title"], json!(title), "the row is whole");
         assert_eq!(vec![args[1].clone()], schema.fresh_read().await);
-    })
-    .await;
+
+        // An update of another column: the large value, unchanged, is in the event all the same.
+        host.execute("UPDATE \"Task\" SET done = true", &[])
+            .await
+            .expect("the update");
+        let (name, args) = client.next_event().await;
+        assert_eq!(name, "model_updated");
+        assert_eq!(args[2], json!(start + 2));
+        assert_eq!(args[1]["done"], json!(true));
+        assert_eq!(
+            args[1]["title"],
+            json!(title),
+            "the unchanged large value is whole"
+        );
+        assert_eq!(vec![args[1].clone()], schema.fresh_read().await);
+    }
 }
 
 /// While changes keep coming, the relay reads every 2 ms and stops listening (`UNLISTEN`); the

@@ -28,6 +28,10 @@ use crate::log::{
 };
 
 #[cfg(feature = "postgres")]
+mod decoding;
+#[cfg(feature = "postgres")]
+mod pgoutput;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresLog;
@@ -350,6 +354,9 @@ pub struct CaptureOptions {
     /// At most this many relayed changes are kept per channel (default
     /// [`DEFAULT_LOG_CAPACITY`]).
     pub capacity: u64,
+    /// PostgreSQL: read the model tables' changes from the server's logical decoding instead
+    /// of their triggers (see [`decoding`](Self::decoding)). Default `false`.
+    pub decoding: bool,
 }
 
 impl Default for CaptureOptions {
@@ -358,6 +365,7 @@ impl Default for CaptureOptions {
             poll: DEFAULT_POLL,
             max_age: DEFAULT_LOG_MAX_AGE,
             capacity: DEFAULT_LOG_CAPACITY as u64,
+            decoding: false,
         }
     }
 }
@@ -367,6 +375,19 @@ impl CaptureOptions {
     #[must_use]
     pub fn poll(mut self, poll: Duration) -> Self {
         self.poll = poll.max(Duration::from_millis(1));
+        self
+    }
+
+    /// These options, capturing by PostgreSQL's logical decoding (`docs/capture.md`, "Capture
+    /// by logical decoding"): the writers' commits run no trigger; one of the processes on the
+    /// database streams the changes from the write-ahead log through a replication slot and
+    /// records them in the change table, in commit order, exactly once. The server needs
+    /// `wal_level = logical`, and the log's user the `REPLICATION` attribute (or superuser).
+    /// The first log that starts so moves the captured tables from their triggers to the
+    /// publication, for good. `SqliteLog` ignores it.
+    #[must_use]
+    pub fn decoding(mut self) -> Self {
+        self.decoding = true;
         self
     }
 

@@ -155,7 +155,16 @@ impl PostgresLog {
             ));
         };
         let after = client.prepare(sql("after")).await.map_err(|e| failed(&e))?;
-        Ok(PostgresLog {
+        let decoding = if options.decoding {
+            client
+                .batch_execute(sql("relay_tables"))
+                .await
+                .map_err(|e| failed(&e))?;
+            Some(super::decoding::Decoding::set_up(&client, url).await?)
+        } else {
+            None
+        };
+        let log = PostgresLog {
             inner: Arc::new(Inner {
                 client: tokio::sync::Mutex::new(client),
                 after,
@@ -171,7 +180,15 @@ impl PostgresLog {
                 wake,
                 feed: LocalFeed::default(),
             }),
-        })
+        };
+        if let Some(decoding) = decoding {
+            tokio::spawn(super::decoding::run(
+                log.clone(),
+                decoding,
+                log.inner.wake.clone(),
+            ));
+        }
+        Ok(log)
     }
 
     /// The changes after each channel's position, read in one snapshot (for one channel, one
