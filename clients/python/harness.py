@@ -69,12 +69,12 @@ class ServeSpec:
 
 
 class Demo:
-    """The demo server (`sheplang-demo --db FILE`) on a free 127.0.0.1 port, or on `port`:
+    """The demo server (`sheplang-demo --db FILE`, and `args`) on a free 127.0.0.1 port, or on `port`:
     `url` is its address once it prints it. `kill()` is a `kill -9`."""
 
-    def __init__(self, db: str, port: int = 0):
+    def __init__(self, db: str, port: int = 0, args: tuple[str, ...] = ()):
         self.process = subprocess.Popen(
-            [binary("sheplang-demo"), "--db", db, "--port", str(port)],
+            [binary("sheplang-demo"), "--db", db, "--port", str(port), *args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
         self.url = ""
         for line in self.process.stdout:

@@ -98,9 +98,11 @@ class Capture:
     db: str
     name: str
     servers: list[Demo]
+    # The demo's further arguments.
+    demo_args: tuple[str, ...] = ()
 
     def start(self, port: int = 0) -> Demo:
-        server = Demo(self.db, port)
+        server = Demo(self.db, port, self.demo_args)
         self.servers.append(server)
         return server
 
@@ -126,7 +128,7 @@ class Capture:
 
         open_task = call(server.url, "POST", "/api/tasks", {"title": "stays open"})
         moving = call(server.url, "POST", "/api/tasks", {"title": "moves"})
-        true, false = ("true", "false") if self.name == "PostgreSQL" else ("1", "0")
+        true, false = ("true", "false") if self.name.startswith("PostgreSQL") else ("1", "0")
         # Out of the filter, changed while out (nothing for the filtered client), back in,
         # then out and deleted while out (nothing), and the open one deleted (a removal).
         self.raw(f"UPDATE task SET done = {true} WHERE id = {moving['id']}")
@@ -437,6 +439,38 @@ class CaptureOnPostgres(Capture, unittest.TestCase):
         process = psql(self.db, "-c", statement)
         _, err = process.communicate(timeout=60)
         self.assertEqual(process.returncode, 0, err)
+
+
+class CaptureOnPostgresByDecoding(CaptureOnPostgres):
+    """The same cases on PostgreSQL with `--capture decoding`: the triggers off, the changes
+    read from the server's write-ahead log through a replication slot (`wal_level = logical`,
+    as scripts/lib/services.sh starts the server)."""
+
+    name = "PostgreSQL, logical decoding"
+    demo_args = ("--capture", "decoding")
+
+    def setUp(self) -> None:
+        super().setUp()
+        process = psql(self.server_url, "-At", "-c", "SHOW wal_level")
+        out, err = process.communicate(timeout=60)
+        self.assertEqual(process.returncode, 0, err)
+        if out.strip() != "logical":
+            self.skipTest("$DATABASE_URL's server runs without `wal_level = logical`")
+
+    def tearDown(self) -> None:
+        for server in self.servers:
+            server.stop()
+        # The schema's slot (it would keep the server's write-ahead log) and publication.
+        pattern = f"sheplang\\_%\\_{self.schema}"
+        self.admin(
+            "SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots "
+            f"WHERE slot_name LIKE '{pattern}' AND active_pid IS NOT NULL; "
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+            f"WHERE slot_name LIKE '{pattern}'; "
+            "DO $$ DECLARE p text; BEGIN FOR p IN SELECT pubname FROM pg_publication "
+            f"WHERE pubname LIKE '{pattern}' LOOP EXECUTE format('DROP PUBLICATION %I', p); "
+            "END LOOP; END $$")
+        super().tearDown()
 
 
 if __name__ == "__main__":

@@ -110,7 +110,8 @@ pub fn app_with(
 
 /// [`app_with`] on a PostgreSQL database: the API writes to `store`, and the realtime server's
 /// log is the database's change table ([`PostgresLog`], woken by `LISTEN/NOTIFY`), or, with
-/// Redis, the Redis log into which one of the processes on the database relays it.
+/// Redis, the Redis log into which one of the processes on the database relays it. `capture`
+/// says how the changes reach the change table: the triggers, or logical decoding.
 ///
 /// # Errors
 /// When the change log cannot be opened.
@@ -119,8 +120,9 @@ pub async fn app_on_postgres(
     web_dir: PathBuf,
     hosts: Hosts,
     log: Option<RedisLog>,
+    capture: CaptureOptions,
 ) -> Result<(Router, Realtime), StartError> {
-    let changes = PostgresLog::connect(store.url(), CaptureOptions::default())
+    let changes = PostgresLog::connect(store.url(), capture)
         .await
         .map_err(StartError::Capture)?;
     let builder = Realtime::builder().allowed_hosts(hosts);
@@ -156,6 +158,9 @@ pub struct Config {
     pub serve: ServeOptions,
     /// The Redis URL of a shared event log (several demo processes as one app), if any.
     pub redis: Option<String>,
+    /// On PostgreSQL: how the tables' changes are captured (the triggers by default, or the
+    /// server's logical decoding).
+    pub capture: CaptureOptions,
 }
 
 impl Config {
@@ -180,6 +185,7 @@ impl Default for Config {
             hosts: Vec::new(),
             serve: ServeOptions::default(),
             redis: None,
+            capture: CaptureOptions::default(),
         }
     }
 }
@@ -259,7 +265,14 @@ impl Server {
                 } else {
                     0
                 };
-                let app = app_on_postgres(store, config.web_dir.clone(), hosts, log).await?;
+                let app = app_on_postgres(
+                    store,
+                    config.web_dir.clone(),
+                    hosts,
+                    log,
+                    config.capture.clone(),
+                )
+                .await?;
                 (seeded, app)
             }
             Location::File(_) | Location::Memory => {

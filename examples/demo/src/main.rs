@@ -5,13 +5,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use sheplang_demo::{Config, Location, Server, tasks};
+use sheplang_socketio::CaptureOptions;
 
 const USAGE: &str = "\
 sheplang-demo: a live task list; open it in two browser windows and change it in one.
 
 usage: sheplang-demo [--port N] [--db FILE | --db URL | --memory] [--web DIR] [--allowed-host NAME]
                      ... [--header-timeout-ms N] [--keep-alive-timeout-ms N] [--max-connections N]
-                     [--redis URL]
+                     [--redis URL] [--capture triggers|decoding]
 
 options:
   --port N                  port on 127.0.0.1 (default 3000, or $PORT); 0 picks a free port
@@ -32,6 +33,10 @@ options:
   --redis URL               keep the realtime event log in this Redis (`redis://host:port`):
                             demo processes on one --db file and one Redis are one app, a
                             change made through any of them reaches every page
+  --capture HOW             on PostgreSQL, how each committed change is captured (default
+                            $SHEPLANG_DEMO_CAPTURE, or `triggers`): `triggers` in each
+                            writer's commit, or `decoding` from the server's write-ahead log
+                            (needs `wal_level = logical`; docs/capture.md)
   -h, --help                this help
 
 The first line on stdout that starts with `http://` is the page's address.";
@@ -144,6 +149,9 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Config>, String> {
     if let Some(web) = env("SHEPLANG_DEMO_WEB") {
         config.web_dir = PathBuf::from(web);
     }
+    if let Some(how) = env("SHEPLANG_DEMO_CAPTURE") {
+        config.capture = capture(&how).map_err(|e| format!("$SHEPLANG_DEMO_CAPTURE: {e}"))?;
+    }
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -166,6 +174,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Config>, String> {
             "--web" => config.web_dir = PathBuf::from(value("a folder")?),
             "--allowed-host" => config.hosts.push(value("a host name")?),
             "--redis" => config.redis = Some(value("a Redis URL")?),
+            "--capture" => config.capture = capture(&value("`triggers` or `decoding`")?)?,
             "--header-timeout-ms" => {
                 let ms = parse_number(&value("milliseconds")?)?;
                 config.serve = config.serve.header_read_timeout(Duration::from_millis(ms));
@@ -184,6 +193,17 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Config>, String> {
         }
     }
     Ok(Some(config))
+}
+
+/// A `--capture` value.
+fn capture(how: &str) -> Result<CaptureOptions, String> {
+    match how {
+        "triggers" => Ok(CaptureOptions::default()),
+        "decoding" => Ok(CaptureOptions::default().decoding()),
+        other => Err(format!(
+            "unknown capture `{other}`: `triggers` (the default) or `decoding`"
+        )),
+    }
 }
 
 /// A `--db` value: a PostgreSQL connection string, or a SQLite file.
