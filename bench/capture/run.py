@@ -15,6 +15,10 @@ depend on who else shares the machine. Writes/s are printed beside it.
   that counts every event: the bench checks that it received each write, in order.
 - Off: the same server on a database with the capture triggers dropped: nothing is captured,
   relayed or sent (the subscriber stays connected and receives nothing).
+- Decoding (PostgreSQL with `wal_level = logical`, as scripts/lib/services.sh starts it): the
+  demo with `--capture decoding`: no trigger; the server's walsender decodes the write-ahead log
+  and the demo's relay records the changes in the change table and sends them (docs/capture.md,
+  "Capture by logical decoding"). Its server CPU counts the walsender too.
 - Rounds alternate off, on, off, on, ... (`CAPTURE_BENCH_ROUNDS`, default 3 each) and the
   median of each side is reported, so that a burst of other work on the machine does not land
   on one side only.
@@ -166,27 +170,31 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
 
 
-def report(title: str, runs: dict, lat: list[float]) -> None:
+def report(title: str, runs: dict, lat: dict) -> None:
+    """`runs` and `lat` by side: `off` first, then each way of capturing (`on`: the triggers)."""
+    sides = list(runs)
     print(f"{title}, {CONNECTIONS} keep-alive writers (capture-load), {SECONDS:g} s a run, "
-          f"median of {ROUNDS} runs each (off and on alternate):")
+          f"median of {ROUNDS} runs each (the sides alternate):")
     med = {side: {k: statistics.median(r[k] for r in runs[side]) for k in ("rate", "cpu_us")}
-           for side in ("off", "on")}
-    for side in ("off", "on"):
+           for side in sides}
+    for side in sides:
         loads = ", ".join(f"{r['load']:.1f}" for r in runs[side])
-        print(f"  capture {side + ':':4} {med[side]['rate']:7.0f} writes/s   server CPU "
+        print(f"  capture {side + ':':9} {med[side]['rate']:7.0f} writes/s   server CPU "
               f"{med[side]['cpu_us']:6.0f} us/write   (load average at the starts: {loads})")
-    rate = med["on"]["rate"] / med["off"]["rate"]
-    cpu = med["on"]["cpu_us"] / med["off"]["cpu_us"]
-    print(f"  on/off: server CPU per write {cpu:.2f}x (capture adds {100 * (cpu - 1):.0f}%), "
-          f"writes/s {rate:.2f}x (cost {100 * (1 - rate):.0f}%)")
-    print(f"  write to client: p50 {statistics.median(lat):.1f} ms, p99 {percentile(lat, 0.99):.1f} ms "
-          f"({len(lat)} creates, one at a time)")
+    for side in sides[1:]:
+        rate = med[side]["rate"] / med["off"]["rate"]
+        cpu = med[side]["cpu_us"] / med["off"]["cpu_us"]
+        print(f"  {side}/off: server CPU per write {cpu:.2f}x (capture adds {100 * (cpu - 1):.0f}%), "
+              f"writes/s {rate:.2f}x (cost {100 * (1 - rate):.0f}%)")
+    for side, samples in lat.items():
+        print(f"  write to client ({side}): p50 {statistics.median(samples):.1f} ms, "
+              f"p99 {percentile(samples, 0.99):.1f} ms ({len(samples)} creates, one at a time)")
 
 
 def sqlite_bench() -> None:
     with tempfile.TemporaryDirectory(prefix="sheplang-capture-bench-") as folder:
         runs: dict = {"off": [], "on": []}
-        lat: list[float] = []
+        lat: dict = {}
         for n in range(ROUNDS):
             for side in ("off", "on"):
                 db = os.path.join(folder, f"{side}-{n}.sqlite3")
@@ -202,7 +210,7 @@ def sqlite_bench() -> None:
                     pid = server.process.pid
                     runs[side].append(one_run(server.url, lambda: [pid], side == "on", f"{side}{n}"))
                     if side == "on" and n == ROUNDS - 1:
-                        lat = latency(server.url)
+                        lat[side] = latency(server.url)
                 finally:
                     server.stop()
         report("SQLite, demo API", runs, lat)
@@ -229,27 +237,46 @@ def postgres_api_bench(url: str) -> None:
         main = postmaster(url)
     except (OSError, ValueError):
         main = 0  # a server on another machine or user: the demo's CPU only
-    runs: dict = {"off": [], "on": []}
-    lat: list[float] = []
+    sides = ["off", "on"]
+    if psql(url, "SHOW wal_level") == "logical":
+        sides.append("decoding")
+    else:
+        print("PostgreSQL: the server runs without `wal_level = logical`: no run with --capture decoding")
+    runs: dict = {side: [] for side in sides}
+    lat: dict = {}
     for n in range(ROUNDS):
-        for side in ("off", "on"):
+        for side in sides:
             schema = f"capture_api_bench_{os.getpid()}_{side}_{n}"
             psql(url, f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
             join = "&" if "?" in url else "?"
             db = f"{url}{join}options=" + urllib.parse.quote(f"-csearch_path={schema}")
-            server = Demo(db)
+            server = Demo(db, args=("--capture", "decoding") if side == "decoding" else ())
             try:
                 if side == "off":
                     psql(db, 'DROP TRIGGER "task_capture" ON "task"')
                 pid = server.process.pid
                 pids = (lambda: [pid, main, *children_of(main)]) if main else (lambda: [pid])
-                runs[side].append(one_run(server.url, pids, side == "on", f"{side}{n}"))
-                if side == "on" and n == ROUNDS - 1:
-                    lat = latency(server.url)
+                runs[side].append(one_run(server.url, pids, side != "off", f"{side}{n}"))
+                if side != "off" and n == ROUNDS - 1:
+                    lat[side] = latency(server.url)
             finally:
                 server.stop()
+                if side == "decoding":
+                    drop_decoding(url, schema)
                 psql(url, f"DROP SCHEMA {schema} CASCADE")
     report("PostgreSQL, demo API" + ("" if main else " (server CPU: the demo only)"), runs, lat)
+
+
+def drop_decoding(url: str, schema: str) -> None:
+    """The replication slot and the publication of `schema`'s capture by decoding."""
+    pattern = f"sheplang\\_%\\_{schema}"
+    psql(url, "SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots "
+              f"WHERE slot_name LIKE '{pattern}' AND active_pid IS NOT NULL; "
+              "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+              f"WHERE slot_name LIKE '{pattern}'; "
+              "DO $$ DECLARE p text; BEGIN FOR p IN SELECT pubname FROM pg_publication "
+              f"WHERE pubname LIKE '{pattern}' LOOP EXECUTE format('DROP PUBLICATION %I', p); "
+              "END LOOP; END $$")
 
 
 def postgres_bench(url: str) -> None:
@@ -289,9 +316,10 @@ if __name__ == "__main__":
     only = os.environ.get("CAPTURE_BENCH_ONLY", "")
     if only in ("", "sqlite"):
         sqlite_bench()
-    if only in ("", "postgres"):
+    if only in ("", "postgres", "postgres-api"):
         if os.environ.get("DATABASE_URL"):
             postgres_api_bench(os.environ["DATABASE_URL"])
-            postgres_bench(os.environ["DATABASE_URL"])
+            if only != "postgres-api":
+                postgres_bench(os.environ["DATABASE_URL"])
         else:
             print("PostgreSQL: $DATABASE_URL is not set; run bench/capture/run.sh, which starts one")

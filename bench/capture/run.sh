@@ -6,7 +6,8 @@
 # release, and the CLI; uses the pinned Python venv of clients/python, and a PostgreSQL from
 # scripts/lib/services.sh ($DATABASE_URL when reachable, else its own).
 #   CAPTURE_BENCH_SECONDS (6) a run, CAPTURE_BENCH_ROUNDS (3) runs each side,
-#   CAPTURE_BENCH_CONNECTIONS (4) writers, CAPTURE_BENCH_ONLY (sqlite | postgres)
+#   CAPTURE_BENCH_CONNECTIONS (4) writers,
+#   CAPTURE_BENCH_ONLY (sqlite | postgres | postgres-api: the demo's API only, not psql)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"

@@ -272,7 +272,9 @@ fn postgres_trigger(out: &mut String, spec: &ir::Spec, storage: &Storage, model:
          -- committed transactions, in commit order, as `[{{\"k\": \"c\" | \"u\" | \"d\", \"n\": new row,\n\
          -- \"o\": old row}}]` (each row an object of the columns' text values), and this records\n\
          -- them as the trigger would have.\n\
-         CREATE OR REPLACE FUNCTION {apply}(changes jsonb) RETURNS void LANGUAGE sql AS $apply$\n\
+         -- (PL/pgSQL: its statement is planned once a session, not at each call.)\n\
+         CREATE OR REPLACE FUNCTION {apply}(changes jsonb) RETURNS void LANGUAGE plpgsql AS $apply$\n\
+         BEGIN\n\
          WITH counted AS (\n  \
          UPDATE {channels} SET \"head\" = \"head\" + jsonb_array_length(changes)\n  \
          WHERE \"channel\" = {channel} RETURNING \"head\" - jsonb_array_length(changes) AS base\n)\n\
@@ -288,8 +290,8 @@ fn postgres_trigger(out: &mut String, spec: &ir::Spec, storage: &Storage, model:
          FROM counted, jsonb_array_elements(changes) WITH ORDINALITY AS c(e, i),\n  \
          LATERAL jsonb_populate_record(NULL::{table_q}, c.e->'n') AS \"_new\",\n  \
          LATERAL jsonb_populate_record(NULL::{table_q}, c.e->'o') AS \"_old\"\n\
-         ORDER BY c.i\n\
-         $apply$;",
+         ORDER BY c.i;\n\
+         END\n$apply$;",
         captured = quote(CAPTURED_TABLE),
         decoding = quote(DECODING_TABLE),
         table_s = string(table),
@@ -537,6 +539,15 @@ mod tests {
         );
         assert!(
             postgres.contains("CREATE CONSTRAINT TRIGGER \"User_capture\""),
+            "{postgres}"
+        );
+        // Capture by logical decoding: each table's apply function and its place in the list.
+        assert!(
+            postgres.contains("FUNCTION \"Task_capture_apply\"(changes jsonb)"),
+            "{postgres}"
+        );
+        assert!(
+            postgres.contains("VALUES ('User', 'user')"),
             "{postgres}"
         );
     }

@@ -11,16 +11,17 @@
 //! the change table on, everything is as with the triggers: positions, resume, retention, the
 //! relay into Redis.
 
+use core::fmt::Write as _;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pgwire_replication::{Lsn, ReplicationClient, ReplicationConfig, ReplicationEvent};
 use serde_json::{Map, Value as Json};
 use tokio_postgres::{Client, NoTls};
 
 use super::pgoutput::{self, ChangeKind, Message, Relation, Value};
-use super::{ChangeTable, LEASE_MS, unix_now_ms};
+use super::{ChangeTable, GATHER, LEASE_MS, unix_now_ms};
 use crate::log::LogError;
 
 /// The names of one schema's capture by decoding.
@@ -169,11 +170,10 @@ pub(super) async fn run<T: ChangeTable>(
         if matches!(
             table.lease(&target, &holder, now + LEASE_MS, now).await,
             Ok(true)
-        ) {
-            if let Err(_e) = stream(&table, &decoding, &target, &holder, &wake).await {
-                #[cfg(feature = "tracing")]
-                tracing::warn!("{_e}; trying again");
-            }
+        ) && let Err(_e) = stream(&table, &decoding, &target, &holder, &wake).await
+        {
+            #[cfg(feature = "tracing")]
+            tracing::warn!("{_e}; trying again");
         }
         tokio::time::sleep(Duration::from_millis(
             u64::try_from(LEASE_MS / 3).unwrap_or(1000),
@@ -219,6 +219,9 @@ async fn stream<T: ChangeTable>(
         u64::try_from(LEASE_MS / 3).unwrap_or(1000),
     ));
     let mut decoder = Decoder::default();
+    let mut last_flush = Instant::now()
+        .checked_sub(GATHER)
+        .unwrap_or_else(Instant::now);
     loop {
         let event = tokio::select! {
             event = client.recv() => event,
@@ -231,14 +234,13 @@ async fn stream<T: ChangeTable>(
                 continue;
             }
         };
-        let mut event = event.map_err(|e| {
-            LogError::new(format!(
-                "capture by logical decoding: the stream failed: {e}"
-            ))
-        })?;
-        // Everything already received goes into one batch.
+        let mut event = event;
+        // Everything already received goes into one batch; while transactions keep coming
+        // (the last batch was recorded less than `GATHER` ago), so does what arrives until
+        // then: one transaction of the change table for many of the writers', instead of
+        // one each. A lone transaction is recorded at once.
         loop {
-            let Some(ev) = event else {
+            let Some(ev) = event.map_err(stream_failed)? else {
                 return Err(LogError::new(
                     "capture by logical decoding: the stream ended",
                 ));
@@ -247,23 +249,31 @@ async fn stream<T: ChangeTable>(
             if recorder.pending() >= BATCH_CHANGES {
                 break;
             }
-            match futures_ready(client.recv()) {
-                Some(next) => {
-                    event = next.map_err(|e| {
-                        LogError::new(format!(
-                            "capture by logical decoding: the stream failed: {e}"
-                        ))
-                    })?;
+            event = match futures_ready(client.recv()) {
+                Some(next) => next,
+                None if recorder.end.is_some() && last_flush.elapsed() < GATHER => {
+                    match tokio::time::timeout_at((last_flush + GATHER).into(), client.recv()).await
+                    {
+                        Ok(next) => next,
+                        Err(_) => break,
+                    }
                 }
                 None => break,
-            }
+            };
         }
         if let Some(end) = recorder.flush().await? {
+            last_flush = Instant::now();
             applied = end;
             client.update_applied_lsn(end);
             wake.notify_one();
         }
     }
+}
+
+fn stream_failed(e: pgwire_replication::PgWireError) -> LogError {
+    LogError::new(format!(
+        "capture by logical decoding: the stream failed: {e}"
+    ))
 }
 
 /// The value of `future` when it is ready at once.
@@ -433,9 +443,33 @@ fn change_json(
     Json::Object(change)
 }
 
+/// The statement that records the changes of `tables` (`$3`, `$5`, ...: each one's changes
+/// as JSON text; `$4`, `$6`, ...: its channel) with the end of the batch (`$2`) as the
+/// position of the slot `$1`.
+fn record_statement(tables: &[String]) -> String {
+    let mut sql = String::from(
+        "WITH \"moved\" AS (\n  \
+         UPDATE \"_sheplang_decoding\" SET \"applied\" = $2::text::pg_lsn\n  \
+         WHERE \"slot\" = $1 AND \"applied\" < $2::text::pg_lsn RETURNING 1\n)\nSELECT 1",
+    );
+    for (i, table) in tables.iter().enumerate() {
+        let _ = write!(
+            sql,
+            ", \"{}_capture_apply\"(${}::text::jsonb), pg_notify('sheplang_change', ${})",
+            table.replace('"', "\"\""),
+            3 + 2 * i,
+            4 + 2 * i
+        );
+    }
+    sql.push_str(" FROM \"moved\"");
+    sql
+}
+
 /// Records batches of decoded transactions in the change table.
 struct Recorder {
     db: Client,
+    /// The statement recording a batch of each set of tables, prepared at its first batch.
+    records: HashMap<Vec<String>, tokio_postgres::Statement>,
     slot: String,
     schema: String,
     /// The captured tables and their channels.
@@ -451,6 +485,7 @@ impl Recorder {
     async fn new(db: Client, decoding: &Decoding) -> Result<Recorder, LogError> {
         let mut recorder = Recorder {
             db,
+            records: HashMap::new(),
             slot: decoding.slot.clone(),
             schema: decoding.schema.clone(),
             channels: HashMap::new(),
@@ -503,46 +538,50 @@ impl Recorder {
             // A table captured since this session started (a migration ran the capture SQL).
             self.read_channels().await?;
         }
-        let tx = self
-            .db
-            .transaction()
-            .await
-            .map_err(|e| failed("recording", &e))?;
-        // First the position: the row's lock orders two relays that would both record (one
-        // only holds the lease, but a lease can lapse), and the later one records nothing.
-        let moved = tx
-            .execute(
-                "UPDATE \"_sheplang_decoding\" SET \"applied\" = $2::text::pg_lsn \
-                 WHERE \"slot\" = $1 AND \"applied\" < $2::text::pg_lsn",
-                &[&self.slot, &end.to_pg_string()],
-            )
-            .await
-            .map_err(|e| failed("recording the position", &e))?;
-        if moved == 1 {
-            for (table, changes) in &self.tables {
-                let Some(channel) = self.channels.get(table) else {
-                    #[cfg(feature = "tracing")]
-                    tracing::warn!(
-                        "capture by logical decoding: `{table}` is in the publication but not \
-                         captured; its changes are skipped"
-                    );
-                    continue;
-                };
-                let apply = format!(
-                    "SELECT \"{}_capture_apply\"($1::text::jsonb)",
-                    table.replace('"', "\"\"")
+        // One statement, so one round trip and one commit: first the position (the row's lock
+        // orders two relays that would both record: one only holds the lease, but a lease can
+        // lapse; the later one updates no row and records nothing), then each table's changes
+        // and a notification of its channel.
+        let mut tables = Vec::with_capacity(self.tables.len());
+        let mut texts = Vec::with_capacity(self.tables.len() * 2);
+        for (table, changes) in &self.tables {
+            let Some(channel) = self.channels.get(table) else {
+                #[cfg(feature = "tracing")]
+                tracing::warn!(
+                    "capture by logical decoding: `{table}` is in the publication but not \
+                     captured; its changes are skipped"
                 );
-                let changes = serde_json::to_string(changes)
-                    .map_err(|e| LogError::new(format!("capture by logical decoding: {e}")))?;
-                tx.execute(apply.as_str(), &[&changes])
-                    .await
-                    .map_err(|e| failed(&format!("recording the changes of `{table}`"), &e))?;
-                tx.execute("SELECT pg_notify('sheplang_change', $1)", &[channel])
-                    .await
-                    .map_err(|e| failed("notifying", &e))?;
-            }
+                continue;
+            };
+            tables.push(table.clone());
+            texts.push(
+                serde_json::to_string(changes)
+                    .map_err(|e| LogError::new(format!("capture by logical decoding: {e}")))?,
+            );
+            texts.push(channel.clone());
         }
-        tx.commit()
+        let statement = match self.records.get(&tables) {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = self
+                    .db
+                    .prepare(&record_statement(&tables))
+                    .await
+                    .map_err(|e| failed("preparing the record of the changes", &e))?;
+                self.records.insert(tables, statement.clone());
+                statement
+            }
+        };
+        let end_text = end.to_pg_string();
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            Vec::with_capacity(2 + texts.len());
+        params.push(&self.slot);
+        params.push(&end_text);
+        for text in &texts {
+            params.push(text);
+        }
+        self.db
+            .execute(&statement, &params)
             .await
             .map_err(|e| failed("recording the changes", &e))?;
         self.tables.clear();
