@@ -143,6 +143,7 @@ fn shared_tables(out: &mut String, dialect: Dialect) {
 /// `CaptureOptions::decoding`) runs when it starts.
 fn postgres_decoding(out: &mut String) {
     let (captured, decoding) = (quote(CAPTURED_TABLE), quote(DECODING_TABLE));
+    // `{decoding}` appears in both functions.
     let _ = writeln!(
         out,
         "CREATE TABLE IF NOT EXISTS {captured} (\n  \
@@ -175,6 +176,45 @@ fn postgres_decoding(out: &mut String) {
          EXECUTE format('ALTER PUBLICATION %I ADD TABLE %I', publication, captured);\n  \
          END LOOP;\n  \
          RETURN pg_current_wal_insert_lsn();\n\
+         END\n$switch$;\n\
+         -- Moves the tables of the capture by logical decoding `slot` back to their triggers, and\n\
+         -- drops the slot and its publication, once every change the slot holds is in the change\n\
+         -- table: run it while no log with `CaptureOptions::decoding` is running.\n\
+         CREATE OR REPLACE FUNCTION \"_sheplang_capture_by_triggers\"(slot text)\n  \
+         RETURNS void LANGUAGE plpgsql AS $switch$\n\
+         DECLARE\n  captured text;\n  recorded pg_lsn;\n  pending bigint;\n\
+         BEGIN\n  \
+         SELECT d.\"applied\" INTO recorded FROM {decoding} AS d WHERE d.\"slot\" = $1;\n  \
+         IF recorded IS NULL THEN\n    \
+         RAISE EXCEPTION 'no capture by logical decoding with the slot %', $1;\n  \
+         END IF;\n  \
+         FOR captured IN SELECT p.tablename FROM pg_publication_tables AS p\n    \
+         WHERE p.pubname = $1 AND p.schemaname = current_schema() ORDER BY p.tablename\n  \
+         LOOP\n    \
+         EXECUTE format('LOCK TABLE %I IN EXCLUSIVE MODE', captured);\n  \
+         END LOOP;\n  \
+         IF EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1) THEN\n    \
+         -- The slot is told what was recorded a little later than the change table.\n    \
+         IF (SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = $1) < recorded THEN\n      \
+         PERFORM pg_replication_slot_advance($1, recorded);\n    \
+         END IF;\n    \
+         SELECT count(*) INTO pending FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL,\n      \
+         'proto_version', '1', 'publication_names', $1);\n    \
+         IF pending > 0 THEN\n      \
+         RAISE EXCEPTION 'the slot % holds changes that are not in the change table yet', $1\n        \
+         USING HINT = 'let a log with CaptureOptions::decoding() record them, stop it, and run this again';\n    \
+         END IF;\n  \
+         END IF;\n  \
+         FOR captured IN SELECT p.tablename FROM pg_publication_tables AS p\n    \
+         WHERE p.pubname = $1 AND p.schemaname = current_schema() ORDER BY p.tablename\n  \
+         LOOP\n    \
+         EXECUTE format('ALTER TABLE %I ENABLE TRIGGER %I', captured, captured || '_capture');\n    \
+         EXECUTE format('ALTER PUBLICATION %I DROP TABLE %I', $1, captured);\n  \
+         END LOOP;\n  \
+         DELETE FROM {decoding} AS d WHERE d.\"slot\" = $1;\n  \
+         EXECUTE format('DROP PUBLICATION IF EXISTS %I', $1);\n  \
+         PERFORM pg_drop_replication_slot($1) WHERE EXISTS (\n    \
+         SELECT 1 FROM pg_replication_slots WHERE slot_name = $1);\n\
          END\n$switch$;"
     );
 }
@@ -546,9 +586,6 @@ mod tests {
             postgres.contains("FUNCTION \"Task_capture_apply\"(changes jsonb)"),
             "{postgres}"
         );
-        assert!(
-            postgres.contains("VALUES ('User', 'user')"),
-            "{postgres}"
-        );
+        assert!(postgres.contains("VALUES ('User', 'user')"), "{postgres}");
     }
 }

@@ -647,3 +647,68 @@ async fn a_postgres_capture_relayed_into_redis_reaches_the_clients_of_two_nodes(
     })
     .await;
 }
+
+/// A log that captures with the triggers refuses tables moved to logical decoding (it would
+/// relay nothing: their triggers are off) and says what to do; once they are moved back with
+/// `_sheplang_capture_by_triggers`, their triggers capture again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_moved_to_decoding_and_back() {
+    bounded(async {
+        let schema = Schema::decoded("decoded_back").await;
+        let host = schema.client().await;
+        {
+            let server = server(&schema).await;
+            let mut client = server.client().await;
+            let start = subscribe(&mut client).await;
+            host.execute("INSERT INTO \"Task\" (title) VALUES ('decoded')", &[])
+                .await
+                .expect("the insert");
+            let (name, args) = client.next_event().await;
+            assert_eq!(
+                (name.as_str(), args[2].clone()),
+                ("model_created", json!(start + 1))
+            );
+        }
+        let refused = PostgresLog::connect(&schema.url(), CaptureOptions::default())
+            .await
+            .expect_err("a log with the triggers refuses tables captured by decoding");
+        let message = refused.to_string();
+        assert!(
+            message.contains("captured by logical decoding")
+                && message.contains("_sheplang_capture_by_triggers"),
+            "{message}"
+        );
+        // The decoding log is gone (the server above stopped): its streaming session may
+        // still be ending; the function ends it like any other.
+        let slot: String = host
+            .query_one("SELECT \"slot\" FROM \"_sheplang_decoding\"", &[])
+            .await
+            .expect("the slot's row")
+            .get(0);
+        host.execute(
+            "SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots \
+             WHERE slot_name = $1 AND active_pid IS NOT NULL",
+            &[&slot],
+        )
+        .await
+        .expect("the session ended");
+        host.execute("SELECT \"_sheplang_capture_by_triggers\"($1)", &[&slot])
+            .await
+            .expect("back to the triggers");
+        let mut schema = schema;
+        schema.options = CaptureOptions::default();
+        let server = server(&schema).await;
+        let mut client = server.client().await;
+        let start = subscribe(&mut client).await;
+        host.execute("INSERT INTO \"Task\" (title) VALUES ('triggered')", &[])
+            .await
+            .expect("the insert");
+        let (name, args) = client.next_event().await;
+        assert_eq!(
+            (name.as_str(), args[2].clone()),
+            ("model_created", json!(start + 1))
+        );
+        assert_eq!(args[1]["title"], json!("triggered"));
+    })
+    .await;
+}

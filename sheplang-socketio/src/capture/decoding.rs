@@ -157,23 +157,28 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// Streams the slot into the change table while this process holds the lease, for ever.
+/// Streams the slot into the change table while this process holds the lease, until the log
+/// is dropped (`log` then gives none).
 pub(super) async fn run<T: ChangeTable>(
-    table: T,
+    log: impl Fn() -> Option<T> + Send + Sync + 'static,
     decoding: Decoding,
     wake: Arc<tokio::sync::Notify>,
 ) {
     let holder = crate::log::new_epoch();
     let target = format!("decoding:{}", decoding.slot);
-    loop {
+    while let Some(table) = log() {
         let now = unix_now_ms();
         if matches!(
             table.lease(&target, &holder, now + LEASE_MS, now).await,
             Ok(true)
-        ) && let Err(_e) = stream(&table, &decoding, &target, &holder, &wake).await
-        {
-            #[cfg(feature = "tracing")]
-            tracing::warn!("{_e}; trying again");
+        ) {
+            drop(table);
+            if let Err(_e) = stream(&log, &decoding, &target, &holder, &wake).await {
+                #[cfg(feature = "tracing")]
+                tracing::warn!("{_e}; trying again");
+            }
+        } else {
+            drop(table);
         }
         tokio::time::sleep(Duration::from_millis(
             u64::try_from(LEASE_MS / 3).unwrap_or(1000),
@@ -185,7 +190,7 @@ pub(super) async fn run<T: ChangeTable>(
 /// One replication session: from the last recorded transaction on, until an error or the loss
 /// of the lease.
 async fn stream<T: ChangeTable>(
-    table: &T,
+    log: &impl Fn() -> Option<T>,
     decoding: &Decoding,
     target: &str,
     holder: &str,
@@ -227,7 +232,11 @@ async fn stream<T: ChangeTable>(
             event = client.recv() => event,
             _ = lease.tick() => {
                 let now = unix_now_ms();
-                if !matches!(table.lease(target, holder, now + LEASE_MS, now).await, Ok(true)) {
+                let held = match log() {
+                    Some(table) => table.lease(target, holder, now + LEASE_MS, now).await,
+                    None => Ok(false),
+                };
+                if !matches!(held, Ok(true)) {
                     client.stop();
                     return Ok(());
                 }

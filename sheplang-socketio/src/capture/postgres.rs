@@ -155,6 +155,9 @@ impl PostgresLog {
             ));
         };
         let after = client.prepare(sql("after")).await.map_err(|e| failed(&e))?;
+        if !options.decoding {
+            refuse_decoded(&client).await?;
+        }
         let decoding = if options.decoding {
             client
                 .batch_execute(sql("relay_tables"))
@@ -182,8 +185,9 @@ impl PostgresLog {
             }),
         };
         if let Some(decoding) = decoding {
+            let inner = Arc::downgrade(&log.inner);
             tokio::spawn(super::decoding::run(
-                log.clone(),
+                move || inner.upgrade().map(|inner| PostgresLog { inner }),
                 decoding,
                 log.inner.wake.clone(),
             ));
@@ -399,6 +403,33 @@ impl PostgresLog {
             self.inner.options.poll,
         ));
         Ok(())
+    }
+}
+
+/// A log without [`CaptureOptions::decoding`] on tables captured by logical decoding would
+/// relay nothing (their triggers are off): it is refused, with what to do.
+async fn refuse_decoded(client: &Client) -> Result<(), LogError> {
+    let has_decoding: bool = client
+        .query_one(sql("has_decoding"), &[])
+        .await
+        .map_err(|e| failed(&e))?
+        .get(0);
+    if !has_decoding {
+        return Ok(());
+    }
+    let slot = client
+        .query_opt(sql("decoded_slot"), &[])
+        .await
+        .map_err(|e| failed(&e))?;
+    match slot.map(|row| row.get::<_, String>(0)) {
+        None => Ok(()),
+        Some(slot) => Err(LogError::new(format!(
+            "the tables of this schema are captured by logical decoding (slot `{slot}`): their \
+             triggers are off, so this log would relay nothing; open it with \
+             `CaptureOptions::default().decoding()`, or move the tables back to their triggers \
+             with `SELECT \"_sheplang_capture_by_triggers\"('{slot}')` while no such log runs \
+             (docs/capture.md, \"Capture by logical decoding\")"
+        ))),
     }
 }
 

@@ -4,6 +4,19 @@
 -- name: epoch
 SELECT "epoch" FROM "_sheplang_epoch" LIMIT 1;
 
+-- name: has_decoding
+-- Whether the capture SQL that ran made the table of the captures by logical decoding.
+SELECT to_regclass('_sheplang_decoding') IS NOT NULL;
+
+-- name: decoded_slot
+-- The slot of a capture by logical decoding of this schema's tables, if any.
+SELECT d."slot" FROM "_sheplang_decoding" AS d
+WHERE EXISTS (
+  SELECT 1 FROM pg_publication_tables AS p
+  WHERE p.pubname = d."publication" AND p.schemaname = current_schema()
+)
+LIMIT 1;
+
 -- name: listen
 LISTEN sheplang_change;
 
