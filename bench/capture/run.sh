@@ -7,7 +7,7 @@
 # scripts/lib/services.sh ($DATABASE_URL when reachable, else its own).
 #   CAPTURE_BENCH_SECONDS (6) a run, CAPTURE_BENCH_ROUNDS (3) runs each side,
 #   CAPTURE_BENCH_CONNECTIONS (4) writers,
-#   CAPTURE_BENCH_ONLY (sqlite | postgres | postgres-api: the demo's API only, not psql)
+#   CAPTURE_BENCH_ONLY (sqlite | postgres | postgres-api: the demo's API only | postgres-psql)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
