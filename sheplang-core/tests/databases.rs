@@ -5,7 +5,9 @@
 //! - Every accepted spec's tables are created, each PostgreSQL run in a fresh schema.
 //! - Every row of `corpus/constraints/cases.json` is inserted: the database refuses exactly the
 //!   rows that break a constraint it holds, and names the broken rule (`Profile_age_max`).
-//! - The change capture SQL is installed too, so every accepted insert also runs its trigger.
+//! - The change capture SQL is installed too, so every accepted insert also runs its trigger;
+//!   each table's apply function (capture by logical decoding) runs once, and writes the row
+//!   of each allowed state move as the trigger did.
 //! - `unique` and `ref[X]`, which only a database sees, refuse a second row and a dangling id.
 
 mod common;
@@ -194,6 +196,20 @@ fn the_postgres_tables_of_every_accepted_spec_are_created() {
         );
         pg.run(&schema.name, &count)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
+        // Each table's apply function (capture by logical decoding) is PL/pgSQL, whose
+        // statement is checked when it first runs: run each once, on no change.
+        let applies: String = spec
+            .models
+            .iter()
+            .map(|m| {
+                format!(
+                    "SELECT {}('[]');\n",
+                    quote(&format!("{}_capture_apply", m.name))
+                )
+            })
+            .collect();
+        pg.run(&schema.name, &format!("{applies}ROLLBACK;"))
+            .unwrap_or_else(|e| panic!("{name}: an apply function fails: {e}"));
     }
 }
 
@@ -696,12 +712,14 @@ fn postgres_refuses_every_transition_the_chain_does_not_allow() {
                 "{}\n{};\n\
                  DO $$ BEGIN IF (SELECT {col} FROM {table}) <> '{to}' THEN RAISE EXCEPTION 'not moved'; END IF; END $$;\n\
                  DO $$ BEGIN IF (SELECT count(*) FROM \"_sheplang_change\" WHERE \"kind\" = 'updated') <> 1 \
-                 THEN RAISE EXCEPTION 'the move was not captured'; END IF; END $$;\nROLLBACK;",
+                 THEN RAISE EXCEPTION 'the move was not captured'; END IF; END $$;\n\
+                 {same_decoded}\nROLLBACK;",
                 inserts.join("\n"),
                 update_state(&chain.model, &pair.1),
                 col = quote(ir::STATE_FIELD),
                 table = quote(&chain.model),
                 to = pair.1,
+                same_decoded = same_decoded(&chain.model),
             );
             complaints.extend(judge_transition(
                 Dialect::Postgres,
@@ -714,6 +732,27 @@ fn postgres_refuses_every_transition_the_chain_does_not_allow() {
     }
     assert!(complaints.is_empty(), "{}", complaints.join("\n"));
     assert!(runs >= 40, "every pair ran ({runs})");
+}
+
+/// A check that capture by logical decoding records the row of `model`'s table as its trigger
+/// did: the table's apply function, given the row's columns, writes the same JSON as the
+/// trigger's `updated` change (the row, and as the row before, the same row).
+fn same_decoded(model: &str) -> String {
+    format!(
+        "DO $$ DECLARE by_trigger \"_sheplang_change\"; decoded \"_sheplang_change\"; BEGIN\n  \
+         SELECT * INTO by_trigger FROM \"_sheplang_change\" WHERE \"kind\" = 'updated';\n  \
+         PERFORM {apply}((SELECT jsonb_build_array(jsonb_build_object('k', 'u', 'n', to_jsonb(r), 'o', to_jsonb(r)))\n    \
+         FROM {table} AS r));\n  \
+         SELECT * INTO decoded FROM \"_sheplang_change\" WHERE \"kind\" = 'updated' ORDER BY \"seq\" DESC LIMIT 1;\n  \
+         IF decoded.\"seq\" <> by_trigger.\"seq\" + 1 OR decoded.\"row_id\" <> by_trigger.\"row_id\"\n    \
+         OR decoded.\"payload\"::jsonb <> by_trigger.\"payload\"::jsonb\n    \
+         OR decoded.\"before\"::jsonb <> by_trigger.\"payload\"::jsonb THEN\n    \
+         RAISE EXCEPTION 'decoded % (before %), the trigger wrote %', decoded.\"payload\", decoded.\"before\", by_trigger.\"payload\";\n  \
+         END IF;\n\
+         END $$;",
+        apply = quote(&format!("{model}_capture_apply")),
+        table = quote(model),
+    )
 }
 
 /// The workflow cases of `corpus/transitions/cases.json` that move the row: `(spec, model,
