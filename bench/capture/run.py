@@ -49,7 +49,7 @@ import urllib.request
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
 
-from harness import Demo  # noqa: E402
+from harness import Demo, decoding_cleanup_sql  # noqa: E402
 from shepwire import Client  # noqa: E402
 
 SECONDS = float(os.environ.get("CAPTURE_BENCH_SECONDS", "6"))
@@ -273,14 +273,7 @@ def postgres_api_bench(url: str) -> None:
 
 def drop_decoding(url: str, schema: str) -> None:
     """The replication slot and the publication of `schema`'s capture by decoding."""
-    pattern = f"sheplang\\_%\\_{schema}"
-    psql(url, "SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots "
-              f"WHERE slot_name LIKE '{pattern}' AND active_pid IS NOT NULL; "
-              "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-              f"WHERE slot_name LIKE '{pattern}'; "
-              "DO $$ DECLARE p text; BEGIN FOR p IN SELECT pubname FROM pg_publication "
-              f"WHERE pubname LIKE '{pattern}' LOOP EXECUTE format('DROP PUBLICATION %I', p); "
-              "END LOOP; END $$")
+    psql(url, decoding_cleanup_sql(schema))
 
 
 def postgres_bench(url: str) -> None:

@@ -142,3 +142,16 @@ class Teams:
                 self.process.wait(timeout=10)
         if not self.process.stdout.closed:
             self.process.stdout.close()
+
+
+def decoding_cleanup_sql(schema: str) -> str:
+    """The SQL that ends the replication session of `schema`'s capture by logical decoding and
+    drops its slot (which would keep the server's write-ahead log) and its publication."""
+    pattern = f"sheplang\\_%\\_{schema}"
+    return ("SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots "
+            f"WHERE slot_name LIKE '{pattern}' AND active_pid IS NOT NULL; "
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+            f"WHERE slot_name LIKE '{pattern}'; "
+            "DO $$ DECLARE p text; BEGIN FOR p IN SELECT pubname FROM pg_publication "
+            f"WHERE pubname LIKE '{pattern}' LOOP EXECUTE format('DROP PUBLICATION %I', p); "
+            "END LOOP; END $$")

@@ -34,7 +34,7 @@ import urllib.error
 import urllib.request
 from typing import Any, Optional
 
-from harness import Demo
+from harness import Demo, decoding_cleanup_sql
 from shepwire import Client
 
 WAIT = 60.0
@@ -460,16 +460,7 @@ class CaptureOnPostgresByDecoding(CaptureOnPostgres):
     def tearDown(self) -> None:
         for server in self.servers:
             server.stop()
-        # The schema's slot (it would keep the server's write-ahead log) and publication.
-        pattern = f"sheplang\\_%\\_{self.schema}"
-        self.admin(
-            "SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots "
-            f"WHERE slot_name LIKE '{pattern}' AND active_pid IS NOT NULL; "
-            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-            f"WHERE slot_name LIKE '{pattern}'; "
-            "DO $$ DECLARE p text; BEGIN FOR p IN SELECT pubname FROM pg_publication "
-            f"WHERE pubname LIKE '{pattern}' LOOP EXECUTE format('DROP PUBLICATION %I', p); "
-            "END LOOP; END $$")
+        self.admin(decoding_cleanup_sql(self.schema))
         super().tearDown()
 
 

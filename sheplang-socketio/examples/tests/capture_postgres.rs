@@ -279,155 +279,152 @@ async fn by_logical_decoding_three_writers_and_rollbacks_reach_a_client_exactly_
 }
 
 async fn three_writers(schema: impl Future<Output = Schema>) {
-    {
-        let schema = schema.await;
-        let server = server(&schema).await;
-        let mut client = server.client().await;
-        let start = subscribe(&mut client).await;
+    let schema = schema.await;
+    let server = server(&schema).await;
+    let mut client = server.client().await;
+    let start = subscribe(&mut client).await;
 
-        // Two psql processes (700 writes each, 200 of them rolled back), and this process
-        // (600 writes: 120 transactions of five, 20 of them rolled back): 2,000 writes, 500
-        // rolled back.
-        let scripts: Vec<_> = ["psql1", "psql2"]
-            .iter()
-            .map(|prefix| {
-                let script: String = (0..TRANSACTIONS)
-                    .map(|n| transaction(prefix, n, !rolls_back(n)))
-                    .collect();
-                schema.psql(script)
-            })
-            .collect();
-        let mut host = schema.client().await;
-        let own = 120;
-        let own_rolled_back = 20;
-        let host_rolls_back =
-            |n: usize| n * own_rolled_back / own != (n + 1) * own_rolled_back / own;
-        for n in 0..own {
-            let tx = host.transaction().await.expect("a transaction");
-            let script = transaction("host", n, !host_rolls_back(n));
-            let lines: Vec<&str> = script.lines().collect();
-            // Without its BEGIN and COMMIT/ROLLBACK: the transaction object does those.
-            tx.batch_execute(&lines[1..lines.len() - 1].join("\n"))
-                .await
-                .expect("the host's writes");
-            if host_rolls_back(n) {
-                tx.rollback().await.expect("rollback");
-            } else {
-                tx.commit().await.expect("commit");
-            }
-        }
-        for script in scripts {
-            script
-                .join()
-                .expect("the psql thread")
-                .unwrap_or_else(|e| panic!("psql failed: {e}"));
-        }
-        // A last write after every writer is done: its event is the last one.
-        host.execute("INSERT INTO \"Task\" (title) VALUES ('the end')", &[])
-            .await
-            .expect("the marker");
-
-        let committed = 2 * (TRANSACTIONS - ROLLED_BACK) * 5 + (own - own_rolled_back) * 5 + 1;
-        let mut events = Vec::new();
-        while events.len() < committed {
-            let (name, args) = client.next_event().await;
-            events.push((name, args));
-        }
-        println!(
-            "# capture, PostgreSQL: {} events for {committed} committed writes \
-             ({} writes by three writers, {} rolled back, plus the marker)",
-            events.len(),
-            2 * TRANSACTIONS * 5 + own * 5,
-            2 * ROLLED_BACK * 5 + own_rolled_back * 5
-        );
-        let last = &events.last().expect("events").1;
-        assert_eq!(
-            last[1]["title"],
-            json!("the end"),
-            "the marker is the last event"
-        );
-        let seqs: Vec<u64> = events.iter().map(|(_, a)| a[2].as_u64().unwrap()).collect();
-        assert_eq!(
-            seqs,
-            (start + 1..=start + committed as u64).collect::<Vec<_>>(),
-            "positions follow each other: none missing, none twice"
-        );
-        assert!(
-            !events.iter().any(|(_, a)| a[1]["title"]
-                .as_str()
-                .is_some_and(|t| t.contains("rollback"))),
-            "no rolled-back write"
-        );
-
-        // Each writer's changes, in the order it made them.
-        let mut owner: BTreeMap<String, String> = BTreeMap::new();
-        let mut seen: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
-        for (name, args) in &events[..events.len() - 1] {
-            let (who, title) = if name == "model_deleted" {
-                (owner[args[1].as_str().unwrap()].clone(), None)
-            } else {
-                let title = args[1]["title"].as_str().unwrap().to_owned();
-                let who = title.split('-').next().unwrap().to_owned();
-                owner.insert(args[1]["id"].as_str().unwrap().to_owned(), who.clone());
-                (who, Some(title))
-            };
-            seen.entry(who).or_default().push((name.clone(), title));
-        }
-        for (prefix, count, rolled) in [
-            ("psql1", TRANSACTIONS, &rolls_back as &dyn Fn(usize) -> bool),
-            ("psql2", TRANSACTIONS, &rolls_back),
-            ("host", own, &host_rolls_back),
-        ] {
-            let want: Vec<_> = (0..count)
-                .filter(|n| !rolled(*n))
-                .flat_map(|n| expected(prefix, n))
+    // Two psql processes (700 writes each, 200 of them rolled back), and this process
+    // (600 writes: 120 transactions of five, 20 of them rolled back): 2,000 writes, 500
+    // rolled back.
+    let scripts: Vec<_> = ["psql1", "psql2"]
+        .iter()
+        .map(|prefix| {
+            let script: String = (0..TRANSACTIONS)
+                .map(|n| transaction(prefix, n, !rolls_back(n)))
                 .collect();
-            assert_eq!(
-                seen[prefix], want,
-                "the {prefix} writer's changes, in order"
-            );
-        }
-
-        // The events applied in order give a fresh read's rows.
-        let mut rows: BTreeMap<String, Value> = BTreeMap::new();
-        for (name, args) in &events {
-            if name == "model_deleted" {
-                rows.remove(args[1].as_str().unwrap());
-            } else {
-                rows.insert(args[1]["id"].as_str().unwrap().to_owned(), args[1].clone());
-            }
-        }
-        let fresh: BTreeMap<String, Value> = schema
-            .fresh_read()
+            schema.psql(script)
+        })
+        .collect();
+    let mut host = schema.client().await;
+    let own = 120;
+    let own_rolled_back = 20;
+    let host_rolls_back = |n: usize| n * own_rolled_back / own != (n + 1) * own_rolled_back / own;
+    for n in 0..own {
+        let tx = host.transaction().await.expect("a transaction");
+        let script = transaction("host", n, !host_rolls_back(n));
+        let lines: Vec<&str> = script.lines().collect();
+        // Without its BEGIN and COMMIT/ROLLBACK: the transaction object does those.
+        tx.batch_execute(&lines[1..lines.len() - 1].join("\n"))
             .await
-            .into_iter()
-            .map(|row| (row["id"].as_str().unwrap().to_owned(), row))
+            .expect("the host's writes");
+        if host_rolls_back(n) {
+            tx.rollback().await.expect("rollback");
+        } else {
+            tx.commit().await.expect("commit");
+        }
+    }
+    for script in scripts {
+        script
+            .join()
+            .expect("the psql thread")
+            .unwrap_or_else(|e| panic!("psql failed: {e}"));
+    }
+    // A last write after every writer is done: its event is the last one.
+    host.execute("INSERT INTO \"Task\" (title) VALUES ('the end')", &[])
+        .await
+        .expect("the marker");
+
+    let committed = 2 * (TRANSACTIONS - ROLLED_BACK) * 5 + (own - own_rolled_back) * 5 + 1;
+    let mut events = Vec::new();
+    while events.len() < committed {
+        let (name, args) = client.next_event().await;
+        events.push((name, args));
+    }
+    println!(
+        "# capture, PostgreSQL: {} events for {committed} committed writes \
+             ({} writes by three writers, {} rolled back, plus the marker)",
+        events.len(),
+        2 * TRANSACTIONS * 5 + own * 5,
+        2 * ROLLED_BACK * 5 + own_rolled_back * 5
+    );
+    let last = &events.last().expect("events").1;
+    assert_eq!(
+        last[1]["title"],
+        json!("the end"),
+        "the marker is the last event"
+    );
+    let seqs: Vec<u64> = events.iter().map(|(_, a)| a[2].as_u64().unwrap()).collect();
+    assert_eq!(
+        seqs,
+        (start + 1..=start + committed as u64).collect::<Vec<_>>(),
+        "positions follow each other: none missing, none twice"
+    );
+    assert!(
+        !events.iter().any(|(_, a)| a[1]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("rollback"))),
+        "no rolled-back write"
+    );
+
+    // Each writer's changes, in the order it made them.
+    let mut owner: BTreeMap<String, String> = BTreeMap::new();
+    let mut seen: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
+    for (name, args) in &events[..events.len() - 1] {
+        let (who, title) = if name == "model_deleted" {
+            (owner[args[1].as_str().unwrap()].clone(), None)
+        } else {
+            let title = args[1]["title"].as_str().unwrap().to_owned();
+            let who = title.split('-').next().unwrap().to_owned();
+            owner.insert(args[1]["id"].as_str().unwrap().to_owned(), who.clone());
+            (who, Some(title))
+        };
+        seen.entry(who).or_default().push((name.clone(), title));
+    }
+    for (prefix, count, rolled) in [
+        ("psql1", TRANSACTIONS, &rolls_back as &dyn Fn(usize) -> bool),
+        ("psql2", TRANSACTIONS, &rolls_back),
+        ("host", own, &host_rolls_back),
+    ] {
+        let want: Vec<_> = (0..count)
+            .filter(|n| !rolled(*n))
+            .flat_map(|n| expected(prefix, n))
             .collect();
         assert_eq!(
-            rows.len(),
-            (TRANSACTIONS * 2 - ROLLED_BACK * 2) + own - own_rolled_back + 1
-        );
-        assert_eq!(rows, fresh);
-
-        // Captured by decoding, the trigger is off: the changes came from the slot.
-        let trigger: i8 = schema
-            .admin
-            .query_one(
-                "SELECT tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
-                 JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE t.tgname = 'Task_capture' AND n.nspname = $1",
-                &[&schema.name],
-            )
-            .await
-            .expect("the capture trigger")
-            .get(0);
-        let expected = if schema.options.decoding { b'D' } else { b'O' };
-        assert_eq!(
-            trigger,
-            i8::try_from(expected).unwrap(),
-            "the trigger's state"
+            seen[prefix], want,
+            "the {prefix} writer's changes, in order"
         );
     }
+
+    // The events applied in order give a fresh read's rows.
+    let mut rows: BTreeMap<String, Value> = BTreeMap::new();
+    for (name, args) in &events {
+        if name == "model_deleted" {
+            rows.remove(args[1].as_str().unwrap());
+        } else {
+            rows.insert(args[1]["id"].as_str().unwrap().to_owned(), args[1].clone());
+        }
+    }
+    let fresh: BTreeMap<String, Value> = schema
+        .fresh_read()
+        .await
+        .into_iter()
+        .map(|row| (row["id"].as_str().unwrap().to_owned(), row))
+        .collect();
+    assert_eq!(
+        rows.len(),
+        (TRANSACTIONS * 2 - ROLLED_BACK * 2) + own - own_rolled_back + 1
+    );
+    assert_eq!(rows, fresh);
+
+    // Captured by decoding, the trigger is off: the changes came from the slot.
+    let trigger: i8 = schema
+        .admin
+        .query_one(
+            "SELECT tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE t.tgname = 'Task_capture' AND n.nspname = $1",
+            &[&schema.name],
+        )
+        .await
+        .expect("the capture trigger")
+        .get(0);
+    let expected = if schema.options.decoding { b'D' } else { b'O' };
+    assert_eq!(
+        trigger,
+        i8::try_from(expected).unwrap(),
+        "the trigger's state"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -441,51 +438,49 @@ async fn by_logical_decoding_a_row_of_20_kb_arrives_whole_and_its_update_too() {
 }
 
 async fn large_row(schema: impl Future<Output = Schema>) {
-    {
-        let schema = schema.await;
-        let server = server(&schema).await;
-        let mut client = server.client().await;
-        let start = subscribe(&mut client).await;
-        // Letters that do not compress: PostgreSQL keeps the value out of the row (TOAST), and
-        // an update that leaves it alone does not log it again.
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let title: String = (0..20_000)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                char::from(b'a' + u8::try_from(state % 26).unwrap())
-            })
-            .collect();
-        let host = schema.client().await;
-        host.execute(
-            "INSERT INTO \"Task\" (title, \"createdAt\") VALUES ($1, '2026-11-30T10:00:00Z')",
-            &[&title],
-        )
-        .await
-        .expect("the insert");
-        let (name, args) = client.next_event().await;
-        assert_eq!(name, "model_created");
-        assert_eq!(args[2], json!(start + 1));
-        assert_eq!(args[1]["title"].as_str().map(str::len), Some(20_000));
-        assert_eq!(args[1]["title"], json!(title), "the row is whole");
-        assert_eq!(vec![args[1].clone()], schema.fresh_read().await);
+    let schema = schema.await;
+    let server = server(&schema).await;
+    let mut client = server.client().await;
+    let start = subscribe(&mut client).await;
+    // Letters that do not compress: PostgreSQL keeps the value out of the row (TOAST), and
+    // an update that leaves it alone does not log it again.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let title: String = (0..20_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(b'a' + u8::try_from(state % 26).unwrap())
+        })
+        .collect();
+    let host = schema.client().await;
+    host.execute(
+        "INSERT INTO \"Task\" (title, \"createdAt\") VALUES ($1, '2026-11-30T10:00:00Z')",
+        &[&title],
+    )
+    .await
+    .expect("the insert");
+    let (name, args) = client.next_event().await;
+    assert_eq!(name, "model_created");
+    assert_eq!(args[2], json!(start + 1));
+    assert_eq!(args[1]["title"].as_str().map(str::len), Some(20_000));
+    assert_eq!(args[1]["title"], json!(title), "the row is whole");
+    assert_eq!(vec![args[1].clone()], schema.fresh_read().await);
 
-        // An update of another column: the large value, unchanged, is in the event all the same.
-        host.execute("UPDATE \"Task\" SET done = true", &[])
-            .await
-            .expect("the update");
-        let (name, args) = client.next_event().await;
-        assert_eq!(name, "model_updated");
-        assert_eq!(args[2], json!(start + 2));
-        assert_eq!(args[1]["done"], json!(true));
-        assert_eq!(
-            args[1]["title"],
-            json!(title),
-            "the unchanged large value is whole"
-        );
-        assert_eq!(vec![args[1].clone()], schema.fresh_read().await);
-    }
+    // An update of another column: the large value, unchanged, is in the event all the same.
+    host.execute("UPDATE \"Task\" SET done = true", &[])
+        .await
+        .expect("the update");
+    let (name, args) = client.next_event().await;
+    assert_eq!(name, "model_updated");
+    assert_eq!(args[2], json!(start + 2));
+    assert_eq!(args[1]["done"], json!(true));
+    assert_eq!(
+        args[1]["title"],
+        json!(title),
+        "the unchanged large value is whole"
+    );
+    assert_eq!(vec![args[1].clone()], schema.fresh_read().await);
 }
 
 /// While changes keep coming, the relay reads every 2 ms and stops listening (`UNLISTEN`); the

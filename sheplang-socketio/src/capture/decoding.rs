@@ -320,24 +320,21 @@ fn replication_config(decoding: &Decoding, start: Lsn) -> Result<ReplicationConf
             &decoding.slot,
             decoding.slot.as_str(),
         ),
-        Some(tokio_postgres::config::Host::Tcp(host)) => ReplicationConfig::new(
-            host,
-            user,
-            password,
-            database,
-            &decoding.slot,
-            decoding.slot.as_str(),
-        )
-        .with_port(port),
-        None => ReplicationConfig::new(
-            "localhost",
-            user,
-            password,
-            database,
-            &decoding.slot,
-            decoding.slot.as_str(),
-        )
-        .with_port(port),
+        tcp => {
+            let host = match tcp {
+                Some(tokio_postgres::config::Host::Tcp(host)) => host.as_str(),
+                _ => "localhost",
+            };
+            ReplicationConfig::new(
+                host,
+                user,
+                password,
+                database,
+                &decoding.slot,
+                decoding.slot.as_str(),
+            )
+            .with_port(port)
+        }
     };
     Ok(replication
         .with_start_lsn(start)
