@@ -33,6 +33,11 @@ fn sql(name: &str) -> &'static str {
 ///
 /// The connection string is tokio-postgres's (`postgres://user@host:port/db`, or key=value
 /// pairs); `options=-csearch_path=...` selects the schema.
+///
+/// With [`CaptureOptions::decoding`], the changes are read from the server's logical decoding
+/// instead of the triggers (which it turns off): one of the processes on the schema streams a
+/// replication slot and records each batch of committed transactions in the change table,
+/// exactly once (`docs/capture.md`, "Capture by logical decoding").
 pub struct PostgresLog {
     inner: Arc<Inner>,
 }
@@ -116,7 +121,9 @@ impl PostgresLog {
     ///
     /// # Errors
     /// When PostgreSQL cannot be reached, or the database has no change table (the capture SQL
-    /// was not run).
+    /// was not run). With [`CaptureOptions::decoding`]: when the server's `wal_level` is not
+    /// `logical`, or the slot cannot be made (the user lacks `REPLICATION`, no slot is free).
+    /// Without it: when the tables are captured by logical decoding (their triggers are off).
     pub async fn connect(url: &str, options: CaptureOptions) -> Result<PostgresLog, LogError> {
         let (client, connection) = connect(url).await?;
         tokio::spawn(async move {
