@@ -457,6 +457,44 @@ class CaptureOnPostgresByDecoding(CaptureOnPostgres):
         if out.strip() != "logical":
             self.skipTest("$DATABASE_URL's server runs without `wal_level = logical`")
 
+    def test_another_process_takes_the_relay_over_when_its_holder_is_killed(self) -> None:
+        # The first process holds the lease: its relay records the changes (its own write's
+        # event reaching its client shows it).
+        holder = self.start()
+        watcher = Client(holder.url, timeout=WAIT)
+        self.addCleanup(watcher.close)
+        self.assertTrue(watcher.subscribe("task")["ok"])
+        first = call(holder.url, "POST", "/api/tasks", {"title": "held"})
+        watcher.wait_for(lambda e: any(x.data["id"] == first["id"] for x in e), "the first write")
+        # A second process on the same database; its client and its API carry on while the
+        # holder is killed, and its relay takes the lease over (3 s after the last renewal).
+        other = self.start()
+        client = Client(other.url, timeout=WAIT)
+        self.addCleanup(client.close)
+        answer = client.subscribe("task")
+        self.assertTrue(answer["ok"], answer)
+        start = answer["seq"]
+        writes = 600
+        committed: list[str] = []
+
+        def writer() -> None:
+            for n in range(writes):
+                committed.append(call(other.url, "POST", "/api/tasks", {"title": f"over-{n}"})["id"])
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        client.wait_for(lambda e: len(e) >= writes // 3, "a third of the writes")
+        holder.kill()
+        thread.join(timeout=120)
+        self.assertFalse(thread.is_alive(), "the writer finished")
+        client.wait_for(lambda e: len(e) >= writes, "every write", timeout=60)
+        events = sorted(client.events, key=lambda e: e.seq)
+        self.assertEqual([e.seq for e in events], list(range(start + 1, start + writes + 1)),
+                         "one position after the other, none missing, none twice")
+        self.assertEqual([e.data["id"] for e in events], committed, "every write, in order")
+        print(f"\n# takeover: the relay's holder killed after {writes // 3} of {writes} events; "
+              f"the other process's client received all {len(events)}")
+
     def tearDown(self) -> None:
         for server in self.servers:
             server.stop()
