@@ -399,14 +399,20 @@ export function shownRows(page) {
  * its `aria-posinset`. A row never rendered is `null`. The scroll position is restored.
  */
 export function allRows(page) {
-  // A page that stopped drawing frames would keep this waiting forever: 10,000 rows take about
-  // 30 s (two frames a screen).
+  // 10,000 rows take about 30 s (two frames a screen); a page whose script stops answering
+  // fails the step named.
   return within(180_000, 'reading every row of the list', () => page.evaluate(async () => {
     const list = document.querySelector('[data-testid=task-list]');
     if (list === null) {
       return [];
     }
-    const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+    // The next frame, or 100 ms if no frame comes: the rows are read from the DOM, which
+    // the list updates without drawing.
+    const frame = () =>
+      new Promise((resolve) => {
+        requestAnimationFrame(resolve);
+        setTimeout(resolve, 100);
+      });
     const rows = new Array(Number(list.dataset.count)).fill(null);
     const read = () => {
       for (const item of list.querySelectorAll('li[aria-posinset]')) {
@@ -424,7 +430,7 @@ export function allRows(page) {
       read();
       const before = window.scrollY;
       window.scrollBy(0, window.innerHeight);
-      if (window.scrollY === before) {
+      if (window.scrollY <= before) {
         break;
       }
       await frame();
