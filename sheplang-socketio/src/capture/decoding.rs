@@ -108,6 +108,21 @@ fn slot_name(database: &str, schema: &str) -> String {
 /// Makes the slot when missing, then moves the tables to the publication and records the
 /// relay's start (both once).
 async fn make(client: &Client, slot: &str) -> Result<(), LogError> {
+    // The publication first: `pgoutput` looks it up as of each decoded transaction, and fails
+    // the stream on a transaction older than the publication (any write of the database
+    // between the slot's start and the publication's).
+    client
+        .batch_execute(&format!(
+            "DO $publication$ BEGIN\n  \
+             IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {s}) THEN\n    \
+             CREATE PUBLICATION {q} WITH (publish = 'insert, update, delete');\n  \
+             END IF;\n\
+             END $publication$;",
+            s = literal(slot),
+            q = identifier(slot)
+        ))
+        .await
+        .map_err(|e| failed("making the publication", &e))?;
     let exists = client
         .query_opt(
             "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1",
@@ -150,6 +165,11 @@ async fn make(client: &Client, slot: &str) -> Result<(), LogError> {
                 &e,
             )
         })
+}
+
+/// `s` as a quoted SQL identifier.
+fn identifier(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 /// `s` as an SQL string literal.
