@@ -215,8 +215,12 @@ test('both browsers load the list and go live', async () => {
     status(pages.A, 'connected').waitFor({ timeout: WAIT_MS }),
     status(pages.B, 'connected').waitFor({ timeout: WAIT_MS }),
   ]);
-  // A new database starts with the three welcome tasks.
-  await pages.B.locator('[data-testid=task]').nth(2).waitFor({ timeout: WAIT_MS });
+  // A new database starts with the three welcome tasks: both pages show them (each page loads
+  // the list on its own, after it connects).
+  await Promise.all([
+    pages.A.locator('[data-testid=task]').nth(2).waitFor({ timeout: WAIT_MS }),
+    pages.B.locator('[data-testid=task]').nth(2).waitFor({ timeout: WAIT_MS }),
+  ]);
   assert.deepEqual(await ids(pages.A), await ids(pages.B));
   assert.equal((await ids(pages.A)).length, 3);
   assert.equal(await status(pages.B, 'connected').textContent(), 'Live');
