@@ -106,6 +106,14 @@ class Capture:
         self.servers.append(server)
         return server
 
+    def subscribed(self, server: Demo) -> tuple[Client, int]:
+        """A client of `server` subscribed to every task, and the log's position then."""
+        client = Client(server.url, timeout=WAIT)
+        self.addCleanup(client.close)
+        answer = client.subscribe("task")
+        self.assertTrue(answer["ok"], answer)
+        return client, answer["seq"]
+
     def sql_writer(self) -> None:
         raise NotImplementedError
 
@@ -160,11 +168,7 @@ class Capture:
 
     def test_three_writers_and_rollbacks_reach_a_client_exactly_once_in_commit_order(self) -> None:
         server = self.start()
-        client = Client(server.url, timeout=WAIT)
-        self.addCleanup(client.close)
-        answer = client.subscribe("task")
-        self.assertTrue(answer["ok"], answer)
-        start = answer["seq"]
+        client, start = self.subscribed(server)
         # The rows as loaded now; every event after `start` is applied to them.
         rows = {row["id"]: row for row in call(server.url, "GET", "/api/tasks")}
 
@@ -469,11 +473,7 @@ class CaptureOnPostgresByDecoding(CaptureOnPostgres):
         # A second process on the same database; its client and its API carry on while the
         # holder is killed, and its relay takes the lease over (3 s after the last renewal).
         other = self.start()
-        client = Client(other.url, timeout=WAIT)
-        self.addCleanup(client.close)
-        answer = client.subscribe("task")
-        self.assertTrue(answer["ok"], answer)
-        start = answer["seq"]
+        client, start = self.subscribed(other)
         writes = 600
         committed: list[str] = []
 
