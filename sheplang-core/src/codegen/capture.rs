@@ -143,7 +143,6 @@ fn shared_tables(out: &mut String, dialect: Dialect) {
 /// `CaptureOptions::decoding`) runs when it starts.
 fn postgres_decoding(out: &mut String) {
     let (captured, decoding) = (quote(CAPTURED_TABLE), quote(DECODING_TABLE));
-    // `{decoding}` appears in both functions.
     let _ = writeln!(
         out,
         "CREATE TABLE IF NOT EXISTS {captured} (\n  \
@@ -153,18 +152,16 @@ fn postgres_decoding(out: &mut String) {
          \"slot\" text NOT NULL PRIMARY KEY,\n  \
          \"publication\" text NOT NULL,\n  \
          \"applied\" pg_lsn NOT NULL\n);\n\
-         -- Moves the captured tables not yet in `publication` from their triggers to it, each in\n\
-         -- this one transaction: locked against writers, its trigger disabled, the whole old row\n\
-         -- logged with an update or a delete (`REPLICA IDENTITY FULL`), added to the publication.\n\
+         -- Moves the captured tables not yet in `publication` (made by the relay before its slot)\n\
+         -- from their triggers to it, each in this one transaction: locked against writers, its\n\
+         -- trigger disabled, the whole old row logged with an update or a delete (`REPLICA\n\
+         -- IDENTITY FULL`), added to the publication.\n\
          -- A write committed before is in the change table already; one committed after is\n\
          -- decoded. Returns a position before this transaction's commit, after every earlier one.\n\
          CREATE OR REPLACE FUNCTION \"_sheplang_capture_by_decoding\"(publication text)\n  \
          RETURNS pg_lsn LANGUAGE plpgsql AS $switch$\n\
          DECLARE\n  captured text;\n\
          BEGIN\n  \
-         IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = publication) THEN\n    \
-         EXECUTE format('CREATE PUBLICATION %I WITH (publish = ''insert, update, delete'')', publication);\n  \
-         END IF;\n  \
          FOR captured IN SELECT c.\"table\" FROM {captured} AS c WHERE NOT EXISTS (\n    \
          SELECT 1 FROM pg_publication_tables AS p\n    \
          WHERE p.pubname = publication AND p.schemaname = current_schema() AND p.tablename = c.\"table\")\n  \

@@ -25,7 +25,7 @@ use super::{ChangeTable, GATHER, LEASE_MS, unix_now_ms};
 use crate::log::LogError;
 
 /// The names of one schema's capture by decoding.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct Decoding {
     url: String,
     slot: String,
@@ -105,24 +105,26 @@ fn slot_name(database: &str, schema: &str) -> String {
     format!("{}_{hash:016x}", &name[..46])
 }
 
-/// Makes the slot when missing, then moves the tables to the publication and records the
-/// relay's start (both once).
+/// Makes the publication and the slot when missing, then moves the tables to the publication
+/// and records the relay's start (both once).
 async fn make(client: &Client, slot: &str) -> Result<(), LogError> {
     // The publication first: `pgoutput` looks it up as of each decoded transaction, and fails
     // the stream on a transaction older than the publication (any write of the database
     // between the slot's start and the publication's).
-    client
-        .batch_execute(&format!(
-            "DO $publication$ BEGIN\n  \
-             IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {s}) THEN\n    \
-             CREATE PUBLICATION {q} WITH (publish = 'insert, update, delete');\n  \
-             END IF;\n\
-             END $publication$;",
-            s = literal(slot),
-            q = identifier(slot)
-        ))
+    let published = client
+        .query_opt("SELECT 1 FROM pg_publication WHERE pubname = $1", &[&slot])
         .await
-        .map_err(|e| failed("making the publication", &e))?;
+        .map_err(|e| failed("reading the publications", &e))?
+        .is_some();
+    if !published {
+        client
+            .batch_execute(&format!(
+                "CREATE PUBLICATION {} WITH (publish = 'insert, update, delete')",
+                identifier(slot)
+            ))
+            .await
+            .map_err(|e| failed("making the publication", &e))?;
+    }
     let exists = client
         .query_opt(
             "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1",
@@ -149,14 +151,12 @@ async fn make(client: &Client, slot: &str) -> Result<(), LogError> {
     // The slot exists before the switch: every transaction that commits after the switch is
     // decoded; the earlier ones had their triggers.
     client
-        .batch_execute(&format!(
-            "BEGIN;\n\
-             INSERT INTO \"_sheplang_decoding\" (\"slot\", \"publication\", \"applied\")\n  \
-             SELECT {s}, {s}, \"_sheplang_capture_by_decoding\"({s})\n  \
-             ON CONFLICT (\"slot\") DO NOTHING;\n\
-             COMMIT;",
-            s = literal(slot)
-        ))
+        .execute(
+            "INSERT INTO \"_sheplang_decoding\" (\"slot\", \"publication\", \"applied\")\n\
+             SELECT $1, $1, \"_sheplang_capture_by_decoding\"($1)\n\
+             ON CONFLICT (\"slot\") DO NOTHING",
+            &[&slot],
+        )
         .await
         .map_err(|e| {
             failed(
@@ -164,17 +164,13 @@ async fn make(client: &Client, slot: &str) -> Result<(), LogError> {
                  `<stem>.capture.postgres.sql` of this version run?)",
                 &e,
             )
-        })
+        })?;
+    Ok(())
 }
 
 /// `s` as a quoted SQL identifier.
 fn identifier(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
-}
-
-/// `s` as an SQL string literal.
-fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// Streams the slot into the change table while this process holds the lease, until the log
@@ -188,17 +184,15 @@ pub(super) async fn run<T: ChangeTable>(
     let target = format!("decoding:{}", decoding.slot);
     while let Some(table) = log() {
         let now = unix_now_ms();
-        if matches!(
+        let held = matches!(
             table.lease(&target, &holder, now + LEASE_MS, now).await,
             Ok(true)
-        ) {
-            drop(table);
-            if let Err(_e) = stream(&log, &decoding, &target, &holder, &wake).await {
-                #[cfg(feature = "tracing")]
-                tracing::warn!("{_e}; trying again");
-            }
-        } else {
-            drop(table);
+        );
+        // The log is held only while it is used: dropped, it ends this task.
+        drop(table);
+        if held && let Err(_e) = stream(&log, &decoding, &target, &holder, &wake).await {
+            #[cfg(feature = "tracing")]
+            tracing::warn!("{_e}; trying again");
         }
         tokio::time::sleep(Duration::from_millis(
             u64::try_from(LEASE_MS / 3).unwrap_or(1000),
@@ -409,8 +403,8 @@ impl Decoder {
             }
             ReplicationEvent::Commit { end_lsn, .. } => {
                 // A transaction recorded before (the slot was told later than the change
-                // table) is skipped.
-                if end_lsn > applied && end_lsn > recorder.end.unwrap_or(Lsn::ZERO) {
+                // table) is skipped; in a stream, commits come in order.
+                if end_lsn > applied {
                     recorder.add(core::mem::take(&mut self.changes), end_lsn);
                 } else {
                     self.changes.clear();
@@ -481,8 +475,8 @@ fn record_statement(tables: &[String]) -> String {
     for (i, table) in tables.iter().enumerate() {
         let _ = write!(
             sql,
-            ", \"{}_capture_apply\"(${}::text::jsonb), pg_notify('sheplang_change', ${})",
-            table.replace('"', "\"\""),
+            ", {}(${}::text::jsonb), pg_notify('sheplang_change', ${})",
+            identifier(&format!("{table}_capture_apply")),
             3 + 2 * i,
             4 + 2 * i
         );
@@ -502,7 +496,6 @@ struct Recorder {
     channels: HashMap<String, String>,
     /// The batch: each table's changes in commit order, the tables in their first change's order.
     tables: Vec<(String, Vec<Json>)>,
-    pending: usize,
     /// The end of the batch's last transaction.
     end: Option<Lsn>,
 }
@@ -516,7 +509,6 @@ impl Recorder {
             schema: decoding.schema.clone(),
             channels: HashMap::new(),
             tables: Vec::new(),
-            pending: 0,
             end: None,
         };
         recorder.read_channels().await?;
@@ -536,8 +528,9 @@ impl Recorder {
         Ok(())
     }
 
+    /// How many changes the batch holds.
     fn pending(&self) -> usize {
-        self.pending
+        self.tables.iter().map(|(_, changes)| changes.len()).sum()
     }
 
     fn add(&mut self, changes: Vec<(String, Json)>, end: Lsn) {
@@ -546,7 +539,6 @@ impl Recorder {
                 Some((_, list)) => list.push(change),
                 None => self.tables.push((table, vec![change])),
             }
-            self.pending += 1;
         }
         self.end = Some(end);
     }
@@ -611,7 +603,6 @@ impl Recorder {
             .await
             .map_err(|e| failed("recording the changes", &e))?;
         self.tables.clear();
-        self.pending = 0;
         self.end = None;
         Ok(Some(end))
     }
