@@ -162,9 +162,6 @@ impl PostgresLog {
             ));
         };
         let after = client.prepare(sql("after")).await.map_err(|e| failed(&e))?;
-        if !options.decoding {
-            refuse_decoded(&client).await?;
-        }
         let decoding = if options.decoding {
             client
                 .batch_execute(sql("relay_tables"))
@@ -172,6 +169,7 @@ impl PostgresLog {
                 .map_err(|e| failed(&e))?;
             Some(super::decoding::Decoding::set_up(&client, url).await?)
         } else {
+            refuse_decoded(&client).await?;
             None
         };
         let log = PostgresLog {
